@@ -1,0 +1,316 @@
+"""The command line: parse, call one core function, print. A ``LocalragError`` becomes one line
+on stderr and exit code 1; progress goes to stderr so ``--json`` output stays clean."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+from . import __version__
+from .config import Settings, get_paths
+from .core import Localrag
+from .errors import LocalragError
+from .ingest import IndexStats
+from .ingest import Progress as IndexProgress
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: str) -> str:
+    """Untrusted text (file names, document text, model output) made inert for a terminal."""
+    return _UNSAFE.sub("\ufffd", text.encode("utf-8", "replace").decode("utf-8"))
+
+
+def _echo(text: str = "", *, file: Console = out) -> None:
+    file.print(safe(text), markup=False, highlight=False)
+
+
+class ModelBar:
+    """Progress for putting the bundled models together on first use."""
+
+    def __init__(self) -> None:
+        self.bar: Progress | None = None
+        self.tasks: dict[str, int] = {}
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = Progress(TextColumn("preparing {task.description}"), BarColumn(), DownloadColumn(), console=err,
+                                transient=False)
+            self.bar.start()
+        if label not in self.tasks:
+            self.tasks[label] = self.bar.add_task(label, total=total)
+        self.bar.update(self.tasks[label], completed=done)
+        if all(t.finished for t in self.bar.tasks):
+            self.bar.stop()
+            self.bar = None
+            self.tasks.clear()
+
+
+def _app(args: argparse.Namespace) -> Localrag:
+    paths = get_paths()
+    settings = Settings.load(paths)
+    if getattr(args, "model", None):
+        settings.llm_model = args.model
+    return Localrag(paths, settings, model_progress=ModelBar())
+
+
+class IndexBar:
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar: Progress | None = None
+        self.task = 0
+
+    def __enter__(self) -> "IndexBar":
+        if self.enabled:
+            self.bar = Progress(
+                TextColumn("indexing"), BarColumn(), TaskProgressColumn(),
+                TextColumn("{task.completed}/{task.total} files"), TextColumn("{task.fields[chunks]} chunks embedded"),
+                TextColumn("{task.fields[rate]:.1f} chunks/s"), TimeElapsedColumn(), console=err, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("index", total=None, chunks=0, rate=0.0)
+        return self
+
+    def __call__(self, p: IndexProgress) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=p.files_done, total=p.files_total or None,
+                            chunks=p.chunks_embedded, rate=p.chunks_per_s)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _run_index(app: Localrag, args: argparse.Namespace, only: Sequence[str] | None = None,
+               reindex: bool = False) -> int:
+    with IndexBar(enabled=not args.json) as bar:
+        stats = app.reindex(bar) if reindex else app.index(bar, only)
+    if args.json:
+        print(json.dumps(stats.to_dict(), indent=2))
+    else:
+        _print_index(stats)
+    return 130 if stats.interrupted else 0
+
+
+def _print_index(s: IndexStats) -> None:
+    for sign, what in s.changes[:50]:
+        _echo(f"{sign} {what}")
+    if len(s.changes) > 50:
+        _echo(f"... and {len(s.changes) - 50} more changes")
+    for f in s.missing_folders:
+        _echo(f"! folder not found (unmounted or deleted?), its index is kept: {f}", file=err)
+    if s.interrupted:
+        _echo("Interrupted: finished files are saved; run `localrag index` to continue.", file=err)
+        return
+    if s.chunks_embedded == 0 and not (s.added or s.updated or s.removed or s.moved):
+        _echo(f"Index up to date: {s.scanned} files checked, nothing to embed.")
+        return
+    rate = f", {s.chunks_embedded / s.embed_seconds:.1f} chunks/s" if s.embed_seconds else ""
+    _echo(f"Indexed in {s.seconds:.1f}s: {s.added} added, {s.updated} changed, {s.moved} moved, {s.removed} removed, "
+          f"{s.unchanged} unchanged, {s.failed} failed; {s.chunks_embedded} chunks embedded, "
+          f"{s.chunks_reused} reused{rate}.")
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    app = _app(args)
+    added = app.add(args.paths)
+    for p in added:
+        _echo(f"registered {p}", file=err)
+    if args.no_index:
+        return 0
+    return _run_index(app, args, only=added)
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    app = _app(args)
+    r = app.remove(args.path)
+    _echo(f"removed {r.path} ({r.files} files dropped from the index)")
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    return _run_index(_app(args), args)
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    app = _app(args)
+    if not args.yes and sys.stdin.isatty():
+        st = app.status()
+        ans = input(f"Re-embed all {st['chunks']} chunks of {st['files']} files with '{app.settings.embed_model}'? [y/N] ")
+        if ans.strip().lower() not in ("y", "yes"):
+            _echo("nothing changed")
+            return 1
+    return _run_index(app, args, reindex=True)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    app = _app(args)
+    t = time.perf_counter()
+    results = app.search(args.query, args.k, args.mode)
+    ms = (time.perf_counter() - t) * 1000
+    if args.json:
+        print(json.dumps({"query": args.query, "mode": args.mode or app.settings.search_mode,
+                          "results": [r.to_json() for r in results]}, indent=2))
+        return 0
+    if not results:
+        _echo("no matching passages")
+        return 0
+    for i, r in enumerate(results, 1):
+        out.print(f"[bold]{i}.[/bold] ", end="")
+        out.print(safe(r.location()), markup=False, style="cyan", end="")
+        out.print(f"  score {r.score:.4f}" + (f"  - {safe(r.heading)}" if r.heading else ""), markup=False, style="dim")
+        _echo("   " + safe(_snippet(r.text)))
+    _echo(f"({len(results)} results in {ms:.0f} ms)", file=err)
+    return 0
+
+
+def _snippet(text: str, n: int = 240) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= n else one[: n - 1] + "\u2026"
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    app = _app(args)
+    stream: Callable[[str], None] | None = None
+    if not args.json:
+        def stream(piece: str) -> None:
+            sys.stdout.write(safe(piece))
+            sys.stdout.flush()
+    ans = app.ask(args.question, args.k, on_text=stream, mode=args.mode)
+    if args.json:
+        print(json.dumps(ans.to_json(), indent=2))
+        return 0
+    sys.stdout.write("\n")
+    if not ans.found:
+        if ans.nearest:
+            _echo("\nNearest passages (not relevant enough to answer from):")
+            for r in ans.nearest:
+                _echo(f"  - {r.location()}: {_snippet(r.text, 160)}")
+        return 0
+    cited = [c for c in ans.citations if c.cited] or ans.citations
+    _echo("\nSources:" if any(c.cited for c in ans.citations) else "\nSources given to the model:")
+    for c in cited:
+        _echo(f"[{c.n}] {c.result.location()}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    st = _app(args).status()
+    if args.json:
+        print(json.dumps(st, indent=2))
+        return 0
+    _echo(f"database: {st['db_path']} ({st['db_bytes'] / 1e6:.1f} MB)")
+    em = st["embed_model"]
+    _echo(f"embedding model: {em['indexed_with'] or em['setting']}" + (f" ({em['dim']} dims)" if em["dim"] else ""))
+    _echo(f"language model: {st['llm_model']}")
+    _echo(f"{st['files']} files, {st['chunks']} chunks, {st['vectors']} vectors")
+    if not st["folders"]:
+        _echo("no folders yet: add one with `localrag add PATH`")
+    for f in st["folders"]:
+        _echo(f"  {f['path']}: {f['files']} files, {f['chunks']} chunks" + (f", {f['failed']} failed" if f["failed"] else ""))
+    if st["failed"]:
+        _echo(f"failed files ({len(st['failed'])}):")
+        for f in st["failed"]:
+            _echo(f"  {f['path']}: {f['reason']}")
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    paths = get_paths()
+    settings = Settings.load(paths)
+    if args.action == "set":
+        if not args.key or args.value is None:
+            raise LocalragError("usage: localrag config set KEY VALUE")
+        settings.set(args.key, args.value)
+        settings.save(paths)
+        _echo(f"{args.key} = {getattr(settings, args.key)!r}")
+        return 0
+    if args.action == "path":
+        _echo(str(paths.config_file))
+        return 0
+    for k, v in vars(settings).items():
+        _echo(f"{k} = {v!r}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="localrag", description="Private, offline question answering over your files.")
+    p.add_argument("--version", action="version", version=f"localrag {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser("add", help="register folders or files and index them")
+    a.add_argument("paths", nargs="+", metavar="PATH")
+    a.add_argument("--no-index", action="store_true", help="register only; index later")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_add)
+
+    r = sub.add_parser("remove", help="unregister a folder and drop its chunks")
+    r.add_argument("path", metavar="PATH")
+    r.set_defaults(func=cmd_remove)
+
+    i = sub.add_parser("index", help="bring the index in step with every registered folder")
+    i.add_argument("--json", action="store_true")
+    i.set_defaults(func=cmd_index)
+
+    ri = sub.add_parser("reindex", help="re-embed everything with the configured embedding model")
+    ri.add_argument("--yes", "-y", action="store_true", help="do not ask")
+    ri.add_argument("--json", action="store_true")
+    ri.set_defaults(func=cmd_reindex)
+
+    s = sub.add_parser("search", help="ranked passages for a query, without the language model")
+    s.add_argument("query")
+    s.add_argument("-k", type=int, default=None, help="number of results")
+    s.add_argument("--mode", choices=["hybrid", "vector", "keyword"], default=None)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_search)
+
+    q = sub.add_parser("ask", help="answer a question from your files, with sources")
+    q.add_argument("question")
+    q.add_argument("-k", type=int, default=None, help="passages to give the model")
+    q.add_argument("--mode", choices=["hybrid", "vector", "keyword"], default=None)
+    q.add_argument("--model", metavar="PATH", help="a GGUF file to answer with")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_ask)
+
+    st = sub.add_parser("status", help="folders, files, chunks, failures, models")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=cmd_status)
+
+    c = sub.add_parser("config", help="show or change settings")
+    c.add_argument("action", nargs="?", choices=["show", "set", "path"], default="show")
+    c.add_argument("key", nargs="?")
+    c.add_argument("value", nargs="?")
+    c.set_defaults(func=cmd_config)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "k", None) is not None and args.k < 1:
+        parser.error("-k must be at least 1")
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except LocalragError as e:
+        _echo(f"localrag: {e}", file=err)
+        return 1
+    except KeyboardInterrupt:
+        _echo("localrag: interrupted", file=err)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""Where localrag keeps its files, and the user's settings (a TOML file beside the data).
+
+``LOCALRAG_HOME`` puts everything (config, database, models) under one folder, so tests and
+benchmarks never touch the user's real directories.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+
+from .errors import LocalragError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+APP_NAME = "localrag"
+DEFAULT_EMBED_MODEL = "default"  # the bundled all-MiniLM-L6-v2 int8
+DEFAULT_LLM_MODEL = "default"  # the bundled Gemma 3 270M Q4_K_M
+
+
+@dataclass(frozen=True)
+class Paths:
+    config_dir: Path
+    data_dir: Path
+
+    @property
+    def config_file(self) -> Path:
+        return self.config_dir / "config.toml"
+
+    @property
+    def db_file(self) -> Path:
+        return self.data_dir / "index.db"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    def ensure(self) -> None:
+        """Create the folders readable by the user only: they hold private text."""
+        for d in (self.config_dir, self.data_dir, self.models_dir):
+            d.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def get_paths() -> Paths:
+    home = os.environ.get("LOCALRAG_HOME")
+    if home:
+        root = Path(home).expanduser().resolve()
+        return Paths(config_dir=root, data_dir=root)
+    return Paths(
+        config_dir=Path(platformdirs.user_config_dir(APP_NAME)),
+        data_dir=Path(platformdirs.user_data_dir(APP_NAME)),
+    )
+
+
+@dataclass
+class Settings:
+    """Everything a user may change; unknown keys in the file are refused with a message."""
+
+    embed_model: str = DEFAULT_EMBED_MODEL
+    llm_model: str = DEFAULT_LLM_MODEL
+    n_ctx: int = 4096
+    n_gpu_layers: int = -1  # all layers when the build has a GPU; ignored on CPU builds
+    max_answer_tokens: int = 384
+    temperature: float = 0.2
+    top_k: int = 5
+    search_mode: str = "hybrid"
+    min_score: float = 0.25  # below this cosine similarity and without keyword hits, "nothing relevant"
+    max_file_mb: float = 50.0
+    ignore: list[str] = field(default_factory=list)  # gitignore-style patterns on top of the built-in rules
+    embed_threads: int = 0  # 0: onnxruntime decides
+
+    @classmethod
+    def load(cls, paths: Paths) -> "Settings":
+        f = paths.config_file
+        if not f.exists():
+            return cls()
+        try:
+            data = tomllib.loads(f.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise LocalragError(f"cannot read settings file {f}: {e}") from None
+        known = {fl.name: fl for fl in fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise LocalragError(f"unknown setting(s) {', '.join(unknown)} in {f}")
+        s = cls(**data)
+        s.validate(f)
+        return s
+
+    def validate(self, where: Path | str = "settings") -> None:
+        if self.search_mode not in ("hybrid", "vector", "keyword"):
+            raise LocalragError(f"search_mode must be hybrid, vector or keyword (in {where})")
+        if self.top_k < 1 or self.n_ctx < 256 or self.max_answer_tokens < 1:
+            raise LocalragError(f"top_k, n_ctx and max_answer_tokens must be positive (in {where})")
+
+    def save(self, paths: Paths) -> None:
+        paths.ensure()
+        tmp = paths.config_file.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            tomli_w.dump(asdict(self), fh)
+        os.replace(tmp, paths.config_file)
+
+    def set(self, key: str, value: str) -> None:
+        """Set one key from its text form (the CLI's `config set`), with the field's type."""
+        known = {fl.name: fl for fl in fields(self)}
+        if key not in known:
+            raise LocalragError(f"unknown setting {key!r}; known: {', '.join(sorted(known))}")
+        current: Any = getattr(self, key)
+        try:
+            if isinstance(current, bool):
+                new: Any = value.lower() in ("1", "true", "yes", "on")
+            elif isinstance(current, int):
+                new = int(value)
+            elif isinstance(current, float):
+                new = float(value)
+            elif isinstance(current, list):
+                new = [v.strip() for v in value.split(",") if v.strip()]
+            else:
+                new = value
+        except ValueError:
+            raise LocalragError(f"{key} needs a {type(current).__name__}, not {value!r}") from None
+        setattr(self, key, new)
+        self.validate()

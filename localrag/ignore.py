@@ -1,0 +1,149 @@
+"""Which files under a registered folder are documents: the built-in rules, every `.gitignore`
+on the way down, and the user's own patterns on top.
+
+Walking never follows symlinks and never opens anything but regular files: sockets, FIFOs and
+link loops are passed over, and so are localrag's own database and models.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+SKIP_DIRS = {
+    ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox", ".mypy_cache",
+    ".pytest_cache", ".ruff_cache", "site-packages", ".eggs", ".idea", ".vscode", ".cache",
+}
+TEMP_PATTERNS = pathspec.GitIgnoreSpec.from_lines(
+    ["*~", "*.swp", "*.swo", "*.swx", "*.tmp", "*.temp", "*.part", "*.crdownload", ".#*", "#*#", "4913",
+     "*.bak", ".~lock.*#"]
+)
+
+
+def is_temp_name(name: str) -> bool:
+    """Editor swap and temp files: never documents, even for a moment."""
+    return TEMP_PATTERNS.match_file(name)
+
+
+@dataclass(frozen=True)
+class FileStat:
+    path: str
+    size: int
+    mtime_ns: int
+
+
+class Rules:
+    def __init__(self, user_patterns: list[str], own_dirs: list[Path]):
+        self.user = pathspec.GitIgnoreSpec.from_lines(user_patterns) if user_patterns else None
+        self.own = [str(p.resolve()) for p in own_dirs]
+
+    def is_own(self, path: str) -> bool:
+        return any(path == o or path.startswith(o + os.sep) for o in self.own)
+
+    def skip_name(self, name: str, is_dir: bool) -> bool:
+        if name.startswith("."):
+            return True
+        if is_dir:
+            return name in SKIP_DIRS
+        return is_temp_name(name)
+
+    def user_ignores(self, rel: str) -> bool:
+        return bool(self.user and self.user.match_file(rel))
+
+
+def walk(root: str, rules: Rules, errors: list[str] | None = None) -> Iterator[FileStat]:
+    """Regular files under root (or root itself when it is a file) that the rules keep."""
+    try:
+        st = os.stat(root, follow_symlinks=False)
+    except OSError as e:
+        if errors is not None:
+            errors.append(f"{root}: {e.strerror}")
+        return
+    if stat.S_ISREG(st.st_mode):
+        yield FileStat(root, st.st_size, st.st_mtime_ns)
+        return
+    yield from _walk_dir(root, root, rules, [], errors)
+
+
+def _load_gitignore(d: str) -> pathspec.GitIgnoreSpec | None:
+    try:
+        with open(os.path.join(d, ".gitignore"), encoding="utf-8", errors="replace") as fh:
+            return pathspec.GitIgnoreSpec.from_lines(fh.read().splitlines())
+    except OSError:
+        return None
+
+
+def _walk_dir(root: str, d: str, rules: Rules, specs: list[tuple[str, pathspec.GitIgnoreSpec]],
+              errors: list[str] | None) -> Iterator[FileStat]:
+    if rules.is_own(d):
+        return
+    gi = _load_gitignore(d)
+    if gi is not None:
+        specs = specs + [(d, gi)]
+    try:
+        entries = sorted(os.scandir(d), key=lambda e: e.name)
+    except OSError as e:
+        if errors is not None:
+            errors.append(f"{d}: {e.strerror}")
+        return
+    for entry in entries:
+        try:
+            if entry.is_symlink():
+                continue
+            is_dir = entry.is_dir(follow_symlinks=False)
+            is_file = entry.is_file(follow_symlinks=False)
+        except OSError:
+            continue
+        if not (is_dir or is_file) or rules.skip_name(entry.name, is_dir):
+            continue
+        full = entry.path
+        if is_dir and os.path.exists(os.path.join(full, "pyvenv.cfg")):
+            continue  # a virtualenv under any name
+        if _ignored(full, is_dir, specs) or rules.user_ignores(os.path.relpath(full, root) + ("/" if is_dir else "")):
+            continue
+        if is_dir:
+            yield from _walk_dir(root, full, rules, specs, errors)
+        else:
+            if rules.is_own(full):
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            yield FileStat(full, st.st_size, st.st_mtime_ns)
+
+
+def _ignored(full: str, is_dir: bool, specs: list[tuple[str, pathspec.GitIgnoreSpec]]) -> bool:
+    for base, spec in specs:
+        rel = os.path.relpath(full, base) + ("/" if is_dir else "")
+        if spec.match_file(rel):
+            return True
+    return False
+
+
+def is_ignored_path(path: str, root: str, rules: Rules) -> bool:
+    """The walk's rules for one path (the watcher asks this for each event)."""
+    if rules.is_own(path):
+        return True
+    rel_parts = Path(os.path.relpath(path, root)).parts
+    if not rel_parts or rel_parts[0] == "..":
+        return True
+    d = root
+    specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+    for i, part in enumerate(rel_parts):
+        is_dir = i < len(rel_parts) - 1
+        if rules.skip_name(part, is_dir):
+            return True
+        gi = _load_gitignore(d)
+        if gi is not None:
+            specs.append((d, gi))
+        full = os.path.join(d, part)
+        if _ignored(full, is_dir, specs) or rules.user_ignores(os.path.relpath(full, root) + ("/" if is_dir else "")):
+            return True
+        d = full
+    return False

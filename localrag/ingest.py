@@ -1,0 +1,288 @@
+"""Bring the index in step with the registered folders: new, changed, moved and deleted files.
+
+A reader thread reads, hashes, parses and chunks files while the calling thread embeds and
+writes, so everything but embedding hides behind it. Work is committed in windows of whole
+files: Ctrl-C or a crash loses at most the window in flight, and the next run resumes where
+this one stopped, because a file whose size and mtime match the index is never read again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .chunking import Chunk, chunk_blocks
+from .embed import Embedder
+from .errors import LocalragError
+from .ignore import FileStat, Rules, walk
+from .parsers import ParseError, file_kind, parse, parse_pdf
+from .store import DocRow, Store
+
+WINDOW_TEXTS = 256  # texts embedded (length-sorted) and committed together
+WINDOW_ITEMS = 200  # files without new text (moves, failures) committed together
+
+
+@dataclass
+class IndexStats:
+    scanned: int = 0
+    added: int = 0
+    updated: int = 0
+    moved: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    chunks_embedded: int = 0
+    chunks_reused: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+    interrupted: bool = False
+    missing_folders: list[str] = field(default_factory=list)
+    changes: list[tuple[str, str]] = field(default_factory=list)  # (sign, path): "+", "~", "-", ">", "!"
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["changes"] = [{"change": s, "path": p} for s, p in self.changes]
+        return d
+
+
+@dataclass
+class Progress:
+    files_done: int
+    files_total: int
+    chunks_embedded: int
+    chunks_per_s: float
+    path: str = ""
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+@dataclass
+class _Item:
+    """What the reader thread found out about one file."""
+
+    kind: str  # "doc", "touch", "move", "fail"
+    fs: FileStat
+    folder_id: int
+    old: DocRow | None = None
+    content_hash: str | None = None
+    file_kind: str | None = None
+    chunks: list[Chunk] = field(default_factory=list)
+    error: str | None = None
+
+
+class Indexer:
+    def __init__(self, store: Store, embedder: Embedder, rules: Rules, max_file_bytes: int):
+        self.store = store
+        self.embedder = embedder
+        self.rules = rules
+        self.max_file_bytes = max_file_bytes
+
+    # ---- planning -------------------------------------------------------------------------------
+    def plan(self, folders: list[tuple[int, str]], stats: IndexStats) -> tuple[list[tuple[FileStat, int, DocRow | None]], list[DocRow]]:
+        """Files to read (new or size/mtime changed) and documents no longer on disk."""
+        todo: list[tuple[FileStat, int, DocRow | None]] = []
+        gone: list[DocRow] = []
+        for fid, root in folders:
+            known = self.store.documents(fid)
+            if not os.path.exists(root):
+                stats.missing_folders.append(root)  # unmounted or deleted: keep its index, say so
+                continue
+            seen: set[str] = set()
+            for fs in walk(root, self.rules):
+                if file_kind(Path(fs.path)) is None:
+                    continue
+                stats.scanned += 1
+                seen.add(fs.path)
+                old = known.get(fs.path)
+                if old and old.size == fs.size and old.mtime_ns == fs.mtime_ns:
+                    stats.unchanged += 1
+                    continue
+                todo.append((fs, fid, old))
+            gone.extend(d for p, d in known.items() if p not in seen)
+        return todo, gone
+
+    # ---- the reader thread --------------------------------------------------------------------
+    def _read(self, fs: FileStat, folder_id: int, old: DocRow | None, gone_by_hash: dict[str, DocRow]) -> _Item:
+        kind = file_kind(Path(fs.path))
+        if fs.size > self.max_file_bytes:
+            mb = fs.size / 1e6
+            return _Item("fail", fs, folder_id, old, None, kind,
+                         error=f"too large ({mb:.0f} MB; the limit is max_file_mb={self.max_file_bytes / 1e6:.0f})")
+        try:
+            with open(fs.path, "rb") as fh:
+                data = fh.read(self.max_file_bytes + 1)
+        except FileNotFoundError:
+            return _Item("fail", fs, folder_id, old, error="vanished before it could be read")
+        except PermissionError:
+            return _Item("fail", fs, folder_id, old, error="permission denied")
+        except OSError as e:
+            return _Item("fail", fs, folder_id, old, error=f"cannot read: {e.strerror}")
+        digest = hashlib.sha256(data).hexdigest()
+        if old is not None and old.content_hash == digest and old.status == "ok":
+            return _Item("touch", fs, folder_id, old, digest)
+        if old is None and digest in gone_by_hash:
+            return _Item("move", fs, folder_id, gone_by_hash.pop(digest), digest)
+        try:
+            blocks = parse_pdf(io.BytesIO(data)) if kind == "pdf" else parse(Path(fs.path), kind or "text", data)
+            chunks = chunk_blocks(blocks, self.embedder.count_tokens, self.embedder.info.max_tokens)
+        except ParseError as e:
+            return _Item("fail", fs, folder_id, old, digest, kind, error=str(e))
+        except MemoryError:
+            return _Item("fail", fs, folder_id, old, digest, kind, error="too large to parse in memory")
+        except Exception as e:  # a parser bug must not stop the run; record it as the file's reason
+            return _Item("fail", fs, folder_id, old, digest, kind, error=f"could not parse ({type(e).__name__}: {e})"[:300])
+        if not chunks:
+            return _Item("fail", fs, folder_id, old, digest, kind, error="no text found")
+        return _Item("doc", fs, folder_id, old, digest, kind, chunks)
+
+    # ---- the whole run --------------------------------------------------------------------------
+    def run(self, folders: list[tuple[int, str]], progress: ProgressFn | None = None) -> IndexStats:
+        stats = IndexStats()
+        self._moved: list[DocRow] = []
+        t0 = time.perf_counter()
+        todo, gone = self.plan(folders, stats)
+        gone_by_hash = {d.content_hash: d for d in gone if d.content_hash}
+        q: queue.Queue[_Item | None] = queue.Queue(maxsize=64)
+        stop = threading.Event()
+
+        def reader() -> None:
+            try:
+                for fs, fid, old in todo:
+                    if stop.is_set():
+                        return
+                    item = self._read(fs, fid, old, gone_by_hash)
+                    while not stop.is_set():
+                        try:
+                            q.put(item, timeout=0.2)
+                            break
+                        except queue.Full:
+                            continue
+            finally:
+                if not stop.is_set():
+                    q.put(None)
+
+        thread = threading.Thread(target=reader, name="localrag-reader", daemon=True)
+        thread.start()
+        done = 0
+        pending: list[_Item] = []
+        pending_texts: dict[str, str] = {}
+
+        def report(path: str = "") -> None:
+            if progress:
+                el = stats.embed_seconds
+                progress(Progress(done, len(todo), stats.chunks_embedded, stats.chunks_embedded / el if el else 0.0, path))
+
+        try:
+            report()
+            for item in _drain(q):
+                if item.kind == "doc":
+                    hashes = [c.hash for c in item.chunks]
+                    known = self.store.known_hashes(hashes)
+                    for c in item.chunks:
+                        if c.hash in known or c.hash in pending_texts:
+                            stats.chunks_reused += 1
+                        else:
+                            pending_texts[c.hash] = c.embed_text
+                pending.append(item)
+                if len(pending_texts) >= WINDOW_TEXTS or len(pending) >= WINDOW_ITEMS:
+                    done += self._commit(pending, pending_texts, stats, report)
+                    report(item.fs.path)
+            done += self._commit(pending, pending_texts, stats, report)
+            moved = {d.id for d in self._moved}
+            with self.store.transaction():
+                for d in gone:
+                    if d.id not in moved:
+                        self.store.delete_document(d.id)
+                        stats.removed += 1
+                        stats.changes.append(("-", d.path))
+                self.store.gc_embeddings()
+            report()
+        except KeyboardInterrupt:
+            stats.interrupted = True
+        finally:
+            stop.set()
+            thread.join(timeout=5)
+        stats.seconds = time.perf_counter() - t0
+        return stats
+
+    def _commit(self, items: list[_Item], texts: dict[str, str], stats: IndexStats,
+                report: Callable[[str], None]) -> int:
+        """Embed the window's new texts, then write its files in one transaction."""
+        if not items:
+            return 0
+        hashes = list(texts)
+        vectors = None
+        if hashes:
+            t = time.perf_counter()
+            base = stats.chunks_embedded
+
+            def on_row(n: int) -> None:
+                stats.chunks_embedded = base + n
+                stats.embed_seconds = prev + time.perf_counter() - t
+                report(items[-1].fs.path)
+
+            prev = stats.embed_seconds
+            vectors = self.embedder.embed([texts[h] for h in hashes], on_row=on_row)
+            stats.embed_seconds = prev + time.perf_counter() - t
+            stats.chunks_embedded = base + len(hashes)
+        with self.store.transaction():
+            if vectors is not None:
+                self.store.add_vectors(hashes, vectors)
+            for it in items:
+                self._apply(it, stats)
+        n = len(items)
+        items.clear()
+        texts.clear()
+        return n
+
+    def _apply(self, it: _Item, stats: IndexStats) -> None:
+        st = self.store
+        fs = it.fs
+        if it.kind == "touch" and it.old:
+            st.touch_document(it.old.id, fs.size, fs.mtime_ns)
+            stats.unchanged += 1
+        elif it.kind == "move" and it.old:
+            st.move_document(it.old.id, fs.path, it.folder_id, fs.size, fs.mtime_ns)
+            self._moved.append(it.old)
+            stats.moved += 1
+            stats.changes.append((">", f"{it.old.path} -> {fs.path}"))
+        elif it.kind == "fail":
+            st.upsert_document(it.folder_id, fs.path, fs.size, fs.mtime_ns, it.content_hash, it.file_kind, "failed", it.error)
+            stats.failed += 1
+            stats.changes.append(("!", f"{fs.path}: {it.error}"))
+        else:
+            doc_id = st.upsert_document(it.folder_id, fs.path, fs.size, fs.mtime_ns, it.content_hash, it.file_kind, "ok", None)
+            st.add_chunks(doc_id, [(c.text, c.heading, c.page, c.start_line, c.end_line, c.hash) for c in it.chunks])
+            if it.old is None:
+                stats.added += 1
+                stats.changes.append(("+", f"{fs.path} ({len(it.chunks)} chunks)"))
+            else:
+                stats.updated += 1
+                stats.changes.append(("~", fs.path))
+
+
+def _drain(q: "queue.Queue[_Item | None]") -> Iterator[_Item]:
+    while True:
+        item = q.get()
+        if item is None:
+            return
+        yield item
+
+
+def check_folder_path(path: str) -> str:
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise LocalragError(f"no such file or folder: {path}")
+    if not (p.is_dir() or p.is_file()):
+        raise LocalragError(f"not a regular file or folder: {path}")
+    if not os.access(p, os.R_OK):
+        raise LocalragError(f"permission denied: {path}")
+    return str(p.resolve())

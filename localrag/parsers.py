@@ -1,0 +1,342 @@
+"""Files to structured blocks (headings, paragraphs, code, PDF pages) that remember their lines.
+
+Each parser returns ``Block`` objects; the chunker packs them. A parser raises ``ParseError``
+with a reason a user can read; the indexer records it and moves on.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+MARKDOWN = {".md", ".markdown", ".mdown", ".mkd", ".mdx"}
+RST = {".rst", ".rest"}
+TEXT = {".txt", ".text", ".org", ".adoc", ".asciidoc", ".tex", ".log", ".csv", ".tsv", ".textile", ".wiki"}
+HTML = {".html", ".htm", ".xhtml"}
+PDF = {".pdf"}
+CODE = {
+    ".py", ".pyi", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".c", ".h", ".cc", ".cpp", ".cxx", ".hpp",
+    ".hh", ".go", ".rs", ".java", ".kt", ".kts", ".scala", ".rb", ".php", ".pl", ".pm", ".sh", ".bash",
+    ".zsh", ".fish", ".ps1", ".lua", ".r", ".jl", ".swift", ".m", ".mm", ".cs", ".fs", ".hs", ".ml",
+    ".ex", ".exs", ".erl", ".clj", ".el", ".lisp", ".scm", ".sql", ".css", ".scss", ".sass", ".less",
+    ".vue", ".svelte", ".toml", ".yaml", ".yml", ".ini", ".cfg", ".conf", ".json", ".xml", ".proto",
+    ".graphql", ".tf", ".nix", ".cmake", ".gradle", ".dart", ".zig", ".nim", ".v", ".vhd", ".asm", ".s",
+    ".bat", ".cmd", ".mk",
+}
+TEXT_NAMES = {
+    "readme", "license", "licence", "copying", "authors", "contributors", "changelog", "changes", "news",
+    "notice", "todo", "makefile", "dockerfile", "containerfile", "gemfile", "rakefile", "procfile",
+    "vagrantfile", "justfile", "install", "history",
+}
+
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+
+class ParseError(Exception):
+    """A file that cannot be turned into text; the message is the reason shown to the user."""
+
+
+@dataclass
+class Block:
+    text: str
+    start_line: int | None
+    end_line: int | None
+    page: int | None = None
+    heading: int = 0  # heading level (1 = top); 0 for body text
+    code: bool = False
+
+
+def file_kind(path: Path) -> str | None:
+    """The parser for a path, by its name; None means: skip quietly, not a document."""
+    suffix = path.suffix.lower()
+    if suffix in MARKDOWN:
+        return "markdown"
+    if suffix in RST:
+        return "rst"
+    if suffix in HTML:
+        return "html"
+    if suffix in PDF:
+        return "pdf"
+    if suffix in CODE:
+        return "code"
+    if suffix in TEXT:
+        return "text"
+    stem = path.name.lower()
+    if stem in TEXT_NAMES or path.stem.lower() in TEXT_NAMES:
+        return "text"
+    return None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029]|\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
+def clean(text: str) -> str:
+    """Normalise newlines and drop control characters (terminal escapes included): document
+    text is untrusted and ends up in terminals and prompts."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text: BOMs first, then strict UTF-8, then charset detection."""
+    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+                     (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(enc)
+            except UnicodeDecodeError:
+                raise ParseError(f"invalid {enc.upper()} text") from None
+    head = data[:8192]
+    if b"\x00" not in head:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[: 4 << 20]).best()
+    if best is None or best.encoding is None:
+        raise ParseError("binary content, not text")
+    if b"\x00" in head and not best.encoding.startswith("utf_16") and not best.encoding.startswith("utf_32"):
+        raise ParseError("binary content, not text")
+    try:
+        return data.decode(best.encoding, errors="replace")
+    except LookupError:  # pragma: no cover - charset_normalizer names only codecs Python has
+        return data.decode("latin-1")
+
+
+def parse(path: Path, kind: str, data: bytes | None = None) -> list[Block]:
+    """Blocks of one file. ``data`` is the file's bytes when the caller already read them."""
+    if kind == "pdf":
+        return parse_pdf(path)
+    if data is None:
+        data = path.read_bytes()
+    text = clean(decode(data))
+    if kind == "markdown":
+        return list(parse_markdown(text))
+    if kind == "rst":
+        return list(parse_rst(text))
+    if kind == "html":
+        return parse_html(text)
+    return list(paragraphs(text.split("\n"), 1, code=(kind == "code")))
+
+
+def paragraphs(lines: list[str], first_line: int, page: int | None = None, code: bool = False) -> Iterator[Block]:
+    """Blank-line separated runs of lines."""
+    start: int | None = None
+    for i, line in enumerate(lines + [""]):
+        if line.strip():
+            if start is None:
+                start = i
+        elif start is not None:
+            yield Block("\n".join(lines[start:i]), first_line + start, first_line + i - 1, page, 0, code)
+            start = None
+
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def parse_markdown(text: str) -> Iterator[Block]:
+    lines = text.split("\n")
+    i = 0
+    para: list[int] = []
+
+    def flush() -> Iterator[Block]:
+        if para:
+            yield Block("\n".join(lines[para[0]: para[-1] + 1]), para[0] + 1, para[-1] + 1)
+            para.clear()
+
+    while i < len(lines):
+        line = lines[i]
+        fence = _FENCE.match(line)
+        if fence:
+            yield from flush()
+            marker = fence.group(1)
+            j = i + 1
+            while j < len(lines) and not lines[j].lstrip().startswith(marker[0] * len(marker)):
+                j += 1
+            end = min(j, len(lines) - 1)
+            yield Block("\n".join(lines[i: end + 1]), i + 1, end + 1, code=True)
+            i = end + 1
+            continue
+        atx = _ATX.match(line)
+        if atx:
+            yield from flush()
+            yield Block(atx.group(2) or line.strip(), i + 1, i + 1, heading=len(atx.group(1)))
+            i += 1
+            continue
+        if line.strip() and i + 1 < len(lines) and re.fullmatch(r" {0,3}(=+|-+)\s*", lines[i + 1]) and not para:
+            yield Block(line.strip(), i + 1, i + 2, heading=1 if "=" in lines[i + 1] else 2)
+            i += 2
+            continue
+        if line.strip():
+            para.append(i)
+        else:
+            yield from flush()
+        i += 1
+    yield from flush()
+
+
+_RST_ADORN = re.compile(r"^([=\-`:'\"~^_*+#<>.])\1{2,}\s*$")
+
+
+def parse_rst(text: str) -> Iterator[Block]:
+    """Sections by adornment style (levels in order of first appearance), paragraphs, and
+    literal blocks (after ``::``) kept whole with their blank lines."""
+    lines = text.split("\n")
+    styles: list[tuple[bool, str]] = []
+    i = 0
+    para: list[int] = []
+    literal_after = False
+
+    def flush() -> Iterator[Block]:
+        nonlocal literal_after
+        if para:
+            body = "\n".join(lines[para[0]: para[-1] + 1])
+            yield Block(body, para[0] + 1, para[-1] + 1)
+            literal_after = body.rstrip().endswith("::")
+            para.clear()
+
+    def level(over: bool, ch: str) -> int:
+        if (over, ch) not in styles:
+            styles.append((over, ch))
+        return styles.index((over, ch)) + 1
+
+    while i < len(lines):
+        line = lines[i]
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        # overline + title + underline
+        if _RST_ADORN.match(line) and i + 2 < len(lines) and lines[i + 1].strip() and lines[i + 2].strip() == line.strip():
+            yield from flush()
+            yield Block(lines[i + 1].strip(), i + 1, i + 3, heading=level(True, line.strip()[0]))
+            i += 3
+            continue
+        if (line.strip() and not line.startswith((" ", "\t")) and _RST_ADORN.match(nxt)
+                and len(nxt.strip()) >= len(line.strip()) - 1 and not para):
+            yield from flush()
+            yield Block(line.strip(), i + 1, i + 2, heading=level(False, nxt.strip()[0]))
+            i += 2
+            continue
+        if not line.strip():
+            yield from flush()
+            i += 1
+            if literal_after:
+                # gather the indented literal block, blank lines included
+                j = i
+                while j < len(lines) and not lines[j].strip():
+                    j += 1
+                k = j
+                while k < len(lines) and (not lines[k].strip() or lines[k].startswith((" ", "\t"))):
+                    k += 1
+                while k > j and not lines[k - 1].strip():
+                    k -= 1
+                if k > j:
+                    yield Block("\n".join(lines[j:k]), j + 1, k, code=True)
+                    i = k
+                literal_after = False
+            continue
+        para.append(i)
+        i += 1
+    yield from flush()
+
+
+class _HTMLText(html.parser.HTMLParser):
+    BLOCK = {"p", "div", "li", "ul", "ol", "table", "tr", "td", "th", "br", "section", "article", "header",
+             "footer", "blockquote", "dd", "dt", "dl", "hr", "main", "nav", "aside", "figure", "figcaption", "form"}
+    SKIP = {"script", "style", "noscript", "template", "svg", "head"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[Block] = []
+        self.buf: list[str] = []
+        self.start: int | None = None
+        self.end: int | None = None
+        self.skip = 0
+        self.heading = 0
+        self.pre = 0
+
+    def flush(self) -> None:
+        text = "".join(self.buf)
+        text = text.strip("\n") if self.pre else re.sub(r"[ \t\r\f\v]+", " ", text).strip()
+        if text.strip():
+            self.blocks.append(Block(text, self.start, self.end, heading=self.heading, code=bool(self.pre)))
+        self.buf, self.start, self.end = [], None, None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIP:
+            self.skip += 1
+        elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            self.flush()
+            self.heading = int(tag[1])
+        elif tag == "pre":
+            self.flush()
+            self.pre += 1
+        elif tag in self.BLOCK:
+            self.flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP:
+            self.skip = max(0, self.skip - 1)
+        elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            self.flush()
+            self.heading = 0
+        elif tag == "pre":
+            self.flush()
+            self.pre = max(0, self.pre - 1)
+        elif tag in self.BLOCK:
+            self.flush()
+
+    def handle_data(self, data: str) -> None:
+        if self.skip or not data:
+            return
+        line = self.getpos()[0]
+        if self.start is None and data.strip():
+            self.start = line
+        if data.strip():
+            self.end = line + data.count("\n")
+        self.buf.append(data)
+
+
+def parse_html(text: str) -> list[Block]:
+    p = _HTMLText()
+    try:
+        p.feed(text)
+        p.close()
+    except AssertionError as e:  # html.parser's way of refusing some broken markup
+        raise ParseError(f"malformed HTML: {e}") from None
+    p.flush()
+    return p.blocks
+
+
+def parse_pdf(source: Path | BinaryIO) -> list[Block]:
+    """One block run per page; lines are counted within the page's extracted text."""
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError, PdfStreamError
+
+    try:
+        reader = PdfReader(source if hasattr(source, "read") else str(source))
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    raise ParseError("encrypted PDF (needs a password)")
+            except (FileNotDecryptedError, NotImplementedError) as e:
+                raise ParseError(f"encrypted PDF ({e})") from None
+        blocks: list[Block] = []
+        for number, page in enumerate(reader.pages, start=1):
+            text = clean(page.extract_text() or "")
+            blocks.extend(paragraphs(text.split("\n"), 1, page=number))
+    except ParseError:
+        raise
+    except (PdfReadError, PdfStreamError, FileNotDecryptedError) as e:
+        raise ParseError(f"corrupt PDF: {str(e)[:160]}") from None
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, ZeroDivisionError, RecursionError) as e:
+        raise ParseError(f"corrupt PDF: {type(e).__name__}: {str(e)[:120]}") from None
+    if not blocks:
+        raise ParseError("PDF has no extractable text (scanned images?)")
+    return blocks

@@ -1,0 +1,352 @@
+"""One SQLite file (WAL) holds folders, documents, chunks, FTS5 keywords and sqlite-vec vectors.
+
+Opened through apsw, not the stdlib ``sqlite3``: many Python builds cannot load extensions,
+and sqlite-vec is one. Vectors are keyed by the hash of the text they embed, so a text that
+is already in the index (an unchanged chunk, a moved file) is never embedded again.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import apsw
+import numpy as np
+import sqlite_vec
+
+from .errors import LocalragError, ModelMismatchError
+
+BUSY_TIMEOUT_MS = 30_000
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema
+    """
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE folders(id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, added_at REAL NOT NULL);
+    CREATE TABLE documents(
+        id INTEGER PRIMARY KEY,
+        folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+        path TEXT NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash TEXT,
+        kind TEXT,
+        status TEXT NOT NULL,
+        error TEXT,
+        n_chunks INTEGER NOT NULL DEFAULT 0,
+        indexed_at REAL NOT NULL
+    );
+    CREATE INDEX documents_folder ON documents(folder_id);
+    CREATE INDEX documents_hash ON documents(content_hash);
+    CREATE TABLE chunks(
+        id INTEGER PRIMARY KEY,
+        doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        heading TEXT NOT NULL DEFAULT '',
+        page INTEGER,
+        start_line INTEGER,
+        end_line INTEGER,
+        hash TEXT NOT NULL
+    );
+    CREATE INDEX chunks_doc ON chunks(doc_id);
+    CREATE INDEX chunks_hash ON chunks(hash);
+    CREATE TABLE embeddings(id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE);
+    CREATE VIRTUAL TABLE chunks_fts USING fts5(
+        text, heading, content='chunks', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
+        INSERT INTO chunks_fts(rowid, text, heading) VALUES (new.id, new.text, new.heading);
+    END;
+    CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN
+        INSERT INTO chunks_fts(chunks_fts, rowid, text, heading) VALUES ('delete', old.id, old.text, old.heading);
+    END;
+    """,
+]
+
+
+@dataclass
+class DocRow:
+    id: int
+    folder_id: int
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str | None
+    status: str
+    error: str | None
+    n_chunks: int
+
+
+@dataclass
+class ChunkRow:
+    id: int
+    doc_id: int
+    path: str
+    text: str
+    heading: str
+    page: int | None
+    start_line: int | None
+    end_line: int | None
+
+
+def _ro(row: Sequence) -> DocRow:
+    return DocRow(*row)
+
+
+class Store:
+    def __init__(self, path: Path, readonly: bool = False):
+        self.path = path
+        if not readonly:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not path.exists():
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        elif not path.exists():
+            raise LocalragError(f"no index yet at {path}: add a folder first with `localrag add PATH`")
+        flags = apsw.SQLITE_OPEN_READONLY if readonly else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+        try:
+            self.db = apsw.Connection(str(path), flags=flags)
+            self.db.set_busy_timeout(BUSY_TIMEOUT_MS)
+            self.db.enable_load_extension(True)
+            self.db.load_extension(sqlite_vec.loadable_path())
+            self.db.enable_load_extension(False)
+            if not readonly:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            if not readonly:
+                self._migrate()
+        except apsw.BusyError:
+            raise LocalragError(f"the index {path} is locked by another localrag process; try again shortly") from None
+        except (apsw.NotADBError, apsw.CorruptError):
+            raise LocalragError(f"{path} is not a localrag database or is damaged (run `localrag doctor`)") from None
+        except apsw.CantOpenError:
+            raise LocalragError(f"cannot open the index at {path}") from None
+        except apsw.FullError:
+            raise LocalragError(f"no space left to open the index at {path}") from None
+
+    # ---- schema -----------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise LocalragError(f"{self.path} was made by a newer localrag (schema {version}); upgrade localrag")
+        for n in range(version, len(MIGRATIONS)):
+            with self.db:
+                self.db.execute(MIGRATIONS[n])
+                self.db.execute(f"PRAGMA user_version={n + 1}")
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All-or-nothing: a crash or Ctrl-C inside rolls back, so no reader sees half a file."""
+        try:
+            with self.db:
+                yield
+        except apsw.FullError:
+            raise LocalragError("disk full: the last batch was rolled back, everything before it is kept") from None
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                        (key, value))
+
+    # ---- embedding model guard ------------------------------------------------------------------
+    def model_record(self) -> tuple[str, int, str] | None:
+        name, dim, fp = self.meta("embed_model"), self.meta("embed_dim"), self.meta("embed_fingerprint")
+        return (name, int(dim), fp) if name and dim and fp else None
+
+    def bind_model(self, name: str, dim: int, fingerprint: str) -> None:
+        """Record the model on first use; refuse a different one, so vectors never mix."""
+        rec = self.model_record()
+        if rec is None:
+            with self.transaction():
+                self.set_meta("embed_model", name)
+                self.set_meta("embed_dim", str(dim))
+                self.set_meta("embed_fingerprint", fingerprint)
+                self.db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS vec USING vec0(embedding float[{dim}] distance_metric=cosine)")
+            return
+        if rec[2] != fingerprint or rec[1] != dim:
+            raise ModelMismatchError(
+                f"the index was built with embedding model '{rec[0]}' but the settings name '{name}'; "
+                f"run `localrag reindex` to re-embed everything with '{name}', or set embed_model back"
+            )
+
+    def check_model(self, fingerprint: str, name: str) -> None:
+        rec = self.model_record()
+        if rec is not None and rec[2] != fingerprint:
+            raise ModelMismatchError(
+                f"the index was built with embedding model '{rec[0]}' but the settings name '{name}'; "
+                f"run `localrag reindex` to re-embed everything with '{name}', or set embed_model back"
+            )
+
+    def reset_vectors(self) -> None:
+        """Forget every vector and the model record (reindex); documents are re-read next index."""
+        with self.transaction():
+            self.db.execute("DROP TABLE IF EXISTS vec")
+            self.db.execute("DELETE FROM embeddings")
+            self.db.execute("DELETE FROM meta WHERE key IN ('embed_model','embed_dim','embed_fingerprint')")
+            self.db.execute("DELETE FROM chunks")
+            self.db.execute("UPDATE documents SET size=-1, n_chunks=0")
+
+    # ---- folders ----------------------------------------------------------------------------------
+    def add_folder(self, path: str) -> int:
+        with self.transaction():
+            row = self.db.execute("SELECT id FROM folders WHERE path=?", (path,)).fetchone()
+            if row:
+                return int(row[0])
+            self.db.execute("INSERT INTO folders(path, added_at) VALUES (?, ?)", (path, time.time()))
+            return int(self.db.last_insert_rowid())
+
+    def folders(self) -> list[tuple[int, str]]:
+        return [(int(i), p) for i, p in self.db.execute("SELECT id, path FROM folders ORDER BY path")]
+
+    def remove_folder(self, folder_id: int) -> int:
+        with self.transaction():
+            n = self.db.execute("SELECT count(*) FROM documents WHERE folder_id=?", (folder_id,)).fetchone()[0]
+            self.db.execute("DELETE FROM chunks WHERE doc_id IN (SELECT id FROM documents WHERE folder_id=?)", (folder_id,))
+            self.db.execute("DELETE FROM documents WHERE folder_id=?", (folder_id,))
+            self.db.execute("DELETE FROM folders WHERE id=?", (folder_id,))
+            self.gc_embeddings()
+        return int(n)
+
+    # ---- documents ------------------------------------------------------------------------------
+    _DOC_COLS = "id, folder_id, path, size, mtime_ns, content_hash, status, error, n_chunks"
+
+    def documents(self, folder_id: int) -> dict[str, DocRow]:
+        q = f"SELECT {self._DOC_COLS} FROM documents WHERE folder_id=?"
+        return {r[2]: _ro(r) for r in self.db.execute(q, (folder_id,))}
+
+    def document(self, path: str) -> DocRow | None:
+        r = self.db.execute(f"SELECT {self._DOC_COLS} FROM documents WHERE path=?", (path,)).fetchone()
+        return _ro(r) if r else None
+
+    def delete_document(self, doc_id: int) -> None:
+        self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+        self.db.execute("DELETE FROM documents WHERE id=?", (doc_id,))
+
+    def move_document(self, doc_id: int, new_path: str, folder_id: int, size: int, mtime_ns: int) -> None:
+        self.db.execute("DELETE FROM documents WHERE path=? AND id<>?", (new_path, doc_id))
+        self.db.execute("UPDATE documents SET path=?, folder_id=?, size=?, mtime_ns=?, indexed_at=? WHERE id=?",
+                        (new_path, folder_id, size, mtime_ns, time.time(), doc_id))
+
+    def touch_document(self, doc_id: int, size: int, mtime_ns: int) -> None:
+        self.db.execute("UPDATE documents SET size=?, mtime_ns=? WHERE id=?", (size, mtime_ns, doc_id))
+
+    def upsert_document(self, folder_id: int, path: str, size: int, mtime_ns: int, content_hash: str | None,
+                        kind: str | None, status: str, error: str | None) -> int:
+        row = self.db.execute("SELECT id FROM documents WHERE path=?", (path,)).fetchone()
+        now = time.time()
+        if row:
+            doc_id = int(row[0])
+            self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+            self.db.execute(
+                "UPDATE documents SET folder_id=?, size=?, mtime_ns=?, content_hash=?, kind=?, status=?, error=?,"
+                " n_chunks=0, indexed_at=? WHERE id=?",
+                (folder_id, size, mtime_ns, content_hash, kind, status, error, now, doc_id))
+            return doc_id
+        self.db.execute(
+            "INSERT INTO documents(folder_id, path, size, mtime_ns, content_hash, kind, status, error, indexed_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?)", (folder_id, path, size, mtime_ns, content_hash, kind, status, error, now))
+        return int(self.db.last_insert_rowid())
+
+    def add_chunks(self, doc_id: int, rows: Sequence[tuple[str, str, int | None, int | None, int | None, str]]) -> None:
+        """rows: (text, heading, page, start_line, end_line, hash); their vectors must exist."""
+        self.db.executemany(
+            "INSERT INTO chunks(doc_id, seq, text, heading, page, start_line, end_line, hash) VALUES (?,?,?,?,?,?,?,?)",
+            [(doc_id, i, *r) for i, r in enumerate(rows)])
+        self.db.execute("UPDATE documents SET n_chunks=? WHERE id=?", (len(rows), doc_id))
+
+    # ---- vectors --------------------------------------------------------------------------------
+    def known_hashes(self, hashes: Iterable[str]) -> set[str]:
+        hs = list(set(hashes))
+        found: set[str] = set()
+        for i in range(0, len(hs), 500):
+            part = hs[i: i + 500]
+            q = f"SELECT hash FROM embeddings WHERE hash IN ({','.join('?' * len(part))})"
+            found.update(r[0] for r in self.db.execute(q, part))
+        return found
+
+    def add_vectors(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
+        for h, v in zip(hashes, vectors):
+            self.db.execute("INSERT OR IGNORE INTO embeddings(hash) VALUES (?)", (h,))
+            if self.db.changes():
+                self.db.execute("INSERT INTO vec(rowid, embedding) VALUES (?, ?)",
+                                (self.db.last_insert_rowid(), np.asarray(v, dtype=np.float32).tobytes()))
+
+    def gc_embeddings(self) -> int:
+        """Drop vectors no chunk uses any more (deleted or edited text)."""
+        ids = [r[0] for r in self.db.execute(
+            "SELECT id FROM embeddings e WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.hash = e.hash)")]
+        if not ids:
+            return 0
+        has_vec = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='vec'").fetchone()
+        for i in range(0, len(ids), 500):
+            part = ids[i: i + 500]
+            marks = ",".join("?" * len(part))
+            if has_vec:
+                self.db.execute(f"DELETE FROM vec WHERE rowid IN ({marks})", part)
+            self.db.execute(f"DELETE FROM embeddings WHERE id IN ({marks})", part)
+        return len(ids)
+
+    # ---- reading --------------------------------------------------------------------------------
+    _CHUNK_COLS = "c.id, c.doc_id, d.path, c.text, c.heading, c.page, c.start_line, c.end_line"
+
+    def chunks_by_ids(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
+        if not ids:
+            return {}
+        q = (f"SELECT {self._CHUNK_COLS} FROM chunks c JOIN documents d ON d.id = c.doc_id"
+             f" WHERE c.id IN ({','.join('?' * len(ids))})")
+        return {int(r[0]): ChunkRow(*r) for r in self.db.execute(q, list(ids))}
+
+    def vector_search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(chunk id, cosine similarity), best first. Chunks sharing a text share its vector."""
+        if self.model_record() is None:
+            return []
+        rows = self.db.execute(
+            "SELECT e.hash, v.distance FROM vec v JOIN embeddings e ON e.id = v.rowid"
+            " WHERE v.embedding MATCH ? AND k = ? ORDER BY v.distance",
+            (np.asarray(query, dtype=np.float32).tobytes(), k)).fetchall()
+        out: list[tuple[int, float]] = []
+        for h, dist in rows:
+            for (cid,) in self.db.execute("SELECT id FROM chunks WHERE hash=?", (h,)):
+                out.append((int(cid), 1.0 - float(dist)))
+        return out[:k]
+
+    def keyword_search(self, fts_query: str, k: int) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score with higher = better), best first."""
+        if not fts_query:
+            return []
+        rows = self.db.execute(
+            "SELECT rowid, bm25(chunks_fts, 1.0, 0.5) AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?",
+            (fts_query, k)).fetchall()
+        return [(int(r), -float(s)) for r, s in rows]
+
+    # ---- status ---------------------------------------------------------------------------------
+    def stats(self) -> dict:
+        one = lambda q, *a: self.db.execute(q, a).fetchone()[0]  # noqa: E731
+        per_folder = []
+        for fid, path in self.folders():
+            per_folder.append({
+                "path": path,
+                "files": one("SELECT count(*) FROM documents WHERE folder_id=? AND status='ok'", fid),
+                "failed": one("SELECT count(*) FROM documents WHERE folder_id=? AND status='failed'", fid),
+                "chunks": one("SELECT coalesce(sum(n_chunks),0) FROM documents WHERE folder_id=?", fid),
+            })
+        failed = [{"path": p, "reason": e} for p, e in
+                  self.db.execute("SELECT path, error FROM documents WHERE status='failed' ORDER BY path")]
+        return {
+            "folders": per_folder,
+            "files": one("SELECT count(*) FROM documents WHERE status='ok'"),
+            "chunks": one("SELECT count(*) FROM chunks"),
+            "vectors": one("SELECT count(*) FROM embeddings"),
+            "failed": failed,
+        }
