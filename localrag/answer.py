@@ -45,10 +45,11 @@ class Answer:
     nearest: list[Result] = field(default_factory=list)  # shown when nothing relevant was found
     found: bool = True
     stopped: bool = False
+    attributed: bool = False  # citations added by matching the answer to its sources, not by the model
 
     def to_json(self) -> dict:
         return {"question": self.question, "answer": self.text, "citations": [c.to_json() for c in self.citations],
-                "found": self.found, "nearest": [r.to_json() for r in self.nearest]}
+                "found": self.found, "attributed": self.attributed, "nearest": [r.to_json() for r in self.nearest]}
 
 
 class Generator:
@@ -164,7 +165,28 @@ class CitationFilter:
         return out
 
 
-STOP = ("\nQuestion:", "\nEarlier question:", "<end_of_turn>", "<eos>", "\n\n\n", "\n[1]")
+# A base model runs on into invented excerpts and questions; an answer is one paragraph.
+STOP = ("\n\n", "\nQuestion:", "\nEarlier question:", "<end_of_turn>", "<eos>", "\n[")
+_WORD = re.compile(r"\w+")
+
+
+def _content_words(text: str) -> set[str]:
+    from .retrieve import STOPWORDS
+
+    return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
+
+
+def attribute(text: str, sources: Sequence[Result], threshold: float = 0.3) -> list[int]:
+    """Numbers (1-based) of the given sources that support an uncited answer: the share of the
+    answer's content words found in a source. Small models answer well but rarely cite."""
+    words = _content_words(text)
+    if not words:
+        return []
+    scores = [len(words & _content_words(r.text + " " + r.heading)) / len(words) for r in sources]
+    best = max(scores, default=0.0)
+    if best < threshold:
+        return []
+    return [i + 1 for i, sc in enumerate(scores) if sc >= threshold and sc >= 0.6 * best][:3]
 
 
 def answer(question: str, results: Sequence[Result], gen: Generator, max_tokens: int, temperature: float,
@@ -201,6 +223,15 @@ def answer(question: str, results: Sequence[Result], gen: Generator, max_tokens:
             on_text(tail)
     ans.stopped = bool(cancel and cancel.is_set())
     ans.text = "".join(pieces).strip()
+    if ans.text and not filt.cited and not ans.stopped:
+        nums = attribute(ans.text, kept)
+        if nums:
+            marks = " " + "".join(f"[{n}]" for n in nums)
+            ans.text += marks
+            ans.attributed = True
+            filt.cited.update(nums)
+            if on_text:
+                on_text(marks)
     for c in ans.citations:
         c.cited = c.n in filt.cited
     return ans

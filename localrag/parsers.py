@@ -54,6 +54,8 @@ class Block:
 def file_kind(path: Path) -> str | None:
     """The parser for a path, by its name; None means: skip quietly, not a document."""
     suffix = path.suffix.lower()
+    if suffix == ".txt" and Path(path.stem).suffix.lower() in MARKDOWN | RST:  # Sphinx's _sources/*.rst.txt
+        suffix = Path(path.stem).suffix.lower()
     if suffix in MARKDOWN:
         return "markdown"
     if suffix in RST:
