@@ -21,7 +21,7 @@ from .ingest import IndexStats
 from .ingest import Progress as IndexProgress
 
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -31,7 +31,8 @@ def safe(text: str) -> str:
 
 
 def _echo(text: str = "", *, file: Console = out) -> None:
-    file.print(safe(text), markup=False, highlight=False)
+    """One plain line: never wrapped or styled, so scripts can read it."""
+    print(safe(text), file=sys.stderr if file is err else sys.stdout, flush=True)
 
 
 class ModelBar:

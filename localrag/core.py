@@ -13,7 +13,7 @@ import numpy as np
 
 from .answer import Answer, Generator, answer
 from .config import Paths, Settings, get_paths
-from .embed import Embedder
+from .embed import Embedder, expected_identity
 from .errors import LocalragError
 from .ignore import Rules
 from .ingest import Indexer, IndexStats, ProgressFn, check_folder_path
@@ -51,6 +51,8 @@ class Localrag:
     def embedder(self) -> Embedder:
         with self._load_lock:
             if self._embedder is None:
+                name, fingerprint = expected_identity(self.settings.embed_model)
+                self.store.check_model(fingerprint, name)  # refuse before loading (or downloading) anything
                 emb = Embedder(self.settings.embed_model, self.paths.models_dir, self.settings.embed_threads,
                                self.model_progress)
                 self.store.check_model(emb.info.fingerprint, emb.info.name)

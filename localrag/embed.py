@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import LocalragError
-from .models import EMBED_DIM, EMBED_MAX_TOKENS, EMBED_MODEL_ID, ByteProgress, ensure_default_embed_model
+from .models import EMBED_DIM, EMBED_ONNX_SHA256, EMBED_MAX_TOKENS, EMBED_MODEL_ID, EMBED_NAME, ByteProgress, ensure_default_embed_model
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,13 @@ class ModelInfo:
     dim: int
     fingerprint: str
     max_tokens: int
+
+
+def expected_identity(setting: str) -> tuple[str, str]:
+    """(name, fingerprint) a setting will produce, known before loading anything."""
+    if setting in ("", "default"):
+        return EMBED_NAME, EMBED_ONNX_SHA256
+    return setting, f"fastembed:{setting}"
 
 
 class Embedder:
@@ -57,7 +64,7 @@ class Embedder:
                 self.model = TextEmbedding(setting, cache_dir=str(cache), threads=threads or None)
             except Exception as e:  # fastembed raises bare exceptions for download failures
                 raise LocalragError(f"cannot load embedding model {setting}: {str(e).splitlines()[0][:200]}") from None
-            self.info = ModelInfo(setting, int(desc["dim"]), f"fastembed:{setting}", self._max_tokens())
+            self.info = ModelInfo(setting, int(desc["dim"]), expected_identity(setting)[1], self._max_tokens())
         inner = self.model.model
         if getattr(inner, "tokenizer", None) is None and hasattr(inner, "_ensure_tokenizer"):
             inner._ensure_tokenizer()

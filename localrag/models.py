@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -22,6 +21,7 @@ from .errors import LocalragError
 ByteProgress = Callable[[str, int, int], None]  # (label, done_bytes, total_bytes)
 
 EMBED_DIR_NAME = "all-MiniLM-L6-v2-onnx-int8"
+EMBED_NAME = "all-MiniLM-L6-v2 (int8 ONNX, bundled)"
 EMBED_MODEL_ID = "localrag/all-MiniLM-L6-v2-onnx-int8"
 EMBED_DIM = 384
 EMBED_MAX_TOKENS = 256  # the length all-MiniLM-L6-v2 was trained for
@@ -90,7 +90,7 @@ def ensure_default_embed_model(models_dir: Path, progress: ByteProgress | None =
             json.dumps({"model_max_length": EMBED_MAX_TOKENS, "pad_token": "[PAD]"}), encoding="utf-8"
         )
         done_marker.write_text(EMBED_ONNX_SHA256, encoding="utf-8")
-    return EmbedModelFiles(name="all-MiniLM-L6-v2 (int8 ONNX, bundled)", path=target, fingerprint=EMBED_ONNX_SHA256)
+    return EmbedModelFiles(name=EMBED_NAME, path=target, fingerprint=EMBED_ONNX_SHA256)
 
 
 def ensure_default_llm(models_dir: Path, progress: ByteProgress | None = None) -> Path:
@@ -148,10 +148,3 @@ def resolve_llm_path(setting: str, models_dir: Path, progress: ByteProgress | No
         if fh.read(4) != b"GGUF":
             raise LocalragError(f"{p} is not a GGUF model file")
     return p.resolve()
-
-
-def free_space_ok(path: Path, need_bytes: int) -> bool:
-    try:
-        return shutil.disk_usage(path).free > need_bytes
-    except OSError:
-        return True

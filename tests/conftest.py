@@ -1,0 +1,91 @@
+"""Tests run on the real parts: real SQLite files, the real bundled embedding model and GGUF.
+
+Every test gets its own ``LOCALRAG_HOME``; the assembled model files are shared between them
+(a symlinked ``models`` folder) so each test does not copy 280 MB again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from localrag.config import Paths, Settings
+from localrag.core import Localrag
+from localrag.embed import Embedder
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "assets" / "sample-docs"
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def embedder(models_dir: Path) -> Embedder:
+    return Embedder("default", models_dir)
+
+
+@pytest.fixture()
+def home(tmp_path: Path, models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    h = tmp_path / "home"
+    h.mkdir()
+    (h / "models").symlink_to(models_dir, target_is_directory=True)
+    monkeypatch.setenv("LOCALRAG_HOME", str(h))
+    return h
+
+
+@pytest.fixture()
+def make_app(home: Path, embedder: Embedder) -> Iterator[Callable[..., Localrag]]:
+    """Builds exactly what the CLI builds, re-using the loaded embedding model."""
+    apps: list[Localrag] = []
+
+    def make(**settings: object) -> Localrag:
+        s = Settings(**settings)  # type: ignore[arg-type]
+        app = Localrag(Paths(home, home), s)
+        if s.embed_model == "default":
+            app._embedder = embedder
+            app.store.check_model(embedder.info.fingerprint, embedder.info.name)
+        apps.append(app)
+        return app
+
+    yield make
+    for a in apps:
+        a.close()
+
+
+@pytest.fixture()
+def docs(tmp_path: Path) -> Path:
+    d = tmp_path / "docs"
+    d.mkdir()
+    (d / "coffee.md").write_text(
+        "# Coffee\n\n## Grinding\n\nGrind the beans fine, like table salt.\n\n"
+        "## Brewing\n\nThe water should be at 93 degrees Celsius.\nExtract 36 grams in 28 seconds.\n",
+        encoding="utf-8")
+    (d / "tea.txt").write_text("Green tea wants water at 80 degrees and steeps for two minutes.\n", encoding="utf-8")
+    sub = d / "garden"
+    sub.mkdir()
+    (sub / "tomatoes.rst").write_text(
+        "Tomatoes\n========\n\nPlant tomatoes after the last frost, sixty centimetres apart.\n", encoding="utf-8")
+    return d
+
+
+def run_cli(*args: str, home: Path, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """The installed command, in a subprocess, as a user runs it."""
+    env = dict(os.environ, LOCALRAG_HOME=str(home))
+    p = subprocess.run([sys.executable, "-m", "localrag", *args], capture_output=True, text=True, env=env,
+                       timeout=timeout, stdin=subprocess.DEVNULL)
+    if check and p.returncode != 0:
+        raise AssertionError(f"localrag {' '.join(args)} exited {p.returncode}\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+def cli_json(*args: str, home: Path) -> dict:
+    return json.loads(run_cli(*args, "--json", home=home).stdout)

@@ -1,0 +1,74 @@
+"""The real command in a subprocess: JSON shapes, summaries, and one-line errors."""
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import SAMPLES, cli_json, run_cli
+
+
+def test_add_search_status_json_shapes(home: Path, docs: Path) -> None:
+    summary = cli_json("add", str(docs), home=home)
+    assert summary["added"] == 3 and summary["chunks_embedded"] > 0
+    res = cli_json("search", "water temperature for tea", "-k", "2", home=home)
+    assert res["query"] == "water temperature for tea" and len(res["results"]) == 2
+    r0 = res["results"][0]
+    assert set(r0) >= {"path", "score", "text", "page", "start_line", "end_line"}
+    assert r0["path"] == str(docs / "tea.txt") and Path(r0["path"]).is_absolute()
+    assert isinstance(r0["score"], float) and r0["start_line"] == 1
+    st = cli_json("status", home=home)
+    assert st["files"] == 3 and st["folders"][0]["path"] == str(docs) and st["db_bytes"] > 0
+    assert st["embed_model"]["indexed_with"].startswith("all-MiniLM-L6-v2") and st["failed"] == []
+
+
+def test_second_index_says_nothing_to_embed(home: Path, docs: Path) -> None:
+    run_cli("add", str(docs), home=home)
+    p = run_cli("index", home=home)
+    assert "Index up to date" in p.stdout and "nothing to embed" in p.stdout
+    (docs / "tea.txt").write_text("Black tea wants boiling water.\n")
+    p = run_cli("index", home=home)
+    assert "1 changed" in p.stdout and "1 chunks embedded" in p.stdout and "~ " in p.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["add", "/definitely/not/here"], "no such file or folder: /definitely/not/here"),
+    (["index"], "no folders registered yet"),
+    (["remove", "/nope"], "is not a registered folder"),
+    (["search", "x", "--mode", "keyword", "-k", "0"], "-k must be at least 1"),
+    (["config", "set", "top_k", "many"], "top_k needs a int"),
+    (["config", "set", "colour", "red"], "unknown setting 'colour'"),
+])
+def test_user_errors_are_one_line_without_traceback(home: Path, args: list[str], message: str) -> None:
+    p = run_cli(*args, home=home, check=False)
+    assert p.returncode != 0
+    assert message in p.stderr and "Traceback" not in p.stderr + p.stdout
+
+
+def test_wrong_model_file_and_model_switch_are_refused_clearly(home: Path, docs: Path, tmp_path: Path) -> None:
+    run_cli("add", str(docs), home=home)
+    notgguf = tmp_path / "model.gguf"
+    notgguf.write_bytes(b"not a model at all")
+    p = run_cli("ask", "hi", "--model", str(notgguf), home=home, check=False)
+    assert p.returncode == 1 and f"{notgguf} is not a GGUF model file" in p.stderr and "Traceback" not in p.stderr
+    run_cli("config", "set", "embed_model", "BAAI/bge-small-en-v1.5", home=home)
+    p = run_cli("search", "tea", home=home, check=False)
+    assert p.returncode == 1 and "localrag reindex" in p.stderr and "all-MiniLM-L6-v2" in p.stderr
+    assert "Traceback" not in p.stderr
+
+
+def test_corrupt_database_is_a_clear_error(home: Path) -> None:
+    (home / "index.db").write_bytes(b"this is not sqlite" * 100)
+    p = run_cli("status", home=home, check=False)
+    assert p.returncode == 1 and "not a localrag database" in p.stderr and "Traceback" not in p.stderr
+
+
+@pytest.mark.slow
+def test_ask_streams_then_lists_sources(home: Path) -> None:
+    run_cli("add", str(SAMPLES), home=home)
+    p = run_cli("ask", "How long does the descaling program run?", home=home)
+    assert "Sources" in p.stdout
+    assert "espresso-machine-manual.pdf:page 2" in p.stdout
+    js = cli_json("ask", "How long does the descaling program run?", "-k", "3", home=home)
+    assert set(js) >= {"question", "answer", "citations"} and js["answer"]
+    c = js["citations"][0]
+    assert set(c) >= {"n", "path", "page", "start_line", "end_line", "text"} and c["n"] == 1

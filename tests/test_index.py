@@ -1,0 +1,171 @@
+"""Indexing on real files with the real embedding model and a real SQLite file."""
+
+import os
+import stat
+import time
+from pathlib import Path
+
+import pytest
+
+from localrag import ingest
+from localrag.errors import LocalragError, ModelMismatchError
+from localrag.store import Store
+
+from .test_parsers import make_pdf
+
+
+def chunk_paths(app) -> list[str]:
+    return sorted(r[0] for r in app.store.db.execute("SELECT d.path FROM chunks c JOIN documents d ON d.id=c.doc_id"))
+
+
+def test_add_index_then_nothing_to_embed(make_app, docs: Path) -> None:
+    app = make_app()
+    app.add([str(docs)])
+    s1 = app.index()
+    assert (s1.added, s1.failed, s1.scanned) == (3, 0, 3)
+    assert s1.chunks_embedded == app.status()["chunks"] > 0
+    s2 = app.index()
+    assert (s2.chunks_embedded, s2.added, s2.updated, s2.unchanged) == (0, 0, 0, 3)
+
+
+def test_edit_reembeds_only_changed_text_and_delete_drops(make_app, docs: Path) -> None:
+    app = make_app()
+    app.add([str(docs)])
+    app.index()
+    before = app.status()["chunks"]
+    f = docs / "coffee.md"
+    f.write_text(f.read_text().replace("93 degrees", "94 degrees"), encoding="utf-8")
+    s = app.index()
+    assert (s.updated, s.chunks_embedded, s.chunks_reused) == (1, 1, 1)  # the Grinding chunk kept its vector
+    assert app.search("94 degrees", mode="keyword")[0].path == str(f)
+    assert not app.search("93", mode="keyword")
+    # touching without changing the content reads the file but embeds nothing
+    os.utime(f, (time.time() + 5, time.time() + 5))
+    assert app.index().chunks_embedded == 0
+    f.unlink()
+    s = app.index()
+    assert s.removed == 1 and str(f) not in chunk_paths(app)
+    assert app.status()["chunks"] == before - 2
+    n_vec = app.store.db.execute("SELECT count(*) FROM vec").fetchone()[0]
+    assert n_vec == app.status()["vectors"] == app.status()["chunks"]  # no orphan vectors
+
+
+def test_move_keeps_vectors(make_app, docs: Path) -> None:
+    app = make_app()
+    app.add([str(docs)])
+    app.index()
+    (docs / "archive").mkdir()
+    (docs / "tea.txt").rename(docs / "archive" / "green-tea.txt")
+    s = app.index()
+    assert (s.moved, s.removed, s.added, s.chunks_embedded) == (1, 0, 0, 0)
+    assert app.search("green tea steeping", k=1)[0].path == str(docs / "archive" / "green-tea.txt")
+
+
+def test_ignore_rules(make_app, docs: Path) -> None:
+    (docs / ".hidden.md").write_text("hidden secret")
+    (docs / "node_modules").mkdir()
+    (docs / "node_modules" / "x.md").write_text("module secret")
+    (docs / "venvx").mkdir()
+    (docs / "venvx" / "pyvenv.cfg").write_text("home = /usr")
+    (docs / "venvx" / "lib.py").write_text("venv secret")
+    (docs / ".gitignore").write_text("build/\n*.log\n")
+    (docs / "build").mkdir()
+    (docs / "build" / "out.md").write_text("build secret")
+    (docs / "debug.log").write_text("log secret")
+    (docs / "notes.md~").write_text("backup secret")
+    (docs / "drafts").mkdir()
+    (docs / "drafts" / "d.md").write_text("draft secret")
+    (docs / "photo.jpg").write_bytes(b"\xff\xd8\xff" + b"\x00" * 100)
+    app = make_app(ignore=["drafts/"])
+    app.add([str(docs)])
+    s = app.index()
+    assert (s.added, s.failed) == (3, 0)
+    assert not app.search("secret", mode="keyword")
+
+
+def test_failed_files_are_recorded_and_do_not_stop_the_run(make_app, docs: Path) -> None:
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
+    (docs / "binary.txt").write_bytes(b"\x00\x01\x02" * 500)
+    (docs / "empty.md").write_text("")
+    locked = docs / "locked.md"
+    locked.write_text("private")
+    locked.chmod(0)
+    make_pdf(docs / "manual.pdf", ["Page one is about setup.", "Descaling runs for twenty minutes."])
+    app = make_app()
+    app.add([str(docs)])
+    s = app.index()
+    reasons = {Path(f["path"]).name: f["reason"] for f in app.status()["failed"]}
+    assert "PDF" in reasons["broken.pdf"] and "binary" in reasons["binary.txt"] and "no text" in reasons["empty.md"]
+    if os.geteuid() != 0:  # root reads anything
+        assert "permission" in reasons["locked.md"]
+    assert s.added >= 4
+    top = app.search("how long does descaling run", k=1)[0]
+    assert top.path.endswith("manual.pdf") and top.page == 2
+    # unchanged failures are not retried on every run
+    assert app.index().failed == 0
+
+
+def test_interrupted_index_resumes_without_redoing_finished_files(make_app, tmp_path: Path, monkeypatch) -> None:
+    d = tmp_path / "many"
+    d.mkdir()
+    for i in range(12):
+        (d / f"f{i:02}.txt").write_text(f"File number {i} talks about topic {i * 7} and nothing else.\n")
+    monkeypatch.setattr(ingest, "WINDOW_ITEMS", 4)
+    app = make_app()
+    app.add([str(d)])
+    calls = {"n": 0}
+
+    def boom(p: ingest.Progress) -> None:
+        if p.files_done >= 4:
+            calls["n"] += 1
+            raise KeyboardInterrupt
+
+    s1 = app.index(progress=boom)
+    assert s1.interrupted and calls["n"] == 1
+    done = app.status()["files"]
+    assert 4 <= done < 12
+    assert app.store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    s2 = app.index()
+    assert s2.added == 12 - done and s2.unchanged == done
+    assert app.status()["files"] == 12
+
+
+def test_remove_folder_drops_everything(make_app, docs: Path) -> None:
+    app = make_app()
+    app.add([str(docs)])
+    app.index()
+    r = app.remove(str(docs))
+    assert r.files == 3
+    st = app.status()
+    assert (st["files"], st["chunks"], st["vectors"], st["folders"]) == (0, 0, 0, [])
+    assert app.store.db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0] == 0
+    with pytest.raises(LocalragError, match="not a registered folder"):
+        app.remove(str(docs))
+
+
+def test_add_refuses_bad_paths(make_app, tmp_path: Path) -> None:
+    app = make_app()
+    with pytest.raises(LocalragError, match="no such file or folder"):
+        app.add([str(tmp_path / "nope")])
+    assert app.folders() == []
+
+
+def test_database_files_are_private_and_versioned(make_app, docs: Path, home: Path) -> None:
+    app = make_app()
+    app.add([str(docs)])
+    app.index()
+    assert stat.S_IMODE(os.stat(home / "index.db").st_mode) == 0o600
+    assert app.store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert app.store.db.execute("PRAGMA user_version").fetchone()[0] >= 1
+
+
+def test_other_model_is_refused_with_both_names(make_app, docs: Path, home: Path) -> None:
+    app = make_app()
+    app.add([str(docs)])
+    app.index()
+    app.close()
+    st = Store(home / "index.db")
+    with pytest.raises(ModelMismatchError) as e:
+        st.bind_model("BAAI/bge-small-en-v1.5", 384, "fastembed:BAAI/bge-small-en-v1.5")
+    msg = str(e.value)
+    assert "all-MiniLM-L6-v2" in msg and "bge-small" in msg and "localrag reindex" in msg

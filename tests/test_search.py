@@ -1,0 +1,48 @@
+import pytest
+
+from localrag.errors import LocalragError
+from localrag.retrieve import fts_query, rrf
+
+
+def test_rrf_fuses_by_rank() -> None:
+    fused = rrf([[1, 2, 3], [3, 1]], [1.0, 1.0], k=60)
+    assert [c for c, _ in fused] == [1, 3, 2]
+    assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
+
+
+def test_fts_query_is_never_syntax() -> None:
+    assert fts_query('the "NEAR" AND (x* OR y) -z') == '"near" OR "x" OR "y" OR "z"'
+    assert fts_query("the of") == '"the" OR "of"'  # only stopwords: keep them rather than nothing
+    assert fts_query("???") == ""
+
+
+@pytest.fixture()
+def indexed(make_app, docs):
+    app = make_app()
+    app.add([str(docs)])
+    app.index()
+    return app
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "vector", "keyword"])
+def test_modes_find_the_right_file(indexed, docs, mode) -> None:
+    res = indexed.search("how hot should the water be for coffee brewing", k=3, mode=mode)
+    assert res[0].path == str(docs / "coffee.md")
+    assert res[0].heading == "Coffee > Brewing" and res[0].start_line == 9 and res[0].end_line == 10
+    assert all(r.score > 0 for r in res)
+
+
+def test_vector_search_understands_paraphrase(indexed, docs) -> None:
+    res = indexed.search("vegetable planting distance", k=1, mode="vector")
+    assert res[0].path == str(docs / "garden" / "tomatoes.rst")
+
+
+def test_hostile_queries_do_not_crash(indexed) -> None:
+    for q in ['"', "NEAR(", "*", "a AND", "-", "\x00", "' OR 1=1 --", "🙂" * 50, "x" * 5000]:
+        indexed.search(q, mode="hybrid")
+    assert indexed.search("   ") == []
+
+
+def test_bad_mode_is_a_clear_error(indexed) -> None:
+    with pytest.raises(LocalragError, match="unknown search mode"):
+        indexed.search("x", mode="fuzzy")
