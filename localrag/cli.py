@@ -224,6 +224,80 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+class QueryBar:
+    """Progress of an evaluation: one bar per mode."""
+
+    def __init__(self, enabled: bool):
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                            console=err, transient=True) if enabled else None
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self) -> "QueryBar":
+        if self.bar:
+            self.bar.start()
+        return self
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if not self.bar:
+            return
+        if label not in self.tasks:
+            self.tasks[label] = self.bar.add_task(label, total=total or None)
+        self.bar.update(self.tasks[label], completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar:
+            self.bar.stop()
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .core import eval_trec, make_queries, run_eval
+    from .evaluate import load_queries
+
+    interactive = not args.json
+    if args.make_queries:
+        app = _app(args)
+        with QueryBar(interactive) as bar:
+            n = make_queries(app, args.make_queries, args.out, args.seed, bar)
+        _echo(f"wrote {n} synthetic queries to {args.out}; review them: the local model wrote them")
+        return 0
+    if args.trec:
+        paths = get_paths()
+        with IndexBar(interactive) as ibar, QueryBar(interactive) as qbar:
+            rep = eval_trec(args.trec, Settings.load(paths), paths, args.index_dir, args.answers, ibar, qbar,
+                            ModelBar())
+    else:
+        if not args.queries:
+            raise LocalragError("name a QUERIES file (JSONL), or use --trec DIR or --make-queries N")
+        queries = load_queries(args.queries)
+        app = _app(args)
+        with QueryBar(interactive) as bar:
+            rep = run_eval(app, queries, args.answers, args.k, bar)
+    if args.json:
+        print(json.dumps(rep.to_json(), indent=2))
+        return 0
+    _echo(f"{rep.evaluated} of {rep.queries} queries evaluated")
+    _echo(f"{'mode':<10}{'nDCG@10':>9}{'R@10':>8}{'R@100':>8}{'MRR@10':>8}{'p50 ms':>9}{'p95 ms':>9}")
+    for f in rep.figures:
+        _echo(f"{f.mode:<10}{f.ndcg10:>9.3f}{f.recall10:>8.3f}{f.recall100:>8.3f}{f.mrr10:>8.3f}"
+              f"{f.p50_ms:>9.1f}{f.p95_ms:>9.1f}")
+    if rep.no_judgments:
+        _echo(f"queries with no judged relevant document (not scored): {', '.join(rep.no_judgments[:20])}")
+    if rep.missing:
+        _echo(f"queries whose relevant documents are not in the index: {len(rep.missing)}")
+        for qid, keys in list(rep.missing.items())[:10]:
+            _echo(f"  {qid}: {', '.join(keys[:5])}")
+    if rep.answers:
+        a = rep.answers
+        _echo(f"answers: {a.correct} right of {a.asked}; {a.retrieval_misses} retrieval misses, "
+              f"{a.generation_misses} generation misses")
+        for ex in a.examples[:3]:
+            _echo(f"  [{ex['miss']} miss] {ex['query']!r}: expected {ex['expected']!r}, got {_snippet(ex['answer'], 120)!r}")
+    _echo("")
+    for i, r in enumerate(rep.recommendations, 1):
+        _echo(f"{i}. {r}")
+    return 0
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     paths = get_paths()
     settings = Settings.load(paths)
@@ -284,6 +358,18 @@ def build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="folders, files, chunks, failures, models")
     st.add_argument("--json", action="store_true")
     st.set_defaults(func=cmd_status)
+
+    e = sub.add_parser("eval", help="score retrieval on labeled queries and say what to fix first")
+    e.add_argument("queries", nargs="?", metavar="QUERIES", help="JSONL: {query, relevant: {path|path#chunk|doc-id: grade}}")
+    e.add_argument("-k", type=int, default=None, help="passages given to the model with --answers")
+    e.add_argument("--answers", action="store_true", help="also ask the model and classify misses")
+    e.add_argument("--trec", metavar="DIR", help="a TREC collection (documents, topics, qrels) in a temporary index")
+    e.add_argument("--index-dir", metavar="DIR", help="with --trec: keep and re-use the collection's index here")
+    e.add_argument("--make-queries", type=int, metavar="N", help="write N synthetic queries from your index")
+    e.add_argument("--out", default="localrag-queries.jsonl", help="with --make-queries: the file to write")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_eval)
 
     c = sub.add_parser("config", help="show or change settings")
     c.add_argument("action", nargs="?", choices=["show", "set", "path"], default="show")

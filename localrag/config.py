@@ -31,6 +31,7 @@ DEFAULT_LLM_MODEL = "default"  # the bundled Gemma 3 270M Q4_K_M
 class Paths:
     config_dir: Path
     data_dir: Path
+    models_override: Path | None = None  # a temp index (eval --trec) re-uses the user's models
 
     @property
     def config_file(self) -> Path:
@@ -42,7 +43,7 @@ class Paths:
 
     @property
     def models_dir(self) -> Path:
-        return self.data_dir / "models"
+        return self.models_override or self.data_dir / "models"
 
     def ensure(self) -> None:
         """Create the folders readable by the user only: they hold private text."""

@@ -3,7 +3,10 @@ model (status, remove) never pays for one."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,6 +18,8 @@ from .answer import Answer, Generator, answer
 from .config import Paths, Settings, get_paths
 from .embed import Embedder, expected_identity
 from .errors import LocalragError
+from .evaluate import (SYNTHETIC_NOTE, AnswerFigures, Judge, Query, Report, classify_answer, evaluate, find_trec,
+                       recommend, sample_chunks, write_question, write_trec_docs)
 from .ignore import Rules
 from .ingest import Indexer, IndexStats, ProgressFn, check_folder_path
 from .models import ByteProgress, resolve_llm_path
@@ -149,6 +154,100 @@ class Localrag:
             "config_file": str(self.paths.config_file),
         })
         return st
+
+
+def run_eval(app: Localrag, queries: Sequence[Query], answers: bool = False, k: int | None = None,
+             on_query: Callable[[str, int, int], None] | None = None) -> Report:
+    """Score retrieval (and answers) on labeled queries; never writes to the index."""
+    app.store.cache_vectors = True  # many searches in one process
+    judge = Judge([p for (p,) in app.store.db.execute("SELECT path FROM documents WHERE status='ok'")], app.folders())
+    rep = evaluate(lambda q, depth, mode: app.search(q, depth, mode), judge, queries, on_query=on_query)
+    if answers:
+        figs = AnswerFigures()
+        for q in queries:
+            if not q.answer:
+                continue
+            units, _ = judge.units(q)
+            ans = app.ask(q.text, k)
+            kind = classify_answer(q, units, ans)
+            figs.asked += 1
+            if kind == "hit":
+                figs.correct += 1
+                continue
+            if kind == "retrieval":
+                figs.retrieval_misses += 1
+            else:
+                figs.generation_misses += 1
+            figs.examples.append({"query": q.text, "expected": q.answer, "answer": ans.text, "miss": kind})
+            if on_query:
+                on_query("answers", figs.asked, 0)
+        rep.answers = figs
+    rep.recommendations = recommend(rep)
+    return rep
+
+
+def eval_trec(directory: str, app_settings: Settings, paths: Paths, index_dir: str | None = None,
+              answers: bool = False, progress: ProgressFn | None = None,
+              on_query: Callable[[str, int, int], None] | None = None,
+              model_progress: ByteProgress | None = None) -> Report:
+    """Index a TREC collection into a temporary index (one file per doc id), evaluate, delete it.
+
+    With ``index_dir`` the index is kept there and re-used by the next run (embedding a
+    collection takes minutes)."""
+    col = find_trec(directory)
+    queries = col.queries()
+    tmp = None
+    if index_dir:
+        root = Path(index_dir).expanduser().resolve()
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="localrag-eval-")
+        root = Path(tmp.name)
+    try:
+        docs = root / "docs"
+        if not docs.exists():  # written aside, then renamed: an interrupted run never leaves half a collection
+            partial = root / "docs.partial"
+            shutil.rmtree(partial, ignore_errors=True)
+            write_trec_docs(col, partial)
+            partial.rename(docs)
+        app = Localrag(Paths(root / "home", root / "home", models_override=paths.models_dir), app_settings,
+                       model_progress=model_progress)
+        try:
+            if not app.folders():
+                app.add([str(docs)])
+            app.index(progress)
+            return run_eval(app, queries, answers, on_query=on_query)
+        finally:
+            app.close()
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+def make_queries(app: Localrag, n: int, out: str, seed: int = 0,
+                 on_query: Callable[[str, int, int], None] | None = None) -> int:
+    """A starter QUERIES file: the local model writes a question for each of n sampled chunks."""
+    target = Path(out)
+    if target.exists():
+        raise LocalragError(f"{target} exists; choose another file with --out")
+    rows = sample_chunks(app.store.db, n * 3, seed)  # spares for when the model writes no question
+    if not rows:
+        raise LocalragError("the index has no chunks to write questions from: add and index a folder first")
+    gen = app.generator
+    written = 0
+    with open(target, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps({"_comment": SYNTHETIC_NOTE}) + "\n")
+        for cid, path, text in rows:
+            if written >= n:
+                break
+            q = write_question(gen, text)
+            if q:
+                fh.write(json.dumps({"id": f"synthetic-{cid}", "query": q, "relevant": {f"{path}#{cid}": 1},
+                                     "synthetic": True}) + "\n")
+                written += 1
+                if on_query:
+                    on_query("questions", written, n)
+    return written
 
 
 def _no_vector(_: str) -> np.ndarray:  # keyword mode never embeds the query

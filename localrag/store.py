@@ -99,8 +99,11 @@ def _ro(row: Sequence) -> DocRow:
 
 
 class Store:
-    def __init__(self, path: Path, readonly: bool = False):
+    def __init__(self, path: Path, readonly: bool = False, cache_vectors: bool = False):
         self.path = path
+        self.cache_vectors = cache_vectors
+        self._vm: tuple[tuple[int, int], np.ndarray, np.ndarray] | None = None
+        self._writes = 0  # our own commits, which PRAGMA data_version does not count
         if not readonly:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             if not path.exists():
@@ -148,6 +151,7 @@ class Store:
         try:
             with self.db:
                 yield
+            self._writes += 1
         except apsw.FullError:
             raise LocalragError("disk full: the last batch was rolled back, everything before it is kept") from None
 
@@ -308,18 +312,47 @@ class Store:
         return {int(r[0]): ChunkRow(*r) for r in self.db.execute(q, list(ids))}
 
     def vector_search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """(chunk id, cosine similarity), best first. Chunks sharing a text share its vector."""
+        """(chunk id, cosine similarity), best first. Chunks sharing a text share its vector.
+
+        A one-shot process asks sqlite-vec; a long-lived one (TUI, eval) sets ``cache_vectors``
+        and searches an in-memory copy, which is several times faster on large indexes.
+        """
         if self.model_record() is None:
             return []
-        rows = self.db.execute(
-            "SELECT e.hash, v.distance FROM vec v JOIN embeddings e ON e.id = v.rowid"
-            " WHERE v.embedding MATCH ? AND k = ? ORDER BY v.distance",
-            (np.asarray(query, dtype=np.float32).tobytes(), k)).fetchall()
-        out: list[tuple[int, float]] = []
-        for h, dist in rows:
-            for (cid,) in self.db.execute("SELECT id FROM chunks WHERE hash=?", (h,)):
-                out.append((int(cid), 1.0 - float(dist)))
+        q = np.asarray(query, dtype=np.float32)
+        if self.cache_vectors:
+            ids, mat = self._vector_matrix()
+            if len(ids) == 0:
+                return []
+            sims = mat @ q
+            n = min(k, len(ids))
+            top = np.argpartition(-sims, n - 1)[:n]
+            top = top[np.argsort(-sims[top], kind="stable")]
+            hits = [(int(ids[i]), float(sims[i])) for i in top]
+        else:
+            hits = [(int(r), 1.0 - float(d)) for r, d in self.db.execute(
+                "SELECT rowid, distance FROM vec WHERE embedding MATCH ? AND k = ? ORDER BY distance", (q.tobytes(), k))]
+        if not hits:
+            return []
+        marks = ",".join("?" * len(hits))
+        by_vec: dict[int, list[int]] = {}
+        for cid, eid in self.db.execute(
+                f"SELECT c.id, e.id FROM embeddings e JOIN chunks c ON c.hash = e.hash WHERE e.id IN ({marks})",
+                [h for h, _ in hits]):
+            by_vec.setdefault(int(eid), []).append(int(cid))
+        out = [(cid, sim) for eid, sim in hits for cid in sorted(by_vec.get(eid, []))]
         return out[:k]
+
+    def _vector_matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        """All vectors as one matrix, reloaded only when the database changed since."""
+        key = (self.db.execute("PRAGMA data_version").fetchone()[0], self._writes)
+        if self._vm is None or self._vm[0] != key:
+            rows = self.db.execute("SELECT rowid, embedding FROM vec").fetchall()
+            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            dim = int(self.meta("embed_dim") or 0)
+            mat = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+            self._vm = (key, ids, mat)
+        return self._vm[1], self._vm[2]
 
     def keyword_search(self, fts_query: str, k: int) -> list[tuple[int, float]]:
         """(chunk id, BM25 score with higher = better), best first."""

@@ -46,3 +46,15 @@ def test_hostile_queries_do_not_crash(indexed) -> None:
 def test_bad_mode_is_a_clear_error(indexed) -> None:
     with pytest.raises(LocalragError, match="unknown search mode"):
         indexed.search("x", mode="fuzzy")
+
+
+def test_in_memory_vectors_rank_like_sqlite_vec_and_follow_writes(indexed, docs) -> None:
+    q = indexed.query_vector("planting vegetables in the garden")
+    cold = indexed.store.vector_search(q, 5)
+    indexed.store.cache_vectors = True
+    warm = indexed.store.vector_search(q, 5)
+    assert [c for c, _ in warm] == [c for c, _ in cold]
+    assert [s for _, s in warm] == pytest.approx([s for _, s in cold], abs=1e-5)
+    (docs / "beans.md").write_text("Plant bean seeds in the vegetable garden in late spring.\n")
+    indexed.index()
+    assert indexed.search("bean seeds vegetable garden", k=1, mode="vector")[0].path == str(docs / "beans.md")
