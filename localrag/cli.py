@@ -141,6 +141,31 @@ def cmd_index(args: argparse.Namespace) -> int:
     return _run_index(_app(args), args)
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    from .watch import Watcher
+
+    app = _app(args)
+    if not app.folders():
+        raise LocalragError("no folders registered yet: add one with `localrag add PATH`")
+
+    def on_stats(s: IndexStats) -> None:
+        for sign, what in s.changes:
+            _echo(f"{sign} {what}")
+
+    w = Watcher(app, on_stats, lambda m: _echo(f"localrag: {m}", file=err), debounce=args.debounce)
+    w.start()
+    w.ready.wait()
+    if w.state.running:
+        _echo(f"watching {w.state.folders} folder(s); Ctrl-C to stop", file=err)
+    try:
+        w.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        w.stop()
+    return 0
+
+
 def cmd_reindex(args: argparse.Namespace) -> int:
     app = _app(args)
     if not args.yes and sys.stdin.isatty():
@@ -334,6 +359,10 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("index", help="bring the index in step with every registered folder")
     i.add_argument("--json", action="store_true")
     i.set_defaults(func=cmd_index)
+
+    w = sub.add_parser("watch", help="keep the index in step with every change on disk, until Ctrl-C")
+    w.add_argument("--debounce", type=float, default=0.3, help="seconds of quiet before a batch is indexed")
+    w.set_defaults(func=cmd_watch)
 
     ri = sub.add_parser("reindex", help="re-embed everything with the configured embedding model")
     ri.add_argument("--yes", "-y", action="store_true", help="do not ask")

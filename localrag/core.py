@@ -101,7 +101,10 @@ class Localrag:
     def folders(self) -> list[str]:
         return [p for _, p in self.store.folders()]
 
-    def index(self, progress: ProgressFn | None = None, only: Sequence[str] | None = None) -> IndexStats:
+    def index(self, progress: ProgressFn | None = None, only: Sequence[str] | None = None,
+              scope: dict[str, list[str]] | None = None, on_wait: Callable[[], None] | None = None) -> IndexStats:
+        """Bring the index in step with the folders (``only`` some of them; ``scope``: only some
+        paths under them, as the watcher knows what changed)."""
         folders = self.store.folders()
         if only:
             folders = [(i, p) for i, p in folders if p in only]
@@ -110,7 +113,9 @@ class Localrag:
         emb = self.embedder
         self.store.bind_model(emb.info.name, emb.info.dim, emb.info.fingerprint)
         indexer = Indexer(self.store, emb, self.rules(), int(self.settings.max_file_mb * 1e6))
-        return indexer.run(folders, progress)
+        scope_ids = None if scope is None else {i: scope[p] for i, p in folders if p in scope}
+        with self.store.writer_lock(on_wait):
+            return indexer.run(folders, progress, scope_ids)
 
     def reindex(self, progress: ProgressFn | None = None) -> IndexStats:
         """Re-embed everything with the configured model (after a model change)."""

@@ -70,6 +70,33 @@ def walk(root: str, rules: Rules, errors: list[str] | None = None) -> Iterator[F
     yield from _walk_dir(root, root, rules, [], errors)
 
 
+def walk_under(root: str, sub: str, rules: Rules) -> Iterator[FileStat]:
+    """The walk's files at or below ``sub`` (a path under ``root``), with the same rules."""
+    if sub == root:
+        yield from walk(root, rules)
+        return
+    if is_ignored_path(sub, root, rules):
+        return
+    try:
+        st = os.stat(sub, follow_symlinks=False)
+    except OSError:
+        return  # gone: the caller drops what the index had there
+    if stat.S_ISREG(st.st_mode):
+        yield FileStat(sub, st.st_size, st.st_mtime_ns)
+    elif stat.S_ISDIR(st.st_mode):
+        specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+        d = root
+        for part in Path(os.path.relpath(os.path.dirname(sub), root)).parts:
+            gi = _load_gitignore(d)
+            if gi is not None:
+                specs.append((d, gi))
+            d = os.path.join(d, part)
+        gi = _load_gitignore(d)
+        if gi is not None:
+            specs.append((d, gi))
+        yield from _walk_dir(root, sub, rules, specs, None)
+
+
 def _load_gitignore(d: str) -> pathspec.GitIgnoreSpec | None:
     try:
         with open(os.path.join(d, ".gitignore"), encoding="utf-8", errors="replace") as fh:

@@ -21,7 +21,7 @@ from pathlib import Path
 from .chunking import Chunk, chunk_blocks
 from .embed import Embedder
 from .errors import LocalragError
-from .ignore import FileStat, Rules, walk
+from .ignore import FileStat, Rules, walk, walk_under
 from .parsers import ParseError, file_kind, parse, parse_pdf
 from .store import DocRow, Store
 
@@ -86,8 +86,11 @@ class Indexer:
         self.max_file_bytes = max_file_bytes
 
     # ---- planning -------------------------------------------------------------------------------
-    def plan(self, folders: list[tuple[int, str]], stats: IndexStats) -> tuple[list[tuple[FileStat, int, DocRow | None]], list[DocRow]]:
-        """Files to read (new or size/mtime changed) and documents no longer on disk."""
+    def plan(self, folders: list[tuple[int, str]], stats: IndexStats,
+             scope: dict[int, list[str]] | None = None) -> tuple[list[tuple[FileStat, int, DocRow | None]], list[DocRow]]:
+        """Files to read (new, or size/mtime changed) and documents no longer on disk.
+
+        ``scope`` limits a folder to some paths under it (the watcher's changed paths)."""
         todo: list[tuple[FileStat, int, DocRow | None]] = []
         gone: list[DocRow] = []
         for fid, root in folders:
@@ -95,9 +98,14 @@ class Indexer:
             if not os.path.exists(root):
                 stats.missing_folders.append(root)  # unmounted or deleted: keep its index, say so
                 continue
+            subs = scope.get(fid) if scope is not None else None
+            if scope is not None and not subs:
+                continue
             seen: set[str] = set()
-            for fs in walk(root, self.rules):
-                if file_kind(Path(fs.path)) is None:
+            files = walk(root, self.rules) if subs is None else (
+                fs for sub in subs for fs in walk_under(root, sub, self.rules))
+            for fs in files:
+                if fs.path in seen or file_kind(Path(fs.path)) is None:
                     continue
                 stats.scanned += 1
                 seen.add(fs.path)
@@ -106,7 +114,12 @@ class Indexer:
                     stats.unchanged += 1
                     continue
                 todo.append((fs, fid, old))
-            gone.extend(d for p, d in known.items() if p not in seen)
+            if subs is None:
+                gone.extend(d for p, d in known.items() if p not in seen)
+            else:
+                prefixes = [s.rstrip(os.sep) + os.sep for s in subs]
+                gone.extend(d for p, d in known.items() if p not in seen
+                            and (p in subs or any(p.startswith(x) for x in prefixes)))
         return todo, gone
 
     # ---- the reader thread --------------------------------------------------------------------
@@ -144,11 +157,12 @@ class Indexer:
         return _Item("doc", fs, folder_id, old, digest, kind, chunks)
 
     # ---- the whole run --------------------------------------------------------------------------
-    def run(self, folders: list[tuple[int, str]], progress: ProgressFn | None = None) -> IndexStats:
+    def run(self, folders: list[tuple[int, str]], progress: ProgressFn | None = None,
+            scope: dict[int, list[str]] | None = None) -> IndexStats:
         stats = IndexStats()
         self._moved: list[DocRow] = []
         t0 = time.perf_counter()
-        todo, gone = self.plan(folders, stats)
+        todo, gone = self.plan(folders, stats, scope)
         gone_by_hash = {d.content_hash: d for d in gone if d.content_hash}
         q: queue.Queue[_Item | None] = queue.Queue(maxsize=64)
         stop = threading.Event()

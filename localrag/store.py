@@ -8,8 +8,9 @@ is already in the index (an unchanged chunk, a moved file) is never embedded aga
 from __future__ import annotations
 
 import os
+import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,27 +103,23 @@ class Store:
     def __init__(self, path: Path, readonly: bool = False, cache_vectors: bool = False):
         self.path = path
         self.cache_vectors = cache_vectors
-        self._vm: tuple[tuple[int, int], np.ndarray, np.ndarray] | None = None
-        self._writes = 0  # our own commits, which PRAGMA data_version does not count
+        self._vm: tuple[str, np.ndarray, np.ndarray] | None = None
+        self._vm_lock = threading.Lock()
         if not readonly:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             if not path.exists():
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         elif not path.exists():
             raise LocalragError(f"no index yet at {path}: add a folder first with `localrag add PATH`")
-        flags = apsw.SQLITE_OPEN_READONLY if readonly else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+        self.readonly = readonly
+        self._local = threading.local()
+        self._conns: list[apsw.Connection] = []
+        self._conns_lock = threading.Lock()
         try:
-            self.db = apsw.Connection(str(path), flags=flags)
-            self.db.set_busy_timeout(BUSY_TIMEOUT_MS)
-            self.db.enable_load_extension(True)
-            self.db.load_extension(sqlite_vec.loadable_path())
-            self.db.enable_load_extension(False)
-            if not readonly:
-                self.db.execute("PRAGMA journal_mode=WAL")
-                self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
             if not readonly:
                 self._migrate()
+            else:
+                self.db  # noqa: B018 - open now, so errors surface here
         except apsw.BusyError:
             raise LocalragError(f"the index {path} is locked by another localrag process; try again shortly") from None
         except (apsw.NotADBError, apsw.CorruptError):
@@ -132,28 +129,97 @@ class Store:
         except apsw.FullError:
             raise LocalragError(f"no space left to open the index at {path}") from None
 
+    @property
+    def db(self) -> apsw.Connection:
+        """This thread's connection: apsw refuses to share one between threads at once, and
+        separate connections give each reader its own snapshot (WAL) while a writer works."""
+        conn = getattr(self._local, "db", None)
+        if conn is None:
+            flags = apsw.SQLITE_OPEN_READONLY if self.readonly else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+            conn = apsw.Connection(str(self.path), flags=flags)
+            conn.set_busy_timeout(BUSY_TIMEOUT_MS)
+            conn.enable_load_extension(True)
+            conn.load_extension(sqlite_vec.loadable_path())
+            conn.enable_load_extension(False)
+            if not self.readonly:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.db = conn
+            with self._conns_lock:
+                self._conns.append(conn)
+        return conn
+
     # ---- schema -----------------------------------------------------------------------------
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
             raise LocalragError(f"{self.path} was made by a newer localrag (schema {version}); upgrade localrag")
         for n in range(version, len(MIGRATIONS)):
-            with self.db:
+            with self.transaction():
+                if self.db.execute("PRAGMA user_version").fetchone()[0] > n:
+                    continue  # another process migrated while we waited for the lock
                 self.db.execute(MIGRATIONS[n])
                 self.db.execute(f"PRAGMA user_version={n + 1}")
 
     def close(self) -> None:
-        self.db.close()
+        with self._conns_lock:
+            for c in self._conns:
+                try:
+                    c.close()
+                except apsw.ThreadingViolationError:  # in use by a thread right now: it closes on exit
+                    pass
+            self._conns.clear()
+        self._local = threading.local()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All-or-nothing: a crash or Ctrl-C inside rolls back, so no reader sees half a file."""
+        """All-or-nothing: a crash or Ctrl-C inside rolls back, so no reader sees half a file.
+
+        BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so two
+        writers queue instead of failing half-way when a read lock cannot be upgraded."""
+        if self.db.in_transaction:  # nested: the outer transaction decides
+            yield
+            return
         try:
-            with self.db:
-                yield
-            self._writes += 1
+            self.db.execute("BEGIN IMMEDIATE")
+        except apsw.BusyError:
+            raise LocalragError("the index is busy with another localrag process; try again shortly") from None
+        try:
+            yield
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+        try:
+            # any thread or process that caches vectors sees the change by this number
+            self.db.execute("INSERT INTO meta(key, value) VALUES ('generation', 1) "
+                            "ON CONFLICT(key) DO UPDATE SET value = value + 1")
+            self.db.execute("COMMIT")
         except apsw.FullError:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
             raise LocalragError("disk full: the last batch was rolled back, everything before it is kept") from None
+
+    @contextmanager
+    def writer_lock(self, on_wait: "Callable[[], None] | None" = None) -> Iterator[None]:
+        """One indexing process per database (watcher, TUI, `index`): the next one waits its turn."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: SQLite's own locking still serialises writes
+            yield
+            return
+        fd = os.open(str(self.path) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait:
+                    on_wait()
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
 
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
@@ -345,14 +411,30 @@ class Store:
 
     def _vector_matrix(self) -> tuple[np.ndarray, np.ndarray]:
         """All vectors as one matrix, reloaded only when the database changed since."""
-        key = (self.db.execute("PRAGMA data_version").fetchone()[0], self._writes)
-        if self._vm is None or self._vm[0] != key:
-            rows = self.db.execute("SELECT rowid, embedding FROM vec").fetchall()
-            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-            dim = int(self.meta("embed_dim") or 0)
-            mat = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
-            self._vm = (key, ids, mat)
-        return self._vm[1], self._vm[2]
+        with self._vm_lock:
+            key = self.meta("generation") or "0"
+            if self._vm is None or self._vm[0] != key:
+                with self.transaction_read():
+                    key = self.meta("generation") or "0"
+                    rows = self.db.execute("SELECT rowid, embedding FROM vec").fetchall()
+                ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                dim = int(self.meta("embed_dim") or 0)
+                mat = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+                self._vm = (key, ids, mat)
+            return self._vm[1], self._vm[2]
+
+    @contextmanager
+    def transaction_read(self) -> Iterator[None]:
+        """One snapshot for several reads (WAL): a writer's commit in between is not half seen."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.db.in_transaction:
+                self.db.execute("COMMIT")
 
     def keyword_search(self, fts_query: str, k: int) -> list[tuple[int, float]]:
         """(chunk id, BM25 score with higher = better), best first."""

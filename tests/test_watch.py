@@ -1,0 +1,163 @@
+"""The watcher on a real folder: `localrag watch` in a subprocess, polled through `search --json`."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from localrag.watch import Watcher
+
+from .conftest import cli_json, run_cli
+
+
+def wait_for(cond, timeout: float = 30.0, every: float = 0.1):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(every)
+    raise AssertionError("condition not met in time")
+
+
+def paths_for(app, word: str) -> set[str]:
+    return {r.path for r in app.search(word, k=500, mode="keyword")}
+
+
+@pytest.fixture()
+def watched(make_app, docs):
+    app = make_app()
+    app.add([str(docs)])
+    app.index()
+    lines: list[str] = []
+    w = Watcher(app, lambda s: lines.extend(f"{a} {b}" for a, b in s.changes), lines.append, debounce=0.2)
+    w.start()
+    assert w.ready.wait(30) and w.state.running
+    yield app, w, lines
+    w.stop()
+
+
+def test_create_edit_rename_delete_files_and_dirs(watched, docs: Path) -> None:
+    app, w, lines = watched
+    (docs / "new.md").write_text("Zeppelins float on hydrogen.\n")
+    wait_for(lambda: str(docs / "new.md") in paths_for(app, "zeppelins"))
+    (docs / "new.md").write_text("Zeppelins float on helium nowadays.\n")
+    wait_for(lambda: paths_for(app, "helium"))
+    (docs / "new.md").rename(docs / "airships.md")
+    wait_for(lambda: paths_for(app, "helium") == {str(docs / "airships.md")})
+    assert any(x.startswith("> ") for x in lines)
+    (docs / "garden").rename(docs / "allotment")
+    wait_for(lambda: paths_for(app, "tomatoes") == {str(docs / "allotment" / "tomatoes.rst")})
+    (docs / "airships.md").unlink()
+    wait_for(lambda: not paths_for(app, "helium"))
+    import shutil
+
+    shutil.rmtree(docs / "allotment")
+    wait_for(lambda: not paths_for(app, "tomatoes"))
+    st = app.status()
+    assert st["files"] == 2 and st["vectors"] == st["chunks"]
+
+
+def test_atomic_save_and_temp_files(watched, docs: Path) -> None:
+    app, w, lines = watched
+    target = docs / "tea.txt"
+    tmp = docs / ".tea.txt.swp"
+    tmp.write_text("Oolong is roasted and steeps at 90 degrees.\n")  # vim-style swap: ignored
+    (docs / "tea.txt~").write_text("backup oolong\n")
+    tmp2 = docs / "tea.txt.tmp"
+    tmp2.write_text("Oolong is roasted and steeps at 90 degrees.\n")
+    os.replace(tmp2, target)  # the editor's atomic save
+    wait_for(lambda: paths_for(app, "oolong") == {str(target)})
+    time.sleep(0.8)
+    assert paths_for(app, "oolong") == {str(target)} and paths_for(app, "green") == set()
+    tmp.unlink()
+
+
+def test_burst_of_files_is_batched_and_consistent(watched, docs: Path) -> None:
+    app, w, lines = watched
+    burst = docs / "burst"
+    burst.mkdir()
+    for i in range(300):
+        (burst / f"n{i:03}.txt").write_text(f"Burst note {i} about quasar{i % 3}.\n")
+    wait_for(lambda: app.status()["files"] == 303, timeout=120)
+    assert len(paths_for(app, "quasar1")) == 100
+
+
+def test_own_database_in_a_watched_folder_is_never_indexed(make_app, tmp_path: Path, monkeypatch) -> None:
+    from localrag.config import Paths, Settings
+    from localrag.core import Localrag
+
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "a.md").write_text("alpha note\n")
+    home = folder / "localrag-data"
+    app = Localrag(Paths(home, home), Settings())
+    app.add([str(folder)])
+    app.index()
+    (home / "db-notes.md").write_text("inside the data dir\n")
+    app.index()
+    assert {Path(p).name for p in paths_for(app, "note")} == {"a.md"}
+    assert not paths_for(app, "inside")
+    app.close()
+
+
+def test_missing_folder_is_reported_and_reconciled_when_back(make_app, tmp_path: Path) -> None:
+    d = tmp_path / "usb"
+    d.mkdir()
+    (d / "x.md").write_text("removable drive note\n")
+    app = make_app()
+    app.add([str(d)])
+    app.index()
+    msgs: list[str] = []
+    w = Watcher(app, None, msgs.append, debounce=0.2, check_every=0.3)
+    w.start()
+    assert w.ready.wait(30)
+    d.rename(tmp_path / "usb-away")
+    wait_for(lambda: any("folder not found" in m for m in msgs))
+    assert paths_for(app, "removable")  # its index is kept while it is away
+    (tmp_path / "usb-away").rename(d)
+    (d / "y.md").write_text("added while away\n")
+    wait_for(lambda: paths_for(app, "away"))
+    assert any("folder is back" in m for m in msgs)
+    w.stop()
+
+
+def test_watch_cli_and_restart_reconciles_to_a_fresh_index(home: Path, docs: Path, tmp_path: Path) -> None:
+    run_cli("add", str(docs), home=home)
+    env = dict(os.environ, LOCALRAG_HOME=str(home))
+    p = subprocess.Popen([sys.executable, "-m", "localrag", "watch"], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: "watching" in (p.stderr.readline() or ""), timeout=60)
+        (docs / "live.md").write_text("Narwhals have one long tusk.\n")
+
+        def found() -> bool:
+            res = cli_json("search", "narwhals tusk", "--mode", "keyword", home=home)["results"]
+            return bool(res) and res[0]["path"] == str(docs / "live.md")
+
+        wait_for(found, timeout=60, every=0.3)
+    finally:
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+    assert p.returncode == 0 and "Traceback" not in err
+    assert f"+ {docs / 'live.md'} (1 chunks)" in out
+    # changes while no watcher runs: caught up on the next start (here: `index`), equal to a fresh index
+    (docs / "tea.txt").unlink()
+    (docs / "offline.md").write_text("Written while localrag was off.\n")
+    run_cli("index", home=home)
+    fresh = tmp_path / "fresh-home"
+    fresh.mkdir()
+    (fresh / "models").symlink_to(home / "models")
+    run_cli("add", str(docs), home=fresh)
+
+    def snapshot(h: Path) -> list:
+        st = cli_json("status", home=h)
+        rows = cli_json("search", "tea tusk offline coffee tomatoes", "-k", "50", "--mode", "keyword", home=h)
+        return [st["files"], st["chunks"], sorted((r["path"], r["text"], r["start_line"]) for r in rows["results"])]
+
+    assert snapshot(home) == snapshot(fresh)
