@@ -161,3 +161,25 @@ def test_watch_cli_and_restart_reconciles_to_a_fresh_index(home: Path, docs: Pat
         return [st["files"], st["chunks"], sorted((r["path"], r["text"], r["start_line"]) for r in rows["results"])]
 
     assert snapshot(home) == snapshot(fresh)
+
+
+def test_inotify_limit_falls_back_to_rescans(make_app, docs: Path, monkeypatch) -> None:
+    import errno
+
+    from watchdog.observers import Observer
+
+    def no_watches(self, *a, **kw):  # the OS refusing more watches is the one part we cannot cause here
+        raise OSError(errno.ENOSPC, "inotify watch limit reached")
+
+    monkeypatch.setattr(Observer, "schedule", no_watches)
+    app = make_app()
+    app.add([str(docs)])
+    app.index()
+    msgs: list[str] = []
+    w = Watcher(app, None, msgs.append, rescan_every=0.5)
+    w.start()
+    assert w.ready.wait(30)
+    assert w.state.polling and any("max_user_watches" in m for m in msgs)
+    (docs / "polled.md").write_text("Found by a periodic rescan.\n")
+    wait_for(lambda: paths_for(app, "periodic"))
+    w.stop()
