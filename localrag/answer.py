@@ -34,7 +34,7 @@ class Citation:
     def to_json(self) -> dict:
         r = self.result
         return {"n": self.n, "path": r.path, "page": r.page, "start_line": r.start_line, "end_line": r.end_line,
-                "text": r.text, "heading": r.heading, "cited": self.cited}
+                "text": r.text, "heading": r.heading, "cited": self.cited, "chunk_id": r.chunk_id}
 
 
 @dataclass

@@ -414,8 +414,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "k", None) is not None and args.k < 1:
         parser.error("-k must be at least 1")
     if args.command is None:
-        parser.print_help()
-        return 0
+        from .tui.app import run
+
+        return run()
     try:
         return int(args.func(args) or 0)
     except LocalragError as e:

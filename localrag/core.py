@@ -145,6 +145,23 @@ class Localrag:
         return answer(question, results, self.generator, s.max_answer_tokens, s.temperature, s.min_score,
                       on_text, history, cancel)
 
+    # ---- conversations ----------------------------------------------------------------------------
+    def history(self, conversation_id: int | None) -> list[tuple[str, str]]:
+        """Earlier (question, answer) pairs, for follow-up questions."""
+        return [(q, a) for q, a, _ in self.store.messages(conversation_id)] if conversation_id else []
+
+    def ask_in_conversation(self, conversation_id: int | None, question: str,
+                            on_text: Callable[[str], None] | None = None, cancel: threading.Event | None = None,
+                            k: int | None = None) -> tuple[int, Answer]:
+        """Ask with the conversation so far, and keep the exchange (a new conversation if None)."""
+        history = self.history(conversation_id)
+        ans = self.ask(question, k, on_text=on_text, history=history, cancel=cancel)
+        if conversation_id is None:
+            conversation_id = self.store.new_conversation(question)
+        self.store.add_message(conversation_id, question, ans.text,
+                               json.dumps([c.to_json() for c in ans.citations] or [r.to_json() for r in ans.nearest]))
+        return conversation_id, ans
+
     def status(self) -> dict:
         st = self.store.stats()
         rec = self.store.model_record()

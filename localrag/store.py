@@ -67,6 +67,30 @@ MIGRATIONS: list[str] = [
         INSERT INTO chunks_fts(chunks_fts, rowid, text, heading) VALUES ('delete', old.id, old.text, old.heading);
     END;
     """,
+    # 2: conversations (the TUI's chats, with follow-ups) and feedback on cited sources
+    """
+    CREATE TABLE conversations(
+        id INTEGER PRIMARY KEY, title TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL
+    );
+    CREATE TABLE messages(
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        citations TEXT NOT NULL DEFAULT '[]',
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX messages_conversation ON messages(conversation_id);
+    CREATE TABLE feedback(
+        id INTEGER PRIMARY KEY,
+        query TEXT NOT NULL,
+        path TEXT NOT NULL,
+        chunk_id INTEGER,
+        chunk_hash TEXT,
+        helpful INTEGER NOT NULL,
+        created_at REAL NOT NULL
+    );
+    """,
 ]
 
 
@@ -444,6 +468,36 @@ class Store:
             "SELECT rowid, bm25(chunks_fts, 1.0, 0.5) AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?",
             (fts_query, k)).fetchall()
         return [(int(r), -float(s)) for r, s in rows]
+
+    # ---- conversations and feedback -----------------------------------------------------------------
+    def new_conversation(self, title: str) -> int:
+        now = time.time()
+        with self.transaction():
+            self.db.execute("INSERT INTO conversations(title, created_at, updated_at) VALUES (?,?,?)",
+                            (title[:120], now, now))
+            return int(self.db.last_insert_rowid())
+
+    def conversations(self, limit: int = 200) -> list[tuple[int, str, float]]:
+        return [(int(i), t, u) for i, t, u in self.db.execute(
+            "SELECT id, title, updated_at FROM conversations ORDER BY updated_at DESC, id DESC LIMIT ?", (limit,))]
+
+    def add_message(self, conversation_id: int, question: str, answer: str, citations_json: str) -> None:
+        now = time.time()
+        with self.transaction():
+            self.db.execute("INSERT INTO messages(conversation_id, question, answer, citations, created_at)"
+                            " VALUES (?,?,?,?,?)", (conversation_id, question, answer, citations_json, now))
+            self.db.execute("UPDATE conversations SET updated_at=? WHERE id=?", (now, conversation_id))
+
+    def messages(self, conversation_id: int) -> list[tuple[str, str, str]]:
+        return [(q, a, c) for q, a, c in self.db.execute(
+            "SELECT question, answer, citations FROM messages WHERE conversation_id=? ORDER BY id", (conversation_id,))]
+
+    def add_feedback(self, query: str, path: str, chunk_id: int | None, helpful: bool) -> None:
+        with self.transaction():
+            row = self.db.execute("SELECT hash FROM chunks WHERE id=?", (chunk_id,)).fetchone() if chunk_id else None
+            self.db.execute("INSERT INTO feedback(query, path, chunk_id, chunk_hash, helpful, created_at)"
+                            " VALUES (?,?,?,?,?,?)", (query, path, chunk_id, row[0] if row else None, int(helpful),
+                                                       time.time()))
 
     # ---- status ---------------------------------------------------------------------------------
     def stats(self) -> dict:

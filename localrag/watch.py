@@ -24,7 +24,7 @@ from watchdog.observers.api import BaseObserver
 from .core import Localrag
 from .errors import LocalragError
 from .ignore import is_temp_name
-from .ingest import IndexStats
+from .ingest import IndexStats, ProgressFn
 
 INOTIFY_HINT = ("the system's inotify watch limit is reached; raise it with "
                 "`sudo sysctl fs.inotify.max_user_watches=524288` (and in /etc/sysctl.conf); "
@@ -71,8 +71,10 @@ class _Handler(FileSystemEventHandler):
 class Watcher:
     def __init__(self, app: Localrag, on_stats: Callable[[IndexStats], None] | None = None,
                  on_message: Callable[[str], None] | None = None, debounce: float = 0.3,
-                 max_delay: float = 2.0, rescan_every: float = 30.0, check_every: float = 2.0):
+                 max_delay: float = 2.0, rescan_every: float = 30.0, check_every: float = 2.0,
+                 progress: ProgressFn | None = None):
         self.app = app
+        self.progress = progress
         self.on_stats = on_stats or (lambda s: None)
         self.on_message = on_message or (lambda m: None)
         self.debounce = debounce
@@ -162,7 +164,7 @@ class Watcher:
 
     def _index(self, scope: dict[str, list[str]] | None, why: str) -> None:
         try:
-            stats = self.app.index(scope=scope, on_wait=lambda: self.on_message("waiting for another localrag "
+            stats = self.app.index(self.progress, scope=scope, on_wait=lambda: self.on_message("waiting for another localrag "
                                                                                  "process that is indexing"))
         except LocalragError as e:
             self.on_message(str(e))

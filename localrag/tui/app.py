@@ -1,0 +1,501 @@
+"""The Textual app. It calls the same core API as the CLI, in thread workers that report back
+through ``call_from_thread``; models load after the first paint, so the app opens at once."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import (Footer, Header, Input, Label, ListView, OptionList, ProgressBar, Static, TabbedContent,
+                             TabPane)
+
+from ..config import Paths, Settings, get_paths
+from ..core import Localrag
+from ..errors import LocalragError
+from ..ingest import IndexStats, Progress
+from ..retrieve import Result
+from .screens import AddFolderScreen, ConfirmScreen, PreviewScreen, SettingsScreen
+from .widgets import ConversationItem, Exchange, FolderItem, SearchResults, Welcome, plain
+
+EMBED_RATE = 14.0  # chunks/s on 2 cores: what a re-embed estimate is based on
+
+
+class LocalragApp(App[None]):
+    TITLE = "localrag"
+    SUB_TITLE = "your files, your machine"
+    CSS = """
+    #body { height: 1fr; }
+    #sidebar { width: 26; border-right: solid $panel-lighten-2; }
+    #sidebar.hidden { display: none; }
+    #sidebar .section { padding: 0 1; text-style: bold; color: $text-accent; }
+    #folders { height: auto; max-height: 50%; }
+    #conversations { height: 1fr; }
+    #main { width: 1fr; }
+    #chat { height: 1fr; }
+    #ask-input, #search-input { dock: bottom; margin: 0 0; }
+    #search-input { dock: top; }
+    #search-results { height: 1fr; }
+    #progress { height: 1; display: none; padding: 0 1; }
+    #progress.active { display: block; }
+    #statusbar { height: 1; background: $boost; color: $text-muted; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("ctrl+n", "new_conversation", "New chat"),
+        Binding("ctrl+t", "toggle_mode", "Ask/Search"),
+        Binding("ctrl+o", "add_folder", "Add folder"),
+        Binding("ctrl+r", "reindex_folders", "Rescan", show=False),
+        Binding("ctrl+l", "focus_sources", "Sources"),
+        Binding("ctrl+y", "copy_answer", "Copy answer"),
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", show=False),
+        Binding("f2", "settings", "Settings"),
+        Binding("escape", "stop", "Stop", show=False),
+        Binding("delete", "remove_folder", "Remove folder", show=False),
+    ]
+
+    def __init__(self, core: Localrag, watch: bool = True, blink: bool = True, preload: bool = True):
+        super().__init__()
+        self.core = core
+        self.watch_enabled = watch
+        self.blink = blink
+        self.preload = preload
+        self.watcher = None
+        self.conversation_id: int | None = None
+        self._cancel: threading.Event | None = None
+        self._models = "loading models…" if preload else "models load on first use"
+        self._index_state = ""
+        self._last: Exchange | None = None
+
+    # ---- layout ---------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="body"):
+            with Vertical(id="sidebar"):
+                yield Label("Folders", classes="section")
+                yield ListView(id="folders")
+                yield Label("Conversations", classes="section")
+                yield ListView(id="conversations")
+            with Vertical(id="main"):
+                with TabbedContent(id="tabs"):
+                    with TabPane("Ask", id="ask-tab"):
+                        yield VerticalScroll(id="chat")
+                        yield Input(placeholder="Ask a question about your files…", id="ask-input")
+                    with TabPane("Search", id="search-tab"):
+                        yield Input(placeholder="Search passages, without the model…", id="search-input")
+                        yield SearchResults()
+        yield ProgressBar(id="progress", show_eta=False)
+        yield Static(id="statusbar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for inp in self.query(Input):
+            inp.cursor_blink = self.blink
+        self.refresh_sidebar()
+        if not self.core.folders():
+            self.query_one("#chat").mount(Welcome())
+        self.query_one("#ask-input", Input).focus()
+        self.update_status()
+        if self.preload:
+            self.load_models()
+        if self.watch_enabled:
+            self.start_watcher()
+
+    # ---- background work ------------------------------------------------------------------------
+    @work(thread=True, exit_on_error=False, group="models")
+    def load_models(self) -> None:
+        try:
+            self.core.embedder
+            self.call_from_thread(self.update_status)
+            self.core.generator
+        except LocalragError as e:
+            self._models = "models: not loaded"
+            self.call_from_thread(self.notify, str(e), title="Model", severity="error", timeout=10)
+        self.call_from_thread(self.update_status)
+
+    def models_text(self) -> str:
+        """What is loaded, read from the core (models also load on first use, from any worker)."""
+        emb, gen = self.core._embedder, self.core._generator
+        if emb is None and gen is None:
+            return self._models
+        parts = [f"embed: {emb.info.name.split(' (')[0]}" if emb else "embed: loading…"]
+        parts.append(f"llm: {Path(gen.model_path).name}" + (" (GPU)" if gen.gpu else "") if gen else
+                     "llm: loading…" if self.preload else "llm: loads on first question")
+        return " · ".join(parts)
+
+    def start_watcher(self) -> None:
+        from ..watch import Watcher
+
+        def on_stats(stats: IndexStats) -> None:
+            self.call_from_thread(self._after_index, stats, "")
+
+        def on_message(msg: str) -> None:
+            self.call_from_thread(self.notify, msg, title="Watcher", severity="warning", timeout=8)
+
+        def progress(p: Progress) -> None:
+            self.call_from_thread(self.show_progress, p)
+
+        self.watcher = Watcher(self.core, on_stats, on_message, progress=progress)
+        self.watcher.start()
+
+    @work(thread=True, exit_on_error=False, group="index")
+    def run_index(self, add: str | None = None, reindex: bool = False) -> None:
+        try:
+            if add:
+                added = self.core.add([add])
+                self.call_from_thread(self.refresh_sidebar)
+                stats = self.core.index(lambda p: self.call_from_thread(self.show_progress, p), only=added)
+            elif reindex:
+                stats = self.core.reindex(lambda p: self.call_from_thread(self.show_progress, p))
+            else:
+                stats = self.core.index(lambda p: self.call_from_thread(self.show_progress, p))
+            self.call_from_thread(self._after_index, stats, "Indexed")
+        except LocalragError as e:
+            self.call_from_thread(self.notify, str(e), title="Index", severity="error", timeout=10)
+            self.call_from_thread(self.hide_progress)
+
+    def show_progress(self, p: Progress) -> None:
+        if p.files_done >= p.files_total:  # a batch's start with nothing to do, or its end
+            self.hide_progress()
+            return
+        bar = self.query_one("#progress", ProgressBar)
+        bar.add_class("active")
+        bar.update(total=max(p.files_total, 1), progress=p.files_done)
+        rate = f", {p.chunks_per_s:.1f} chunks/s" if p.chunks_per_s else ""
+        self._index_state = f"indexing {p.files_done}/{p.files_total} files{rate}"
+        self.update_status()
+
+    def hide_progress(self) -> None:
+        self.query_one("#progress", ProgressBar).remove_class("active")
+        self._index_state = ""
+        self.update_status()
+
+    def _after_index(self, stats: IndexStats, title: str) -> None:
+        self.hide_progress()
+        self.refresh_sidebar()
+        if self.core.folders():
+            for w in self.query(Welcome):
+                w.remove()
+        if title and not stats.interrupted:
+            self.notify(f"{stats.added} added, {stats.updated} changed, {stats.removed} removed, {stats.failed} failed;"
+                        f" {stats.chunks_embedded} chunks embedded", title=title)
+        elif stats.changes and not title:
+            self.notify("\n".join(f"{s} {Path(p.split(' (')[0]).name}" for s, p in stats.changes[:6]),
+                        title="Folder changes")
+
+    # ---- sidebar --------------------------------------------------------------------------------
+    def refresh_sidebar(self) -> None:
+        try:
+            st = self.core.store.stats()
+        except LocalragError as e:
+            self.notify(str(e), severity="error")
+            return
+        failed_by = {}
+        for f in st["failed"]:
+            for folder in st["folders"]:
+                if f["path"].startswith(folder["path"]):
+                    failed_by.setdefault(folder["path"], []).append(f)
+        folders = self.query_one("#folders", ListView)
+        folders.clear()
+        for f in st["folders"]:
+            folders.append(FolderItem(f["path"], f["files"], f["chunks"], failed_by.get(f["path"], [])))
+        convs = self.query_one("#conversations", ListView)
+        convs.clear()
+        for cid, title, _ in self.core.store.conversations():
+            convs.append(ConversationItem(cid, title))
+        self._chunks = st["chunks"]
+        self.update_status()
+
+    def update_status(self) -> None:
+        w = self.watcher
+        if w is None:
+            watch = "watcher off"
+        elif w.state.polling:
+            watch = "watcher: rescanning (inotify limit)"
+        else:
+            watch = "watching" if w.state.running else "watcher starting…"
+        parts = [self.models_text(), f"{getattr(self, '_chunks', 0)} chunks", watch]
+        if self._index_state:
+            parts.append(self._index_state)
+        self.query_one("#statusbar", Static).update(Text(" · ".join(parts)))
+
+    @on(ListView.Selected, "#folders")
+    def folder_selected(self, event: ListView.Selected) -> None:
+        item = event.item
+        if isinstance(item, FolderItem) and item.failed:
+            self.notify("\n".join(f"{Path(f['path']).name}: {f['reason']}" for f in item.failed[:8]),
+                        title=f"{len(item.failed)} files failed", severity="warning", timeout=10)
+
+    @on(ListView.Selected, "#conversations")
+    async def conversation_selected(self, event: ListView.Selected) -> None:
+        item = event.item
+        if not isinstance(item, ConversationItem):
+            return
+        self.action_new_conversation()
+        self.conversation_id = item.conversation_id
+        chat = self.query_one("#chat")
+        for q, a, cits in self.core.store.messages(item.conversation_id):
+            ex = Exchange(q)
+            await chat.mount(ex)
+            await ex.set_text(a)
+            saved = json.loads(cits)
+            shown = [c for c in saved if c.get("cited")] or saved
+            ex.set_sources([(c.get("n", 0), Result(c.get("chunk_id", 0), c["path"], 0.0, c.get("text", ""),
+                                                   c.get("heading", ""), c.get("page"), c.get("start_line"),
+                                                   c.get("end_line"))) for c in shown])
+            self._last = ex
+        self.query_one("#ask-input", Input).focus()
+
+    # ---- asking ---------------------------------------------------------------------------------
+    @on(Input.Submitted, "#ask-input")
+    def ask_submitted(self, event: Input.Submitted) -> None:
+        question = event.value.strip()
+        if not question:
+            return
+        if self._cancel is not None:
+            self.notify("Still answering: press Esc to stop it first", severity="warning")
+            return
+        event.input.value = ""
+        for w in self.query(Welcome):
+            w.remove()
+        ex = Exchange(question)
+        chat = self.query_one("#chat", VerticalScroll)
+        chat.mount(ex)
+        chat.scroll_end(animate=False)
+        self._last = ex
+        self._cancel = threading.Event()
+        self.ask(question, ex, self._cancel)
+
+    @work(thread=True, exit_on_error=False, group="ask")
+    def ask(self, question: str, ex: Exchange, cancel: threading.Event) -> None:
+        chat = self.query_one("#chat", VerticalScroll)
+
+        def on_text(piece: str) -> None:
+            self.call_from_thread(ex.add_text, piece)
+            self.call_from_thread(chat.scroll_end, animate=False)
+
+        try:
+            conv, ans = self.core.ask_in_conversation(self.conversation_id, question, on_text, cancel)
+        except LocalragError as e:
+            self.call_from_thread(ex.set_text, str(e))
+            self.call_from_thread(self.notify, str(e), severity="error")
+            return
+        except Exception as e:  # a bug must become a notification, never a traceback on screen
+            self.call_from_thread(self.notify, f"{type(e).__name__}: {e}", title="Unexpected error",
+                                  severity="error", timeout=15)
+            return
+        finally:
+            self._cancel = None
+        self.call_from_thread(self._answered, ex, conv, ans)
+
+    async def _answered(self, ex: Exchange, conv: int, ans: object) -> None:
+        new_conv = self.conversation_id is None
+        self.conversation_id = conv
+        await ex.set_text(getattr(ans, "text"))
+        if not getattr(ans, "found"):
+            ex.set_sources([(0, r) for r in getattr(ans, "nearest")], note="Nearest passages (not relevant enough):")
+        else:
+            cits = getattr(ans, "citations")
+            shown = [c for c in cits if c.cited] or cits
+            note = "" if any(c.cited for c in cits) else "Sources given to the model:"
+            ex.set_sources([(c.n, c.result) for c in shown], note=note)
+        if getattr(ans, "stopped"):
+            self.notify("Stopped")
+        if new_conv:
+            self.refresh_sidebar()
+        self.update_status()
+        self.query_one("#chat", VerticalScroll).scroll_end(animate=False)
+
+    @on(OptionList.OptionSelected, ".sources")
+    def source_selected(self, event: OptionList.OptionSelected) -> None:
+        ex = next((a for a in event.option_list.ancestors if isinstance(a, Exchange)), None)
+        if ex is not None and event.option_index < len(ex.results):
+            self.open_preview(ex.results[event.option_index], ex.question)
+
+    def open_preview(self, r: Result, query: str) -> None:
+        def feedback(result: Result, helpful: bool) -> None:
+            try:
+                self.core.store.add_feedback(query, result.path, result.chunk_id or None, helpful)
+            except LocalragError as e:
+                self.notify(str(e), severity="error")
+
+        self.push_screen(PreviewScreen(r, query, feedback))
+
+    # ---- search mode ----------------------------------------------------------------------------
+    @on(Input.Submitted, "#search-input")
+    def search_submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.search(event.value.strip())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
+    def search(self, query: str) -> None:
+        try:
+            results = self.core.search(query, k=20)
+        except LocalragError as e:
+            self.call_from_thread(self.notify, str(e), severity="error")
+            return
+        self.call_from_thread(self.query_one(SearchResults).show, results)
+        if not results:
+            self.call_from_thread(self.notify, "no matching passages")
+
+    @on(OptionList.OptionSelected, "#search-results")
+    def result_selected(self, event: OptionList.OptionSelected) -> None:
+        res = self.query_one(SearchResults).results
+        if event.option_index < len(res):
+            self.open_preview(res[event.option_index], self.query_one("#search-input", Input).value)
+
+    # ---- actions --------------------------------------------------------------------------------
+    def action_new_conversation(self) -> None:
+        self.conversation_id = None
+        self._last = None
+        self.query_one("#chat").remove_children()
+        self.query_one(TabbedContent).active = "ask-tab"
+        self.query_one("#ask-input", Input).focus()
+
+    def action_toggle_mode(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        tabs.active = "search-tab" if tabs.active == "ask-tab" else "ask-tab"
+        self.query_one("#search-input" if tabs.active == "search-tab" else "#ask-input", Input).focus()
+
+    def action_focus_sources(self) -> None:
+        """Jump to the latest answer's sources; Enter opens one."""
+        if self._last is None or not self._last.results:
+            self.notify("No sources to show yet", severity="warning")
+            return
+        ol = self._last.query_one(OptionList)
+        ol.focus()
+        if ol.highlighted is None:
+            ol.highlighted = 0
+
+    def action_toggle_sidebar(self) -> None:
+        self.query_one("#sidebar").toggle_class("hidden")
+
+    def action_stop(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+
+    def action_copy_answer(self) -> None:
+        ex = self._last
+        if ex is None or not ex.text:
+            self.notify("No answer to copy yet", severity="warning")
+            return
+        lines = [ex.text, ""] + [f"[{n}] {r.path}" + (f":page {r.page}" if r.page is not None else
+                                                     f":{r.start_line}-{r.end_line}" if r.start_line else "")
+                                 for n, r in zip(ex.numbers, ex.results)]
+        self.copy_to_clipboard("\n".join(lines).strip())
+        self.notify("Answer and sources copied")
+
+    def action_add_folder(self) -> None:
+        def added(path: str | None) -> None:
+            if path:
+                self.run_index(add=path)
+
+        self.push_screen(AddFolderScreen(), added)
+
+    def action_reindex_folders(self) -> None:
+        self.run_index()
+
+    def action_remove_folder(self) -> None:
+        item = self.query_one("#folders", ListView).highlighted_child
+        if not isinstance(item, FolderItem):
+            self.notify("Select a folder in the sidebar first", severity="warning")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                try:
+                    r = self.core.remove(item.path)
+                except LocalragError as e:
+                    self.notify(str(e), severity="error")
+                    return
+                self.notify(f"Removed {r.path} ({r.files} files)")
+                self.refresh_sidebar()
+
+        self.push_screen(ConfirmScreen(f"Remove {item.path} and its {item.chunks} chunks from the index?\n"
+                                       "Your files are not touched."), confirmed)
+
+    def action_settings(self) -> None:
+        old = self.core.settings
+
+        def done(new: Settings | None) -> None:
+            if new is None:
+                return
+            if new.embed_model != old.embed_model:
+                st = self.core.store.stats()
+                minutes = st["chunks"] / EMBED_RATE / 60
+                msg = (f"Changing the embedding model to '{new.embed_model}' re-embeds all {st['chunks']} chunks "
+                       f"of {st['files']} files (about {minutes:.0f} min on this machine). Continue?")
+
+                def go(yes: bool | None) -> None:
+                    if yes:
+                        self._apply_settings(new)
+                        self.run_index(reindex=True)
+                    else:
+                        self.notify("Nothing changed")
+
+                self.push_screen(ConfirmScreen(msg), go)
+            else:
+                self._apply_settings(new)
+
+        self.push_screen(SettingsScreen(old), done)
+
+    def _apply_settings(self, new: Settings) -> None:
+        old = self.core.settings
+        try:
+            new.save(self.core.paths)
+        except OSError as e:
+            self.notify(f"cannot save settings: {e.strerror}", severity="error")
+            return
+        self.core.settings = new
+        if (new.llm_model, new.n_ctx, new.n_gpu_layers) != (old.llm_model, old.n_ctx, old.n_gpu_layers):
+            self.core._generator = None
+            self.load_models()
+        self.notify("Settings saved")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("New chat", "Start a new conversation", self.action_new_conversation)
+        yield SystemCommand("Ask / Search", "Switch between asking the model and searching passages",
+                            self.action_toggle_mode)
+        yield SystemCommand("Add folder", "Index a folder or file and keep it in step", self.action_add_folder)
+        yield SystemCommand("Remove folder", "Drop the selected folder from the index", self.action_remove_folder)
+        yield SystemCommand("Rescan folders", "Bring the index in step with every folder now",
+                            self.action_reindex_folders)
+        yield SystemCommand("Sources", "Go to the sources of the latest answer", self.action_focus_sources)
+        yield SystemCommand("Copy answer", "Copy the last answer with its sources", self.action_copy_answer)
+        yield SystemCommand("Stop answer", "Stop the answer being written", self.action_stop)
+        yield SystemCommand("Settings", "Models, context size, GPU layers, top-k", self.action_settings)
+        yield SystemCommand("Toggle sidebar", "Show or hide folders and conversations", self.action_toggle_sidebar)
+
+    def on_unmount(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+        if self.watcher is not None:
+            self.watcher.stop(timeout=2)
+
+
+def build_app(paths: Paths | None = None, settings: Settings | None = None, watch: bool = True,
+              blink: bool = True, preload: bool = True) -> LocalragApp:
+    """The one factory: the CLI and the tests build the app the same way (tests turn off the
+    watcher, model preloading and cursor blink, for stable screens)."""
+    paths = paths or get_paths()
+    settings = settings or Settings.load(paths)
+    core = Localrag(paths, settings)
+    core.store.cache_vectors = True  # a long-lived process: search an in-memory copy of the vectors
+    return LocalragApp(core, watch=watch, blink=blink, preload=preload)
+
+
+def run() -> int:
+    try:
+        app = build_app()
+    except LocalragError as e:
+        print(f"localrag: {e}")
+        return 1
+    app.run()
+    return 0

@@ -1,0 +1,158 @@
+"""The TUI's building blocks. Every piece of document or model text is shown as plain text
+(``rich.text.Text``) or escaped Markdown: a document cannot style, link or run actions."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Label, ListItem, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..parsers import clean
+from ..retrieve import Result
+
+_NOT_CITATION = re.compile(r"\[(?!\d+(?:,\s*\d+)*\])")
+
+
+def plain(text: str) -> Text:
+    """Untrusted text, inert: no markup, no escapes."""
+    return Text(clean(text))
+
+
+def safe_markdown(text: str) -> str:
+    """Model output as Markdown with links, images and raw HTML neutralised; our [n] stays."""
+    text = clean(text).replace("<", "&lt;")
+    return _NOT_CITATION.sub(r"\\[", text)
+
+
+def short_location(r: Result) -> str:
+    name = Path(r.path).name
+    if r.page is not None:
+        return f"{name}, page {r.page}"
+    if r.start_line is not None:
+        return f"{name}:{r.start_line}-{r.end_line}"
+    return name
+
+
+class FolderItem(ListItem):
+    def __init__(self, path: str, files: int, chunks: int, failed: list[dict]):
+        super().__init__()
+        self.path = path
+        self.failed = failed
+        self.files = files
+        self.chunks = chunks
+        if failed:
+            self.tooltip = Text("\n".join(f"{Path(f['path']).name}: {f['reason']}" for f in failed[:20]))
+
+    def compose(self) -> ComposeResult:
+        name = Path(self.path).name or self.path
+        line = Text(name, style="bold")
+        line.append(f"\n{self.files} files · {self.chunks} chunks", style="dim")
+        if self.failed:
+            line.append(f"  ⚠ {len(self.failed)} failed", style="bold yellow")
+        yield Label(line)
+
+
+class ConversationItem(ListItem):
+    def __init__(self, conversation_id: int, title: str):
+        super().__init__()
+        self.conversation_id = conversation_id
+        self.title = title
+
+    def compose(self) -> ComposeResult:
+        yield Label(plain(self.title[:60]))
+
+
+class Exchange(Vertical):
+    """One question, its streamed answer, and its numbered sources."""
+
+    DEFAULT_CSS = """
+    Exchange { height: auto; margin: 0 0 1 0; }
+    Exchange .question { color: $text-accent; text-style: bold; padding: 0 1; }
+    Exchange Markdown { margin: 0; padding: 0 1; }
+    Exchange .sources { height: auto; max-height: 8; border: none; margin: 0 1; }
+    Exchange .note { color: $text-muted; padding: 0 1; }
+    """
+
+    def __init__(self, question: str):
+        super().__init__()
+        self.question = question
+        self.text = ""
+        self.results: list[Result] = []
+        self.numbers: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(plain("› " + self.question), classes="question")
+        yield Markdown("", open_links=False)
+        yield OptionList(classes="sources")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).display = False
+
+    def add_text(self, piece: str) -> AwaitComplete:
+        """Returns the update to await: un-awaited, an idle app would not repaint."""
+        self.text += piece
+        return self.query_one(Markdown).update(safe_markdown(self.text) or "…")
+
+    def set_text(self, text: str) -> AwaitComplete:
+        self.text = text
+        return self.query_one(Markdown).update(safe_markdown(text))
+
+    def set_sources(self, pairs: list[tuple[int, Result]], note: str = "") -> None:
+        self.results = [r for _, r in pairs]
+        self.numbers = [n for n, _ in pairs]
+        ol = self.query_one(OptionList)
+        ol.clear_options()
+        for n, r in pairs:
+            label = Text(f"[{n}] " if n else "· ", style="bold")
+            label.append(short_location(r))
+            if r.heading:
+                label.append(f"  {clean(r.heading)[:60]}", style="dim")
+            ol.add_option(Option(label))
+        ol.display = bool(pairs)
+        if note:
+            self.mount(Static(plain(note), classes="note"), before=ol)
+
+
+class SearchResults(OptionList):
+    def __init__(self) -> None:
+        super().__init__(id="search-results")
+        self.results: list[Result] = []
+
+    def show(self, results: list[Result]) -> None:
+        self.results = results
+        self.clear_options()
+        for i, r in enumerate(results, 1):
+            t = Text(f"{i}. ", style="bold")
+            t.append(short_location(r), style="bold")
+            if r.heading:
+                t.append(f"  {clean(r.heading)[:60]}", style="dim")
+            t.append("\n   " + " ".join(clean(r.text).split())[:220])
+            self.add_option(Option(t))
+
+
+class Welcome(VerticalScroll):
+    DEFAULT_CSS = """
+    Welcome { padding: 1 2; }
+    Welcome Markdown { max-width: 80; }
+    """
+    TEXT = """\
+# Welcome to localrag
+
+Ask questions about your own files. Everything stays on this computer.
+
+1. Press **Ctrl+O** to add a folder (notes, manuals, papers, code).
+2. localrag indexes it in the background and keeps it in step with every change.
+3. Type a question below and press **Enter**. Answers cite the exact file, page and lines;
+   select a source to see the passage.
+
+**Ctrl+T** switches to search mode, **Ctrl+P** lists every action, **Ctrl+Q** quits.
+"""
+
+    def compose(self) -> ComposeResult:
+        yield Markdown(self.TEXT, open_links=False)

@@ -1,0 +1,178 @@
+"""The real TUI through Textual's Pilot: real index, real embedding model, real GGUF."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, ListView, OptionList, Static
+
+from localrag.config import Paths, Settings
+from localrag.tui.app import LocalragApp, build_app
+from localrag.tui.screens import AddFolderScreen, ConfirmScreen, PreviewScreen
+from localrag.tui.widgets import Exchange, FolderItem, SearchResults, Welcome, safe_markdown
+
+from .conftest import SAMPLES
+
+
+def make(home: Path, embedder, **settings) -> LocalragApp:
+    app = build_app(Paths(home, home), Settings(**settings), watch=False, blink=False, preload=False)
+    app.core._embedder = embedder
+    return app
+
+
+async def wait_until(pilot, cond, timeout: float = 60.0) -> None:
+    for _ in range(int(timeout / 0.1)):
+        if cond():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def indexed(home: Path, embedder, folder: Path, **settings) -> LocalragApp:
+    app = make(home, embedder, **settings)
+    app.core.add([str(folder)])
+    app.core.index()
+    return app
+
+
+def test_first_run_shows_the_start_screen(home: Path, embedder) -> None:
+    async def run() -> None:
+        app = make(home, embedder)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert app.query(Welcome) and app.focused is app.query_one("#ask-input")
+            status = str(app.query_one("#statusbar", Static).render())
+            assert "0 chunks" in status and "watcher off" in status
+
+    asyncio.run(run())
+
+
+@pytest.mark.slow
+def test_ask_streams_cites_and_opens_the_passage(home: Path, embedder) -> None:
+    async def run() -> None:
+        app = indexed(home, embedder, SAMPLES)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert not app.query(Welcome)
+            await pilot.click("#ask-input")
+            await pilot.press(*"How long does the descaling program run?", "enter")
+            await wait_until(pilot, lambda: app.query(Exchange) and app.query_one(Exchange).results)
+            ex = app.query_one(Exchange)
+            assert "20" in ex.text or "twenty" in ex.text.lower()
+            assert ex.numbers and ex.results[0].page == 2 and ex.results[0].path.endswith(".pdf")
+            await pilot.press("ctrl+l", "enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen))
+            passage = str(app.screen.query_one("#passage", Static).render())
+            assert "descaling program runs for twenty minutes" in passage
+            await pilot.press("plus")
+            await pilot.press("escape")
+            assert not isinstance(app.screen, PreviewScreen)
+            rows = app.core.store.db.execute("SELECT query, helpful FROM feedback").fetchall()
+            assert rows == [("How long does the descaling program run?", 1)]
+            # the conversation is kept and can be reopened
+            await pilot.press("ctrl+n")
+            assert not app.query(Exchange)
+            convs = app.query_one("#conversations", ListView)
+            assert len(convs.children) == 1
+            convs.index = 0
+            convs.action_select_cursor()
+            await wait_until(pilot, lambda: app.query(Exchange))
+            assert "20" in app.query_one(Exchange).text or "twenty" in app.query_one(Exchange).text.lower()
+
+    asyncio.run(run())
+
+
+@pytest.mark.slow
+def test_escape_stops_the_answer(home: Path, embedder) -> None:
+    async def run() -> None:
+        app = indexed(home, embedder, SAMPLES)
+        app.core.generator  # loaded before, so the stop lands during generation
+        async with app.run_test() as pilot:
+            await pilot.click("#ask-input")
+            await pilot.press(*"Explain everything about Python decorators", "enter", "escape")
+            await wait_until(pilot, lambda: app._cancel is None and app.query_one(Exchange).numbers is not None)
+            await pilot.pause(0.3)
+            assert any("Stopped" in str(n.message) for n in app._notifications)
+
+    asyncio.run(run())
+
+
+def test_add_and_remove_a_folder(home: Path, embedder, docs: Path) -> None:
+    async def run() -> None:
+        app = make(home, embedder)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("ctrl+o")
+            assert isinstance(app.screen, AddFolderScreen)
+            app.screen.query_one("#path", Input).value = str(docs)
+            app.screen.query_one("#path", Input).focus()
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: len(app.query(FolderItem)) == 1 and app.query_one(FolderItem).files == 3)
+            assert not app.query(Welcome)
+            folders = app.query_one("#folders", ListView)
+            folders.focus()
+            folders.index = 0
+            await pilot.press("delete")
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press("y")
+            await wait_until(pilot, lambda: not app.query(FolderItem))
+            assert app.core.status()["chunks"] == 0
+
+    asyncio.run(run())
+
+
+def test_search_mode_and_untrusted_text_is_inert(home: Path, embedder, docs: Path) -> None:
+    (docs / "evil.md").write_text("Quokka notes [bold red]EVIL[/] [@click=app.quit]click me[/] [link=http://x]l[/]\n")
+
+    async def run() -> None:
+        app = indexed(home, embedder, docs)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("ctrl+t")
+            assert app.focused is app.query_one("#search-input")
+            await pilot.press(*"quokka notes", "enter")
+            results = app.query_one(SearchResults)
+            await wait_until(pilot, lambda: results.results)
+            prompt = results.get_option_at_index(0).prompt
+            assert "[bold red]EVIL[/]" in str(prompt) and "[@click=app.quit]" in str(prompt)
+            assert not any(span.style and "bold" in str(span.style) and "red" in str(span.style)
+                           for span in prompt.spans)
+            results.focus()
+            results.highlighted = 0
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen))
+            await pilot.click("#passage")  # a click on "click me" must not quit the app
+            assert app.is_running
+
+    asyncio.run(run())
+
+
+def test_answer_markdown_is_neutralised() -> None:
+    md = safe_markdown("See [the docs](http://evil.example) ![img](x.png) <script>x</script> [2] \x1b[31mred")
+    assert "\\[the docs]" in md and "\\[img]" in md and "&lt;script>" in md and "[2]" in md and "\x1b" not in md
+
+
+def test_errors_become_notifications(home: Path, embedder, docs: Path) -> None:
+    async def run() -> None:
+        app = indexed(home, embedder, docs, llm_model=str(home / "missing.gguf"))
+        async with app.run_test() as pilot:
+            await pilot.click("#ask-input")
+            await pilot.press(*"what temperature for tea", "enter")
+            await wait_until(pilot, lambda: any("model file not found" in str(n.message) for n in app._notifications))
+            assert app.is_running and app._cancel is None
+
+    asyncio.run(run())
+
+
+def test_snapshot_start_screen(snap_compare, home: Path, embedder) -> None:
+    assert snap_compare(make(home, embedder), terminal_size=(80, 24))
+
+
+def test_snapshot_search_screen(snap_compare, home: Path, embedder, docs: Path) -> None:
+    app = indexed(home, embedder, docs)
+
+    async def run_before(pilot) -> None:
+        await pilot.press("ctrl+t", *"tomato planting", "enter")
+        await wait_until(pilot, lambda: app.query_one(SearchResults).results)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
