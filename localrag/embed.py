@@ -89,9 +89,13 @@ class Embedder:
             return []
         return [len(e.ids) for e in self._counter.encode_batch(list(texts))]
 
-    def embed(self, texts: Sequence[str], batch_size: int = 32,
+    def embed(self, texts: Sequence[str], batch_size: int = 8,
               on_row: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed texts in length-sorted batches; rows come back in the input order.
+
+        Small batches: once texts are sorted by length there is little padding to save, and
+        attention memory grows with the batch (measured on 2 cores, 192 texts: batch 8 took
+        5.2 s and peaked at 0.46 GB, batch 32 took 6.3 s and peaked at 1.1 GB).
         ``on_row(n)`` is told how many rows are done, for progress bars."""
         if not texts:
             return np.zeros((0, self.info.dim), dtype=np.float32)
