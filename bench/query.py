@@ -52,14 +52,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--queries", type=int, default=60)
+    ap.add_argument("--keep", metavar="DIR", help="keep the built databases here and re-use them next time")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     for n in [int(s) for s in args.sizes.split(",")]:
         with tempfile.TemporaryDirectory() as tmp:
-            db = Path(tmp) / "index.db"
-            t = time.perf_counter()
-            build(db, n, rng, VOCAB)
-            print(f"{n} chunks built in {time.perf_counter() - t:.0f}s", flush=True)
+            db = Path(args.keep or tmp) / f"bench-{n}.db"
+            db.parent.mkdir(parents=True, exist_ok=True)
+            if not db.exists():
+                t = time.perf_counter()
+                build(db, n, rng, VOCAB)
+                print(f"{n} chunks built in {time.perf_counter() - t:.0f}s", flush=True)
             st = Store(db, cache_vectors=True)
             t = time.perf_counter()
             st._vector_matrix()

@@ -323,6 +323,54 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tune(args: argparse.Namespace) -> int:
+    from .core import run_tune, trec_app, tune_status
+    from .evaluate import load_queries
+
+    if args.status or args.revert:
+        app = _app(args)
+        if args.revert:
+            n = app.store.deactivate_adapters()
+            _echo("back to the baseline embedding" if n else "no adapter was active; nothing changed")
+            return 0
+        st = tune_status(app)
+        if args.json:
+            print(json.dumps(st, indent=2))
+        elif not st.get("report"):
+            _echo("no adapter is active: search uses the baseline embedding")
+        else:
+            r = st["report"]
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(st["trained_at"]))
+            _echo(f"adapter {st['id']} {'active' if st['active'] else 'DISABLED'}, trained {when} on "
+                  + ", ".join(f"{v} {k}" for k, v in r["sources"].items() if v))
+            _echo(f"held-out ({r['held_out_queries']} {r['held_out_kind']}, seed {r['seed']}, {r['mode']}): "
+                  + ", ".join(f"{k} {r['baseline'][k]:.3f} -> {r['adapted'][k]:.3f}" for k in r["baseline"]))
+            if st.get("note"):
+                _echo(st["note"], file=err)
+        return 0
+    with QueryBar(not args.json) as bar:
+        if args.trec:
+            paths = get_paths()
+            with IndexBar(not args.json) as ibar, trec_app(args.trec, Settings.load(paths), paths, args.index_dir,
+                                                           ibar, ModelBar()) as (app, queries):
+                rep = run_tune(app, queries, args.seed, args.held_out, args.ict if args.ict is not None else 0, bar)
+        else:
+            labeled = load_queries(args.pairs) if args.pairs else []
+            rep = run_tune(_app(args), labeled, args.seed, args.held_out, args.ict, bar)
+    if args.json:
+        print(json.dumps(rep.to_json(), indent=2))
+        return 0
+    _echo("training data: " + ", ".join(f"{v} {k}" for k, v in rep.sources.items() if v)
+          + f" ({rep.train_pairs} positive pairs)")
+    _echo(f"split by query (seed {rep.seed}): {rep.train_queries} train, {rep.held_out_queries} held out "
+          f"({rep.held_out_kind})")
+    _echo(f"held-out, {rep.mode} search:   baseline  adapted")
+    for k in rep.baseline:
+        _echo(f"  {k:<12}{rep.baseline[k]:>20.3f}{rep.adapted[k]:>9.3f}")
+    _echo(rep.reason)
+    return 0
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     paths = get_paths()
     settings = Settings.load(paths)
@@ -399,6 +447,19 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_eval)
+
+    t = sub.add_parser("tune", help="adapt retrieval to your documents; adopted only if held-out queries improve")
+    t.add_argument("--pairs", metavar="FILE", help="labeled queries (the `eval` QUERIES format)")
+    t.add_argument("--ict", type=int, default=None, metavar="N",
+                   help="self-supervised pairs from your text (default: 200 when there are few labeled queries)")
+    t.add_argument("--held-out", type=float, default=0.3, help="share of queries held out for the decision")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--trec", metavar="DIR", help="tune and judge on a TREC collection in its own index")
+    t.add_argument("--index-dir", metavar="DIR", help="with --trec: keep and re-use the collection's index here")
+    t.add_argument("--status", action="store_true", help="which adapter is active, on what data, its figures")
+    t.add_argument("--revert", action="store_true", help="go back to the baseline embedding (instant)")
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(func=cmd_tune)
 
     c = sub.add_parser("config", help="show or change settings")
     c.add_argument("action", nargs="?", choices=["show", "set", "path"], default="show")

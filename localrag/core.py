@@ -8,7 +8,9 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+import time
+from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,13 +20,14 @@ from .answer import Answer, Generator, answer
 from .config import Paths, Settings, get_paths
 from .embed import Embedder, expected_identity
 from .errors import LocalragError
-from .evaluate import (SYNTHETIC_NOTE, AnswerFigures, Judge, Query, Report, classify_answer, evaluate, find_trec,
+from .evaluate import (MODES, SYNTHETIC_NOTE, AnswerFigures, Judge, Query, Report, classify_answer, evaluate, find_trec,
                        recommend, sample_chunks, write_question, write_trec_docs)
 from .ignore import Rules
 from .ingest import Indexer, IndexStats, ProgressFn, check_folder_path
 from .models import ByteProgress, resolve_llm_path
 from .retrieve import Result, search
 from .store import Store
+from .tune import Adapter, Example, TuneReport, decide, fit, inverse_cloze, ranking_ndcg, split_by_query
 
 
 @dataclass
@@ -43,6 +46,8 @@ class Localrag:
         self._store: Store | None = None
         self._embedder: Embedder | None = None
         self._generator: Generator | None = None
+        self._adapter: tuple[int, Adapter] | None = None
+        self.adapter_note: str | None = None
         self._load_lock = threading.Lock()
 
     # ---- parts, loaded on first use -------------------------------------------------------------
@@ -125,14 +130,34 @@ class Localrag:
         return self.index(progress)
 
     # ---- questions ------------------------------------------------------------------------------
-    def query_vector(self, text: str) -> np.ndarray:
-        return self.embedder.embed_query(text)
+    def active_adapter(self) -> Adapter | None:
+        """The adopted query adapter, if it was trained for the embedding model in use."""
+        row = self.store.active_adapter()
+        if row is None:
+            self.adapter_note = None
+            return None
+        aid, fingerprint, u, v, dim, rank = row[:6]
+        if fingerprint != expected_identity(self.settings.embed_model)[1]:
+            self.adapter_note = ("the active tuning adapter was trained for another embedding model, so it is "
+                                 "disabled; run `localrag tune` again, or `localrag tune --revert`")
+            return None
+        self.adapter_note = None
+        if self._adapter is None or self._adapter[0] != aid:
+            self._adapter = (aid, Adapter.from_blobs(u, v, dim, rank))
+        return self._adapter[1]
 
-    def search(self, query: str, k: int | None = None, mode: str | None = None) -> list[Result]:
+    def query_vector(self, text: str, adapter: Adapter | bool = True) -> np.ndarray:
+        """The query's vector, through the active adapter unless told otherwise."""
+        vec = self.embedder.embed_query(text)
+        a = self.active_adapter() if adapter is True else (adapter or None)
+        return a.apply(vec) if a is not None else vec
+
+    def search(self, query: str, k: int | None = None, mode: str | None = None,
+               adapter: Adapter | bool = True) -> list[Result]:
         mode = mode or self.settings.search_mode
         if mode not in ("hybrid", "vector", "keyword"):
             raise LocalragError(f"unknown search mode {mode!r}: use hybrid, vector or keyword")
-        qv = self.query_vector if mode != "keyword" else _no_vector
+        qv = (lambda text: self.query_vector(text, adapter)) if mode != "keyword" else _no_vector
         return search(self.store, qv, query, k or self.settings.top_k, mode)
 
     def ask(self, question: str, k: int | None = None, on_text: Callable[[str], None] | None = None,
@@ -183,7 +208,15 @@ def run_eval(app: Localrag, queries: Sequence[Query], answers: bool = False, k: 
     """Score retrieval (and answers) on labeled queries; never writes to the index."""
     app.store.cache_vectors = True  # many searches in one process
     judge = Judge([p for (p,) in app.store.db.execute("SELECT path FROM documents WHERE status='ok'")], app.folders())
-    rep = evaluate(lambda q, depth, mode: app.search(q, depth, mode), judge, queries, on_query=on_query)
+    modes = list(MODES)
+    if app.active_adapter() is not None:
+        modes += ["vector+adapter", "hybrid+adapter"]
+
+    def run(q: str, depth: int, mode: str) -> list[Result]:
+        base, _, tuned = mode.partition("+")
+        return app.search(q, depth, base, adapter=bool(tuned))
+
+    rep = evaluate(run, judge, queries, modes, on_query=on_query)
     if answers:
         figs = AnswerFigures()
         for q in queries:
@@ -208,14 +241,12 @@ def run_eval(app: Localrag, queries: Sequence[Query], answers: bool = False, k: 
     return rep
 
 
-def eval_trec(directory: str, app_settings: Settings, paths: Paths, index_dir: str | None = None,
-              answers: bool = False, progress: ProgressFn | None = None,
-              on_query: Callable[[str, int, int], None] | None = None,
-              model_progress: ByteProgress | None = None) -> Report:
-    """Index a TREC collection into a temporary index (one file per doc id), evaluate, delete it.
-
-    With ``index_dir`` the index is kept there and re-used by the next run (embedding a
-    collection takes minutes)."""
+@contextmanager
+def trec_app(directory: str, app_settings: Settings, paths: Paths, index_dir: str | None = None,
+             progress: ProgressFn | None = None,
+             model_progress: ByteProgress | None = None) -> Iterator[tuple[Localrag, list[Query]]]:
+    """A TREC collection in its own index (one file per doc id), deleted afterwards, also on
+    Ctrl-C. With ``index_dir`` it is kept there and re-used (embedding a collection takes minutes)."""
     col = find_trec(directory)
     queries = col.queries()
     tmp = None
@@ -238,12 +269,124 @@ def eval_trec(directory: str, app_settings: Settings, paths: Paths, index_dir: s
             if not app.folders():
                 app.add([str(docs)])
             app.index(progress)
-            return run_eval(app, queries, answers, on_query=on_query)
+            yield app, queries
         finally:
             app.close()
     finally:
         if tmp is not None:
             tmp.cleanup()
+
+
+def eval_trec(directory: str, app_settings: Settings, paths: Paths, index_dir: str | None = None,
+              answers: bool = False, progress: ProgressFn | None = None,
+              on_query: Callable[[str, int, int], None] | None = None,
+              model_progress: ByteProgress | None = None) -> Report:
+    """Evaluate retrieval on a TREC collection, so figures compare with published ones."""
+    with trec_app(directory, app_settings, paths, index_dir, progress, model_progress) as (app, queries):
+        return run_eval(app, queries, answers, on_query=on_query)
+
+
+def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_out: float = 0.3,
+             ict: int | None = None, on_step: Callable[[str, int, int], None] | None = None) -> TuneReport:
+    """Train a query adapter on labeled queries, feedback and inverse-cloze pairs; adopt it only
+    when the held-out queries say it is better."""
+    t0 = time.perf_counter()
+    store = app.store
+    store.cache_vectors = True
+    judge = Judge([p for (p,) in store.db.execute("SELECT path FROM documents WHERE status='ok'")], app.folders())
+    # (query id, text, positive chunk ids, positive text, negative chunk ids, relevance for evaluation)
+    specs: list[tuple[str, str, list[int], str | None, set[int], dict[str, int]]] = []
+    sources = {"queries file": 0, "feedback": 0, "inverse cloze": 0}
+    for q in labeled:
+        units, _ = judge.units(q)
+        pos: list[int] = []
+        for unit, grade in units.items():
+            if grade > 0:
+                path, _, cid = unit.partition("#")
+                pos.extend([int(cid)] if cid else store.doc_chunk_ids(path))
+        if pos:
+            specs.append((f"q:{q.qid}", q.text, pos, None, set(), q.relevant))
+            sources["queries file"] += 1
+    fb: dict[str, tuple[list[int], set[int], dict[str, int]]] = {}
+    for query, path, chunk_id, helpful in store.db.execute(
+            "SELECT query, path, chunk_id, helpful FROM feedback ORDER BY id"):
+        ids = [int(chunk_id)] if chunk_id and store.chunks_by_ids([int(chunk_id)]) else store.doc_chunk_ids(path)
+        entry = fb.setdefault(query, ([], set(), {}))
+        if helpful:
+            entry[0].extend(ids)
+            entry[2][path] = 1
+        else:
+            entry[1].update(ids)
+    for i, (query, (pos, neg, rel)) in enumerate(fb.items()):
+        if pos:
+            specs.append((f"fb:{i}", query, pos, None, neg, rel))
+            sources["feedback"] += 1
+    n_ict = ict if ict is not None else (200 if len(specs) < 50 else 0)
+    if n_ict:
+        for qid, sentence, rest in inverse_cloze(sample_chunks(store.db, n_ict * 3, seed), n_ict, seed):
+            cid = int(qid.split("-")[1])
+            path = store.chunks_by_ids([cid])[cid].path
+            specs.append((qid, sentence, [], rest, {cid}, {f"{path}#{cid}": 1}))
+            sources["inverse cloze"] += 1
+    if len(specs) < 4:
+        raise LocalragError("too little to learn from: give labeled queries (--pairs FILE), mark sources "
+                            "helpful in the TUI, or index more text")
+    train_ids, held_ids = split_by_query([s[0] for s in specs], held_out, seed)
+    labeled_held = [s for s in specs if s[0] in held_ids and not s[0].startswith("ict-")]
+    held_specs = labeled_held if len(labeled_held) >= 5 else [s for s in specs if s[0] in held_ids]
+    kind = "labeled queries" if held_specs is labeled_held else "all held-out queries (incl. inverse cloze)"
+    emb = app.embedder
+    train_specs = [s for s in specs if s[0] in train_ids]
+    qvecs = emb.embed([s[1] for s in train_specs], on_row=lambda n: on_step and on_step("embedding", n,
+                                                                                          len(train_specs)))
+    rests = [s[3] for s in train_specs if s[3]]
+    rest_vecs = iter(emb.embed(rests)) if rests else iter(())
+    pos_vecs = store.chunk_vectors(sorted({c for s in train_specs for c in s[2]}))
+    examples: list[Example] = []
+    all_ids, matrix = store._vector_matrix()
+    rnd = np.random.default_rng(seed)
+    for s, qv in zip(train_specs, qvecs):
+        pos = [pos_vecs[c] for c in s[2] if c in pos_vecs] + ([next(rest_vecs)] if s[3] else [])
+        if not pos:
+            continue
+        exclude = set(s[2]) | s[4]
+        mined = [c for c, _ in store.vector_search(qv, 40) if c not in exclude][:15]
+        negs = list(store.chunk_vectors(mined + sorted(s[4])).values())
+        # random negatives too: with hard ones alone the map learns to push queries away from
+        # everything near them, and ranking against the whole index collapses
+        negs += [matrix[i] for i in rnd.choice(len(matrix), size=min(32, len(matrix)), replace=False)]
+        neg = np.stack(negs) if negs else np.zeros((0, qv.shape[0]), dtype=np.float32)
+        examples.append(Example(s[0], qv, np.stack(pos), neg))
+    if not examples:
+        raise LocalragError("none of the training queries has a relevant chunk in the index")
+    adapter, chosen = fit(examples, seed=seed,
+                          on_epoch=(lambda e, n, loss: on_step("training", e, n)) if on_step else None,
+                          score=ranking_ndcg(matrix), corpus=matrix)
+    mode = app.settings.search_mode
+    held_queries = [Query(s[0], s[1], s[5]) for s in held_specs]
+
+    def scores(use: Adapter | bool) -> dict[str, float]:
+        rep = evaluate(lambda q, depth, m: app.search(q, depth, m, adapter=use), judge, held_queries, [mode])
+        f = rep.figures[0]
+        return {"ndcg@10": round(f.ndcg10, 4), "recall@10": round(f.recall10, 4), "mrr@10": round(f.mrr10, 4)}
+
+    base = scores(False)
+    new = scores(adapter)
+    adopted, reason = decide(base, new)
+    report = TuneReport(sources, len(train_ids), len(held_specs), kind, seed, base, new, adopted, reason,
+                        time.perf_counter() - t0, mode, sum(len(e.pos) for e in examples), chosen)
+    u, v, dim, rank = adapter.to_blobs()
+    store.save_adapter(emb.info.fingerprint, u, v, dim, rank, json.dumps(report.to_json()), adopted)
+    return report
+
+
+def tune_status(app: Localrag) -> dict:
+    row = app.store.active_adapter()
+    if row is None:
+        return {"active": False}
+    active = app.active_adapter() is not None
+    return {"active": active, "id": row[0], "trained_at": row[7], "report": json.loads(row[6]),
+            "note": app.adapter_note}
 
 
 def make_queries(app: Localrag, n: int, out: str, seed: int = 0,

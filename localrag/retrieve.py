@@ -4,6 +4,7 @@ reciprocal rank fusion (the default)."""
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,6 +50,16 @@ class Result:
                 "chunk_id": self.chunk_id}
 
 
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="localrag-search")
+    return _POOL
+
+
 def fts_query(text: str) -> str:
     """Free text to an FTS5 OR-query of quoted terms: user text never reaches FTS5 as syntax."""
     words = re.findall(r"\w+", text.lower())
@@ -77,9 +88,14 @@ def search(store: Store, query_vector: QueryVector, query: str, k: int = 5, mode
     depth = max(k, candidates)
     vec: list[tuple[int, float]] = []
     kw: list[tuple[int, float]] = []
-    if mode in ("hybrid", "vector"):
+    if mode == "hybrid":
+        # both sides release the GIL (numpy/onnxruntime, SQLite), so they overlap on two cores
+        pending = _pool().submit(lambda: store.vector_search(query_vector(query), depth))
+        kw = store.keyword_search(fts_query(query), depth)
+        vec = pending.result()
+    elif mode == "vector":
         vec = store.vector_search(query_vector(query), depth)
-    if mode in ("hybrid", "keyword"):
+    else:
         kw = store.keyword_search(fts_query(query), depth)
     sims = dict(vec)
     if mode == "vector":

@@ -91,6 +91,20 @@ MIGRATIONS: list[str] = [
         created_at REAL NOT NULL
     );
     """,
+    # 3: query-side adapters learned by `localrag tune`, tied to the embedding model they fit
+    """
+    CREATE TABLE adapters(
+        id INTEGER PRIMARY KEY,
+        created_at REAL NOT NULL,
+        fingerprint TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        rank INTEGER NOT NULL,
+        u BLOB NOT NULL,
+        v BLOB NOT NULL,
+        report TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 0
+    );
+    """,
 ]
 
 
@@ -498,6 +512,47 @@ class Store:
             self.db.execute("INSERT INTO feedback(query, path, chunk_id, chunk_hash, helpful, created_at)"
                             " VALUES (?,?,?,?,?,?)", (query, path, chunk_id, row[0] if row else None, int(helpful),
                                                        time.time()))
+
+    # ---- adapters ---------------------------------------------------------------------------------
+    def save_adapter(self, fingerprint: str, u: bytes, v: bytes, dim: int, rank: int, report: str,
+                     active: bool) -> int:
+        with self.transaction():
+            if active:
+                self.db.execute("UPDATE adapters SET active=0")
+            self.db.execute("INSERT INTO adapters(created_at, fingerprint, dim, rank, u, v, report, active)"
+                            " VALUES (?,?,?,?,?,?,?,?)", (time.time(), fingerprint, dim, rank, u, v, report,
+                                                          int(active)))
+            return int(self.db.last_insert_rowid())
+
+    def active_adapter(self) -> tuple[int, str, bytes, bytes, int, int, str, float] | None:
+        row = self.db.execute("SELECT id, fingerprint, u, v, dim, rank, report, created_at FROM adapters"
+                              " WHERE active=1").fetchone()
+        return tuple(row) if row else None  # type: ignore[return-value]
+
+    def deactivate_adapters(self) -> int:
+        with self.transaction():
+            self.db.execute("UPDATE adapters SET active=0 WHERE active=1")
+            return int(self.db.changes())
+
+    def chunk_vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Stored vectors of chunks, from the in-memory copy (vec0 point reads are slow)."""
+        if not chunk_ids:
+            return {}
+        ids, mat = self._vector_matrix()
+        row_of = {int(e): i for i, e in enumerate(ids)}
+        out: dict[int, np.ndarray] = {}
+        for start in range(0, len(chunk_ids), 500):
+            part = list(chunk_ids[start: start + 500])
+            q = (f"SELECT c.id, e.id FROM chunks c JOIN embeddings e ON e.hash = c.hash"
+                 f" WHERE c.id IN ({','.join('?' * len(part))})")
+            for cid, eid in self.db.execute(q, part):
+                if int(eid) in row_of:
+                    out[int(cid)] = mat[row_of[int(eid)]]
+        return out
+
+    def doc_chunk_ids(self, path: str) -> list[int]:
+        return [int(r[0]) for r in self.db.execute(
+            "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE d.path=?", (path,))]
 
     # ---- status ---------------------------------------------------------------------------------
     def stats(self) -> dict:
