@@ -38,9 +38,44 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+MAX_BLOCK_CHARS = 20_000  # longer blocks are cut by lines/characters before any tokenizing
+
+
+def _presplit(blocks: list[Block]) -> list[Block]:
+    """Cut giant blocks (a log file's paragraph, a 50 MB one-line file) into pieces a tokenizer
+    handles quickly, at line breaks, else at spaces, keeping their line numbers."""
+    out: list[Block] = []
+    for b in blocks:
+        if len(b.text) <= MAX_BLOCK_CHARS:
+            out.append(b)
+            continue
+        lines = b.text.split("\n")
+        acc: list[str] = []
+        size = 0
+        first = 0
+        for i, line in enumerate(lines + [None]):  # type: ignore[list-item]
+            if line is None or (acc and size + len(line) > MAX_BLOCK_CHARS):
+                if acc:
+                    out.append(Block("\n".join(acc), _ln(b.start_line, first), _ln(b.start_line, i - 1), b.page, 0,
+                                     b.code))
+                acc, size, first = [], 0, i
+                if line is None:
+                    break
+            while len(line) > MAX_BLOCK_CHARS:  # a monster line: cut at a space near the limit
+                cut = line.rfind(" ", MAX_BLOCK_CHARS // 2, MAX_BLOCK_CHARS)
+                cut = cut if cut > 0 else MAX_BLOCK_CHARS
+                out.append(Block(line[:cut], _ln(b.start_line, i), _ln(b.start_line, i), b.page, 0, b.code))
+                line = line[cut:].lstrip(" ")
+                first = i
+            acc.append(line)
+            size += len(line) + 1
+    return out
+
+
 def chunk_blocks(blocks: list[Block], count: TokenCounter, max_tokens: int) -> list[Chunk]:
     if not blocks:
         return []
+    blocks = _presplit(blocks)
     heads: list[tuple[int, str]] = []
     sizes = [n - SPECIAL for n in count([b.text for b in blocks])]
     chunks: list[Chunk] = []
@@ -124,7 +159,7 @@ def _token_windows(line: str, count: TokenCounter, budget: int) -> list[str]:
     pieces: list[str] = []
     rest = line
     while rest:
-        if count([rest])[0] - SPECIAL <= budget:
+        if len(rest) <= budget * 8 and count([rest])[0] - SPECIAL <= budget:
             pieces.append(rest)
             break
         lo, hi = 1, min(len(rest), budget * 8)

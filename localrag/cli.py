@@ -108,6 +108,8 @@ def _print_index(s: IndexStats) -> None:
         _echo(f"... and {len(s.changes) - 50} more changes")
     for f in s.missing_folders:
         _echo(f"! folder not found (unmounted or deleted?), its index is kept: {f}", file=err)
+    for u in s.unreadable[:20]:
+        _echo(f"! skipped {u}", file=err)
     if s.interrupted:
         _echo("Interrupted: finished files are saved; run `localrag index` to continue.", file=err)
         return
@@ -371,6 +373,52 @@ def cmd_tune(args: argparse.Namespace) -> int:
     return 0
 
 
+PROBLEMS = {
+    "keyword_index_ok": "the keyword index disagrees with the chunks",
+    "chunks_without_vectors": "chunks have no vector",
+    "vectors_without_rows": "stray vectors belong to no text",
+    "rows_without_vectors": "vector rows lost their vector",
+    "unused_vectors": "vectors are no longer used (harmless, reclaimed by the next index)",
+    "chunk_counts_off": "documents have a wrong chunk count",
+    "orphan_chunks": "chunks belong to no document",
+}
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    app = _app(args)
+    found, fixed = app.doctor(args.repair)
+    problems = []
+    if found["integrity"] != "ok":
+        problems.append(f"SQLite integrity check: {found['integrity']}")
+    for key, text in PROBLEMS.items():
+        v = found[key]
+        if key == "keyword_index_ok":
+            if not v:
+                problems.append(text)
+        elif v:
+            problems.append(f"{v} {text}")
+    if args.json:
+        print(json.dumps({"checks": found, "problems": problems, "repaired": fixed}, indent=2))
+    else:
+        for p in problems:
+            _echo(f"problem: {p}")
+        for f in fixed:
+            _echo(f"repaired: {f}")
+        if not problems:
+            _echo(f"the index is healthy ({app.paths.db_file})")
+        elif not args.repair:
+            _echo("run `localrag doctor --repair` to fix these (intact vectors are kept)")
+    serious = [p for p in problems if "harmless" not in p]
+    return 0 if not serious or args.repair else 1
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    n = _app(args).forget(args.path)
+    _echo(f"forgot {n} file(s) under {args.path}: their text, vectors and cached answers are gone from the index "
+          "and from disk; `localrag add` the path again to index it again")
+    return 0
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     paths = get_paths()
     settings = Settings.load(paths)
@@ -460,6 +508,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--revert", action="store_true", help="go back to the baseline embedding (instant)")
     t.add_argument("--json", action="store_true")
     t.set_defaults(func=cmd_tune)
+
+    dr = sub.add_parser("doctor", help="check that documents, chunks, keywords and vectors agree")
+    dr.add_argument("--repair", action="store_true", help="fix what is found, keeping intact vectors")
+    dr.add_argument("--json", action="store_true")
+    dr.set_defaults(func=cmd_doctor)
+
+    fg = sub.add_parser("forget", help="remove a file's text from the index and the disk for good")
+    fg.add_argument("path", metavar="PATH")
+    fg.set_defaults(func=cmd_forget)
 
     c = sub.add_parser("config", help="show or change settings")
     c.add_argument("action", nargs="?", choices=["show", "set", "path"], default="show")

@@ -92,6 +92,7 @@ class Localrag:
             if self.rules().is_own(p):
                 raise LocalragError(f"{p} is localrag's own data folder; it cannot be indexed")
         for p in resolved:
+            self.store.unforget(p)  # adding again is the way back after `forget`
             self.store.add_folder(p)
         return resolved
 
@@ -102,6 +103,21 @@ class Localrag:
                 return RemoveResult(p, self.store.remove_folder(fid))
         known = ", ".join(p for _, p in self.store.folders()) or "none"
         raise LocalragError(f"{path} is not a registered folder (registered: {known})")
+
+    def forget(self, path: str) -> int:
+        """Remove a file's (or folder's) text from the index and the disk, and never index it again."""
+        target = os.path.abspath(os.path.expanduser(path))
+        with self.store.writer_lock():
+            n = self.store.forget(target)
+        if n == 0 and not any(target == f or target.startswith(f.rstrip(os.sep) + os.sep) for f in self.folders()):
+            raise LocalragError(f"{path} is not in the index")
+        return n
+
+    def doctor(self, repair: bool = False) -> tuple[dict, list[str]]:
+        with self.store.writer_lock():
+            found = self.store.check()
+            fixed = self.store.repair() if repair else []
+        return found, fixed
 
     def folders(self) -> list[str]:
         return [p for _, p in self.store.folders()]

@@ -70,10 +70,10 @@ def walk(root: str, rules: Rules, errors: list[str] | None = None) -> Iterator[F
     yield from _walk_dir(root, root, rules, [], errors)
 
 
-def walk_under(root: str, sub: str, rules: Rules) -> Iterator[FileStat]:
+def walk_under(root: str, sub: str, rules: Rules, errors: list[str] | None = None) -> Iterator[FileStat]:
     """The walk's files at or below ``sub`` (a path under ``root``), with the same rules."""
     if sub == root:
-        yield from walk(root, rules)
+        yield from walk(root, rules, errors)
         return
     if is_ignored_path(sub, root, rules):
         return
@@ -94,7 +94,7 @@ def walk_under(root: str, sub: str, rules: Rules) -> Iterator[FileStat]:
         gi = _load_gitignore(d)
         if gi is not None:
             specs.append((d, gi))
-        yield from _walk_dir(root, sub, rules, specs, None)
+        yield from _walk_dir(root, sub, rules, specs, errors)
 
 
 def _load_gitignore(d: str) -> pathspec.GitIgnoreSpec | None:
@@ -129,6 +129,12 @@ def _walk_dir(root: str, d: str, rules: Rules, specs: list[tuple[str, pathspec.G
         if not (is_dir or is_file) or rules.skip_name(entry.name, is_dir):
             continue
         full = entry.path
+        try:
+            full.encode("utf-8")
+        except UnicodeEncodeError:  # a name that is not valid UTF-8 cannot be stored or shown faithfully
+            if errors is not None:
+                errors.append(f"{os.fsencode(full)!r}: name is not valid UTF-8, skipped")
+            continue
         if is_dir and os.path.exists(os.path.join(full, "pyvenv.cfg")):
             continue  # a virtualenv under any name
         if _ignored(full, is_dir, specs) or rules.user_ignores(os.path.relpath(full, root) + ("/" if is_dir else "")):

@@ -9,7 +9,6 @@ this one stopped, because a file whose size and mtime match the index is never r
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import queue
 import threading
@@ -22,7 +21,8 @@ from .chunking import Chunk, chunk_blocks
 from .embed import Embedder
 from .errors import LocalragError
 from .ignore import FileStat, Rules, walk, walk_under
-from .parsers import ParseError, file_kind, parse, parse_pdf
+from .parsers import ParseError, file_kind, parse
+from .sandbox import PdfWorker
 from .store import DocRow, Store
 
 WINDOW_TEXTS = 256  # texts embedded (length-sorted) and committed together
@@ -44,6 +44,7 @@ class IndexStats:
     embed_seconds: float = 0.0
     interrupted: bool = False
     missing_folders: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # directories or names the walk could not use
     changes: list[tuple[str, str]] = field(default_factory=list)  # (sign, path): "+", "~", "-", ">", "!"
 
     def to_dict(self) -> dict:
@@ -84,6 +85,7 @@ class Indexer:
         self.embedder = embedder
         self.rules = rules
         self.max_file_bytes = max_file_bytes
+        self.pdf = PdfWorker()
 
     # ---- planning -------------------------------------------------------------------------------
     def plan(self, folders: list[tuple[int, str]], stats: IndexStats,
@@ -93,6 +95,9 @@ class Indexer:
         ``scope`` limits a folder to some paths under it (the watcher's changed paths)."""
         todo: list[tuple[FileStat, int, DocRow | None]] = []
         gone: list[DocRow] = []
+        forgotten = self.store.forgotten()
+        prefixes_forgotten = tuple(f.rstrip(os.sep) + os.sep for f in forgotten)
+        forgotten_set = set(forgotten)
         for fid, root in folders:
             known = self.store.documents(fid)
             if not os.path.exists(root):
@@ -102,10 +107,12 @@ class Indexer:
             if scope is not None and not subs:
                 continue
             seen: set[str] = set()
-            files = walk(root, self.rules) if subs is None else (
-                fs for sub in subs for fs in walk_under(root, sub, self.rules))
+            files = walk(root, self.rules, stats.unreadable) if subs is None else (
+                fs for sub in subs for fs in walk_under(root, sub, self.rules, stats.unreadable))
             for fs in files:
                 if fs.path in seen or file_kind(Path(fs.path)) is None:
+                    continue
+                if fs.path in forgotten_set or (prefixes_forgotten and fs.path.startswith(prefixes_forgotten)):
                     continue
                 stats.scanned += 1
                 seen.add(fs.path)
@@ -144,7 +151,7 @@ class Indexer:
         if old is None and digest in gone_by_hash:
             return _Item("move", fs, folder_id, gone_by_hash.pop(digest), digest)
         try:
-            blocks = parse_pdf(io.BytesIO(data)) if kind == "pdf" else parse(Path(fs.path), kind or "text", data)
+            blocks = self.pdf.parse(data) if kind == "pdf" else parse(Path(fs.path), kind or "text", data)
             chunks = chunk_blocks(blocks, self.embedder.count_tokens, self.embedder.info.max_tokens)
         except ParseError as e:
             return _Item("fail", fs, folder_id, old, digest, kind, error=str(e))
@@ -224,6 +231,7 @@ class Indexer:
         finally:
             stop.set()
             thread.join(timeout=5)
+            self.pdf.close()
         stats.seconds = time.perf_counter() - t0
         return stats
 

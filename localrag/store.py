@@ -7,6 +7,7 @@ is already in the index (an unchanged chunk, a moved file) is never embedded aga
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -105,6 +106,10 @@ MIGRATIONS: list[str] = [
         active INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # 4: paths the user asked to forget: never indexed again until added again
+    """
+    CREATE TABLE forgotten(path TEXT PRIMARY KEY, at REAL NOT NULL);
+    """,
 ]
 
 
@@ -183,6 +188,7 @@ class Store:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA secure_delete=ON")  # deleted text is overwritten, not left in free pages
             self._local.db = conn
             with self._conns_lock:
                 self._conns.append(conn)
@@ -553,6 +559,104 @@ class Store:
     def doc_chunk_ids(self, path: str) -> list[int]:
         return [int(r[0]) for r in self.db.execute(
             "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE d.path=?", (path,))]
+
+    # ---- health ---------------------------------------------------------------------------------
+    def check(self) -> dict[str, int | str]:
+        """Counts of every disagreement between documents, chunks, keywords and vectors."""
+        one = lambda q: int(self.db.execute(q).fetchone()[0])  # noqa: E731
+        integrity = self.db.execute("PRAGMA integrity_check").fetchone()[0]
+        try:
+            self.db.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)")
+            fts_ok = 1
+        except apsw.Error:
+            fts_ok = 0
+        has_vec = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='vec'").fetchone() is not None
+        vec_ids = {int(r[0]) for r in self.db.execute("SELECT rowid FROM vec")} if has_vec else set()
+        emb_ids = {int(r[0]) for r in self.db.execute("SELECT id FROM embeddings")}
+        return {
+            "integrity": integrity,
+            "keyword_index_ok": fts_ok,
+            "chunks_without_vectors": one("SELECT count(*) FROM chunks c WHERE NOT EXISTS "
+                                          "(SELECT 1 FROM embeddings e WHERE e.hash = c.hash)"),
+            "vectors_without_rows": len(vec_ids - emb_ids),
+            "rows_without_vectors": len(emb_ids - vec_ids) if has_vec else 0,
+            "unused_vectors": one("SELECT count(*) FROM embeddings e WHERE NOT EXISTS "
+                                  "(SELECT 1 FROM chunks c WHERE c.hash = e.hash)"),
+            "chunk_counts_off": one("SELECT count(*) FROM documents d WHERE n_chunks <> "
+                                    "(SELECT count(*) FROM chunks c WHERE c.doc_id = d.id)"),
+            "orphan_chunks": one("SELECT count(*) FROM chunks c WHERE NOT EXISTS "
+                                 "(SELECT 1 FROM documents d WHERE d.id = c.doc_id)"),
+        }
+
+    def repair(self) -> list[str]:
+        """Fix what check() finds without re-embedding what is intact; documents whose vectors
+        are lost are marked so the next index re-reads them (and embeds only what is missing)."""
+        done: list[str] = []
+        with self.transaction():
+            has_vec = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='vec'").fetchone() is not None
+            if has_vec:
+                vec_ids = {int(r[0]) for r in self.db.execute("SELECT rowid FROM vec")}
+                emb_ids = {int(r[0]) for r in self.db.execute("SELECT id FROM embeddings")}
+                stray = sorted(vec_ids - emb_ids)
+                for i in range(0, len(stray), 500):
+                    part = stray[i: i + 500]
+                    self.db.execute(f"DELETE FROM vec WHERE rowid IN ({','.join('?' * len(part))})", part)
+                lost = sorted(emb_ids - vec_ids)
+                for i in range(0, len(lost), 500):
+                    part = lost[i: i + 500]
+                    self.db.execute(f"DELETE FROM embeddings WHERE id IN ({','.join('?' * len(part))})", part)
+                if stray or lost:
+                    done.append(f"dropped {len(stray)} stray vectors and {len(lost)} vector rows with no vector")
+            self.db.execute("DELETE FROM chunks WHERE doc_id NOT IN (SELECT id FROM documents)")
+            self.db.execute(
+                "UPDATE documents SET size=-1, content_hash=NULL WHERE id IN (SELECT DISTINCT c.doc_id FROM chunks c "
+                "WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.hash = c.hash))")
+            k = self.db.changes()
+            if k:
+                done.append(f"{k} documents lost vectors: the next `localrag index` re-embeds only those")
+            self.db.execute("UPDATE documents SET n_chunks = (SELECT count(*) FROM chunks c WHERE c.doc_id = documents.id)")
+            self.db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
+            done.append("rebuilt the keyword index")
+            g = self.gc_embeddings()
+            if g:
+                done.append(f"dropped {g} unused vectors")
+        return done
+
+    # ---- forgetting -------------------------------------------------------------------------------
+    def forget(self, path: str) -> int:
+        """Drop every trace of a file (or of every file under a folder): chunks, keywords, vectors,
+        cached answers citing it, feedback; then compact, so its text is gone from the disk."""
+        prefix = path.rstrip(os.sep) + os.sep
+        with self.transaction():
+            ids = [int(r[0]) for r in self.db.execute(
+                "SELECT id FROM documents WHERE path = ? OR substr(path, 1, ?) = ?", (path, len(prefix), prefix))]
+            for doc_id in ids:
+                self.delete_document(doc_id)
+            cited = [int(mid) for mid, cits in self.db.execute("SELECT id, citations FROM messages")
+                     if any(c.get("path") == path or str(c.get("path", "")).startswith(prefix)
+                            for c in json.loads(cits or "[]"))]
+            for mid in cited:  # cached answers that quote the file
+                self.db.execute("DELETE FROM messages WHERE id=?", (mid,))
+            self.db.execute("DELETE FROM feedback WHERE path = ? OR substr(path, 1, ?) = ?", (path, len(prefix), prefix))
+            self.db.execute("INSERT OR REPLACE INTO forgotten(path, at) VALUES (?, ?)", (path, time.time()))
+            self.gc_embeddings()
+        self.compact()
+        return len(ids)
+
+    def forgotten(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT path FROM forgotten")]
+
+    def unforget(self, path: str) -> None:
+        prefix = path.rstrip(os.sep) + os.sep
+        with self.transaction():
+            self.db.execute("DELETE FROM forgotten WHERE path = ? OR substr(path, 1, ?) = ?", (path, len(prefix), prefix))
+
+    def compact(self) -> None:
+        """Rewrite the file without free pages and empty the WAL: deleted text leaves the disk."""
+        self.db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize')")
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.db.execute("VACUUM")
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # ---- status ---------------------------------------------------------------------------------
     def stats(self) -> dict:

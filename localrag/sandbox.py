@@ -1,0 +1,86 @@
+"""Parse PDFs in a child process, so a file that makes the parser loop or balloon is stopped
+(a time limit and a memory cap) and recorded, instead of hanging or sinking the whole run."""
+
+from __future__ import annotations
+
+import io
+import multiprocessing as mp
+from multiprocessing.connection import Connection
+
+from .parsers import Block, ParseError, parse_pdf
+
+PDF_SECONDS = 60.0
+PDF_MEMORY = 2 << 30  # bytes of address space for the child
+
+
+def _serve(conn: Connection, memory: int) -> None:  # pragma: no cover - runs in the child
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    except (ImportError, ValueError, OSError):
+        pass
+    while True:
+        try:
+            data = conn.recv_bytes()
+        except EOFError:
+            return
+        try:
+            blocks = parse_pdf(io.BytesIO(data))
+            conn.send(("ok", [(b.text, b.start_line, b.end_line, b.page) for b in blocks]))
+        except ParseError as e:
+            conn.send(("error", str(e)))
+        except MemoryError:
+            conn.send(("error", "PDF needs too much memory to parse"))
+        except Exception as e:  # the parser's own bug: a reason, not a crash
+            conn.send(("error", f"corrupt PDF: {type(e).__name__}: {str(e)[:120]}"))
+
+
+class PdfWorker:
+    def __init__(self, seconds: float = PDF_SECONDS, memory: int = PDF_MEMORY):
+        self.seconds = seconds
+        self.memory = memory
+        self._proc: mp.process.BaseProcess | None = None
+        self._conn: Connection | None = None
+
+    def _start(self) -> None:
+        ctx = mp.get_context("spawn")  # never fork a process that runs onnxruntime threads
+        parent, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve, args=(child, self.memory), daemon=True, name="localrag-pdf")
+        self._proc.start()
+        child.close()
+        self._conn = parent
+
+    def parse(self, data: bytes) -> list[Block]:
+        if self._proc is None or not self._proc.is_alive():
+            self._start()
+        assert self._conn is not None
+        try:
+            self._conn.send_bytes(data)
+            if not self._conn.poll(self.seconds):
+                self._kill()
+                raise ParseError(f"PDF parsing took longer than {self.seconds:.0f}s; skipped")
+            status, payload = self._conn.recv()
+        except (EOFError, BrokenPipeError, ConnectionResetError, OSError):
+            self._kill()
+            raise ParseError("the PDF parser crashed on this file") from None
+        if status != "ok":
+            raise ParseError(payload)
+        return [Block(t, s, e, p) for t, s, e, p in payload]
+
+    def _kill(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.join(5)
+        self._proc = None
+        self._conn = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        if self._proc is not None:
+            self._proc.join(2)
+            if self._proc.is_alive():
+                self._proc.kill()
+        self._proc = None
+        self._conn = None

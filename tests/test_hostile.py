@@ -1,0 +1,253 @@
+"""Faults, hostile files and privacy: nothing lost, nothing leaked, nothing crashes."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from localrag import sandbox
+from localrag.parsers import ParseError
+
+from .conftest import cli_json, run_cli
+from .test_parsers import make_pdf
+
+
+def hostile_corpus(d: Path) -> dict[str, str]:
+    """Files that break document tools, and what we expect of each: 'ok' or a reason fragment."""
+    d.mkdir()
+    expect: dict[str, str] = {}
+
+    def put(name: str, data: bytes, what: str) -> None:
+        (d / name).write_bytes(data)
+        expect[name] = what
+
+    put("good.md", b"# Fine\n\nA perfectly normal note about otters.\n", "ok")
+    put("empty.txt", b"", "no text")
+    put("binary.txt", bytes(range(256)) * 64, "binary")
+    put("elf.py", b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 4000, "binary")
+    put("utf16.txt", "UTF-16 text about badgers and their setts.".encode("utf-16"), "ok")
+    put("latin1.txt", "Café crème, naïve façade, Grüße aus Köln und Zürich.".encode("latin-1"), "ok")
+    put("bad-utf8.md", b"valid start \xff\xfe\xfa broken bytes then more text about voles\n", "ok")
+    put("bad-utf16.txt", b"\xff\xfe" + b"a\x00b\x00\x00\xd8", "UTF-16")
+    put("one-line.txt", (b"word " * 400_000), "ok")  # a 2 MB line
+    put("truncated.pdf", b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog", "PDF")
+    put("garbage.pdf", os.urandom(5000), "PDF")
+    put("markup.md", b"[bold red]styled?[/] [link=file:///etc/passwd]x[/] \x1b]8;;http://evil\x07link\x1b]8;;\x07\n", "ok")
+    make_pdf(d / "real.pdf", ["Page one about herons.", "Page two about egrets."])
+    expect["real.pdf"] = "ok"
+    from pypdf import PdfReader, PdfWriter
+
+    w = PdfWriter()
+    for page in PdfReader(d / "real.pdf").pages:
+        w.add_page(page)
+    w.encrypt("secret-password")
+    with open(d / "encrypted.pdf", "wb") as fh:
+        w.write(fh)
+    expect["encrypted.pdf"] = "encrypted"
+    big = d / "huge.log"
+    with open(big, "wb") as fh:  # sparse: 2 GB on paper, nothing on disk
+        fh.truncate(2 * 1024 ** 3)
+    expect["huge.log"] = "too large"
+    (d / "newline\nname.md").write_text("a file whose name holds a newline, about stoats\n")
+    expect["newline\nname.md"] = "ok"
+    bad_name = os.fsencode(str(d)) + b"/bad-\xff-name.md"
+    with open(bad_name, "wb") as fh:
+        fh.write(b"undecodable file name\n")
+    os.symlink(d / "loop-a", d / "loop-b")
+    os.symlink(d / "loop-b", d / "loop-a")
+    os.symlink("/etc/passwd", d / "outside.txt")
+    os.mkfifo(d / "fifo.txt")
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(str(d / "sock.md"))
+    s.close()
+    return expect
+
+
+def test_hostile_corpus_gives_reasons_and_never_stops(make_app, tmp_path: Path) -> None:
+    d = tmp_path / "hostile"
+    expect = hostile_corpus(d)
+    app = make_app()
+    app.add([str(d)])
+    stats = app.index()
+    assert not stats.interrupted
+    assert any("not valid UTF-8" in u for u in stats.unreadable)
+    failed = {Path(f["path"]).name: f["reason"] for f in app.status()["failed"]}
+    indexed = {Path(p).name for (p,) in app.store.db.execute("SELECT path FROM documents WHERE status='ok'")}
+    for name, what in expect.items():
+        if what == "ok":
+            assert name in indexed, (name, failed.get(name))
+        else:
+            assert name in failed and what.lower() in failed[name].lower(), (name, failed.get(name))
+    # never opened or followed: FIFOs, sockets, symlinks (loops, or pointing outside)
+    assert not {"fifo.txt", "sock.md", "outside.txt", "loop-a", "loop-b"} & (indexed | set(failed))
+    every = [p for (p,) in app.store.db.execute("SELECT path FROM documents")]
+    assert all(p.startswith(str(d) + os.sep) for p in every)  # nothing outside, /etc/passwd included
+    hit = app.search("stoats", k=1, mode="keyword")[0]
+    assert hit.path.endswith("newline\nname.md")
+    assert app.store.check()["integrity"] == "ok"
+
+
+def test_pdf_time_limit_stops_a_slow_parse(tmp_path: Path) -> None:
+    p = tmp_path / "many.pdf"
+    make_pdf(p, [f"page {i} " + "text " * 300 for i in range(60)])
+    w = sandbox.PdfWorker(seconds=0.05)
+    with pytest.raises(ParseError, match="longer than"):
+        w.parse(p.read_bytes())
+    w.seconds = 60
+    assert len(w.parse(p.read_bytes())) >= 60  # the worker restarts after a kill
+    w.close()
+
+
+def test_doctor_finds_and_repairs_without_reembedding(make_app, docs: Path) -> None:
+    app = make_app()
+    app.add([str(docs)])
+    app.index()
+    assert app.doctor()[0]["chunks_without_vectors"] == 0
+    db = app.store.db
+    victim = db.execute("SELECT e.id FROM embeddings e JOIN chunks c ON c.hash = e.hash "
+                        "JOIN documents d ON d.id = c.doc_id WHERE d.path LIKE '%tea.txt'").fetchone()[0]
+    db.execute("DELETE FROM vec WHERE rowid=?", (victim,))  # damage: one vector gone
+    db.execute("INSERT INTO chunks_fts(chunks_fts, rowid, text, heading) VALUES ('delete', "
+               "(SELECT min(id) FROM chunks), (SELECT text FROM chunks WHERE id=(SELECT min(id) FROM chunks)), "
+               "(SELECT heading FROM chunks WHERE id=(SELECT min(id) FROM chunks)))")
+    found, _ = app.doctor()
+    assert found["rows_without_vectors"] == 1 and not found["keyword_index_ok"]
+    _, fixed = app.doctor(repair=True)
+    assert any("keyword index" in f for f in fixed) and any("re-embeds only" in f for f in fixed)
+    s = app.index()
+    assert s.chunks_embedded == 1 and s.updated == 1  # only the damaged file's text
+    found = app.store.check()
+    assert found["keyword_index_ok"] and sum(v for k, v in found.items() if k not in ("integrity", "keyword_index_ok")) == 0
+
+
+def test_forget_removes_the_text_from_disk(home: Path, docs: Path) -> None:
+    secret = "zebrafinch4417secret"
+    (docs / "diary.md").write_text(f"My bank PIN is {secret}, do not tell.\n")
+    run_cli("add", str(docs), home=home)
+    run_cli("ask", "what is the bank PIN?", home=home)  # a cached answer in the conversation tables? (CLI: none)
+    raw = b"".join(p.read_bytes() for p in home.iterdir() if p.name.startswith("index.db"))
+    assert secret.encode() in raw
+    p = run_cli("forget", str(docs / "diary.md"), home=home)
+    assert "forgot 1 file" in p.stdout
+    raw = b"".join(p.read_bytes() for p in home.iterdir() if p.name.startswith("index.db"))
+    assert secret.encode() not in raw
+    run_cli("index", home=home)  # still on disk, but forgotten: not indexed again
+    assert not cli_json("search", secret, "--mode", "keyword", home=home)["results"]
+    run_cli("add", str(docs / "diary.md"), home=home)  # adding it again is the way back
+    assert cli_json("search", secret, "--mode", "keyword", home=home)["results"]
+
+
+def test_files_and_folders_are_private(home: Path, docs: Path) -> None:
+    run_cli("add", str(docs), home=home)
+    run_cli("config", "set", "top_k", "7", home=home)
+    for p in [home / "index.db", home / "config.toml", home / "index.db.lock"]:
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
+    from localrag.config import Paths
+
+    fresh = home.parent / "fresh-home"
+    Paths(fresh, fresh).ensure()
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o700
+
+
+NO_NET = """
+import socket, sys
+def refuse(*a, **k):
+    raise OSError("network blocked by the test")
+socket.socket.connect = refuse
+socket.socket.connect_ex = refuse
+socket.create_connection = refuse
+socket.getaddrinfo = refuse
+from localrag.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_full_ask_with_sockets_blocked(home: Path, docs: Path) -> None:
+    env = dict(os.environ, LOCALRAG_HOME=str(home), HF_HUB_OFFLINE="0")
+    for args in (["add", str(docs)], ["ask", "--json", "how hot should the water be for coffee?"]):
+        p = subprocess.run([sys.executable, "-c", NO_NET, *args], env=env, capture_output=True, text=True,
+                           timeout=300)
+        assert p.returncode == 0, p.stderr
+    assert '"citations"' in p.stdout
+
+
+@pytest.mark.slow
+def test_concurrent_writers_and_readers(home: Path, docs: Path) -> None:
+    run_cli("add", str(docs), home=home)
+    env = dict(os.environ, LOCALRAG_HOME=str(home))
+    watch = subprocess.Popen([sys.executable, "-m", "localrag", "watch"], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        for i in range(40):
+            (docs / f"c{i}.md").write_text(f"Concurrent note {i} about pelicans.\n")
+        procs = [subprocess.Popen([sys.executable, "-m", "localrag", *a], env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+                 for a in (["index"], ["index"], ["search", "pelicans"], ["search", "pelicans", "--json"],
+                           ["status"])]
+        outs = [p.communicate(timeout=300) for p in procs]
+        for p, (o, e) in zip(procs, outs):
+            assert p.returncode == 0 and "locked" not in e and "Traceback" not in e, e
+    finally:
+        watch.send_signal(signal.SIGINT)
+        _, werr = watch.communicate(timeout=60)
+    assert "locked" not in werr and "Traceback" not in werr
+    assert cli_json("status", home=home)["files"] == 43
+    assert cli_json("doctor", home=home)["problems"] == []
+
+
+@pytest.mark.slow
+def test_kill_at_random_points_then_doctor_and_compare(home: Path, tmp_path: Path) -> None:
+    """SIGKILL `index`, `watch` and `reindex` at random moments; after each kill the database
+    passes doctor, and the final state equals a clean index of the same folder."""
+    d = tmp_path / "corpus"
+    d.mkdir()
+    rnd = random.Random(1)
+    words = "otter heron badger vole stoat egret pelican marten weasel ferret".split()
+    for i in range(40):
+        (d / f"n{i:02}.md").write_text("\n\n".join(" ".join(rnd.choice(words) for _ in range(60)) for _ in range(4)))
+    env = dict(os.environ, LOCALRAG_HOME=str(home))
+    run_cli("add", str(d), "--no-index", home=home)
+    kills = 0
+    commands = [["index"], ["watch"], ["reindex", "--yes"]]
+    for round_ in range(51):
+        cmd = commands[round_ % 3]
+        if round_ % 5 == 0:  # the watcher sees changes while it is killed
+            (d / f"n{round_ % 40:02}.md").write_text(" ".join(rnd.choice(words) for _ in range(80)))
+        p = subprocess.Popen([sys.executable, "-m", "localrag", *cmd], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        time.sleep(rnd.uniform(0.3, 2.5))
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+            kills += 1
+        p.wait()
+        problems = cli_json("doctor", home=home)["problems"]
+        assert not [x for x in problems if "harmless" not in x], (round_, cmd, problems)
+    assert kills >= 50
+    run_cli("index", home=home)
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    (fresh / "models").symlink_to(home / "models")
+    run_cli("add", str(d), home=fresh)
+
+    def state(h: Path) -> tuple:
+        from localrag.config import Paths, Settings
+        from localrag.core import Localrag
+
+        app = Localrag(Paths(h, h), Settings())
+        rows = sorted(app.store.db.execute("SELECT d.path, c.seq, c.text, c.hash FROM chunks c JOIN documents d "
+                                           "ON d.id = c.doc_id"))
+        vec = app.store.db.execute("SELECT count(*) FROM vec").fetchone()[0]
+        app.close()
+        return rows, vec
+
+    assert state(home) == state(fresh)
