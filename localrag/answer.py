@@ -46,16 +46,17 @@ class Answer:
     found: bool = True
     stopped: bool = False
     attributed: bool = False  # citations added by matching the answer to its sources, not by the model
+    error: str | None = None  # the generator failed part-way; ``text`` holds what came before
 
     def to_json(self) -> dict:
         return {"question": self.question, "answer": self.text, "citations": [c.to_json() for c in self.citations],
-                "found": self.found, "attributed": self.attributed, "nearest": [r.to_json() for r in self.nearest]}
+                "found": self.found, "attributed": self.attributed, "error": self.error, "nearest": [r.to_json() for r in self.nearest]}
 
 
 class Generator:
     """A loaded GGUF model. Loading is the slow part, so one instance serves many questions."""
 
-    def __init__(self, model_path: Path, n_ctx: int, n_gpu_layers: int = -1, seed: int = 0):
+    def __init__(self, model_path: Path, n_ctx: int, n_gpu_layers: int = -1, seed: int = 0, main_gpu: int = 0):
         import llama_cpp
 
         _quiet(llama_cpp)
@@ -65,7 +66,7 @@ class Generator:
         try:
             self.llm = llama_cpp.Llama(
                 model_path=str(model_path), n_ctx=n_ctx, n_gpu_layers=n_gpu_layers if gpu else 0,
-                verbose=False, seed=seed,
+                main_gpu=main_gpu, verbose=False, seed=seed,
             )
         except (ValueError, RuntimeError) as e:
             raise LocalragError(f"cannot load model {model_path}: {str(e).splitlines()[0][:160]}") from None
@@ -165,8 +166,9 @@ class CitationFilter:
         return out
 
 
-# A base model runs on into invented excerpts and questions; an answer is one paragraph.
-STOP = ("\n\n", "\nQuestion:", "\nEarlier question:", "<end_of_turn>", "<eos>", "\n[")
+# A base model runs on into invented excerpts and questions; an answer is one paragraph. The
+# paragraph end is checked here, once text has started, since some models open with blank lines.
+STOP = ("\nQuestion:", "\nEarlier question:", "<end_of_turn>", "\n[")
 _WORD = re.compile(r"\w+")
 
 
@@ -189,7 +191,7 @@ def attribute(text: str, sources: Sequence[Result], threshold: float = 0.3) -> l
     return [i + 1 for i, sc in enumerate(scores) if sc >= threshold and sc >= 0.6 * best][:3]
 
 
-def answer(question: str, results: Sequence[Result], gen: Generator, max_tokens: int, temperature: float,
+def answer(question: str, results: Sequence[Result], gen: "Generator | object", max_tokens: int, temperature: float,
            min_score: float, on_text: Callable[[str], None] | None = None,
            history: Sequence[tuple[str, str]] = (), cancel: threading.Event | None = None) -> Answer:
     ans = Answer(question)
@@ -207,15 +209,24 @@ def answer(question: str, results: Sequence[Result], gen: Generator, max_tokens:
     filt = CitationFilter(len(kept))
     pieces: list[str] = []
     started = False
-    for piece in gen.stream(prompt, max_tokens, temperature, STOP, cancel):
-        out = filt.feed(piece)
-        if not started:  # no leading blank space before the first word
-            out = out.lstrip()
-            started = bool(out)
-        if out:
-            pieces.append(out)
-            if on_text:
-                on_text(out)
+    try:
+        for piece in gen.stream(prompt, max_tokens, temperature, STOP, cancel):
+            out = filt.feed(piece)
+            if not started:  # no leading blank space before the first word
+                out = out.lstrip()
+                started = bool(out)
+            end = ("".join(pieces[-1:]) + out).find("\n\n") if out else -1
+            if end >= 0:  # the paragraph is over
+                keep = end - len("".join(pieces[-1:]))
+                out = out[:keep] if keep > 0 else ""
+            if out:
+                pieces.append(out)
+                if on_text:
+                    on_text(out)
+            if end >= 0:
+                break
+    except LocalragError as e:  # a server that went away: keep what was written, say why it stopped
+        ans.error = str(e)
     tail = filt.flush()
     if tail:
         pieces.append(tail)
@@ -223,7 +234,7 @@ def answer(question: str, results: Sequence[Result], gen: Generator, max_tokens:
             on_text(tail)
     ans.stopped = bool(cancel and cancel.is_set())
     ans.text = "".join(pieces).strip()
-    if ans.text and not filt.cited and not ans.stopped:
+    if ans.text and not filt.cited and not ans.stopped and not ans.error:
         nums = attribute(ans.text, kept)
         if nums:
             marks = " " + "".join(f"[{n}]" for n in nums)

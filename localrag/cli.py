@@ -61,6 +61,13 @@ def _app(args: argparse.Namespace) -> Localrag:
     settings = Settings.load(paths)
     if getattr(args, "model", None):
         settings.llm_model = args.model
+    for flag, key in (("llm", "llm"), ("llm_url", "llm_url"), ("llm_model", "llm_remote_model"),
+                      ("llm_key_env", "llm_api_key_env"), ("llm_api", "llm_api")):
+        if getattr(args, flag, None):
+            setattr(settings, key, getattr(args, flag))
+    if getattr(args, "llm_url", None) and not getattr(args, "llm", None):
+        settings.llm = "openai"
+    settings.validate("the command line")
     return Localrag(paths, settings, model_progress=ModelBar())
 
 
@@ -213,10 +220,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
             sys.stdout.write(safe(piece))
             sys.stdout.flush()
     ans = app.ask(args.question, args.k, on_text=stream, mode=args.mode)
+    for note in app.notes:
+        _echo(f"localrag: {note}", file=err)
     if args.json:
         print(json.dumps(ans.to_json(), indent=2))
-        return 0
+        return 1 if ans.error else 0
     sys.stdout.write("\n")
+    if ans.error:
+        _echo(f"localrag: {ans.error}", file=err)
+        return 1
     if not ans.found:
         if ans.nearest:
             _echo("\nNearest passages (not relevant enough to answer from):")
@@ -239,6 +251,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     em = st["embed_model"]
     _echo(f"embedding model: {em['indexed_with'] or em['setting']}" + (f" ({em['dim']} dims)" if em["dim"] else ""))
     _echo(f"language model: {st['llm_model']}")
+    g = st["gpu"]
+    _echo(f"GPU: llama.cpp build {'with' if g['llm_gpu_build'] else 'without'} GPU offload"
+          f" (n_gpu_layers={g['llm_layers_setting']}); embedding providers: {', '.join(g['embed_providers'])}")
     _echo(f"{st['files']} files, {st['chunks']} chunks, {st['vectors']} vectors")
     if not st["folders"]:
         _echo("no folders yet: add one with `localrag add PATH`")
@@ -477,6 +492,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("-k", type=int, default=None, help="passages to give the model")
     q.add_argument("--mode", choices=["hybrid", "vector", "keyword"], default=None)
     q.add_argument("--model", metavar="PATH", help="a GGUF file to answer with")
+    q.add_argument("--llm", choices=["local", "openai"], help="answer with the local GGUF or a chat-completions server")
+    q.add_argument("--llm-url", metavar="URL", help="an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1")
+    q.add_argument("--llm-model", metavar="NAME", help="the model name to ask the server for")
+    q.add_argument("--llm-key-env", metavar="VAR", help="the environment variable holding the server's API key")
+    q.add_argument("--llm-api", choices=["chat", "completions"],
+                   help="chat (instruction-tuned models, the default) or completions (base models, raw prompt)")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_ask)
 

@@ -68,6 +68,13 @@ class Settings:
 
     embed_model: str = DEFAULT_EMBED_MODEL
     llm_model: str = DEFAULT_LLM_MODEL
+    llm: str = "local"  # "local" (a GGUF through llama-cpp-python) or "openai" (a chat-completions server)
+    llm_url: str = ""  # for llm = "openai", e.g. http://127.0.0.1:8080/v1
+    llm_api: str = "chat"  # "chat" for instruction-tuned server models, "completions" for base models
+    llm_remote_model: str = ""  # the model name to ask the server for, if it serves several
+    llm_api_key_env: str = ""  # the environment variable holding the server's API key, if any
+    main_gpu: int = 0
+    embed_gpu: bool = False  # fastembed's CUDA provider (needs fastembed-gpu)
     n_ctx: int = 4096
     n_gpu_layers: int = -1  # all layers when the build has a GPU; ignored on CPU builds
     max_answer_tokens: int = 384
@@ -97,6 +104,10 @@ class Settings:
         return s
 
     def validate(self, where: Path | str = "settings") -> None:
+        if self.llm not in ("local", "openai"):
+            raise LocalragError(f"llm must be local or openai (in {where})")
+        if self.llm == "openai" and not self.llm_url:
+            raise LocalragError(f"llm = openai needs llm_url, e.g. http://127.0.0.1:8080/v1 (in {where})")
         if self.search_mode not in ("hybrid", "vector", "keyword"):
             raise LocalragError(f"search_mode must be hybrid, vector or keyword (in {where})")
         if self.top_k < 1 or self.n_ctx < 256 or self.max_answer_tokens < 1:

@@ -26,6 +26,7 @@ from .ignore import Rules
 from .ingest import Indexer, IndexStats, ProgressFn, check_folder_path
 from .models import ByteProgress, resolve_llm_path
 from .retrieve import Result, search
+from .remote import RemoteGenerator
 from .store import Store
 from .tune import Adapter, Example, TuneReport, decide, fit, inverse_cloze, ranking_ndcg, split_by_query
 
@@ -48,6 +49,7 @@ class Localrag:
         self._generator: Generator | None = None
         self._adapter: tuple[int, Adapter] | None = None
         self.adapter_note: str | None = None
+        self.notes: list[str] = []  # things a user should hear once (GPU requested but absent...)
         self._load_lock = threading.Lock()
 
     # ---- parts, loaded on first use -------------------------------------------------------------
@@ -64,18 +66,37 @@ class Localrag:
                 name, fingerprint = expected_identity(self.settings.embed_model)
                 self.store.check_model(fingerprint, name)  # refuse before loading (or downloading) anything
                 emb = Embedder(self.settings.embed_model, self.paths.models_dir, self.settings.embed_threads,
-                               self.model_progress)
+                               self.model_progress, cuda=self._embed_cuda())
                 self.store.check_model(emb.info.fingerprint, emb.info.name)
                 self._embedder = emb
             return self._embedder
 
     @property
-    def generator(self) -> Generator:
+    def generator(self) -> Generator | RemoteGenerator:
         with self._load_lock:
             if self._generator is None:
-                path = resolve_llm_path(self.settings.llm_model, self.paths.models_dir, self.model_progress)
-                self._generator = Generator(path, self.settings.n_ctx, self.settings.n_gpu_layers)
+                s = self.settings
+                if s.llm == "openai":
+                    self._generator = RemoteGenerator(s.llm_url, s.llm_remote_model, s.llm_api_key_env, s.n_ctx,
+                                                      api=s.llm_api)
+                else:
+                    path = resolve_llm_path(s.llm_model, self.paths.models_dir, self.model_progress)
+                    self._generator = Generator(path, s.n_ctx, s.n_gpu_layers, main_gpu=s.main_gpu)
+                    if s.n_gpu_layers > 0 and not self._generator.gpu:
+                        self.notes.append("n_gpu_layers is set, but this llama-cpp-python build has no GPU support:"
+                                          " running on the CPU (reinstall it with CMAKE_ARGS=\"-DGGML_CUDA=on\")")
             return self._generator
+
+    def _embed_cuda(self) -> bool:
+        if not self.settings.embed_gpu:
+            return False
+        import onnxruntime
+
+        if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+            return True
+        self.notes.append("embed_gpu is set, but onnxruntime has no CUDA provider (install fastembed-gpu): "
+                          "embedding on the CPU")
+        return False
 
     def close(self) -> None:
         if self._store is not None:
@@ -140,7 +161,8 @@ class Localrag:
 
     def reindex(self, progress: ProgressFn | None = None) -> IndexStats:
         """Re-embed everything with the configured model (after a model change)."""
-        emb = Embedder(self.settings.embed_model, self.paths.models_dir, self.settings.embed_threads, self.model_progress)
+        emb = Embedder(self.settings.embed_model, self.paths.models_dir, self.settings.embed_threads, self.model_progress,
+                       cuda=self._embed_cuda())
         self.store.reset_vectors()
         self._embedder = emb
         return self.index(progress)
@@ -213,7 +235,9 @@ class Localrag:
             "db_bytes": size,
             "embed_model": {"setting": self.settings.embed_model, "indexed_with": rec[0] if rec else None,
                             "dim": rec[1] if rec else None},
-            "llm_model": self.settings.llm_model,
+            "llm_model": self.settings.llm_model if self.settings.llm == "local" else
+            f"{self.settings.llm_remote_model or 'server model'} at {self.settings.llm_url}",
+            "gpu": gpu_report(self.settings),
             "config_file": str(self.paths.config_file),
         })
         return st
@@ -429,6 +453,24 @@ def make_queries(app: Localrag, n: int, out: str, seed: int = 0,
                 if on_query:
                     on_query("questions", written, n)
     return written
+
+
+def gpu_report(settings: Settings) -> dict:
+    """What GPU offload this installation can do, for `status` (imports are cheap here)."""
+    out: dict = {"llm_layers_setting": settings.n_gpu_layers, "embed_gpu_setting": settings.embed_gpu}
+    try:
+        import llama_cpp
+
+        out["llm_gpu_build"] = bool(llama_cpp.llama_supports_gpu_offload())
+    except ImportError:
+        out["llm_gpu_build"] = False
+    try:
+        import onnxruntime
+
+        out["embed_providers"] = onnxruntime.get_available_providers()
+    except ImportError:
+        out["embed_providers"] = []
+    return out
 
 
 def _no_vector(_: str) -> np.ndarray:  # keyword mode never embeds the query

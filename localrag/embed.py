@@ -34,7 +34,8 @@ def expected_identity(setting: str) -> tuple[str, str]:
 class Embedder:
     """One loaded embedding model. Vectors are L2-normalised float32 rows."""
 
-    def __init__(self, setting: str, models_dir: Path, threads: int = 0, progress: ByteProgress | None = None):
+    def __init__(self, setting: str, models_dir: Path, threads: int = 0, progress: ByteProgress | None = None,
+                 cuda: bool = False):
         # Imported here: fastembed pulls in onnxruntime, which costs a second at start-up.
         from fastembed import TextEmbedding
         from fastembed.common.model_description import ModelSource, PoolingType
@@ -51,7 +52,8 @@ class Embedder:
                     model_file="model.onnx",
                 )
             self.model = TextEmbedding(
-                EMBED_MODEL_ID, specific_model_path=str(files.path), threads=threads or None, local_files_only=True
+                EMBED_MODEL_ID, specific_model_path=str(files.path), threads=threads or None, local_files_only=True,
+                cuda=cuda,
             )
             self.info = ModelInfo(files.name, EMBED_DIM, files.fingerprint, EMBED_MAX_TOKENS)
         else:
@@ -61,7 +63,7 @@ class Embedder:
                 raise LocalragError(f"unknown embedding model {setting!r}: name a fastembed model or 'default'")
             cache = models_dir / "fastembed"
             try:
-                self.model = TextEmbedding(setting, cache_dir=str(cache), threads=threads or None)
+                self.model = TextEmbedding(setting, cache_dir=str(cache), threads=threads or None, cuda=cuda)
             except Exception as e:  # fastembed raises bare exceptions for download failures
                 raise LocalragError(f"cannot load embedding model {setting}: {str(e).splitlines()[0][:200]}") from None
             self.info = ModelInfo(setting, int(desc["dim"]), expected_identity(setting)[1], self._max_tokens())

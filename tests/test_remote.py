@@ -1,0 +1,100 @@
+"""Answers from a real OpenAI-compatible server on loopback: llama-cpp-python's own server
+with the bundled GGUF. Retrieval stays local; the server going away is a clear error."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from localrag.config import Paths, Settings
+from localrag.core import Localrag
+from localrag.errors import LocalragError
+from localrag.models import ensure_default_llm
+from localrag.remote import RemoteGenerator
+
+from .conftest import SAMPLES, cli_json, run_cli
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def server(models_dir: Path):
+    gguf = ensure_default_llm(models_dir)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
+                             "--port", str(port), "--n_ctx", "4096"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/v1"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"{url}/models", timeout=1).read()
+            break
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail("the llama.cpp server did not start")
+            time.sleep(0.2)
+    yield url, proc
+    proc.kill()
+    proc.wait()
+
+
+@pytest.mark.slow
+def test_ask_through_a_real_server(home: Path, server) -> None:
+    url, _ = server
+    run_cli("add", str(SAMPLES), home=home)
+    # the bundled model is a base model: the raw prompt, as the local path sends it
+    js = cli_json("ask", "How long does the descaling program run?", "--llm-url", url, "--llm-api", "completions",
+                  home=home)
+    assert js["answer"] and js["error"] is None
+    assert "20" in js["answer"] or "twenty" in js["answer"].lower()
+    assert js["citations"][0]["path"].endswith("espresso-machine-manual.pdf") and js["citations"][0]["page"] == 2
+    import re
+
+    for n in re.findall(r"\[(\d+)\]", js["answer"]):
+        assert 1 <= int(n) <= len(js["citations"])
+    # chat-completions (the default, for instruction-tuned models) goes through the same checks
+    js = cli_json("ask", "How long does the descaling program run?", "--llm-url", url, home=home)
+    assert js["error"] is None and js["citations"]
+
+
+@pytest.mark.slow
+def test_server_going_away_mid_answer(home: Path, server, embedder) -> None:
+    url, proc = server
+    s = Settings(llm="openai", llm_url=url, llm_api="completions", max_answer_tokens=300, temperature=0.8)
+    app = Localrag(Paths(home, home), s)
+    app._embedder = embedder
+    app.add([str(SAMPLES)])
+    app.index()
+    got: list[str] = []
+
+    def on_text(piece: str) -> None:
+        got.append(piece)
+        if len(got) == 1:
+            proc.kill()  # the server dies after the first words
+
+    ans = app.ask("Explain what a Python decorator is and give examples.", on_text=on_text)
+    assert ans.error and "went away mid-answer" in ans.error
+    assert ans.text.startswith(got[0].strip()) and ans.citations  # nothing written so far is lost
+    app.close()
+
+
+def test_unreachable_server_is_a_clear_message(home: Path, docs: Path) -> None:
+    run_cli("add", str(docs), home=home)
+    port = free_port()
+    p = run_cli("ask", "tea?", "--llm-url", f"http://127.0.0.1:{port}/v1", home=home, check=False)
+    assert p.returncode == 1 and f"cannot reach the LLM server at http://127.0.0.1:{port}/v1" in p.stderr
+    assert "Traceback" not in p.stderr
+    with pytest.raises(LocalragError, match="must start with http"):
+        RemoteGenerator("ftp://x")
+    with pytest.raises(LocalragError, match="LOCALRAG_TEST_NO_SUCH_KEY"):
+        RemoteGenerator("http://127.0.0.1:1/v1", api_key_env="LOCALRAG_TEST_NO_SUCH_KEY")
