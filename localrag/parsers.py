@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 MARKDOWN = {".md", ".markdown", ".mdown", ".mkd", ".mdx"}
 RST = {".rst", ".rest"}
-TEXT = {".txt", ".text", ".org", ".adoc", ".asciidoc", ".tex", ".log", ".csv", ".tsv", ".textile", ".wiki"}
+TEXT = {".txt", ".text", ".org", ".adoc", ".asciidoc", ".tex", ".log", ".textile", ".wiki"}
 HTML = {".html", ".htm", ".xhtml"}
 PDF = {".pdf"}
 CODE = {
@@ -56,6 +56,10 @@ def file_kind(path: Path) -> str | None:
     suffix = path.suffix.lower()
     if suffix == ".txt" and Path(path.stem).suffix.lower() in MARKDOWN | RST:  # Sphinx's _sources/*.rst.txt
         suffix = Path(path.stem).suffix.lower()
+    from .formats import SUFFIXES
+
+    if suffix in SUFFIXES:
+        return SUFFIXES[suffix]
     if suffix in MARKDOWN:
         return "markdown"
     if suffix in RST:
@@ -118,6 +122,11 @@ def parse(path: Path, kind: str, data: bytes | None = None) -> list[Block]:
         return parse_pdf(path)
     if data is None:
         data = path.read_bytes()
+    from .formats import parser_for
+
+    fmt = parser_for(kind)
+    if fmt is not None:
+        return fmt(data)
     text = clean(decode(data))
     if kind == "markdown":
         return list(parse_markdown(text))
