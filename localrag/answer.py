@@ -191,7 +191,7 @@ def attribute(text: str, sources: Sequence[Result], threshold: float = 0.3) -> l
     return [i + 1 for i, sc in enumerate(scores) if sc >= threshold and sc >= 0.6 * best][:3]
 
 
-def answer(question: str, results: Sequence[Result], gen: "Generator | object", max_tokens: int, temperature: float,
+def answer(question: str, results: Sequence[Result], gen: Generator | object, max_tokens: int, temperature: float,
            min_score: float, on_text: Callable[[str], None] | None = None,
            history: Sequence[tuple[str, str]] = (), cancel: threading.Event | None = None) -> Answer:
     ans = Answer(question)
@@ -215,10 +215,10 @@ def answer(question: str, results: Sequence[Result], gen: "Generator | object", 
             if not started:  # no leading blank space before the first word
                 out = out.lstrip()
                 started = bool(out)
-            end = ("".join(pieces[-1:]) + out).find("\n\n") if out else -1
+            prev = pieces[-1][-1:] if pieces else ""  # a blank line may straddle two pieces
+            end = (prev + out).find("\n\n") if out else -1
             if end >= 0:  # the paragraph is over
-                keep = end - len("".join(pieces[-1:]))
-                out = out[:keep] if keep > 0 else ""
+                out = out[: max(0, end - len(prev))]
             if out:
                 pieces.append(out)
                 if on_text:

@@ -77,7 +77,7 @@ class IndexBar:
         self.bar: Progress | None = None
         self.task = 0
 
-    def __enter__(self) -> "IndexBar":
+    def __enter__(self) -> IndexBar:
         if self.enabled:
             self.bar = Progress(
                 TextColumn("indexing"), BarColumn(), TaskProgressColumn(),
@@ -274,7 +274,7 @@ class QueryBar:
                             console=err, transient=True) if enabled else None
         self.tasks: dict[str, int] = {}
 
-    def __enter__(self) -> "QueryBar":
+    def __enter__(self) -> QueryBar:
         if self.bar:
             self.bar.start()
         return self
@@ -292,8 +292,7 @@ class QueryBar:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .core import eval_trec, make_queries, run_eval
-    from .evaluate import load_queries
+    from .evaluate import eval_trec, load_queries, make_queries, run_eval
 
     interactive = not args.json
     if args.make_queries:
@@ -341,8 +340,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
-    from .core import run_tune, trec_app, tune_status
-    from .evaluate import load_queries
+    from .evaluate import load_queries, trec_app
+    from .tune import run_tune, tune_status
 
     if args.status or args.revert:
         app = _app(args)

@@ -87,7 +87,7 @@ class Settings:
     embed_threads: int = 0  # 0: onnxruntime decides
 
     @classmethod
-    def load(cls, paths: Paths) -> "Settings":
+    def load(cls, paths: Paths) -> Settings:
         f = paths.config_file
         if not f.exists():
             return cls()

@@ -12,14 +12,28 @@ import math
 import os
 import random
 import re
+import shutil
 import statistics
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import LocalragError
 from .retrieve import Result
+
+if TYPE_CHECKING:
+    import apsw
+
+    from .answer import Answer, Generator
+    from .remote import RemoteGenerator
+    from .config import Paths, Settings
+    from .core import Localrag
+    from .ingest import ProgressFn
+    from .models import ByteProgress
 
 MODES = ("keyword", "vector", "hybrid")
 SYNTHETIC_NOTE = ("synthetic: the local model wrote these questions from the chunk named in 'relevant'; "
@@ -344,14 +358,14 @@ def answer_is_right(expected: str, got: str) -> bool:
     return bool(words) and len(words & _content_words(got)) / len(words) >= 0.6
 
 
-def classify_answer(q: Query, units: dict[str, int], ans: "object") -> str:
+def classify_answer(q: Query, units: dict[str, int], ans: Answer) -> str:
     """"hit", "retrieval" (no relevant chunk reached the prompt) or "generation" (one did, but
     the answer is wrong or does not cite a relevant chunk)."""
-    cits = getattr(ans, "citations")
+    cits = ans.citations
     rel = [c for c in cits if units.get(f"{c.result.path}#{c.result.chunk_id}", units.get(c.result.path, 0)) > 0]
     if not rel:
         return "retrieval"
-    right = answer_is_right(q.answer or "", getattr(ans, "text"))
+    right = answer_is_right(q.answer or "", ans.text)
     cited_rel = any(c.cited for c in rel)
     return "hit" if right and cited_rel else "generation"
 
@@ -393,20 +407,135 @@ QUESTION_PROMPT = ("Write one short question that the passage below answers. The
                    "its own.\n\nPassage:\n{text}\n\nQuestion:")
 
 
-def sample_chunks(db: "object", n: int, seed: int) -> list[tuple[int, str, str]]:
+def sample_chunks(db: apsw.Connection, n: int, seed: int) -> list[tuple[int, str, str]]:
     """n chunks of some substance, in a seeded random order (callers may take more on failure)."""
-    rows = [(int(i), p, t) for i, p, t in getattr(db, "execute")(
+    rows = [(int(i), p, t) for i, p, t in db.execute(
         "SELECT c.id, d.path, c.text FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE length(c.text) > 200"
         " ORDER BY c.id")]
     random.Random(seed).shuffle(rows)
     return rows[:n]
 
 
-def write_question(gen: "object", text: str) -> str:
+def write_question(gen: Generator | RemoteGenerator, text: str) -> str:
     """One question, or "" when the model wrote something that is not one."""
     prompt = QUESTION_PROMPT.format(text=text.strip()[:1500])
-    out = "".join(getattr(gen, "stream")(prompt, 48, 0.3, ["\n\n", "Answer:", "Passage:"]))
+    out = "".join(gen.stream(prompt, 48, 0.3, ["\n\n", "Answer:", "Passage:"]))
     line = next((ln.strip().strip('"').strip() for ln in out.splitlines() if ln.strip()), "")
     if "?" not in line or len(line) < 8:
         return ""
     return line.split("?")[0].strip() + "?"
+
+
+# ---- runs on an index (the CLI's and the TUI's entry points) ---------------------------------------
+def run_eval(app: Localrag, queries: Sequence[Query], answers: bool = False, k: int | None = None,
+             on_query: Callable[[str, int, int], None] | None = None) -> Report:
+    """Score retrieval (and answers) on labeled queries; never writes to the index."""
+    app.store.cache_vectors = True  # many searches in one process
+    judge = Judge([p for (p,) in app.store.db.execute("SELECT path FROM documents WHERE status='ok'")], app.folders())
+    modes = list(MODES)
+    if app.active_adapter() is not None:
+        modes += ["vector+adapter", "hybrid+adapter"]
+
+    def run(q: str, depth: int, mode: str) -> list[Result]:
+        base, _, tuned = mode.partition("+")
+        return app.search(q, depth, base, adapter=bool(tuned))
+
+    rep = evaluate(run, judge, queries, modes, on_query=on_query)
+    if answers:
+        figs = AnswerFigures()
+        for q in queries:
+            if not q.answer:
+                continue
+            units, _ = judge.units(q)
+            ans = app.ask(q.text, k)
+            kind = classify_answer(q, units, ans)
+            figs.asked += 1
+            if kind == "hit":
+                figs.correct += 1
+                continue
+            if kind == "retrieval":
+                figs.retrieval_misses += 1
+            else:
+                figs.generation_misses += 1
+            figs.examples.append({"query": q.text, "expected": q.answer, "answer": ans.text, "miss": kind})
+            if on_query:
+                on_query("answers", figs.asked, 0)
+        rep.answers = figs
+    rep.recommendations = recommend(rep)
+    return rep
+
+
+@contextmanager
+def trec_app(directory: str, app_settings: Settings, paths: Paths, index_dir: str | None = None,
+             progress: ProgressFn | None = None,
+             model_progress: ByteProgress | None = None) -> Iterator[tuple[Localrag, list[Query]]]:
+    """A TREC collection in its own index (one file per doc id), deleted afterwards, also on
+    Ctrl-C. With ``index_dir`` it is kept there and re-used (embedding a collection takes minutes)."""
+    from .config import Paths
+    from .core import Localrag
+
+    col = find_trec(directory)
+    queries = col.queries()
+    tmp = None
+    if index_dir:
+        root = Path(index_dir).expanduser().resolve()
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="localrag-eval-")
+        root = Path(tmp.name)
+    try:
+        docs = root / "docs"
+        if not docs.exists():  # written aside, then renamed: an interrupted run never leaves half a collection
+            partial = root / "docs.partial"
+            shutil.rmtree(partial, ignore_errors=True)
+            write_trec_docs(col, partial)
+            partial.rename(docs)
+        app = Localrag(Paths(root / "home", root / "home", models_override=paths.models_dir), app_settings,
+                       model_progress=model_progress)
+        try:
+            if not app.folders():
+                app.add([str(docs)])
+            app.index(progress)
+            yield app, queries
+        finally:
+            app.close()
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+def eval_trec(directory: str, app_settings: Settings, paths: Paths, index_dir: str | None = None,
+              answers: bool = False, progress: ProgressFn | None = None,
+              on_query: Callable[[str, int, int], None] | None = None,
+              model_progress: ByteProgress | None = None) -> Report:
+    """Evaluate retrieval on a TREC collection, so figures compare with published ones."""
+    with trec_app(directory, app_settings, paths, index_dir, progress, model_progress) as (app, queries):
+        return run_eval(app, queries, answers, on_query=on_query)
+
+
+def make_queries(app: Localrag, n: int, out: str, seed: int = 0,
+                 on_query: Callable[[str, int, int], None] | None = None) -> int:
+    """A starter QUERIES file: the local model writes a question for each of n sampled chunks."""
+    target = Path(out)
+    if target.exists():
+        raise LocalragError(f"{target} exists; choose another file with --out")
+    rows = sample_chunks(app.store.db, n * 3, seed)  # spares for when the model writes no question
+    if not rows:
+        raise LocalragError("the index has no chunks to write questions from: add and index a folder first")
+    gen = app.generator
+    written = 0
+    with open(target, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps({"_comment": SYNTHETIC_NOTE}) + "\n")
+        for cid, path, text in rows:
+            if written >= n:
+                break
+            q = write_question(gen, text)
+            if q:
+                fh.write(json.dumps({"id": f"synthetic-{cid}", "query": q, "relevant": {f"{path}#{cid}": 1},
+                                     "synthetic": True}) + "\n")
+                written += 1
+                if on_query:
+                    on_query("questions", written, n)
+    return written
+
+

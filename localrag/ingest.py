@@ -291,7 +291,7 @@ class Indexer:
                 stats.changes.append(("~", fs.path))
 
 
-def _drain(q: "queue.Queue[_Item | None]") -> Iterator[_Item]:
+def _drain(q: queue.Queue[_Item | None]) -> Iterator[_Item]:
     while True:
         item = q.get()
         if item is None:

@@ -246,7 +246,7 @@ class Store:
             raise LocalragError("disk full: the last batch was rolled back, everything before it is kept") from None
 
     @contextmanager
-    def writer_lock(self, on_wait: "Callable[[], None] | None" = None) -> Iterator[None]:
+    def writer_lock(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
         """One indexing process per database (watcher, TUI, `index`): the next one waits its turn."""
         try:
             import fcntl

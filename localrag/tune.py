@@ -10,12 +10,21 @@ adapter is instant.
 
 from __future__ import annotations
 
+import json
 import random
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from .errors import LocalragError
+from .evaluate import Judge, Query, evaluate, sample_chunks
+
+if TYPE_CHECKING:
+    from .core import Localrag
 
 
 RANK = 32
@@ -40,7 +49,7 @@ class Adapter:
         return self.U.astype(np.float32).tobytes(), self.V.astype(np.float32).tobytes(), d, r
 
     @classmethod
-    def from_blobs(cls, u: bytes, v: bytes, d: int, r: int) -> "Adapter":
+    def from_blobs(cls, u: bytes, v: bytes, d: int, r: int) -> Adapter:
         return cls(np.frombuffer(u, dtype=np.float32).reshape(d, r).copy(),
                    np.frombuffer(v, dtype=np.float32).reshape(d, r).copy())
 
@@ -242,4 +251,110 @@ def decide(base: dict[str, float], new: dict[str, float]) -> tuple[bool, str]:
     if gain < ADOPT_MIN_GAIN:
         return False, (f"kept the baseline: held-out nDCG@10 gain {gain:+.3f} is below {ADOPT_MIN_GAIN}")
     return True, f"adopted: held-out nDCG@10 {base['ndcg@10']:.3f} -> {new['ndcg@10']:.3f} ({gain:+.3f})"
+
+
+
+# ---- a run on an index ------------------------------------------------------------------------
+def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_out: float = 0.3,
+             ict: int | None = None, on_step: Callable[[str, int, int], None] | None = None) -> TuneReport:
+    """Train a query adapter on labeled queries, feedback and inverse-cloze pairs; adopt it only
+    when the held-out queries say it is better."""
+    t0 = time.perf_counter()
+    store = app.store
+    store.cache_vectors = True
+    judge = Judge([p for (p,) in store.db.execute("SELECT path FROM documents WHERE status='ok'")], app.folders())
+    # (query id, text, positive chunk ids, positive text, negative chunk ids, relevance for evaluation)
+    specs: list[tuple[str, str, list[int], str | None, set[int], dict[str, int]]] = []
+    sources = {"queries file": 0, "feedback": 0, "inverse cloze": 0}
+    for q in labeled:
+        units, _ = judge.units(q)
+        pos: list[int] = []
+        for unit, grade in units.items():
+            if grade > 0:
+                path, _, cid = unit.partition("#")
+                pos.extend([int(cid)] if cid else store.doc_chunk_ids(path))
+        if pos:
+            specs.append((f"q:{q.qid}", q.text, pos, None, set(), q.relevant))
+            sources["queries file"] += 1
+    fb: dict[str, tuple[list[int], set[int], dict[str, int]]] = {}
+    for query, path, chunk_id, helpful in store.db.execute(
+            "SELECT query, path, chunk_id, helpful FROM feedback ORDER BY id"):
+        ids = [int(chunk_id)] if chunk_id and store.chunks_by_ids([int(chunk_id)]) else store.doc_chunk_ids(path)
+        entry = fb.setdefault(query, ([], set(), {}))
+        if helpful:
+            entry[0].extend(ids)
+            entry[2][path] = 1
+        else:
+            entry[1].update(ids)
+    for i, (query, (pos, neg, rel)) in enumerate(fb.items()):
+        if pos:
+            specs.append((f"fb:{i}", query, pos, None, neg, rel))
+            sources["feedback"] += 1
+    n_ict = ict if ict is not None else (200 if len(specs) < 50 else 0)
+    if n_ict:
+        for qid, sentence, rest in inverse_cloze(sample_chunks(store.db, n_ict * 3, seed), n_ict, seed):
+            cid = int(qid.split("-")[1])
+            path = store.chunks_by_ids([cid])[cid].path
+            specs.append((qid, sentence, [], rest, {cid}, {f"{path}#{cid}": 1}))
+            sources["inverse cloze"] += 1
+    if len(specs) < 4:
+        raise LocalragError("too little to learn from: give labeled queries (--pairs FILE), mark sources "
+                            "helpful in the TUI, or index more text")
+    train_ids, held_ids = split_by_query([s[0] for s in specs], held_out, seed)
+    labeled_held = [s for s in specs if s[0] in held_ids and not s[0].startswith("ict-")]
+    held_specs = labeled_held if len(labeled_held) >= 5 else [s for s in specs if s[0] in held_ids]
+    kind = "labeled queries" if held_specs is labeled_held else "all held-out queries (incl. inverse cloze)"
+    emb = app.embedder
+    train_specs = [s for s in specs if s[0] in train_ids]
+    qvecs = emb.embed([s[1] for s in train_specs], on_row=lambda n: on_step and on_step("embedding", n,
+                                                                                          len(train_specs)))
+    rests = [s[3] for s in train_specs if s[3]]
+    rest_vecs = iter(emb.embed(rests)) if rests else iter(())
+    pos_vecs = store.chunk_vectors(sorted({c for s in train_specs for c in s[2]}))
+    examples: list[Example] = []
+    all_ids, matrix = store._vector_matrix()
+    rnd = np.random.default_rng(seed)
+    for s, qv in zip(train_specs, qvecs):
+        pos = [pos_vecs[c] for c in s[2] if c in pos_vecs] + ([next(rest_vecs)] if s[3] else [])
+        if not pos:
+            continue
+        exclude = set(s[2]) | s[4]
+        mined = [c for c, _ in store.vector_search(qv, 40) if c not in exclude][:15]
+        negs = list(store.chunk_vectors(mined + sorted(s[4])).values())
+        # random negatives too: with hard ones alone the map learns to push queries away from
+        # everything near them, and ranking against the whole index collapses
+        negs += [matrix[i] for i in rnd.choice(len(matrix), size=min(32, len(matrix)), replace=False)]
+        neg = np.stack(negs) if negs else np.zeros((0, qv.shape[0]), dtype=np.float32)
+        examples.append(Example(s[0], qv, np.stack(pos), neg))
+    if not examples:
+        raise LocalragError("none of the training queries has a relevant chunk in the index")
+    adapter, chosen = fit(examples, seed=seed,
+                          on_epoch=(lambda e, n, loss: on_step("training", e, n)) if on_step else None,
+                          score=ranking_ndcg(matrix), corpus=matrix)
+    mode = app.settings.search_mode
+    held_queries = [Query(s[0], s[1], s[5]) for s in held_specs]
+
+    def scores(use: Adapter | bool) -> dict[str, float]:
+        rep = evaluate(lambda q, depth, m: app.search(q, depth, m, adapter=use), judge, held_queries, [mode])
+        f = rep.figures[0]
+        return {"ndcg@10": round(f.ndcg10, 4), "recall@10": round(f.recall10, 4), "mrr@10": round(f.mrr10, 4)}
+
+    base = scores(False)
+    new = scores(adapter)
+    adopted, reason = decide(base, new)
+    report = TuneReport(sources, len(train_ids), len(held_specs), kind, seed, base, new, adopted, reason,
+                        time.perf_counter() - t0, mode, sum(len(e.pos) for e in examples), chosen)
+    u, v, dim, rank = adapter.to_blobs()
+    store.save_adapter(emb.info.fingerprint, u, v, dim, rank, json.dumps(report.to_json()), adopted)
+    return report
+
+
+def tune_status(app: Localrag) -> dict:
+    row = app.store.active_adapter()
+    if row is None:
+        return {"active": False}
+    active = app.active_adapter() is not None
+    return {"active": active, "id": row[0], "trained_at": row[7], "report": json.loads(row[6]),
+            "note": app.adapter_note}
+
 

@@ -44,7 +44,7 @@ class WatchState:
 
 
 class _Handler(FileSystemEventHandler):
-    def __init__(self, watcher: "Watcher", root: str):
+    def __init__(self, watcher: Watcher, root: str):
         self.watcher = watcher
         self.root = root
         self.single_file = os.path.isfile(root)

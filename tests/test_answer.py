@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from localrag.answer import NOTHING_FOUND, CitationFilter, attribute, build_prompt
+from localrag.answer import NOTHING_FOUND, CitationFilter, answer, attribute, build_prompt
 from localrag.retrieve import Result
 
 from .conftest import SAMPLES
@@ -79,3 +79,30 @@ def test_context_window_is_respected(sample_app) -> None:
                                 budget=1024 - sample_app.settings.max_answer_tokens)
     assert 0 < len(kept) < 40
     assert gen.count(prompt) <= 1024 - sample_app.settings.max_answer_tokens
+
+
+class FakeGen:
+    """Pure-logic stand-in for the streaming loop; the real model is tested above."""
+
+    n_ctx = 2048
+
+    def __init__(self, pieces: list[str]):
+        self.pieces = pieces
+
+    def count(self, text: str) -> int:
+        return len(text.split())
+
+    def stream(self, *a, **k):
+        yield from self.pieces
+
+
+@pytest.mark.parametrize("pieces, expected", [
+    (["It", " runs for twenty minutes.\n", "\n[2] junk.pdf"], "It runs for twenty minutes."),
+    (["\n\n", "Twenty", " minutes", ".\n\nQuestion: more"], "Twenty minutes."),
+    (["Runs twenty minutes [1", "] and [9] more"], "Runs twenty minutes [1] and  more"),
+])
+def test_answer_stops_at_the_paragraph_and_checks_citations(pieces: list[str], expected: str) -> None:
+    srcs = [R(1, "The descaling program runs for twenty minutes.")]
+    ans = answer("q?", srcs, FakeGen(pieces), 100, 0.0, 0.25)
+    assert ans.text.startswith(expected)
+    assert "[9]" not in ans.text and ans.citations[0].cited

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from localrag import core
+from localrag import evaluate as ev
 from localrag.config import Paths, Settings
 from localrag.errors import LocalragError
-from localrag.evaluate import (AnswerFigures, ModeFigures, Query, Report, find_trec, gains_for, load_queries, mrr,
+from localrag.evaluate import (AnswerFigures, ModeFigures, Report, find_trec, gains_for, load_queries, mrr,
                                ndcg, recall, recommend)
 from localrag.retrieve import Result
 
@@ -100,9 +100,9 @@ def test_eval_trec_in_a_temp_index_then_gone(tmp_path: Path, home: Path, monkeyp
         made.append(t.name)
         return t
 
-    monkeypatch.setattr(core.tempfile, "TemporaryDirectory", spy)
+    monkeypatch.setattr(ev.tempfile, "TemporaryDirectory", spy)
     paths = Paths(home, home)
-    rep = core.eval_trec(str(tmp_path / "c"), Settings(), paths)
+    rep = ev.eval_trec(str(tmp_path / "c"), Settings(), paths)
     assert rep.evaluated == 2 and rep.no_judgments == ["3"] and rep.missing == {"2": ["D9"]}
     kw = rep.figure("keyword")
     assert kw.mrr10 == 1.0 and kw.recall10 == pytest.approx((1.0 + 0.5) / 2)  # D9 is judged but absent
@@ -113,7 +113,7 @@ def test_eval_trec_in_a_temp_index_then_gone(tmp_path: Path, home: Path, monkeyp
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        core.eval_trec(str(tmp_path / "c"), Settings(), paths, on_query=boom)
+        ev.eval_trec(str(tmp_path / "c"), Settings(), paths, on_query=boom)
     assert len(made) == 2 and not Path(made[1]).exists()
 
 

@@ -195,7 +195,7 @@ def test_concurrent_writers_and_readers(home: Path, docs: Path) -> None:
                  for a in (["index"], ["index"], ["search", "pelicans"], ["search", "pelicans", "--json"],
                            ["status"])]
         outs = [p.communicate(timeout=300) for p in procs]
-        for p, (o, e) in zip(procs, outs):
+        for p, (_, e) in zip(procs, outs):
             assert p.returncode == 0 and "locked" not in e and "Traceback" not in e, e
     finally:
         watch.send_signal(signal.SIGINT)

@@ -47,7 +47,7 @@ def test_html_text_headings_lines_and_no_script() -> None:
 
 
 def test_decode_encodings_and_binary() -> None:
-    assert decode("café".encode("utf-8")) == "café"
+    assert decode("café".encode()) == "café"
     assert decode("\ufeffbom".encode("utf-8")) == "bom"
     assert decode("naïve résumé text here".encode("utf-16")) == "naïve résumé text here"
     assert "Grüße" in decode("Viele Grüße aus München, schöne Grüße an alle.".encode("cp1252"))

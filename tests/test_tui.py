@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, ListView, OptionList, Static
+from textual.widgets import Input, ListView, Static
 
 from localrag.config import Paths, Settings
 from localrag.tui.app import LocalragApp, build_app
@@ -88,7 +88,7 @@ def test_ask_streams_cites_and_opens_the_passage(home: Path, embedder) -> None:
 def test_escape_stops_the_answer(home: Path, embedder) -> None:
     async def run() -> None:
         app = indexed(home, embedder, SAMPLES)
-        app.core.generator  # loaded before, so the stop lands during generation
+        _ = app.core.generator  # loaded before, so the stop lands during generation
         async with app.run_test() as pilot:
             await pilot.click("#ask-input")
             await pilot.press(*"Explain everything about Python decorators", "enter", "escape")

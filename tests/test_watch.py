@@ -1,6 +1,5 @@
 """The watcher on a real folder: `localrag watch` in a subprocess, polled through `search --json`."""
 
-import json
 import os
 import signal
 import subprocess

@@ -17,13 +17,14 @@ from textual.screen import Screen
 from textual.widgets import (Footer, Header, Input, Label, ListView, OptionList, ProgressBar, Static, TabbedContent,
                              TabPane)
 
+from ..answer import Answer
 from ..config import Paths, Settings, get_paths
 from ..core import Localrag
 from ..errors import LocalragError
 from ..ingest import IndexStats, Progress
 from ..retrieve import Result
 from .screens import AddFolderScreen, ConfirmScreen, PreviewScreen, SettingsScreen
-from .widgets import ConversationItem, Exchange, FolderItem, SearchResults, Welcome, plain
+from .widgets import ConversationItem, Exchange, FolderItem, SearchResults, Welcome
 
 EMBED_RATE = 14.0  # chunks/s on 2 cores: what a re-embed estimate is based on
 
@@ -111,9 +112,9 @@ class LocalragApp(App[None]):
     @work(thread=True, exit_on_error=False, group="models")
     def load_models(self) -> None:
         try:
-            self.core.embedder
+            _ = self.core.embedder  # loads it
             self.call_from_thread(self.update_status)
-            self.core.generator
+            _ = self.core.generator
         except LocalragError as e:
             self._models = "models: not loaded"
             self.call_from_thread(self.notify, str(e), title="Model", severity="error", timeout=10)
@@ -294,18 +295,18 @@ class LocalragApp(App[None]):
             self._cancel = None
         self.call_from_thread(self._answered, ex, conv, ans)
 
-    async def _answered(self, ex: Exchange, conv: int, ans: object) -> None:
+    async def _answered(self, ex: Exchange, conv: int, ans: Answer) -> None:
         new_conv = self.conversation_id is None
         self.conversation_id = conv
-        await ex.set_text(getattr(ans, "text"))
-        if not getattr(ans, "found"):
-            ex.set_sources([(0, r) for r in getattr(ans, "nearest")], note="Nearest passages (not relevant enough):")
+        await ex.set_text(ans.text)
+        if not ans.found:
+            ex.set_sources([(0, r) for r in ans.nearest], note="Nearest passages (not relevant enough):")
         else:
-            cits = getattr(ans, "citations")
+            cits = ans.citations
             shown = [c for c in cits if c.cited] or cits
             note = "" if any(c.cited for c in cits) else "Sources given to the model:"
             ex.set_sources([(c.n, c.result) for c in shown], note=note)
-        if getattr(ans, "stopped"):
+        if ans.stopped:
             self.notify("Stopped")
         if new_conv:
             self.refresh_sidebar()

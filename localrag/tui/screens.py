@@ -68,7 +68,7 @@ class PreviewScreen(ModalScreen[None]):
     PreviewScreen VerticalScroll { padding: 0 1; }
     """
 
-    def __init__(self, result: Result, query: str = "", on_feedback: "object | None" = None):
+    def __init__(self, result: Result, query: str = "", on_feedback: object | None = None):
         super().__init__()
         self.result = result
         self.query_text = query
