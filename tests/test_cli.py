@@ -50,6 +50,12 @@ def test_wrong_model_file_and_model_switch_are_refused_clearly(home: Path, docs:
     notgguf.write_bytes(b"not a model at all")
     p = run_cli("ask", "hi", "--model", str(notgguf), home=home, check=False)
     assert p.returncode == 1 and f"{notgguf} is not a GGUF model file" in p.stderr and "Traceback" not in p.stderr
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + b"\xff" * 64)  # right magic, truncated body
+    p = run_cli("ask", "hi", "--model", str(broken), home=home, check=False)
+    assert p.returncode == 1 and f"cannot load model {broken}" in p.stderr and "Traceback" not in p.stderr
+    p = run_cli("ask", "hi", "--model", str(tmp_path / "absent.gguf"), home=home, check=False)
+    assert p.returncode == 1 and "model file not found" in p.stderr
     run_cli("config", "set", "embed_model", "BAAI/bge-small-en-v1.5", home=home)
     p = run_cli("search", "tea", home=home, check=False)
     assert p.returncode == 1 and "localrag reindex" in p.stderr and "all-MiniLM-L6-v2" in p.stderr

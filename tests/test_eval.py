@@ -155,3 +155,30 @@ def test_make_queries_and_answers(home: Path, tmp_path: Path) -> None:
     rep = cli_json("eval", "--answers", str(q), home=home)
     a = rep["answers"]
     assert a["asked"] == 1 and a["correct"] + a["retrieval_misses"] + a["generation_misses"] == 1
+
+
+def test_metrics_agree_with_trec_eval() -> None:
+    """An independent implementation (trec_eval's C code via pytrec_eval) on random graded runs."""
+    import random
+
+    import pytrec_eval
+
+    rnd = random.Random(3)
+    qrels, runs = {}, {}
+    for q in range(40):
+        docs = [f"d{i}" for i in range(150)]
+        rel = {d: rnd.choice([1, 1, 2, 3]) for d in rnd.sample(docs, rnd.randint(1, 25))}
+        ranking = rnd.sample(docs, rnd.randint(5, 120))
+        qrels[f"q{q}"] = rel
+        runs[f"q{q}"] = ranking
+    ev = pytrec_eval.RelevanceEvaluator(qrels, {"ndcg_cut.10", "recall.10", "recall.100"})
+    ref = ev.evaluate({q: {d: 1000.0 - i for i, d in enumerate(r)} for q, r in runs.items()})
+    ev_rr = pytrec_eval.RelevanceEvaluator(qrels, {"recip_rank"})
+    ref_rr = ev_rr.evaluate({q: {d: 1000.0 - i for i, d in enumerate(r[:10])} for q, r in runs.items()})
+    for q, ranking in runs.items():
+        gains = [float(qrels[q].get(d, 0)) for d in ranking]
+        judged = [float(g) for g in qrels[q].values()]
+        assert ndcg(gains, judged, 10) == pytest.approx(ref[q]["ndcg_cut_10"], abs=1e-6)
+        assert recall(gains, len(judged), 10) == pytest.approx(ref[q]["recall_10"], abs=1e-6)
+        assert recall(gains, len(judged), 100) == pytest.approx(ref[q]["recall_100"], abs=1e-6)
+        assert mrr(gains, 10) == pytest.approx(ref_rr[q]["recip_rank"], abs=1e-6)

@@ -98,3 +98,34 @@ def test_broken_and_encrypted_pdfs_give_reasons(tmp_path: Path) -> None:
         w.write(fh)
     with pytest.raises(ParseError, match="encrypted"):
         parse_pdf(enc)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from localrag.parsers import paragraphs  # noqa: E402
+
+MARKUPISH = st.text(alphabet=st.sampled_from(list("ab #=-`~:*[]<>/&;\n\t\r\x00\x1b\u00e9\u2028")), max_size=400)
+
+
+@settings(max_examples=150, deadline=None)
+@given(MARKUPISH)
+def test_property_text_parsers_never_crash_and_keep_lines_in_range(text: str) -> None:
+    n_lines = text.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
+    for blocks in (list(parse_markdown(text)), list(parse_rst(text)), list(paragraphs(text.split("\n"), 1))):
+        for b in blocks:
+            assert b.text.strip()
+            assert 1 <= b.start_line <= b.end_line <= n_lines + 1
+    for b in parse_html(text):
+        assert b.text.strip()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=2000))
+def test_property_decode_returns_text_or_a_reason(data: bytes) -> None:
+    try:
+        out = decode(data)
+    except ParseError as e:
+        assert str(e)
+    else:
+        assert isinstance(out, str)
