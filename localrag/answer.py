@@ -191,12 +191,27 @@ def attribute(text: str, sources: Sequence[Result], threshold: float = 0.3) -> l
     return [i + 1 for i, sc in enumerate(scores) if sc >= threshold and sc >= 0.6 * best][:3]
 
 
+def relevant_enough(question: str, results: Sequence[Result], min_score: float) -> bool:
+    """Whether the passages can answer at all: close in meaning, or fairly close and sharing the
+    question's words (a long, many-topic passage can hold the answer with a modest cosine)."""
+    sims = [r.similarity for r in results if r.similarity is not None]
+    if not sims:  # keyword-only search: its hits are the evidence
+        return True
+    best = max(sims)
+    if best >= min_score:
+        return True
+    words = _content_words(question)
+    if best < min_score / 2 or not words:
+        return False
+    overlap = max(len(words & _content_words(r.text + " " + r.heading)) / len(words) for r in results[:3])
+    return overlap >= 1 / 3
+
+
 def answer(question: str, results: Sequence[Result], gen: Generator | object, max_tokens: int, temperature: float,
            min_score: float, on_text: Callable[[str], None] | None = None,
            history: Sequence[tuple[str, str]] = (), cancel: threading.Event | None = None) -> Answer:
     ans = Answer(question)
-    best = max((r.similarity for r in results if r.similarity is not None), default=None)
-    if not results or (best is not None and best < min_score):
+    if not results or not relevant_enough(question, results, min_score):
         ans.found = False
         ans.text = NOTHING_FOUND
         ans.nearest = list(results)

@@ -106,3 +106,16 @@ def test_answer_stops_at_the_paragraph_and_checks_citations(pieces: list[str], e
     ans = answer("q?", srcs, FakeGen(pieces), 100, 0.0, 0.25)
     assert ans.text.startswith(expected)
     assert "[9]" not in ans.text and ans.citations[0].cited
+
+
+def test_relevance_uses_meaning_and_shared_words() -> None:
+    from localrag.answer import relevant_enough
+
+    page = R(1, "Troubleshooting. If the coffee runs too fast, grind finer. The warranty lasts two years.")
+    page.similarity = 0.18
+    assert relevant_enough("How long is the warranty?", [page], 0.25)
+    assert not relevant_enough("What is the capital of Mongolia?", [page], 0.25)
+    page.similarity = 0.05
+    assert not relevant_enough("How long is the warranty?", [page], 0.25)
+    page.similarity = 0.3
+    assert relevant_enough("anything at all", [page], 0.25)
