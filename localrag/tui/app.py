@@ -118,6 +118,8 @@ class LocalragApp(App[None]):
         except LocalragError as e:
             self._models = "models: not loaded"
             self.call_from_thread(self.notify, str(e), title="Model", severity="error", timeout=10)
+        for note in self.core.notes:  # e.g. a GPU setting this build cannot honour
+            self.call_from_thread(self.notify, note, title="Model", severity="warning", timeout=10)
         self.call_from_thread(self.update_status)
 
     def models_text(self) -> str:
@@ -126,8 +128,11 @@ class LocalragApp(App[None]):
         if emb is None and gen is None:
             return self._models
         parts = [f"embed: {emb.info.name.split(' (')[0]}" if emb else "embed: loading…"]
-        parts.append(f"llm: {Path(gen.model_path).name}" + (" (GPU)" if gen.gpu else "") if gen else
-                     "llm: loading…" if self.preload else "llm: loads on first question")
+        if gen is not None:
+            label = gen.model_path.name if isinstance(gen.model_path, Path) else str(gen.model_path)
+            parts.append(f"llm: {label}" + (" (GPU)" if gen.gpu else ""))
+        else:
+            parts.append("llm: loading…" if self.preload else "llm: loads on first question")
         return " · ".join(parts)
 
     def start_watcher(self) -> None:
@@ -308,6 +313,8 @@ class LocalragApp(App[None]):
             ex.set_sources([(c.n, c.result) for c in shown], note=note)
         if ans.stopped:
             self.notify("Stopped")
+        if ans.error:  # the server went away part-way: the text so far stays on screen
+            self.notify(ans.error, title="Answer", severity="error", timeout=10)
         if new_conv:
             self.refresh_sidebar()
         self.update_status()
