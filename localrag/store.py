@@ -229,21 +229,27 @@ class Store:
             self.db.execute("BEGIN IMMEDIATE")
         except apsw.BusyError:
             raise LocalragError("the index is busy with another localrag process; try again shortly") from None
+        full = LocalragError("disk full: the last batch was rolled back, everything before it is kept; "
+                             "free some space and run `localrag index` to continue")
         try:
             yield
-        except BaseException:
-            if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
-            raise
-        try:
             # any thread or process that caches vectors sees the change by this number
             self.db.execute("INSERT INTO meta(key, value) VALUES ('generation', 1) "
                             "ON CONFLICT(key) DO UPDATE SET value = value + 1")
             self.db.execute("COMMIT")
         except apsw.FullError:
+            self._rollback()
+            raise full from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        try:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
-            raise LocalragError("disk full: the last batch was rolled back, everything before it is kept") from None
+        except apsw.Error:
+            pass  # the connection rolls back on its own when it cannot
 
     @contextmanager
     def writer_lock(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:

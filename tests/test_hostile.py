@@ -251,3 +251,35 @@ def test_kill_at_random_points_then_doctor_and_compare(home: Path, tmp_path: Pat
         return rows, vec
 
     assert state(home) == state(fresh)
+
+
+@pytest.fixture()
+def small_disk(tmp_path: Path):
+    """A real 4 MB filesystem (tmpfs); needs the mount privilege, which CI here has."""
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip("cannot mount a small filesystem here (needs root)")
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+@pytest.mark.slow
+def test_disk_full_stops_cleanly_and_keeps_what_was_indexed(small_disk: Path, models_dir: Path,
+                                                           tmp_path: Path) -> None:
+    home = small_disk / "home"
+    home.mkdir()
+    (home / "models").symlink_to(models_dir, target_is_directory=True)
+    d = tmp_path / "big"
+    d.mkdir()
+    text = "\n\n".join(f"Paragraph {i} of a long report on shipping logistics and container ports." * 6
+                       for i in range(8))
+    for i in range(600):  # the same text: cheap to embed, but every chunk and keyword row takes room
+        (d / f"r{i:03}.md").write_text(text)
+    p = run_cli("add", str(d), home=home, check=False, timeout=600)
+    assert p.returncode == 1 and "disk full" in p.stderr and "Traceback" not in p.stderr, p.stderr
+    st = cli_json("status", home=home)
+    assert 0 < st["files"] < 600  # what was committed before the disk filled is kept
+    assert cli_json("doctor", home=home)["checks"]["integrity"] == "ok"
+    assert cli_json("search", "container ports", "--mode", "keyword", home=home)["results"]
