@@ -98,3 +98,18 @@ def test_unreachable_server_is_a_clear_message(home: Path, docs: Path) -> None:
         RemoteGenerator("ftp://x")
     with pytest.raises(LocalragError, match="LOCALRAG_TEST_NO_SUCH_KEY"):
         RemoteGenerator("http://127.0.0.1:1/v1", api_key_env="LOCALRAG_TEST_NO_SUCH_KEY")
+
+
+def test_gpu_requested_but_absent_is_said(home: Path, embedder, docs: Path) -> None:
+    app = Localrag(Paths(home, home), Settings(n_gpu_layers=20, embed_gpu=True))
+    app._embedder = embedder
+    gen = app.generator
+    import llama_cpp
+
+    if llama_cpp.llama_supports_gpu_offload():
+        pytest.skip("this llama-cpp-python build has GPU offload")
+    assert not gen.gpu and any("no GPU support" in n for n in app.notes)
+    assert not app._embed_cuda() and any("fastembed-gpu" in n for n in app.notes)
+    st = app.status()["gpu"]
+    assert st["llm_gpu_build"] is False and "CPUExecutionProvider" in st["embed_providers"]
+    app.close()
