@@ -25,7 +25,7 @@ from .parsers import ParseError, file_kind, parse
 from .sandbox import PdfWorker
 from .store import DocRow, Store
 
-WINDOW_TEXTS = 256  # texts embedded (length-sorted) and committed together
+WINDOW_TEXTS = 64  # texts embedded (length-sorted) and committed together: ~3 s of work a crash can lose
 WINDOW_ITEMS = 200  # files without new text (moves, failures) committed together
 
 

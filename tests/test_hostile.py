@@ -207,32 +207,39 @@ def test_concurrent_writers_and_readers(home: Path, docs: Path) -> None:
 
 @pytest.mark.slow
 def test_kill_at_random_points_then_doctor_and_compare(home: Path, tmp_path: Path) -> None:
-    """SIGKILL `index`, `watch` and `reindex` at random moments; after each kill the database
-    passes doctor, and the final state equals a clean index of the same folder."""
+    """SIGKILL `index`, `watch`, `reindex` and `tune` at random moments; after each kill the
+    database passes doctor, and the final state equals a clean index of the same folder."""
     d = tmp_path / "corpus"
     d.mkdir()
     rnd = random.Random(1)
     words = "otter heron badger vole stoat egret pelican marten weasel ferret".split()
+    def para() -> str:  # sentences, so `tune` finds inverse-cloze pairs and runs long enough to be killed
+        return " ".join(" ".join(rnd.choice(words) for _ in range(8)).capitalize() + "." for _ in range(8))
+
     for i in range(40):
-        (d / f"n{i:02}.md").write_text("\n\n".join(" ".join(rnd.choice(words) for _ in range(60)) for _ in range(4)))
+        (d / f"n{i:02}.md").write_text("\n\n".join(para() for _ in range(4)))
     env = dict(os.environ, LOCALRAG_HOME=str(home))
-    run_cli("add", str(d), "--no-index", home=home)
-    kills = 0
-    commands = [["index"], ["watch"], ["reindex", "--yes"]]
-    for round_ in range(51):
-        cmd = commands[round_ % 3]
-        if round_ % 5 == 0:  # the watcher sees changes while it is killed
-            (d / f"n{round_ % 40:02}.md").write_text(" ".join(rnd.choice(words) for _ in range(80)))
+    run_cli("add", str(d), home=home)  # a full index first, so every command has real state to damage
+    kills: dict[str, int] = {}
+    rotation = [["index"], ["tune", "--ict", "30"], ["watch"], ["index"], ["tune", "--ict", "30"], ["watch"],
+                ["reindex", "--yes"]]
+    rounds = 0
+    while sum(kills.values()) < 50 and rounds < 150:
+        cmd = rotation[rounds % len(rotation)]
+        rounds += 1
+        for i in rnd.sample(range(40), 6):  # every round has work to do, and to be killed in
+            (d / f"n{i:02}.md").write_text("\n\n".join(para() for _ in range(4)))
         p = subprocess.Popen([sys.executable, "-m", "localrag", *cmd], env=env, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
-        time.sleep(rnd.uniform(0.3, 2.5))
+        time.sleep(rnd.uniform(0.8, 3.5))
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
-            kills += 1
+            kills[cmd[0]] = kills.get(cmd[0], 0) + 1
         p.wait()
         problems = cli_json("doctor", home=home)["problems"]
-        assert not [x for x in problems if "harmless" not in x], (round_, cmd, problems)
-    assert kills >= 50
+        assert not [x for x in problems if "harmless" not in x], (rounds, cmd, problems)
+    assert sum(kills.values()) >= 50 and all(kills.get(c, 0) >= 3 for c in ("index", "tune", "watch", "reindex")), kills
+    print(f"\nkill loop: {rounds} rounds, kills {kills}")
     run_cli("index", home=home)
     fresh = tmp_path / "fresh"
     fresh.mkdir()
