@@ -91,10 +91,11 @@ class Watcher:
         self._watches: dict[str, object] = {}
         self._thread: threading.Thread | None = None
         self.ready = threading.Event()  # set once the start-up reconcile is done and events flow
+        self._rules = app.rules()  # compiled once: a burst brings thousands of events
 
     # ---- events ---------------------------------------------------------------------------------
     def hint(self, root: str, path: str) -> None:
-        if self.app.rules().is_own(path):
+        if self._rules.is_own(path):
             return
         with self._cond:
             now = time.monotonic()
@@ -126,7 +127,7 @@ class Watcher:
 
     def _run(self) -> None:
         try:
-            self._index(None, "start-up")  # catch up on what changed while we were not running
+            self._index(None)  # catch up on what changed while we were not running
             self._start_observer()
             self.state.running = True
             self.ready.set()
@@ -134,13 +135,13 @@ class Watcher:
             while not self._stop.is_set():
                 batch = self._take_batch()
                 if batch:
-                    self._index(batch, "changes")
+                    self._index(batch)
                 now = time.monotonic()
                 if now >= next_check:
                     self._check_roots()
                     next_check = now + self.check_every
                 if self.state.polling and now >= next_rescan:
-                    self._index(None, "rescan")
+                    self._index(None)
                     next_rescan = now + self.rescan_every
         except Exception as e:  # the watcher must say why it stopped, not vanish
             self.on_message(f"watcher stopped: {type(e).__name__}: {e}")
@@ -162,10 +163,13 @@ class Watcher:
             self._pending.clear()
             return batch
 
-    def _index(self, scope: dict[str, list[str]] | None, why: str) -> None:
+    def _index(self, scope: dict[str, list[str]] | None) -> None:
+        """Index the changed paths (``scope``), or everything when None."""
+        def waiting() -> None:
+            self.on_message("waiting for another localrag process that is indexing")
+
         try:
-            stats = self.app.index(self.progress, scope=scope, on_wait=lambda: self.on_message("waiting for another localrag "
-                                                                                 "process that is indexing"))
+            stats = self.app.index(self.progress, scope=scope, on_wait=waiting)
         except LocalragError as e:
             self.on_message(str(e))
             return
@@ -221,7 +225,7 @@ class Watcher:
                 self.on_message(f"folder is back: {root}")
                 self._unschedule(root)
                 self._schedule(root)
-                self._index({root: [root]}, "folder back")
+                self._index({root: [root]})
             elif exists and root not in self._watches:
                 self._schedule(root)  # added while we run (the TUI adds folders)
         for root in list(self._watches):
