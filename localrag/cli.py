@@ -395,6 +395,7 @@ PROBLEMS = {
     "unused_vectors": "vectors are no longer used (harmless, reclaimed by the next index)",
     "chunk_counts_off": "documents have a wrong chunk count",
     "orphan_chunks": "chunks belong to no document",
+    "documents_without_chunks": "indexed files have no chunks",
 }
 
 

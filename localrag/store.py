@@ -315,7 +315,8 @@ class Store:
             self.db.execute("DELETE FROM embeddings")
             self.db.execute("DELETE FROM meta WHERE key IN ('embed_model','embed_dim','embed_fingerprint')")
             self.db.execute("DELETE FROM chunks")
-            self.db.execute("UPDATE documents SET size=-1, n_chunks=0")
+            # forget the hashes too: "same content" must not let the next index skip re-chunking
+            self.db.execute("UPDATE documents SET size=-1, content_hash=NULL, n_chunks=0")
 
     # ---- folders ----------------------------------------------------------------------------------
     def add_folder(self, path: str) -> int:
@@ -592,6 +593,10 @@ class Store:
                                     "(SELECT count(*) FROM chunks c WHERE c.doc_id = d.id)"),
             "orphan_chunks": one("SELECT count(*) FROM chunks c WHERE NOT EXISTS "
                                  "(SELECT 1 FROM documents d WHERE d.id = c.doc_id)"),
+            # an indexed file always has chunks (an empty one is recorded as failed); size -1 marks
+            # files already waiting to be re-read (after reindex or repair)
+            "documents_without_chunks": one("SELECT count(*) FROM documents d WHERE status='ok' AND size >= 0 AND "
+                                            "NOT EXISTS (SELECT 1 FROM chunks c WHERE c.doc_id = d.id)"),
         }
 
     def repair(self) -> list[str]:
@@ -618,8 +623,11 @@ class Store:
                 "UPDATE documents SET size=-1, content_hash=NULL WHERE id IN (SELECT DISTINCT c.doc_id FROM chunks c "
                 "WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.hash = c.hash))")
             k = self.db.changes()
+            self.db.execute("UPDATE documents SET size=-1, content_hash=NULL WHERE status='ok' AND size >= 0 AND "
+                            "NOT EXISTS (SELECT 1 FROM chunks c WHERE c.doc_id = documents.id)")
+            k += self.db.changes()
             if k:
-                done.append(f"{k} documents lost vectors: the next `localrag index` re-embeds only those")
+                done.append(f"{k} documents lost vectors or chunks: the next `localrag index` re-reads only those")
             self.db.execute("UPDATE documents SET n_chunks = (SELECT count(*) FROM chunks c WHERE c.doc_id = documents.id)")
             self.db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
             done.append("rebuilt the keyword index")

@@ -122,11 +122,15 @@ def test_doctor_finds_and_repairs_without_reembedding(make_app, docs: Path) -> N
     found, _ = app.doctor()
     assert found["rows_without_vectors"] == 1 and not found["keyword_index_ok"]
     _, fixed = app.doctor(repair=True)
-    assert any("keyword index" in f for f in fixed) and any("re-embeds only" in f for f in fixed)
+    assert any("keyword index" in f for f in fixed) and any("re-reads only" in f for f in fixed)
     s = app.index()
     assert s.chunks_embedded == 1 and s.updated == 1  # only the damaged file's text
     found = app.store.check()
     assert found["keyword_index_ok"] and sum(v for k, v in found.items() if k not in ("integrity", "keyword_index_ok")) == 0
+    db.execute("DELETE FROM chunks WHERE doc_id = (SELECT id FROM documents WHERE path LIKE '%coffee.md')")
+    assert app.store.check()["documents_without_chunks"] == 1  # the state the reindex bug left behind
+    app.doctor(repair=True)
+    assert app.index().updated == 1 and app.store.check()["documents_without_chunks"] == 0
 
 
 def test_forget_removes_the_text_from_disk(home: Path, docs: Path) -> None:

@@ -169,3 +169,15 @@ def test_other_model_is_refused_with_both_names(make_app, docs: Path, home: Path
         st.bind_model("BAAI/bge-small-en-v1.5", 384, "fastembed:BAAI/bge-small-en-v1.5")
     msg = str(e.value)
     assert "all-MiniLM-L6-v2" in msg and "bge-small" in msg and "localrag reindex" in msg
+
+
+def test_reindex_re_embeds_everything(make_app, docs: Path) -> None:
+    app = make_app()
+    app.add([str(docs)])
+    first = app.index()
+    before = app.status()
+    s = app.reindex()
+    after = app.status()
+    assert s.chunks_embedded == first.chunks_embedded and s.updated == 3
+    assert (after["files"], after["chunks"], after["vectors"]) == (before["files"], before["chunks"], before["vectors"])
+    assert app.search("tomatoes frost", k=1)[0].path.endswith("tomatoes.rst")
