@@ -438,7 +438,7 @@ class Store:
             return []
         q = np.asarray(query, dtype=np.float32)
         if self.cache_vectors:
-            ids, mat = self._vector_matrix()
+            ids, mat = self.vector_matrix()
             if len(ids) == 0:
                 return []
             sims = mat @ q
@@ -460,7 +460,7 @@ class Store:
         out = [(cid, sim) for eid, sim in hits for cid in sorted(by_vec.get(eid, []))]
         return out[:k]
 
-    def _vector_matrix(self) -> tuple[np.ndarray, np.ndarray]:
+    def vector_matrix(self) -> tuple[np.ndarray, np.ndarray]:
         """All vectors as one matrix, reloaded only when the database changed since."""
         with self._vm_lock:
             key = self.meta("generation") or "0"
@@ -551,7 +551,7 @@ class Store:
         """Stored vectors of chunks, from the in-memory copy (vec0 point reads are slow)."""
         if not chunk_ids:
             return {}
-        ids, mat = self._vector_matrix()
+        ids, mat = self.vector_matrix()
         row_of = {int(e): i for i, e in enumerate(ids)}
         out: dict[int, np.ndarray] = {}
         for start in range(0, len(chunk_ids), 500):

@@ -312,7 +312,7 @@ def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_o
     rest_vecs = iter(emb.embed(rests)) if rests else iter(())
     pos_vecs = store.chunk_vectors(sorted({c for s in train_specs for c in s[2]}))
     examples: list[Example] = []
-    all_ids, matrix = store._vector_matrix()
+    _, matrix = store.vector_matrix()
     rnd = np.random.default_rng(seed)
     for s, qv in zip(train_specs, qvecs):
         pos = [pos_vecs[c] for c in s[2] if c in pos_vecs] + ([next(rest_vecs)] if s[3] else [])
