@@ -89,3 +89,12 @@ def run_cli(*args: str, home: Path, check: bool = True, timeout: float = 300) ->
 
 def cli_json(*args: str, home: Path) -> dict:
     return json.loads(run_cli(*args, "--json", home=home).stdout)
+
+
+def clean_index_of(folder: Path, home: Path, where: Path) -> Path:
+    """A second home at ``where`` holding a fresh index of ``folder`` (models shared with
+    ``home``): the state every incremental path must end in."""
+    where.mkdir()
+    (where / "models").symlink_to(home / "models")
+    run_cli("add", str(folder), home=where)
+    return where

@@ -11,7 +11,7 @@ import pytest
 
 from localrag.watch import Watcher
 
-from .conftest import cli_json, run_cli
+from .conftest import clean_index_of, cli_json, run_cli
 
 
 def wait_for(cond, timeout: float = 30.0, every: float = 0.1):
@@ -149,10 +149,7 @@ def test_watch_cli_and_restart_reconciles_to_a_fresh_index(home: Path, docs: Pat
     (docs / "tea.txt").unlink()
     (docs / "offline.md").write_text("Written while localrag was off.\n")
     run_cli("index", home=home)
-    fresh = tmp_path / "fresh-home"
-    fresh.mkdir()
-    (fresh / "models").symlink_to(home / "models")
-    run_cli("add", str(docs), home=fresh)
+    fresh = clean_index_of(docs, home, tmp_path / "fresh-home")
 
     def snapshot(h: Path) -> list:
         st = cli_json("status", home=h)
