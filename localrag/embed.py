@@ -9,8 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 from .errors import LocalragError
 from .models import EMBED_DIM, EMBED_ONNX_SHA256, EMBED_MAX_TOKENS, EMBED_MODEL_ID, EMBED_NAME, ByteProgress, ensure_default_embed_model
@@ -67,22 +71,23 @@ class Embedder:
             except Exception as e:  # fastembed raises bare exceptions for download failures
                 raise LocalragError(f"cannot load embedding model {setting}: {str(e).splitlines()[0][:200]}") from None
             self.info = ModelInfo(setting, int(desc["dim"]), expected_identity(setting)[1], self._max_tokens())
-        inner = self.model.model
-        if getattr(inner, "tokenizer", None) is None and hasattr(inner, "_ensure_tokenizer"):
-            inner._ensure_tokenizer()
         # A private copy of the exact tokenizer the model sees, without truncation or padding,
         # so counts are true lengths.
         from tokenizers import Tokenizer
 
-        self._counter = Tokenizer.from_str(inner.tokenizer.to_str())
+        self._counter = Tokenizer.from_str(self._tokenizer().to_str())
         self._counter.no_truncation()
         self._counter.no_padding()
 
-    def _max_tokens(self) -> int:
+    def _tokenizer(self) -> Tokenizer:
+        """The tokenizer fastembed runs (it may load it lazily)."""
         inner = self.model.model
         if getattr(inner, "tokenizer", None) is None and hasattr(inner, "_ensure_tokenizer"):
             inner._ensure_tokenizer()
-        t = inner.tokenizer.truncation
+        return inner.tokenizer
+
+    def _max_tokens(self) -> int:
+        t = self._tokenizer().truncation
         return int(t["max_length"]) if t else 512
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:

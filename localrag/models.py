@@ -51,22 +51,29 @@ def sha256_file(path: Path, progress: ByteProgress | None = None, label: str = "
     return digest.hexdigest()
 
 
-def _copy_verified(src: Path, dst: Path, sha256: str, progress: ByteProgress | None, label: str) -> None:
-    """Copy src to dst through a temp file, so a crash never leaves a half file that looks whole."""
+def _assemble(sources: list[Path], dst: Path, sha256: str, progress: ByteProgress | None, label: str) -> None:
+    """Concatenate sources into dst through a temp file, checking the sha256, so a crash or a
+    bad package never leaves a file that looks whole."""
     tmp = dst.with_name(dst.name + ".part")
-    total = src.stat().st_size
+    total = sum(src.stat().st_size for src in sources)
     digest = hashlib.sha256()
     done = 0
-    with src.open("rb") as fin, open(tmp, "wb") as fout:
-        while block := fin.read(1 << 20):
-            fout.write(block)
-            digest.update(block)
-            done += len(block)
-            if progress:
-                progress(label, done, total)
+    try:
+        with open(tmp, "wb") as fout:
+            for src in sources:
+                with src.open("rb") as fin:
+                    while block := fin.read(1 << 20):
+                        fout.write(block)
+                        digest.update(block)
+                        done += len(block)
+                        if progress:
+                            progress(label, done, total)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise LocalragError(f"cannot write {dst}: {e.strerror}") from None
     if digest.hexdigest() != sha256:
         tmp.unlink(missing_ok=True)
-        raise LocalragError(f"{src} does not match its pinned sha256; reinstall localrag's model packages")
+        raise LocalragError(f"the bundled {label} does not match its pinned sha256; reinstall localrag")
     os.replace(tmp, dst)
 
 
@@ -84,8 +91,8 @@ def ensure_default_embed_model(models_dir: Path, progress: ByteProgress | None =
         if not onnx_src.exists() or not tok_src.exists():
             raise LocalragError("the bundled embedding model files are missing; reinstall localrag")
         target.mkdir(parents=True, exist_ok=True, mode=0o700)
-        _copy_verified(onnx_src, target / "model.onnx", EMBED_ONNX_SHA256, progress, "embedding model")
-        _copy_verified(tok_src, target / "tokenizer.json", EMBED_TOKENIZER_SHA256, progress, "tokenizer")
+        _assemble([onnx_src], target / "model.onnx", EMBED_ONNX_SHA256, progress, "embedding model")
+        _assemble([tok_src], target / "tokenizer.json", EMBED_TOKENIZER_SHA256, progress, "tokenizer")
         (target / "tokenizer_config.json").write_text(
             json.dumps({"model_max_length": EMBED_MAX_TOKENS, "pad_token": "[PAD]"}), encoding="utf-8"
         )
@@ -112,27 +119,7 @@ def ensure_default_llm(models_dir: Path, progress: ByteProgress | None = None) -
     except (ImportError, FileNotFoundError) as e:
         raise LocalragError(f"the bundled language model package is incomplete ({e}); reinstall localrag") from None
     models_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    total = sum(c.stat().st_size for c in chunks)
-    tmp = target.with_name(target.name + ".part")
-    digest = hashlib.sha256()
-    done = 0
-    try:
-        with open(tmp, "wb") as out:
-            for c in chunks:
-                with c.open("rb") as fin:
-                    while block := fin.read(1 << 20):
-                        out.write(block)
-                        digest.update(block)
-                        done += len(block)
-                        if progress:
-                            progress("language model", done, total)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise LocalragError(f"cannot write {target}: {e.strerror}") from None
-    if digest.hexdigest() != expected:
-        tmp.unlink(missing_ok=True)
-        raise LocalragError("the bundled language model does not match its sha256; reinstall localrag")
-    os.replace(tmp, target)
+    _assemble(chunks, target, expected, progress, "language model")
     marker.write_text(expected, encoding="utf-8")
     return target
 

@@ -294,15 +294,11 @@ class Store:
                 self.set_meta("embed_fingerprint", fingerprint)
                 self.db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS vec USING vec0(embedding float[{dim}] distance_metric=cosine)")
             return
-        if rec[2] != fingerprint or rec[1] != dim:
-            raise ModelMismatchError(
-                f"the index was built with embedding model '{rec[0]}' but the settings name '{name}'; "
-                f"run `localrag reindex` to re-embed everything with '{name}', or set embed_model back"
-            )
+        self.check_model(fingerprint, name, dim)
 
-    def check_model(self, fingerprint: str, name: str) -> None:
+    def check_model(self, fingerprint: str, name: str, dim: int | None = None) -> None:
         rec = self.model_record()
-        if rec is not None and rec[2] != fingerprint:
+        if rec is not None and (rec[2] != fingerprint or (dim is not None and rec[1] != dim)):
             raise ModelMismatchError(
                 f"the index was built with embedding model '{rec[0]}' but the settings name '{name}'; "
                 f"run `localrag reindex` to re-embed everything with '{name}', or set embed_model back"

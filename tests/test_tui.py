@@ -62,6 +62,8 @@ def test_ask_streams_cites_and_opens_the_passage(home: Path, embedder) -> None:
             ex = app.query_one(Exchange)
             assert "20" in ex.text or "twenty" in ex.text.lower()
             assert ex.numbers and ex.results[0].page == 2 and ex.results[0].path.endswith(".pdf")
+            await pilot.press("ctrl+y")  # the answer with its sources, as the CLI prints them
+            assert app.clipboard.startswith(ex.text) and f"[{ex.numbers[0]}] {ex.results[0].path}:page 2" in app.clipboard
             await pilot.press("ctrl+l", "enter")
             await wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen))
             passage = str(app.screen.query_one("#passage", Static).render())

@@ -393,9 +393,7 @@ class LocalragApp(App[None]):
         if ex is None or not ex.text:
             self.notify("No answer to copy yet", severity="warning")
             return
-        lines = [ex.text, ""] + [f"[{n}] {r.path}" + (f":page {r.page}" if r.page is not None else
-                                                     f":{r.start_line}-{r.end_line}" if r.start_line else "")
-                                 for n, r in zip(ex.numbers, ex.results)]
+        lines = [ex.text, ""] + [f"[{n}] {r.location()}" for n, r in zip(ex.numbers, ex.results)]
         self.copy_to_clipboard("\n".join(lines).strip())
         self.notify("Answer and sources copied")
 
