@@ -1,8 +1,12 @@
-"""Answer a question from retrieved passages with a local GGUF model, citing them as [n].
+"""Answer a question evidence first: quote the sentences of the user's files that answer it,
+let the model fill in only the short answer, and show as fact only what the quotes back.
 
-The prompt is fitted to the context window by counting tokens: the weakest passages are
-dropped whole rather than cut. Citations are checked as the answer streams: a ``[n]`` that
-names no passage given to the model never reaches the user.
+1. The retrieved passages are cut into sentences and ranked (``evidence``).
+2. The model sees only the best few sentences: a base model through a few-shot completion
+   prompt that asks for a short phrase, a chat model through its chat template.
+3. Every sentence of the model's answer is checked against those sentences (``verify``): a
+   short answer is snapped to the exact words of its quote; what is not backed is dropped.
+4. When nothing the model said survives, the answer is the best quote, labelled as a quote.
 """
 
 from __future__ import annotations
@@ -13,15 +17,32 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import evidence, verify
 from .errors import LocalragError
+from .evidence import Sentence
 from .retrieve import Result
 
 NOTHING_FOUND = "I found nothing relevant to that question in your indexed files."
+QUOTE_LABEL = "Your files say: "
+PROMPT_SENTENCES = 3  # evidence sentences a chat model sees
 
-HEADER = (
-    "Below are numbered excerpts from the user's own files, then a question. Answer the question in a few "
-    "sentences using only the excerpts, and cite the excerpts you used by their numbers in square brackets, "
-    "like [1]. If the excerpts do not contain the answer, say so.\n\n"
+# Few-shot examples written for this prompt (not taken from any evaluation set). The answer
+# sits in the second sentence of one, so the model learns to read all of the evidence.
+FEW_SHOT = (
+    "Answer each question with a few words copied from its evidence.\n\n"
+    "Evidence: The Nile flows north through eleven countries. It empties into the Mediterranean Sea "
+    "near Alexandria.\n"
+    "Question: Into which sea does the Nile flow?\n"
+    "Answer: the Mediterranean Sea\n\n"
+    "Evidence: Penicillin was discovered by Alexander Fleming in 1928. It was first mass-produced "
+    "during the Second World War.\n"
+    "Question: Who discovered penicillin?\n"
+    "Answer: Alexander Fleming\n\n"
+)
+CHAT_INSTRUCTIONS = (
+    "Answer the question using only the numbered evidence from the user's own files. Be brief: one or two "
+    "sentences, and cite the evidence you used by its number, like [1]. If the evidence does not answer the "
+    "question, say that the files do not say."
 )
 
 
@@ -38,19 +59,51 @@ class Citation:
 
 
 @dataclass
+class Quote:
+    """A verbatim sentence of a file that the answer rests on, with its narrowed location."""
+
+    n: int
+    sentence: Sentence
+
+    @property
+    def text(self) -> str:
+        return self.sentence.text
+
+    @property
+    def result(self) -> Result:
+        """The quote as a passage of its own: its lines, not its whole chunk's."""
+        r = self.sentence.result
+        return Result(r.chunk_id, r.path, r.score, self.text, r.heading, r.page, self.sentence.start_line,
+                      self.sentence.end_line, r.similarity)
+
+    def to_json(self) -> dict:
+        r = self.sentence.result
+        return {"n": self.n, "path": r.path, "page": r.page, "start_line": self.sentence.start_line,
+                "end_line": self.sentence.end_line, "quote": self.text, "chunk_id": r.chunk_id}
+
+
+@dataclass
 class Answer:
     question: str
     text: str = ""
-    citations: list[Citation] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)  # the passages retrieved for the question
+    evidence: list[Quote] = field(default_factory=list)  # the sentences the answer rests on, best first
     nearest: list[Result] = field(default_factory=list)  # shown when nothing relevant was found
     found: bool = True
     stopped: bool = False
-    attributed: bool = False  # citations added by matching the answer to its sources, not by the model
+    attributed: bool = True  # citations come from checking the answer against the evidence, not the model
+    supported: bool = False  # the shown answer passed the check against its quotes
+    kind: str = "generated"  # "generated", "quote" or "not_found"
+    unsupported: list[str] = field(default_factory=list)  # what the model said that the quotes do not back
     error: str | None = None  # the generator failed part-way; ``text`` holds what came before
+    warning: str | None = None  # something the user should know about this answer (empty model output...)
 
     def to_json(self) -> dict:
-        return {"question": self.question, "answer": self.text, "citations": [c.to_json() for c in self.citations],
-                "found": self.found, "attributed": self.attributed, "error": self.error, "nearest": [r.to_json() for r in self.nearest]}
+        return {"question": self.question, "answer": self.text, "answer_kind": self.kind,
+                "supported": self.supported, "evidence": [q.to_json() for q in self.evidence],
+                "unsupported": self.unsupported, "citations": [c.to_json() for c in self.citations],
+                "found": self.found, "attributed": self.attributed, "error": self.error, "warning": self.warning,
+                "nearest": [r.to_json() for r in self.nearest]}
 
 
 class Generator:
@@ -71,6 +124,8 @@ class Generator:
         except (ValueError, RuntimeError) as e:
             raise LocalragError(f"cannot load model {model_path}: {str(e).splitlines()[0][:160]}") from None
         self.n_ctx = self.llm.n_ctx()
+        # An instruction-tuned GGUF carries its chat template; a base model (the bundled one) does not.
+        self.chat = bool(self.llm.metadata.get("tokenizer.chat_template"))
         self._lock = threading.Lock()
 
     def count(self, text: str) -> int:
@@ -84,6 +139,15 @@ class Generator:
                 if cancel is not None and cancel.is_set():
                     break
                 yield part["choices"][0]["text"]
+
+    def stream_chat(self, messages: list[dict], max_tokens: int, temperature: float,
+                    cancel: threading.Event | None = None) -> Iterator[str]:
+        with self._lock:
+            for part in self.llm.create_chat_completion(messages, max_tokens=max_tokens, temperature=temperature,
+                                                        top_p=0.9, stream=True):
+                if cancel is not None and cancel.is_set():
+                    break
+                yield (part["choices"][0].get("delta") or {}).get("content") or ""
 
 
 def _quiet(llama_cpp: object) -> None:
@@ -108,89 +172,44 @@ def source_label(n: int, r: Result) -> str:
     return f"[{n}] {name}" + (f" ({where})" if where else "") + (f" - {r.heading}" if r.heading else "")
 
 
-def build_prompt(question: str, results: Sequence[Result], count: Callable[[str], int], budget: int,
-                 history: Sequence[tuple[str, str]] = ()) -> tuple[str, list[Result]]:
-    """The prompt and the passages that made it in, in rank order; those that don't fit are dropped."""
-    tail = f"Question: {question.strip()}\nAnswer:"
-    hist = "".join(f"Earlier question: {q}\nEarlier answer: {a}\n\n" for q, a in history[-3:])
-    used = count(HEADER) + count(tail) + count(hist)
-    if used > budget:
-        hist = ""
-        used = count(HEADER) + count(tail)
+# ---- prompts ------------------------------------------------------------------------------------
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def completion_prompt(question: str, sents: Sequence[Sentence]) -> str:
+    """Few-shot, evidence first: what a base model can follow."""
+    ev = " ".join(_one_line(s.text) for s in sents)
+    return f"{FEW_SHOT}Evidence: {ev}\nQuestion: {_one_line(question)}\nAnswer:"
+
+
+def chat_messages(question: str, sents: Sequence[Sentence], history: Sequence[tuple[str, str]] = ()) -> list[dict]:
+    msgs: list[dict] = []
+    for q, a in history[-3:]:
+        msgs += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+    ev = "\n".join(f"[{i}] {_one_line(s.text)}" for i, s in enumerate(sents, 1))
+    msgs.append({"role": "user", "content": f"{CHAT_INSTRUCTIONS}\n\nEvidence:\n{ev}\n\nQuestion: {question.strip()}"})
+    return msgs
+
+
+def fit(question: str, ranked: Sequence[Sentence], count: Callable[[str], int], budget: int,
+        most: int = PROMPT_SENTENCES) -> list[Sentence]:
+    """The best sentences that fit the model's window, in rank order, dropped whole."""
+    used = count(FEW_SHOT + CHAT_INSTRUCTIONS) + count(question) + 16
     if used > budget:
         raise LocalragError("the question is too long for the model's context window (raise n_ctx)")
-    kept: list[Result] = []
-    parts: list[str] = []
-    for r in results:
-        block = f"{source_label(len(kept) + 1, r)}\n{r.text.strip()}\n\n"
-        cost = count(block)
-        if used + cost > budget:
-            continue  # weaker passages come later; never cut one in half
-        kept.append(r)
-        parts.append(block)
-        used += cost
-    return HEADER + "".join(parts) + hist + tail, kept
+    kept: list[Sentence] = []
+    for s in ranked[: most * 3]:
+        if len(kept) >= most:
+            break
+        cost = count(s.text) + 4
+        if used + cost <= budget:
+            kept.append(s)
+            used += cost
+    return kept
 
 
-class CitationFilter:
-    """Streams text through, holding back a possible ``[n]`` until it is complete, and dropping
-    any citation whose number was not given to the model."""
-
-    _PARTIAL = re.compile(r"\[[\d ,]*$")
-    _FULL = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-
-    def __init__(self, n_sources: int):
-        self.n = n_sources
-        self.buf = ""
-        self.cited: set[int] = set()
-
-    def _fix(self, text: str) -> str:
-        def sub(m: re.Match[str]) -> str:
-            nums = [int(x) for x in re.split(r"\s*,\s*", m.group(1))]
-            ok = [x for x in nums if 1 <= x <= self.n]
-            self.cited.update(ok)
-            return "[" + ", ".join(str(x) for x in ok) + "]" if ok else ""
-        return self._FULL.sub(sub, text)
-
-    def feed(self, piece: str) -> str:
-        self.buf += piece
-        m = self._PARTIAL.search(self.buf)
-        if m and len(self.buf) - m.start() < 16:
-            ready, self.buf = self.buf[: m.start()], self.buf[m.start():]
-        else:
-            ready, self.buf = self.buf, ""
-        return self._fix(ready)
-
-    def flush(self) -> str:
-        out, self.buf = self._fix(self.buf), ""
-        return out
-
-
-# A base model runs on into invented excerpts and questions; an answer is one paragraph. The
-# paragraph end is checked here, once text has started, since some models open with blank lines.
-STOP = ("\nQuestion:", "\nEarlier question:", "<end_of_turn>", "\n[")
-_WORD = re.compile(r"\w+")
-
-
-def _content_words(text: str) -> set[str]:
-    from .retrieve import STOPWORDS
-
-    return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
-
-
-def attribute(text: str, sources: Sequence[Result], threshold: float = 0.3) -> list[int]:
-    """Numbers (1-based) of the given sources that support an uncited answer: the share of the
-    answer's content words found in a source. Small models answer well but rarely cite."""
-    words = _content_words(text)
-    if not words:
-        return []
-    scores = [len(words & _content_words(r.text + " " + r.heading)) / len(words) for r in sources]
-    best = max(scores, default=0.0)
-    if best < threshold:
-        return []
-    return [i + 1 for i, sc in enumerate(scores) if sc >= threshold and sc >= 0.6 * best][:3]
-
-
+# ---- relevance ----------------------------------------------------------------------------------
 def relevant_enough(question: str, results: Sequence[Result], min_score: float) -> bool:
     """Whether the passages can answer at all: close in meaning, or fairly close and sharing the
     question's words (a long, many-topic passage can hold the answer with a modest cosine)."""
@@ -200,64 +219,123 @@ def relevant_enough(question: str, results: Sequence[Result], min_score: float) 
     best = max(sims)
     if best >= min_score:
         return True
-    words = _content_words(question)
+    words = verify.content(question)
     if best < min_score / 2 or not words:
         return False
-    overlap = max(len(words & _content_words(r.text + " " + r.heading)) / len(words) for r in results[:3])
+    overlap = max(len(words & verify.content(r.text + " " + r.heading)) / len(words) for r in results[:3])
     return overlap >= 1 / 3
 
 
-def answer(question: str, results: Sequence[Result], gen: Generator | object, max_tokens: int, temperature: float,
-           min_score: float, on_text: Callable[[str], None] | None = None,
+# ---- the answer -----------------------------------------------------------------------------------
+_MODEL_CITE = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+SHORT_TOKENS = 32  # a base model's short answer: a phrase, on one line
+BASE_TRIES = 2  # evidence sentences a base model is asked about, one at a time
+
+
+def _generate(gen: object, question: str, sents: Sequence[Sentence], max_tokens: int, temperature: float,
+              history: Sequence[tuple[str, str]], cancel: threading.Event | None) -> str:
+    if getattr(gen, "chat", False):
+        parts = gen.stream_chat(chat_messages(question, sents, history), max_tokens, temperature, cancel)  # type: ignore[attr-defined]
+        return "".join(parts)
+    parts = gen.stream(completion_prompt(question, sents), min(max_tokens, SHORT_TOKENS), temperature,  # type: ignore[attr-defined]
+                       ["\n", "Question:", "Evidence:"], cancel)
+    return next(iter(_sentences("".join(parts))), "")  # a base model runs on: its answer is the first sentence
+
+
+def _sentences(text: str) -> list[str]:
+    from sentencex import segment
+
+    return [s.strip() for s in segment("en", text) if s.strip()]
+
+
+def check(text: str, sents: Sequence[Sentence], question: str = "",
+          short_only: bool = False) -> list[tuple[str, Sentence | None, str]]:
+    """Each sentence of a model's answer as (text to show, the quote backing it or None, why not).
+    A short answer is replaced by the exact words of its quote. With ``short_only`` (a base
+    model), a longer answer is not trusted at all: such models paraphrase facts wrongly."""
+    quotes = [s.text for s in sents]
+    text = _MODEL_CITE.sub("", text).strip()
+    if short_only and not verify.is_short(text):
+        return [(text, None, "a small model's long answer is not trusted")]
+    if verify.is_short(text):
+        c = verify.check_short(text.rstrip(". "), quotes, question)
+        return [(c.span, sents[c.quote], "") if c.supported and c.quote is not None else (text, None, c.reason)]
+    out = []
+    for sentence in _sentences(text):
+        c = verify.check_sentence(sentence, quotes)
+        out.append((sentence, sents[c.quote] if c.supported and c.quote is not None else None, c.reason))
+    return out
+
+
+def answer(question: str, results: Sequence[Result], gen: object, embed: evidence.EmbedFn, max_tokens: int,
+           temperature: float, min_score: float, on_text: Callable[[str], None] | None = None,
            history: Sequence[tuple[str, str]] = (), cancel: threading.Event | None = None) -> Answer:
     ans = Answer(question)
     if not results or not relevant_enough(question, results, min_score):
-        ans.found = False
-        ans.text = NOTHING_FOUND
-        ans.nearest = list(results)
-        if on_text:
-            on_text(ans.text)
-        return ans
-    budget = gen.n_ctx - max_tokens - 8
-    prompt, kept = build_prompt(question, results, gen.count, budget, history)
-    ans.citations = [Citation(i + 1, r) for i, r in enumerate(kept)]
-    filt = CitationFilter(len(kept))
-    pieces: list[str] = []
-    started = False
-    try:
-        for piece in gen.stream(prompt, max_tokens, temperature, STOP, cancel):
-            out = filt.feed(piece)
-            if not started:  # no leading blank space before the first word
-                out = out.lstrip()
-                started = bool(out)
-            prev = pieces[-1][-1:] if pieces else ""  # a blank line may straddle two pieces
-            end = (prev + out).find("\n\n") if out else -1
-            if end >= 0:  # the paragraph is over
-                out = out[: max(0, end - len(prev))]
-            if out:
-                pieces.append(out)
-                if on_text:
-                    on_text(out)
-            if end >= 0:
-                break
-    except LocalragError as e:  # a server that went away: keep what was written, say why it stopped
-        ans.error = str(e)
-    tail = filt.flush()
-    if tail:
-        pieces.append(tail)
-        if on_text:
-            on_text(tail)
-    ans.stopped = bool(cancel and cancel.is_set())
-    ans.text = "".join(pieces).strip()
-    if ans.text and not filt.cited and not ans.stopped and not ans.error:
-        nums = attribute(ans.text, kept)
-        if nums:
-            marks = " " + "".join(f"[{n}]" for n in nums)
-            ans.text += marks
-            ans.attributed = True
-            filt.cited.update(nums)
-            if on_text:
-                on_text(marks)
+        return _not_found(ans, results, on_text)
+    ranked = evidence.rank(question, results, embed)
+    if not ranked:
+        return _not_found(ans, results, on_text)
+    ans.citations = [Citation(i + 1, r) for i, r in enumerate(results)]
+    budget = gen.n_ctx - max_tokens - 8  # type: ignore[attr-defined]
+    sents = fit(question, ranked, gen.count, budget)  # type: ignore[attr-defined]
+    chat = getattr(gen, "chat", False)
+    # A chat model reads all the evidence at once. A small base model does best with one sentence
+    # at a time: the best, then the next if its answer to the best is not backed.
+    attempts = [sents] if chat else [[s] for s in sents[:BASE_TRIES]]
+    backed: list[tuple[str, Sentence]] = []
+    said_anything = False
+    for given in attempts:
+        try:
+            raw = _generate(gen, question, given, max_tokens, temperature, history, cancel)
+        except LocalragError as e:  # a server that went away: say why it stopped
+            ans.error = str(e)
+            break
+        if cancel is not None and cancel.is_set():
+            ans.stopped = True
+            break
+        said_anything = said_anything or bool(raw.strip())
+        if not raw.strip() or verify.says_not_found(raw):
+            continue
+        for shown, quote, _why in check(raw, given, question, short_only=not chat):
+            if quote is None:
+                ans.unsupported.append(shown)
+            else:
+                backed.append((shown, quote))
+        if backed:
+            break
+    if not said_anything and not ans.stopped and not ans.error:
+        ans.warning = ("the model returned no text" + (
+            " (a base model behind a chat API? try llm_api = completions)" if chat else "")
+            + "; showing the best quote instead")
+    firsts: list[Sentence] = []
+    for _, q in backed:
+        if q not in firsts:
+            firsts.append(q)
+    ans.evidence = [Quote(i + 1, s) for i, s in enumerate(evidence.pick(ranked, firsts))]
+    number = {id(q.sentence): q.n for q in ans.evidence}
+    if backed:
+        ans.kind, ans.supported = "generated", True
+        ans.text = " ".join(f"{_one_line(shown)} [{number[id(q)]}]" for shown, q in backed)
+    else:
+        best = ans.evidence[0]
+        ans.kind, ans.supported = "quote", False
+        ans.text = f"{QUOTE_LABEL}\u201c{_one_line(best.text)}\u201d [{best.n}]"
+    cited_chunks = {q.sentence.result.chunk_id for q in ans.evidence}
     for c in ans.citations:
-        c.cited = c.n in filt.cited
+        c.cited = c.result.chunk_id in cited_chunks
+    if on_text:
+        on_text(ans.text)
     return ans
+
+
+def _not_found(ans: Answer, results: Sequence[Result], on_text: Callable[[str], None] | None) -> Answer:
+    ans.found = False
+    ans.kind = "not_found"
+    ans.attributed = False
+    ans.text = NOTHING_FOUND
+    ans.nearest = list(results)
+    if on_text:
+        on_text(ans.text)
+    return ans
+

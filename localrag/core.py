@@ -15,6 +15,7 @@ import numpy as np
 from .answer import Answer, Generator, answer
 from .config import Paths, Settings, get_paths
 from .embed import Embedder, expected_identity
+from .evidence import PASSAGES
 from .errors import LocalragError
 from .ignore import Rules
 from .ingest import Indexer, IndexStats, ProgressFn, check_folder_path
@@ -197,10 +198,11 @@ class Localrag:
             mode: str | None = None) -> Answer:
         if not question.strip():
             raise LocalragError("the question is empty")
-        results = self.search(question, k, mode)
+        # the evidence is drawn from a few more passages than a reader needs (unless told how many)
+        results = self.search(question, k or max(self.settings.top_k, PASSAGES), mode)
         s = self.settings
-        return answer(question, results, self.generator, s.max_answer_tokens, s.temperature, s.min_score,
-                      on_text, history, cancel)
+        return answer(question, results, self.generator, self.embedder.embed, s.max_answer_tokens, s.temperature,
+                      s.min_score, on_text, history, cancel)
 
     # ---- conversations ----------------------------------------------------------------------------
     def history(self, conversation_id: int | None) -> list[tuple[str, str]]:

@@ -471,11 +471,22 @@ def trec_app(directory: str, app_settings: Settings, paths: Paths, index_dir: st
              model_progress: ByteProgress | None = None) -> Iterator[tuple[Localrag, list[Query]]]:
     """A TREC collection in its own index (one file per doc id), deleted afterwards, also on
     Ctrl-C. With ``index_dir`` it is kept there and re-used (embedding a collection takes minutes)."""
+    col = find_trec(directory)
+    queries = col.queries()
+    with collection_app(lambda folder: write_trec_docs(col, folder), app_settings, paths, index_dir, progress,
+                        model_progress) as app:
+        yield app, queries
+
+
+@contextmanager
+def collection_app(write_docs: Callable[[Path], object], app_settings: Settings, paths: Paths,
+                   index_dir: str | None = None, progress: ProgressFn | None = None,
+                   model_progress: ByteProgress | None = None) -> Iterator[Localrag]:
+    """A collection's documents (written by ``write_docs`` into a folder) in an index of their
+    own, deleted afterwards, also on Ctrl-C; kept and re-used in ``index_dir`` when given."""
     from .config import Paths
     from .core import Localrag
 
-    col = find_trec(directory)
-    queries = col.queries()
     tmp = None
     if index_dir:
         root = Path(index_dir).expanduser().resolve()
@@ -488,7 +499,7 @@ def trec_app(directory: str, app_settings: Settings, paths: Paths, index_dir: st
         if not docs.exists():  # written aside, then renamed: an interrupted run never leaves half a collection
             partial = root / "docs.partial"
             shutil.rmtree(partial, ignore_errors=True)
-            write_trec_docs(col, partial)
+            write_docs(partial)
             partial.rename(docs)
         app = Localrag(Paths(root / "home", root / "home", models_override=paths.models_dir), app_settings,
                        model_progress=model_progress)
@@ -496,7 +507,7 @@ def trec_app(directory: str, app_settings: Settings, paths: Paths, index_dir: st
             if not app.folders():
                 app.add([str(docs)])
             app.index(progress)
-            yield app, queries
+            yield app
         finally:
             app.close()
     finally:

@@ -41,6 +41,11 @@ class RemoteGenerator:
     def count(self, text: str) -> int:
         return int(len(text) / CHARS_PER_TOKEN) + 1
 
+    @property
+    def chat(self) -> bool:
+        """The server applies the model's chat template: answers take the chat form."""
+        return self.api == "chat"
+
     def stream(self, prompt: str, max_tokens: int, temperature: float, stop: Sequence[str],
                cancel: threading.Event | None = None) -> Iterator[str]:
         body: dict = {"max_tokens": max_tokens, "temperature": temperature, "stream": True, "stop": list(stop)[:4]}
@@ -48,9 +53,17 @@ class RemoteGenerator:
             body["messages"] = [{"role": "user", "content": prompt}]
         else:
             body["prompt"] = prompt
+        return self._stream(body, cancel)
+
+    def stream_chat(self, messages: list[dict], max_tokens: int, temperature: float,
+                    cancel: threading.Event | None = None) -> Iterator[str]:
+        return self._stream({"max_tokens": max_tokens, "temperature": temperature, "stream": True,
+                             "messages": messages}, cancel, endpoint="chat/completions")
+
+    def _stream(self, body: dict, cancel: threading.Event | None, endpoint: str = "") -> Iterator[str]:
         if self.model:
             body["model"] = self.model
-        endpoint = "chat/completions" if self.api == "chat" else "completions"
+        endpoint = endpoint or ("chat/completions" if self.api == "chat" else "completions")
         req = urllib.request.Request(f"{self.url}/{endpoint}", data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json", "Accept": "text/event-stream",
                                               **({"Authorization": f"Bearer {self.api_key}"} if self.api_key else {})})
