@@ -18,11 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import evidence, verify
+from .config import MIN_EVIDENCE
 from .errors import LocalragError
 from .evidence import Sentence
 from .retrieve import Result
 
 NOTHING_FOUND = "I found nothing relevant to that question in your indexed files."
+WEAK_EVIDENCE = "Your files do not seem to answer that question; the nearest passages are below."
+
 QUOTE_LABEL = "Your files say: "
 PROMPT_SENTENCES = 3  # evidence sentences a chat model sees
 
@@ -75,6 +78,10 @@ class Quote:
         r = self.sentence.result
         return Result(r.chunk_id, r.path, r.score, self.text, r.heading, r.page, self.sentence.start_line,
                       self.sentence.end_line, r.similarity)
+
+    def location(self) -> str:
+        """``path:page 2, lines 5-6`` or ``path:12-13``: where a person finds the quote."""
+        return self.result.precise_location()
 
     def to_json(self) -> dict:
         r = self.sentence.result
@@ -267,16 +274,20 @@ def check(text: str, sents: Sequence[Sentence], question: str = "",
     return out
 
 
-def answer(question: str, results: Sequence[Result], gen: object, embed: evidence.EmbedFn, max_tokens: int,
-           temperature: float, min_score: float, on_text: Callable[[str], None] | None = None,
-           history: Sequence[tuple[str, str]] = (), cancel: threading.Event | None = None) -> Answer:
+def answer(question: str, results: Sequence[Result], load_gen: Callable[[], object], embed: evidence.EmbedFn,
+           max_tokens: int, temperature: float, min_score: float, on_text: Callable[[str], None] | None = None,
+           history: Sequence[tuple[str, str]] = (), cancel: threading.Event | None = None,
+           min_evidence: float = MIN_EVIDENCE) -> Answer:
+    """``load_gen`` is called only when there is evidence to answer from: a question nothing
+    answers never waits for a language model to load."""
     ans = Answer(question)
     if not results or not relevant_enough(question, results, min_score):
         return _not_found(ans, results, on_text)
     ranked = evidence.rank(question, results, embed)
-    if not ranked:
-        return _not_found(ans, results, on_text)
+    if not ranked or ranked[0].score < min_evidence:
+        return _not_found(ans, results, on_text, WEAK_EVIDENCE)
     ans.citations = [Citation(i + 1, r) for i, r in enumerate(results)]
+    gen = load_gen()
     budget = gen.n_ctx - max_tokens - 8  # type: ignore[attr-defined]
     sents = fit(question, ranked, gen.count, budget)  # type: ignore[attr-defined]
     chat = getattr(gen, "chat", False)
@@ -329,12 +340,13 @@ def answer(question: str, results: Sequence[Result], gen: object, embed: evidenc
     return ans
 
 
-def _not_found(ans: Answer, results: Sequence[Result], on_text: Callable[[str], None] | None) -> Answer:
+def _not_found(ans: Answer, results: Sequence[Result], on_text: Callable[[str], None] | None,
+               text: str = NOTHING_FOUND) -> Answer:
     ans.found = False
     ans.kind = "not_found"
     ans.attributed = False
-    ans.text = NOTHING_FOUND
-    ans.nearest = list(results)
+    ans.text = text
+    ans.nearest = list(results[:5])
     if on_text:
         on_text(ans.text)
     return ans

@@ -223,6 +223,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for note in app.notes:
         _echo(f"localrag: {note}", file=err)
     if args.json:
+        if ans.warning:
+            _echo(f"localrag: {ans.warning}", file=err)
         print(json.dumps(ans.to_json(), indent=2))
         return 1 if ans.error else 0
     sys.stdout.write("\n")
@@ -235,10 +237,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
             for r in ans.nearest:
                 _echo(f"  - {r.location()}: {_snippet(r.text, 160)}")
         return 0
-    cited = [c for c in ans.citations if c.cited] or ans.citations
-    _echo("\nSources:" if any(c.cited for c in ans.citations) else "\nSources given to the model:")
-    for c in cited:
-        _echo(f"[{c.n}] {c.result.location()}")
+    if ans.warning:
+        _echo(f"localrag: {ans.warning}", file=err)
+    _echo("\nEvidence (verbatim from your files):")
+    for q in ans.evidence:
+        _echo(f"[{q.n}] {q.location()}")
+        _echo("    \u201c" + _snippet(q.text, 600) + "\u201d")
     return 0
 
 
@@ -295,6 +299,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluate import eval_trec, load_queries, make_queries, run_eval
 
     interactive = not args.json
+    if args.squad:
+        return _eval_squad(args)
     if args.make_queries:
         app = _app(args)
         with QueryBar(interactive) as bar:
@@ -331,11 +337,52 @@ def cmd_eval(args: argparse.Namespace) -> int:
         a = rep.answers
         _echo(f"answers: {a.correct} right of {a.asked}; {a.retrieval_misses} retrieval misses, "
               f"{a.generation_misses} generation misses")
+        _print_answer_figures(a.metrics)
         for ex in a.examples[:3]:
             _echo(f"  [{ex['miss']} miss] {ex['query']!r}: expected {ex['expected']!r}, got {_snippet(ex['answer'], 120)!r}")
     _echo("")
     for i, r in enumerate(rep.recommendations, 1):
         _echo(f"{i}. {r}")
+    return 0
+
+
+ANSWER_FIGURES = (  # key, label, what it means
+    ("passage_hit", "passage hit", "a retrieved passage holds a gold answer"),
+    ("evidence_hit", "evidence hit", "a quote holds a gold answer"),
+    ("answer_hit", "answer hit", "a gold answer inside the answer"),
+    ("answer_f1", "answer F1", "token F1 against the gold answers"),
+    ("citation_hit", "citation hit", "a cited passage holds a gold answer"),
+    ("citation_precision", "citation precision", "cited passages holding a gold answer"),
+    ("supported_rate", "supported", "answers shown as backed by their quotes"),
+    ("supported_precision", "supported precision", "supported answers that are right"),
+    ("supported_but_absent_from_quotes", "supported, words not in quotes", "must be 0"),
+    ("abstained_on_unanswerable", "abstained, unanswerable", "said the files do not answer"),
+    ("abstained_on_answerable", "abstained, answerable", "wrongly said so"),
+    ("p50_seconds", "seconds per question (p50)", ""),
+)
+
+
+def _print_answer_figures(m: dict) -> None:
+    for key, label, means in ANSWER_FIGURES:
+        if key in m:
+            _echo(f"  {label:<32}{m[key]:>8}" + (f"   {means}" if means else ""))
+
+
+def _eval_squad(args: argparse.Namespace) -> int:
+    from .squad import run_squad, sample, squad_app
+
+    paths = get_paths()
+    with IndexBar(not args.json) as ibar, QueryBar(not args.json) as qbar, \
+            squad_app(args.squad, Settings.load(paths), paths, args.index_dir, ibar, ModelBar()) as (app, data):
+        questions = sample(data.questions, args.limit, args.seed)
+        m = run_squad(app, questions, args.k, qbar)
+    figures = m.figures()
+    if args.json:
+        print(json.dumps({"figures": figures, "questions": m.rows}, indent=2))
+        return 0
+    _echo(f"{figures['questions']} questions ({figures['answerable']} answerable, {figures['unanswerable']} not) "
+          f"from {len(data.articles)} articles")
+    _print_answer_figures(figures)
     return 0
 
 
@@ -511,6 +558,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--answers", action="store_true", help="also ask the model and classify misses")
     e.add_argument("--trec", metavar="DIR", help="a TREC collection (documents, topics, qrels) in a temporary index")
     e.add_argument("--index-dir", metavar="DIR", help="with --trec: keep and re-use the collection's index here")
+    e.add_argument("--squad", metavar="FILE", help="measure answers on a SQuAD 2.0 JSON file, in a temporary index")
+    e.add_argument("--limit", type=int, metavar="N", help="with --squad: a seeded sample of N questions")
     e.add_argument("--make-queries", type=int, metavar="N", help="write N synthetic queries from your index")
     e.add_argument("--out", default="localrag-queries.jsonl", help="with --make-queries: the file to write")
     e.add_argument("--seed", type=int, default=0)

@@ -198,11 +198,15 @@ class Localrag:
             mode: str | None = None) -> Answer:
         if not question.strip():
             raise LocalragError("the question is empty")
+        if not self.folders():  # said at once, before any model is loaded
+            raise LocalragError("nothing is indexed yet: add a folder with `localrag add PATH`")
+        s = self.settings
+        if s.llm == "local" and s.llm_model not in ("", "default"):
+            resolve_llm_path(s.llm_model, self.paths.models_dir)  # a wrong model is said even if nothing answers
         # the evidence is drawn from a few more passages than a reader needs (unless told how many)
         results = self.search(question, k or max(self.settings.top_k, PASSAGES), mode)
-        s = self.settings
-        return answer(question, results, self.generator, self.embedder.embed, s.max_answer_tokens, s.temperature,
-                      s.min_score, on_text, history, cancel)
+        return answer(question, results, lambda: self.generator, self.embedder.embed, s.max_answer_tokens,
+                      s.temperature, s.min_score, on_text, history, cancel, s.min_evidence)
 
     # ---- conversations ----------------------------------------------------------------------------
     def history(self, conversation_id: int | None) -> list[tuple[str, str]]:
@@ -217,8 +221,9 @@ class Localrag:
         ans = self.ask(question, k, on_text=on_text, history=history, cancel=cancel)
         if conversation_id is None:
             conversation_id = self.store.new_conversation(question)
+        saved = [dict(q.to_json(), text=q.text, heading=q.result.heading, cited=True) for q in ans.evidence]
         self.store.add_message(conversation_id, question, ans.text,
-                               json.dumps([c.to_json() for c in ans.citations] or [r.to_json() for r in ans.nearest]))
+                               json.dumps(saved or [r.to_json() for r in ans.nearest]))
         return conversation_id, ans
 
     def status(self) -> dict:

@@ -273,10 +273,11 @@ class AnswerFigures:
     retrieval_misses: int = 0
     generation_misses: int = 0
     examples: list[dict] = field(default_factory=list)
+    metrics: dict = field(default_factory=dict)  # answer hit, F1, evidence hit... (squad.AnswerMetrics)
 
     def to_json(self) -> dict:
         return {"asked": self.asked, "correct": self.correct, "retrieval_misses": self.retrieval_misses,
-                "generation_misses": self.generation_misses, "worst": self.examples[:5]}
+                "generation_misses": self.generation_misses, "metrics": self.metrics, "worst": self.examples[:5]}
 
 
 @dataclass
@@ -349,13 +350,13 @@ def _norm(s: str) -> str:
 
 def answer_is_right(expected: str, got: str) -> bool:
     """Expected text contained in the answer, or most of its content words present."""
-    from .answer import _content_words
+    from .verify import content
 
     e, g = _norm(expected), _norm(got)
     if e and e in g:
         return True
-    words = _content_words(expected)
-    return bool(words) and len(words & _content_words(got)) / len(words) >= 0.6
+    words = content(expected)
+    return bool(words) and len(words & content(got)) / len(words) >= 0.6
 
 
 def classify_answer(q: Query, units: dict[str, int], ans: Answer) -> str:
@@ -442,12 +443,17 @@ def run_eval(app: Localrag, queries: Sequence[Query], answers: bool = False, k: 
 
     rep = evaluate(run, judge, queries, modes, on_query=on_query)
     if answers:
+        from .squad import QA, AnswerMetrics
+
         figs = AnswerFigures()
+        metrics = AnswerMetrics()
         for q in queries:
             if not q.answer:
                 continue
             units, _ = judge.units(q)
+            t = time.perf_counter()
             ans = app.ask(q.text, k)
+            metrics.add(QA(q.qid, q.text, [q.answer], ""), ans, time.perf_counter() - t)
             kind = classify_answer(q, units, ans)
             figs.asked += 1
             if kind == "hit":
@@ -460,6 +466,7 @@ def run_eval(app: Localrag, queries: Sequence[Query], answers: bool = False, k: 
             figs.examples.append({"query": q.text, "expected": q.answer, "answer": ans.text, "miss": kind})
             if on_query:
                 on_query("answers", figs.asked, 0)
+        figs.metrics = metrics.figures()
         rep.answers = figs
     rep.recommendations = recommend(rep)
     return rep

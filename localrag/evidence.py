@@ -103,8 +103,9 @@ def split(results: Sequence[Result]) -> list[Sentence]:
         spans = _segment(r.text)
         for i, (s, e) in enumerate(spans):
             edge = i == 0 or i == len(spans) - 1
-            if edge and len(spans) > 1 and len(_WORDS.findall(r.text, s, e)) < 4:
-                continue  # the tail of a sentence cut at a chunk boundary ("earthquake."): no quote
+            whole_line = (s == 0 or r.text[s - 1] == "\n") and (e == len(r.text) or r.text[e] == "\n")
+            if edge and not whole_line and len(spans) > 1 and len(_WORDS.findall(r.text, s, e)) < 4:
+                continue  # the end of a sentence cut at a chunk boundary ("earthquake. The..."): no quote
             out.append(Sentence(r.text[s:e], s, e, r, rank))
     return out
 

@@ -44,6 +44,12 @@ class Result:
             return f"{self.path}:{self.start_line}-{end}"
         return self.path
 
+    def precise_location(self) -> str:
+        """As ``location``, with the lines on the page too: ``path:page 2, lines 5-6``."""
+        if self.page is not None and self.start_line is not None:
+            return f"{self.location()}, lines {self.start_line}-{self.end_line}"
+        return self.location()
+
     def to_json(self) -> dict:
         return {"path": self.path, "score": round(self.score, 6), "text": self.text, "page": self.page,
                 "start_line": self.start_line, "end_line": self.end_line, "heading": self.heading,

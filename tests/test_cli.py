@@ -1,5 +1,6 @@
 """The real command in a subprocess: JSON shapes, summaries, and one-line errors."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,8 @@ def test_wrong_model_file_and_model_switch_are_refused_clearly(home: Path, docs:
     assert p.returncode == 1 and f"{notgguf} is not a GGUF model file" in p.stderr and "Traceback" not in p.stderr
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + b"\xff" * 64)  # right magic, truncated body
-    p = run_cli("ask", "hi", "--model", str(broken), home=home, check=False)
+    # a model is loaded only when there is evidence to answer from: ask what the files answer
+    p = run_cli("ask", "How hot should the water be for green tea?", "--model", str(broken), home=home, check=False)
     assert p.returncode == 1 and f"cannot load model {broken}" in p.stderr and "Traceback" not in p.stderr
     p = run_cli("ask", "hi", "--model", str(tmp_path / "absent.gguf"), home=home, check=False)
     assert p.returncode == 1 and "model file not found" in p.stderr
@@ -72,9 +74,21 @@ def test_corrupt_database_is_a_clear_error(home: Path) -> None:
 def test_ask_streams_then_lists_sources(home: Path) -> None:
     run_cli("add", str(SAMPLES), home=home)
     p = run_cli("ask", "How long does the descaling program run?", home=home)
-    assert "Sources" in p.stdout
-    assert "espresso-machine-manual.pdf:page 2" in p.stdout
+    assert "Evidence (verbatim from your files):" in p.stdout
+    assert re.search(r"espresso-machine-manual\.pdf:page 2, lines \d+-\d+\n    \u201c.*twenty minutes", p.stdout)
     js = cli_json("ask", "How long does the descaling program run?", "-k", "3", home=home)
-    assert set(js) >= {"question", "answer", "citations"} and js["answer"]
+    assert set(js) >= {"question", "answer", "citations", "evidence", "supported", "answer_kind"} and js["answer"]
     c = js["citations"][0]
     assert set(c) >= {"n", "path", "page", "start_line", "end_line", "text"} and c["n"] == 1
+    e = js["evidence"][0]
+    assert set(e) == {"n", "path", "page", "start_line", "end_line", "quote", "chunk_id"} and e["n"] == 1
+    assert e["page"] == 2 and e["start_line"] <= e["end_line"] and "twenty minutes" in e["quote"]
+    assert js["answer_kind"] in ("generated", "quote") and js["supported"] == (js["answer_kind"] == "generated")
+
+
+def test_ask_with_nothing_indexed_says_so_at_once(tmp_path: Path) -> None:
+    home = tmp_path / "fresh"  # no models assembled here: the answer must not need them
+    home.mkdir()
+    p = run_cli("ask", "How long does the descaling program run?", home=home, check=False)
+    assert p.returncode == 1 and "nothing is indexed yet" in p.stderr and "localrag add" in p.stderr
+    assert "Traceback" not in p.stderr and not any((home / "models").glob("*.gguf"))

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, ListView, Static
+from textual.widgets import Input, ListView, OptionList, Static
 
 from localrag.config import Paths, Settings
 from localrag.tui.app import LocalragApp, build_app
-from localrag.tui.screens import AddFolderScreen, ConfirmScreen, PreviewScreen
+from localrag.tui.screens import AddFolderScreen, ConfirmScreen, PreviewScreen, passage_in_context
 from localrag.tui.widgets import Exchange, FolderItem, SearchResults, Welcome, safe_markdown
 
 from .conftest import SAMPLES
@@ -61,13 +62,24 @@ def test_ask_streams_cites_and_opens_the_passage(home: Path, embedder) -> None:
             await wait_until(pilot, lambda: app.query(Exchange) and app.query_one(Exchange).results)
             ex = app.query_one(Exchange)
             assert "20" in ex.text or "twenty" in ex.text.lower()
-            assert ex.numbers and ex.results[0].page == 2 and ex.results[0].path.endswith(".pdf")
-            await pilot.press("ctrl+y")  # the answer with its sources, as the CLI prints them
-            assert app.clipboard.startswith(ex.text) and f"[{ex.numbers[0]}] {ex.results[0].path}:page 2" in app.clipboard
+            quote = ex.results[0]
+            assert ex.numbers == list(range(1, len(ex.numbers) + 1)) and ex.quotes
+            assert quote.page == 2 and quote.path.endswith(".pdf") and "runs for twenty minutes" in quote.text
+            shown = str(ex.query_one(".sources", OptionList).get_option_at_index(0).prompt)
+            assert f"page 2, lines {quote.start_line}-{quote.end_line}" in shown
+            assert " ".join(quote.text.split()) in shown  # the quote itself, under the answer
+            await pilot.press("ctrl+y")  # the answer with its quotes, as the CLI prints them
+            assert app.clipboard.startswith(ex.text)
+            assert f"[1] {quote.path}:page 2, lines {quote.start_line}-{quote.end_line}" in app.clipboard
             await pilot.press("ctrl+l", "enter")
             await wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen))
-            passage = str(app.screen.query_one("#passage", Static).render())
-            assert "descaling program runs for twenty minutes" in passage
+            rendered = str(app.screen.query_one("#passage", Static).render())
+            assert "descaling program runs for twenty minutes" in rendered
+            body, _ = passage_in_context(quote)  # what the preview shows, with its highlighting
+            assert body.plain.strip() in rendered.strip() or rendered.strip() in body.plain
+            lit = "".join(body.plain[s.start:s.end] for s in body.spans if "reverse" in str(s.style))
+            assert " ".join(quote.text.split()) in " ".join(lit.split())  # the quote's lines are lit...
+            assert lit.count("\n") == quote.end_line - quote.start_line + 1  # ...and only they
             await pilot.press("plus")
             await pilot.press("escape")
             assert not isinstance(app.screen, PreviewScreen)
@@ -88,15 +100,29 @@ def test_ask_streams_cites_and_opens_the_passage(home: Path, embedder) -> None:
 
 @pytest.mark.slow
 def test_escape_stops_the_answer(home: Path, embedder) -> None:
+    app = indexed(home, embedder, SAMPLES)
+    gen = app.core.generator
+    real_stream = gen.stream
+    generating = threading.Event()
+
+    def stream(prompt, max_tokens, temperature, stop, cancel=None):
+        generating.set()  # the real model runs once Esc has landed, so the stop lands during generation
+        assert cancel is not None and cancel.wait(10)
+        yield from real_stream(prompt, max_tokens, temperature, stop, cancel)
+
+    gen.stream = stream
+
     async def run() -> None:
-        app = indexed(home, embedder, SAMPLES)
-        _ = app.core.generator  # loaded before, so the stop lands during generation
         async with app.run_test() as pilot:
             await pilot.click("#ask-input")
-            await pilot.press(*"Explain everything about Python decorators", "enter", "escape")
-            await wait_until(pilot, lambda: app._cancel is None and app.query_one(Exchange).numbers is not None)
+            await pilot.press(*"How long does the descaling program run?", "enter")
+            await wait_until(pilot, generating.is_set)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app._cancel is None and app.query_one(Exchange).results)
             await pilot.pause(0.3)
             assert any("Stopped" in str(n.message) for n in app._notifications)
+            ex = app.query_one(Exchange)  # stopped before the model said anything checked: the quote
+            assert ex.text.startswith("Your files say:") and "twenty minutes" in ex.text
 
     asyncio.run(run())
 
@@ -178,3 +204,17 @@ def test_snapshot_search_screen(snap_compare, home: Path, embedder, docs: Path) 
         await wait_until(pilot, lambda: app.query_one(SearchResults).results)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.slow
+def test_snapshot_answer_with_quotes(snap_compare, home: Path, embedder) -> None:
+    app = indexed(home, embedder, SAMPLES, temperature=0.0)
+
+    async def run_before(pilot) -> None:
+        box = app.query_one("#ask-input", Input)
+        box.value = "How long does the descaling program run?"
+        await box.action_submit()
+        await wait_until(pilot, lambda: app.query(Exchange) and app.query_one(Exchange).results)
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)

@@ -254,7 +254,8 @@ class LocalragApp(App[None]):
             shown = [c for c in saved if c.get("cited")] or saved
             ex.set_sources([(c.get("n", 0), Result(c.get("chunk_id", 0), c["path"], 0.0, c.get("text", ""),
                                                    c.get("heading", ""), c.get("page"), c.get("start_line"),
-                                                   c.get("end_line"))) for c in shown])
+                                                   c.get("end_line"))) for c in shown],
+                           quotes=any("quote" in c for c in shown))
             self._last = ex
         self.query_one("#ask-input", Input).focus()
 
@@ -307,10 +308,10 @@ class LocalragApp(App[None]):
         if not ans.found:
             ex.set_sources([(0, r) for r in ans.nearest], note="Nearest passages (not relevant enough):")
         else:
-            cits = ans.citations
-            shown = [c for c in cits if c.cited] or cits
-            note = "" if any(c.cited for c in cits) else "Sources given to the model:"
-            ex.set_sources([(c.n, c.result) for c in shown], note=note)
+            note = "Evidence, verbatim from your files (Enter shows it in its file):"
+            ex.set_sources([(q.n, q.result) for q in ans.evidence], note=note, quotes=True)
+        if ans.warning:
+            self.notify(ans.warning, title="Answer", severity="warning", timeout=10)
         if ans.stopped:
             self.notify("Stopped")
         if ans.error:  # the server went away part-way: the text so far stays on screen
@@ -393,7 +394,11 @@ class LocalragApp(App[None]):
         if ex is None or not ex.text:
             self.notify("No answer to copy yet", severity="warning")
             return
-        lines = [ex.text, ""] + [f"[{n}] {r.location()}" for n, r in zip(ex.numbers, ex.results)]
+        lines = [ex.text, ""]
+        for n, r in zip(ex.numbers, ex.results):
+            lines.append(f"[{n}] {r.precise_location()}")
+            if ex.quotes:
+                lines.append("    \u201c" + " ".join(r.text.split()) + "\u201d")
         self.copy_to_clipboard("\n".join(lines).strip())
         self.notify("Answer and sources copied")
 

@@ -77,8 +77,9 @@ class PreviewScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         r = self.result
         where = Text(clean(r.path))
-        where.append(f"  page {r.page}" if r.page is not None else
-                     (f"  lines {r.start_line}-{r.end_line}" if r.start_line is not None else ""), style="bold")
+        lines = f"lines {r.start_line}-{r.end_line}" if r.start_line is not None else ""
+        where.append(f"  page {r.page}" + (f", {lines}" if lines else "") if r.page is not None else
+                     (f"  {lines}" if lines else ""), style="bold")
         if r.heading:
             where.append(f"  ·  {clean(r.heading)}", style="dim")
         body, self._scroll_to = passage_in_context(r)

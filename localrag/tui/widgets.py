@@ -30,10 +30,11 @@ def safe_markdown(text: str) -> str:
     return _NOT_CITATION.sub(r"\\[", text)
 
 
-def short_location(r: Result) -> str:
+def short_location(r: Result, lines_on_page: bool = False) -> str:
     name = Path(r.path).name
     if r.page is not None:
-        return f"{name}, page {r.page}"
+        lines = f", lines {r.start_line}-{r.end_line}" if lines_on_page and r.start_line is not None else ""
+        return f"{name}, page {r.page}{lines}"
     if r.start_line is not None:
         return f"{name}:{r.start_line}-{r.end_line}"
     return name
@@ -75,7 +76,7 @@ class Exchange(Vertical):
     Exchange { height: auto; margin: 0 0 1 0; }
     Exchange .question { color: $text-accent; text-style: bold; padding: 0 1; }
     Exchange Markdown { margin: 0; padding: 0 1; }
-    Exchange .sources { height: auto; max-height: 8; border: none; margin: 0 1; }
+    Exchange .sources { height: auto; max-height: 14; border: none; margin: 0 1; }
     Exchange .note { color: $text-muted; padding: 0 1; }
     """
 
@@ -85,6 +86,7 @@ class Exchange(Vertical):
         self.text = ""
         self.results: list[Result] = []
         self.numbers: list[int] = []
+        self.quotes = False  # the sources are verbatim quotes (answers), not whole passages
 
     def compose(self) -> ComposeResult:
         yield Static(plain("› " + self.question), classes="question")
@@ -103,16 +105,20 @@ class Exchange(Vertical):
         self.text = text
         return self.query_one(Markdown).update(safe_markdown(text))
 
-    def set_sources(self, pairs: list[tuple[int, Result]], note: str = "") -> None:
+    def set_sources(self, pairs: list[tuple[int, Result]], note: str = "", quotes: bool = False) -> None:
+        """Numbered sources; with ``quotes`` each is a verbatim quote, shown in full under its place."""
         self.results = [r for _, r in pairs]
         self.numbers = [n for n, _ in pairs]
+        self.quotes = quotes
         ol = self.query_one(OptionList)
         ol.clear_options()
         for n, r in pairs:
             label = Text(f"[{n}] " if n else "· ", style="bold")
-            label.append(short_location(r))
-            if r.heading:
+            label.append(short_location(r, lines_on_page=quotes))
+            if r.heading and not quotes:
                 label.append(f"  {clean(r.heading)[:60]}", style="dim")
+            if quotes:
+                label.append("\n    \u201c" + " ".join(clean(r.text).split()) + "\u201d", style="italic")
             ol.add_option(Option(label))
         ol.display = bool(pairs)
         if note:

@@ -1,0 +1,83 @@
+"""Answer latency with the bundled models: a warm process and a one-shot `localrag ask`.
+
+    .venv/bin/python bench/answers.py [--runs 5]
+
+Indexes the sample documents in a temporary LOCALRAG_HOME (models are assembled there once,
+before timing), then prints medians of:
+- warm: time to the model's first token, and to the first text shown (evidence ranked, the
+  short answer generated and checked), in one long-lived process;
+- one-shot: the wall time of `localrag ask` as a user runs it, model loading included.
+Targets: first shown text <= 1.0 s warm; one-shot ask <= 3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = ["How long does the descaling program run?", "How long is the warranty?",
+             "What is a decorator?", "How often should I descale the machine?",
+             "What does localrag do with hidden files?"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="localrag-bench-") as home:
+        env = dict(os.environ, LOCALRAG_HOME=home)
+        subprocess.run([sys.executable, "-m", "localrag", "add", str(ROOT / "assets" / "sample-docs")], env=env,
+                       check=True, capture_output=True)
+        os.environ["LOCALRAG_HOME"] = home
+        from localrag.core import Localrag
+
+        app = Localrag()
+        app.store.cache_vectors = True
+        gen = app.generator
+        app.ask(QUESTIONS[0])  # warm-up: first calls pay for lazy set-up
+        first_token: list[float] = []
+        first_text: list[float] = []
+        original = gen.stream
+
+        for q in QUESTIONS * max(1, args.runs // len(QUESTIONS) + 1):
+            t0 = time.perf_counter()
+            seen: list[float] = []
+
+            def timed(*a, **k):  # the model's first token, through the real stream
+                for i, piece in enumerate(original(*a, **k)):
+                    if i == 0 and not seen:
+                        seen.append(time.perf_counter() - t0)
+                    yield piece
+
+            gen.stream = timed  # type: ignore[method-assign]
+            shown: list[float] = []
+            app.ask(q, on_text=lambda _: shown or shown.append(time.perf_counter() - t0))
+            gen.stream = original  # type: ignore[method-assign]
+            if seen:
+                first_token.append(seen[0])
+            first_text.append(shown[0])
+        app.close()
+
+        wall: list[float] = []
+        for q in QUESTIONS[: args.runs]:
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "localrag", "ask", q], env=env, check=True, capture_output=True)
+            wall.append(time.perf_counter() - t0)
+
+    print(f"warm, model's first token:   median {statistics.median(first_token):.2f} s "
+          f"(max {max(first_token):.2f}, {len(first_token)} questions)")
+    print(f"warm, first shown text:      median {statistics.median(first_text):.2f} s "
+          f"(max {max(first_text):.2f})  target <= 1.0 s")
+    print(f"one-shot `localrag ask`:     median {statistics.median(wall):.2f} s "
+          f"(max {max(wall):.2f}, {len(wall)} runs)  target <= 3 s")
+
+
+if __name__ == "__main__":
+    main()
