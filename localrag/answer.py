@@ -172,13 +172,6 @@ def _quiet(llama_cpp: object) -> None:
         pass
 
 
-def source_label(n: int, r: Result) -> str:
-    where = f"page {r.page}" if r.page is not None else (
-        f"lines {r.start_line}-{r.end_line}" if r.start_line is not None else "")
-    name = Path(r.path).name
-    return f"[{n}] {name}" + (f" ({where})" if where else "") + (f" - {r.heading}" if r.heading else "")
-
-
 # ---- prompts ------------------------------------------------------------------------------------
 def _one_line(text: str) -> str:
     return " ".join(text.split())

@@ -536,7 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     q = sub.add_parser("ask", help="answer a question from your files, with sources")
     q.add_argument("question")
-    q.add_argument("-k", type=int, default=None, help="passages to give the model")
+    q.add_argument("-k", type=int, default=None, help="passages to draw the evidence from (default: top_k, at least 8)")
     q.add_argument("--mode", choices=["hybrid", "vector", "keyword"], default=None)
     q.add_argument("--model", metavar="PATH", help="a GGUF file to answer with")
     q.add_argument("--llm", choices=["local", "openai"], help="answer with the local GGUF or a chat-completions server")
