@@ -220,30 +220,24 @@ def cmd_ask(args: argparse.Namespace) -> int:
             sys.stdout.write(safe(piece))
             sys.stdout.flush()
     ans = app.ask(args.question, args.k, on_text=stream, mode=args.mode)
-    for note in app.notes:
-        _echo(f"localrag: {note}", file=err)
+    for note in [*app.notes, ans.warning, ans.error]:
+        if note:
+            _echo(f"localrag: {note}", file=err)
     if args.json:
-        if ans.warning:
-            _echo(f"localrag: {ans.warning}", file=err)
         print(json.dumps(ans.to_json(), indent=2))
         return 1 if ans.error else 0
     sys.stdout.write("\n")
-    if ans.error:
-        _echo(f"localrag: {ans.error}", file=err)
-        return 1
     if not ans.found:
         if ans.nearest:
             _echo("\nNearest passages (not relevant enough to answer from):")
             for r in ans.nearest:
                 _echo(f"  - {r.location()}: {_snippet(r.text, 160)}")
         return 0
-    if ans.warning:
-        _echo(f"localrag: {ans.warning}", file=err)
     _echo("\nEvidence (verbatim from your files):")
     for q in ans.evidence:
         _echo(f"[{q.n}] {q.location()}")
         _echo("    \u201c" + _snippet(q.text, 600) + "\u201d")
-    return 0
+    return 1 if ans.error else 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:

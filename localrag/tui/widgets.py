@@ -70,7 +70,7 @@ class ConversationItem(ListItem):
 
 
 class Exchange(Vertical):
-    """One question, its streamed answer, and its numbered sources."""
+    """One question, its answer, and its numbered quotes (or, for no answer, the nearest passages)."""
 
     DEFAULT_CSS = """
     Exchange { height: auto; margin: 0 0 1 0; }
