@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
+import apsw
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
@@ -493,9 +494,13 @@ def cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_K = 1000  # results a person can read; the vector index's own limit is 4096
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="localrag", description="Private, offline question answering over your files.")
     p.add_argument("--version", action="version", version=f"localrag {__version__}")
+    p.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     a = sub.add_parser("add", help="register folders or files and index them")
@@ -593,8 +598,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "k", None) is not None and args.k < 1:
-        parser.error("-k must be at least 1")
+    if getattr(args, "k", None) is not None and not 1 <= args.k <= MAX_K:
+        parser.error(f"-k must be between 1 and {MAX_K}")
     if args.command is None:
         from .tui.app import run
 
@@ -609,6 +614,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except (apsw.Error, OSError) as e:  # the disk, the database or a file said no: one line, nothing lost
+        if args.debug:
+            raise
+        _echo(f"localrag: {_os_or_db_message(e)} (run with --debug for details)", file=err)
+        return 1
+
+
+def _os_or_db_message(e: BaseException) -> str:
+    if isinstance(e, OSError):
+        where = f": {e.filename}" if e.filename else ""
+        return f"{e.strerror or e}{where}"
+    kind = {"BusyError": "the index is busy (another localrag is writing); try again",
+            "FullError": "the disk is full", "CorruptError": "the index database is damaged; run `localrag doctor`",
+            "ReadOnlyError": "the index database is read-only"}.get(type(e).__name__, "database error")
+    return f"{kind} ({str(e).splitlines()[0][:160]})"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -67,6 +67,10 @@ def get_paths() -> Paths:
     )
 
 
+_TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
+               list: "a list of texts"}
+
+
 @dataclass
 class Settings:
     """Everything a user may change; unknown keys in the file are refused with a message."""
@@ -105,6 +109,16 @@ class Settings:
         unknown = sorted(set(data) - set(known))
         if unknown:
             raise LocalragError(f"unknown setting(s) {', '.join(unknown)} in {f}")
+        defaults = cls()
+        for key, value in data.items():  # each value must have its setting's type, named if not
+            want = type(getattr(defaults, key))
+            ok = isinstance(value, want) and not (want is not bool and isinstance(value, bool))
+            if want is float and isinstance(value, int) and not isinstance(value, bool):
+                data[key], ok = float(value), True
+            if want is list and ok and not all(isinstance(v, str) for v in value):
+                ok = False
+            if not ok:
+                raise LocalragError(f"{key} in {f} must be {_TYPE_NAMES[want]}, not {value!r}")
         s = cls(**data)
         s.validate(f)
         return s

@@ -35,7 +35,7 @@ def test_second_index_says_nothing_to_embed(home: Path, docs: Path) -> None:
     (["add", "/definitely/not/here"], "no such file or folder: /definitely/not/here"),
     (["index"], "no folders registered yet"),
     (["remove", "/nope"], "is not a registered folder"),
-    (["search", "x", "--mode", "keyword", "-k", "0"], "-k must be at least 1"),
+    (["search", "x", "--mode", "keyword", "-k", "0"], "-k must be between 1 and 1000"),
     (["config", "set", "top_k", "many"], "top_k needs a int"),
     (["config", "set", "colour", "red"], "unknown setting 'colour'"),
 ])
@@ -92,3 +92,25 @@ def test_ask_with_nothing_indexed_says_so_at_once(tmp_path: Path) -> None:
     p = run_cli("ask", "How long does the descaling program run?", home=home, check=False)
     assert p.returncode == 1 and "nothing is indexed yet" in p.stderr and "localrag add" in p.stderr
     assert "Traceback" not in p.stderr and not any((home / "models").glob("*.gguf"))
+
+
+def test_bad_config_types_and_k_bounds_are_one_line(home: Path) -> None:
+    (home / "config.toml").write_text('top_k = "5"\n')
+    p = run_cli("status", home=home, check=False)
+    assert p.returncode == 1 and "top_k" in p.stderr and "whole number" in p.stderr and "Traceback" not in p.stderr
+    (home / "config.toml").write_text("min_score = 0\n")  # an int where a float is wanted is fine
+    run_cli("status", home=home)
+    p = run_cli("search", "tea", "-k", "100000", home=home, check=False)
+    assert p.returncode == 2 and "-k must be between 1 and 1000" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_os_errors_are_one_line(home: Path, tmp_path: Path) -> None:
+    squad = tmp_path / "mini.json"
+    squad.write_text('{"data": [{"title": "t", "paragraphs": [{"context": "c", "qas": '
+                     '[{"id": "1", "question": "q?", "is_impossible": true, "answers": []}]}]}]}')
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    where = blocker / "index"  # a folder inside a file: the OS says no
+    p = run_cli("eval", "--squad", str(squad), "--index-dir", str(where), home=home, check=False)
+    assert p.returncode == 1 and "Not a directory" in p.stderr and str(where) in p.stderr
+    assert "Traceback" not in p.stderr and "--debug" in p.stderr
