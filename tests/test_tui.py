@@ -218,3 +218,20 @@ def test_snapshot_answer_with_quotes(snap_compare, home: Path, embedder) -> None
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+def test_any_worker_error_is_a_notification_and_the_app_lives(home: Path, embedder, docs: Path) -> None:
+    app = indexed(home, embedder, docs)
+
+    def broken(*a, **k):  # stands for any bug or OS error deep in a worker
+        raise OSError(28, "No space left on device")
+
+    app.core.search = broken
+
+    async def run() -> None:
+        async with app.run_test() as pilot:
+            await pilot.press("ctrl+t", *"tea", "enter")
+            await wait_until(pilot, lambda: any("No space left" in str(n.message) for n in app._notifications))
+            assert app.is_running and any("unexpected OSError" in str(n.message) for n in app._notifications)
+
+    asyncio.run(run())

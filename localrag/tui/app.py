@@ -115,9 +115,9 @@ class LocalragApp(App[None]):
             _ = self.core.embedder  # loads it
             self.call_from_thread(self.update_status)
             _ = self.core.generator
-        except LocalragError as e:
+        except Exception as e:  # a worker's error is a notification; the app stays up
             self._models = "models: not loaded"
-            self.call_from_thread(self.notify, str(e), title="Model", severity="error", timeout=10)
+            self.call_from_thread(self.notify, error_text(e), title="Model", severity="error", timeout=10)
         for note in self.core.notes:  # e.g. a GPU setting this build cannot honour
             self.call_from_thread(self.notify, note, title="Model", severity="warning", timeout=10)
         self.call_from_thread(self.update_status)
@@ -162,8 +162,8 @@ class LocalragApp(App[None]):
             else:
                 stats = self.core.index(lambda p: self.call_from_thread(self.show_progress, p))
             self.call_from_thread(self._after_index, stats, "Indexed")
-        except LocalragError as e:
-            self.call_from_thread(self.notify, str(e), title="Index", severity="error", timeout=10)
+        except Exception as e:
+            self.call_from_thread(self.notify, error_text(e), title="Index", severity="error", timeout=10)
             self.call_from_thread(self.hide_progress)
 
     def show_progress(self, p: Progress) -> None:
@@ -289,13 +289,9 @@ class LocalragApp(App[None]):
 
         try:
             conv, ans = self.core.ask_in_conversation(self.conversation_id, question, on_text, cancel)
-        except LocalragError as e:
-            self.call_from_thread(ex.set_text, str(e))
-            self.call_from_thread(self.notify, str(e), severity="error")
-            return
-        except Exception as e:  # a bug must become a notification, never a traceback on screen
-            self.call_from_thread(self.notify, f"{type(e).__name__}: {e}", title="Unexpected error",
-                                  severity="error", timeout=15)
+        except Exception as e:  # a worker's error is a notification, never a traceback on screen
+            self.call_from_thread(ex.set_text, error_text(e))
+            self.call_from_thread(self.notify, error_text(e), severity="error", timeout=15)
             return
         finally:
             self._cancel = None
@@ -346,8 +342,8 @@ class LocalragApp(App[None]):
     def search(self, query: str) -> None:
         try:
             results = self.core.search(query, k=20)
-        except LocalragError as e:
-            self.call_from_thread(self.notify, str(e), severity="error")
+        except Exception as e:
+            self.call_from_thread(self.notify, error_text(e), severity="error")
             return
         self.call_from_thread(self.query_one(SearchResults).show, results)
         if not results:
@@ -489,6 +485,11 @@ class LocalragApp(App[None]):
             self._cancel.set()
         if self.watcher is not None:
             self.watcher.stop(timeout=2)
+
+
+def error_text(e: BaseException) -> str:
+    """What a notification says: our own errors as they are, anything else with its kind."""
+    return str(e) if isinstance(e, LocalragError) else f"unexpected {type(e).__name__}: {e}"
 
 
 def build_app(paths: Paths | None = None, settings: Settings | None = None, watch: bool = True,
