@@ -60,10 +60,12 @@ def names(text: str) -> set[str]:
     return {stem(m.group()) for m in _NAME.finditer(text.strip())} - STOPWORDS
 
 
+_PUNCTUATION = frozenset(string.punctuation)
+
+
 def squad_normalize(text: str) -> str:
     """The official SQuAD normalisation: lower case, no punctuation, no articles, one space."""
-    text = text.lower()
-    text = "".join(ch for ch in text if ch not in set(string.punctuation))
+    text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
     text = re.sub(r"\b(a|an|the)\b", " ", text)
     return " ".join(text.split())
 
@@ -126,10 +128,14 @@ def _whole_words(text: str, start: int, end: int) -> str:
         start -= 1
     while end < len(text) and not text[end].isspace():
         end += 1
-    span = text[start:end].lstrip(_OPEN).rstrip(_CLOSE)
-    if span.count("(") > span.count(")"):
-        span += ")"  # "(est. 1775)" keeps its closing bracket, which rstrip took
-    return span
+    while start < end and text[start] in _OPEN:
+        start += 1
+    while end > start and text[end - 1] in _CLOSE:
+        inner = text[start:end - 1]
+        if text[end - 1] == ")" and inner.count("(") > inner.count(")"):
+            break  # "est. (1775)" keeps the bracket it opened
+        end -= 1
+    return text[start:end]
 
 
 def echoes(answer: str, question: str) -> bool:

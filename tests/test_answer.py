@@ -38,6 +38,10 @@ def test_a_short_answer_is_snapped_to_whole_words_of_its_quote() -> None:
     assert find_span("in the late 1990s", "She rose to fame in the late 1990s as a singer.") == "in the late 1990s"
     assert find_span("Geoffrey Monmouth", "as told by Geoffrey of Monmouth, in 1136") == "Geoffrey of Monmouth"
     assert find_span("Napoleon", "as told by Geoffrey of Monmouth") == ""
+    assert find_span("1775", "The Army (est. 1775) fought.") == "1775"
+    assert find_span("est 1775", "The Army (est. 1775, in Boston) fought.") == "est. 1775"
+    assert find_span("Army", "the (Continental Army) fought") == "Army"
+    assert find_span("est", "founded (est) then") == "est"
 
 
 def test_echoes_and_wrong_kinds_of_answer_are_not_answers() -> None:
