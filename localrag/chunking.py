@@ -109,7 +109,7 @@ def chunk_blocks(blocks: list[Block], count: TokenCounter, max_tokens: int) -> l
             flush()
         if size > budget:
             flush()
-            for piece in split_block(block, count, budget):
+            for piece in split_block(block, count, budget, size):
                 cur.append((piece, 0))
                 flush()
             continue
@@ -118,11 +118,12 @@ def chunk_blocks(blocks: list[Block], count: TokenCounter, max_tokens: int) -> l
     return _verified(chunks, count, max_tokens)
 
 
-def split_block(block: Block, count: TokenCounter, budget: int) -> list[Block]:
-    """An over-long block, split by lines, then (for a monster line) by token windows."""
+def split_block(block: Block, count: TokenCounter, budget: int, size: int | None = None) -> list[Block]:
+    """An over-long block, split by lines, then (for a monster line) by token windows.
+    ``size``: the block's token count when the caller has it (a one-line block is not counted twice)."""
     lines = block.text.split("\n")
     first = block.start_line
-    sizes = [n - SPECIAL for n in count(lines)]
+    sizes = [size] if size is not None and len(lines) == 1 else [n - SPECIAL for n in count(lines)]
     out: list[Block] = []
     acc: list[int] = []
     used = 0
@@ -138,7 +139,7 @@ def split_block(block: Block, count: TokenCounter, budget: int) -> list[Block]:
     for i, size in enumerate(sizes):
         if size > budget:
             emit()
-            for piece in _token_windows(lines[i], count, budget):
+            for piece in _token_windows(lines[i], count, budget, size):
                 out.append(Block(piece, _ln(first, i), _ln(first, i), block.page, 0, block.code))
             continue
         if acc and used + size + 1 > budget:
@@ -153,28 +154,34 @@ def _ln(first: int | None, offset: int) -> int | None:
     return None if first is None else first + offset
 
 
-def _token_windows(line: str, count: TokenCounter, budget: int) -> list[str]:
-    """Cut one very long line at word boundaries into pieces within budget (binary search on
-    a character cut, so any tokenizer works)."""
+def _token_windows(line: str, count: TokenCounter, budget: int, size: int | None = None) -> list[str]:
+    """Cut one very long line at word boundaries into pieces within budget. The cut points come
+    from the line's own characters-per-token ratio, and all pieces are counted in one batch; a
+    piece still over budget (the text got denser) is cut again the same way. Linear in the
+    line's length, so a minified file or a log line costs about one tokenizing pass."""
+    if not line:
+        return []
+    n = count([line])[0] - SPECIAL if size is None else size
+    if n <= budget:
+        return [line]
+    target = max(1, int(len(line) / n * budget * 0.9))  # characters that fit, with a margin
     pieces: list[str] = []
     rest = line
     while rest:
-        if len(rest) <= budget * 8 and count([rest])[0] - SPECIAL <= budget:
+        if len(rest) <= target:
             pieces.append(rest)
             break
-        lo, hi = 1, min(len(rest), budget * 8)
-        while lo < hi:  # largest prefix that fits
-            mid = (lo + hi + 1) // 2
-            if count([rest[:mid]])[0] - SPECIAL <= budget:
-                lo = mid
-            else:
-                hi = mid - 1
-        cut = rest.rfind(" ", 0, lo)
-        if cut < lo // 2:
-            cut = lo
+        cut = rest.rfind(" ", target // 2, target + 1)
+        cut = cut if cut > 0 else target
         pieces.append(rest[:cut])
         rest = rest[cut:].lstrip()
-    return pieces
+    out: list[str] = []
+    for piece, size in zip(pieces, count(pieces)):
+        if size - SPECIAL <= budget or len(piece) <= 1:
+            out.append(piece)
+        else:
+            out.extend(_token_windows(piece, count, budget))
+    return [p for p in out if p.strip()]
 
 
 def _verified(chunks: list[Chunk], count: TokenCounter, max_tokens: int) -> list[Chunk]:

@@ -47,3 +47,17 @@ def test_property_every_chunk_fits_and_words_survive(embedder, paras: list[list[
     src = "".join("".join(b.text.split()) for b in blocks if not b.heading)
     got = "".join("".join(c.text.split()) for c in chunks)
     assert got == src
+
+
+def test_a_line_whose_density_changes_is_cut_within_limit(embedder) -> None:
+    """Prose, then a base64-like run with no spaces (far more tokens per character), on one
+    line: pieces cut by the prose's ratio are over budget and must be cut again."""
+    import base64
+    import random
+
+    blob = base64.b64encode(random.Random(2).randbytes(30_000)).decode()
+    line = " ".join(f"word{i}" for i in range(2000)) + " " + blob + " " + " ".join(f"tail{i}" for i in range(500))
+    chunks = chunk_blocks([Block(line, 7, 7)], embedder.count_tokens, 128)
+    assert max(embedder.count_tokens([c.embed_text for c in chunks])) <= 128
+    assert "".join(c.text.replace(" ", "") for c in chunks) == line.replace(" ", "")
+    assert all(c.start_line == c.end_line == 7 for c in chunks)
