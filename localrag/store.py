@@ -217,11 +217,12 @@ class Store:
         self._local = threading.local()
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, changes_search: bool = True) -> Iterator[None]:
         """All-or-nothing: a crash or Ctrl-C inside rolls back, so no reader sees half a file.
 
         BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so two
-        writers queue instead of failing half-way when a read lock cannot be upgraded."""
+        writers queue instead of failing half-way when a read lock cannot be upgraded.
+        ``changes_search=False`` (chats, feedback, adapters): readers' cached vectors stay valid."""
         if self.db.in_transaction:  # nested: the outer transaction decides
             yield
             return
@@ -233,9 +234,9 @@ class Store:
                              "free some space and run `localrag index` to continue")
         try:
             yield
-            # any thread or process that caches vectors sees the change by this number
-            self.db.execute("INSERT INTO meta(key, value) VALUES ('generation', 1) "
-                            "ON CONFLICT(key) DO UPDATE SET value = value + 1")
+            if changes_search:  # any thread or process that caches vectors sees the change by this number
+                self.db.execute("INSERT INTO meta(key, value) VALUES ('generation', 1) "
+                                "ON CONFLICT(key) DO UPDATE SET value = value + 1")
             self.db.execute("COMMIT")
         except apsw.FullError:
             self._rollback()
@@ -495,7 +496,7 @@ class Store:
     # ---- conversations and feedback -----------------------------------------------------------------
     def new_conversation(self, title: str) -> int:
         now = time.time()
-        with self.transaction():
+        with self.transaction(changes_search=False):
             self.db.execute("INSERT INTO conversations(title, created_at, updated_at) VALUES (?,?,?)",
                             (title[:120], now, now))
             return int(self.db.last_insert_rowid())
@@ -506,7 +507,7 @@ class Store:
 
     def add_message(self, conversation_id: int, question: str, answer: str, citations_json: str) -> None:
         now = time.time()
-        with self.transaction():
+        with self.transaction(changes_search=False):
             self.db.execute("INSERT INTO messages(conversation_id, question, answer, citations, created_at)"
                             " VALUES (?,?,?,?,?)", (conversation_id, question, answer, citations_json, now))
             self.db.execute("UPDATE conversations SET updated_at=? WHERE id=?", (now, conversation_id))
@@ -516,7 +517,7 @@ class Store:
             "SELECT question, answer, citations FROM messages WHERE conversation_id=? ORDER BY id", (conversation_id,))]
 
     def add_feedback(self, query: str, path: str, chunk_id: int | None, helpful: bool) -> None:
-        with self.transaction():
+        with self.transaction(changes_search=False):
             row = self.db.execute("SELECT hash FROM chunks WHERE id=?", (chunk_id,)).fetchone() if chunk_id else None
             self.db.execute("INSERT INTO feedback(query, path, chunk_id, chunk_hash, helpful, created_at)"
                             " VALUES (?,?,?,?,?,?)", (query, path, chunk_id, row[0] if row else None, int(helpful),
@@ -525,7 +526,7 @@ class Store:
     # ---- adapters ---------------------------------------------------------------------------------
     def save_adapter(self, fingerprint: str, u: bytes, v: bytes, dim: int, rank: int, report: str,
                      active: bool) -> int:
-        with self.transaction():
+        with self.transaction(changes_search=False):
             if active:
                 self.db.execute("UPDATE adapters SET active=0")
             self.db.execute("INSERT INTO adapters(created_at, fingerprint, dim, rank, u, v, report, active)"
@@ -539,7 +540,7 @@ class Store:
         return tuple(row) if row else None  # type: ignore[return-value]
 
     def deactivate_adapters(self) -> int:
-        with self.transaction():
+        with self.transaction(changes_search=False):
             self.db.execute("UPDATE adapters SET active=0 WHERE active=1")
             return int(self.db.changes())
 
@@ -658,7 +659,7 @@ class Store:
 
     def unforget(self, path: str) -> None:
         prefix = path.rstrip(os.sep) + os.sep
-        with self.transaction():
+        with self.transaction(changes_search=False):
             self.db.execute("DELETE FROM forgotten WHERE path = ? OR substr(path, 1, ?) = ?", (path, len(prefix), prefix))
 
     def compact(self) -> None:

@@ -58,3 +58,18 @@ def test_in_memory_vectors_rank_like_sqlite_vec_and_follow_writes(indexed, docs)
     (docs / "beans.md").write_text("Plant bean seeds in the vegetable garden in late spring.\n")
     indexed.index()
     assert indexed.search("bean seeds vegetable garden", k=1, mode="vector")[0].path == str(docs / "beans.md")
+
+
+def test_chats_and_feedback_keep_the_cached_vectors(indexed, docs) -> None:
+    """Only what search reads invalidates a long-lived process's copy of the vectors."""
+    st = indexed.store
+    st.cache_vectors = True
+    ids, mat = st.vector_matrix()
+    gen = st.meta("generation")
+    cid = st.new_conversation("tea?")
+    st.add_message(cid, "tea?", "80 degrees", "[]")
+    st.add_feedback("tea?", str(docs / "tea.txt"), None, True)
+    assert st.meta("generation") == gen and st.vector_matrix()[1] is mat  # not reloaded
+    (docs / "tea.txt").write_text("Black tea wants boiling water.\n")
+    indexed.index()
+    assert st.meta("generation") != gen and st.vector_matrix()[1] is not mat
