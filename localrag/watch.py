@@ -92,6 +92,8 @@ class Watcher:
         self._thread: threading.Thread | None = None
         self.ready = threading.Event()  # set once the start-up reconcile is done and events flow
         self._rules = app.rules()  # compiled once: a burst brings thousands of events
+        self._retry: dict[str, set[str]] = {}  # paths whose indexing failed unexpectedly
+        self._retry_all = False
 
     # ---- events ---------------------------------------------------------------------------------
     def hint(self, root: str, path: str) -> None:
@@ -127,8 +129,8 @@ class Watcher:
 
     def _run(self) -> None:
         try:
+            self._start_observer()  # first, so an edit made during the catch-up scan is an event
             self._index(None)  # catch up on what changed while we were not running
-            self._start_observer()
             self.state.running = True
             self.ready.set()
             next_check = next_rescan = time.monotonic()
@@ -140,6 +142,7 @@ class Watcher:
                 if now >= next_check:
                     self._check_roots()
                     next_check = now + self.check_every
+                    self._index_retries()
                 if self.state.polling and now >= next_rescan:
                     self._index(None)
                     next_rescan = now + self.rescan_every
@@ -147,6 +150,16 @@ class Watcher:
             self.on_message(f"watcher stopped: {type(e).__name__}: {e}")
             self.state.running = False
             self.ready.set()
+
+    def _index_retries(self) -> None:
+        """What failed before is tried again at the next check (not at once: no busy loop)."""
+        if self._retry_all:
+            self._retry_all, self._retry = False, {}
+            self._index(None)
+        elif self._retry:
+            batch = {root: sorted(paths) for root, paths in self._retry.items()}
+            self._retry = {}
+            self._index(batch)
 
     def _take_batch(self) -> dict[str, list[str]] | None:
         with self._cond:
@@ -172,6 +185,14 @@ class Watcher:
             stats = self.app.index(self.progress, scope=scope, on_wait=waiting)
         except LocalragError as e:
             self.on_message(str(e))
+            return
+        except Exception as e:  # noqa: BLE001 - say it, keep watching, and try these paths again
+            self.on_message(f"indexing failed, will retry, still watching: {type(e).__name__}: {e}")
+            if scope is None:
+                self._retry_all = True
+            else:
+                for root, paths in scope.items():
+                    self._retry.setdefault(root, set()).update(paths)
             return
         self.state.last_batch = time.time()
         for root in stats.missing_folders:

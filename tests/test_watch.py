@@ -179,3 +179,56 @@ def test_inotify_limit_falls_back_to_rescans(make_app, docs: Path, monkeypatch) 
     (docs / "polled.md").write_text("Found by a periodic rescan.\n")
     wait_for(lambda: paths_for(app, "periodic"))
     w.stop()
+
+
+def test_an_edit_during_the_catch_up_scan_is_not_missed(make_app, docs: Path) -> None:
+    app = make_app()
+    app.add([str(docs)])
+    real_index = app.index
+    calls: list[object] = []
+
+    def index(*a, **k):  # the catch-up scan; a file is saved just as it finishes
+        stats = real_index(*a, **k)
+        if not calls:
+            (docs / "late.md").write_text("Narwhals have one long tusk.\n")
+        calls.append(k.get("scope"))
+        return stats
+
+    app.index = index
+    w = Watcher(app, debounce=0.2)
+    w.start()
+    try:
+        assert w.ready.wait(30)
+        wait_for(lambda: paths_for(app, "narwhals") == {str(docs / "late.md")})
+        assert calls[0] is None and len(calls) >= 2  # the scan, then the event it did not see
+    finally:
+        w.stop()
+
+
+def test_an_unexpected_indexing_error_does_not_stop_the_watcher(make_app, docs: Path) -> None:
+    app = make_app()
+    app.add([str(docs)])
+    app.index()
+    real_index = app.index
+    failures: list[str] = []
+
+    def index(*a, **k):
+        if k.get("scope") is not None and not failures:
+            failures.append("once")
+            raise OSError(5, "Input/output error")  # a flaky disk, a bug: anything but LocalragError
+        return real_index(*a, **k)
+
+    app.index = index
+    messages: list[str] = []
+    w = Watcher(app, on_message=messages.append, debounce=0.2)
+    w.start()
+    try:
+        assert w.ready.wait(30)
+        (docs / "a.md").write_text("Axolotls regrow limbs.\n")
+        wait_for(lambda: failures and any("still watching" in m for m in messages))
+        (docs / "b.md").write_text("Axolotls live in lakes.\n")
+        # a.md's failed batch is tried again: nothing is lost
+        wait_for(lambda: paths_for(app, "axolotls") == {str(docs / "a.md"), str(docs / "b.md")})
+        assert w.state.running
+    finally:
+        w.stop()
