@@ -101,7 +101,7 @@ class IndexBar:
 def _run_index(app: Localrag, args: argparse.Namespace, only: Sequence[str] | None = None,
                reindex: bool = False) -> int:
     with IndexBar(enabled=not args.json) as bar:
-        stats = app.reindex(bar) if reindex else app.index(bar, only)
+        stats = app.reindex(bar, on_wait=_waiting) if reindex else app.index(bar, only, on_wait=_waiting)
     if args.json:
         print(json.dumps(stats.to_dict(), indent=2))
     else:
@@ -140,9 +140,13 @@ def cmd_add(args: argparse.Namespace) -> int:
     return _run_index(app, args, only=added)
 
 
+def _waiting() -> None:
+    _echo("localrag: waiting for another localrag process that is indexing...", file=err)
+
+
 def cmd_remove(args: argparse.Namespace) -> int:
     app = _app(args)
-    r = app.remove(args.path)
+    r = app.remove(args.path, on_wait=_waiting)
     _echo(f"removed {r.path} ({r.files} files dropped from the index)")
     return 0
 

@@ -112,11 +112,14 @@ class Localrag:
             self.store.add_folder(p)
         return resolved
 
-    def remove(self, path: str) -> RemoveResult:
+    def remove(self, path: str, on_wait: Callable[[], None] | None = None) -> RemoveResult:
+        """Unregister a folder. It waits for a running indexer (``on_wait`` is told), so an
+        indexer never finds its folder gone half-way."""
         target = str(Path(path).expanduser().resolve()) if os.path.exists(path) else os.path.abspath(path)
-        for fid, p in self.store.folders():
-            if p == target or p == path:
-                return RemoveResult(p, self.store.remove_folder(fid))
+        with self.store.writer_lock(on_wait):
+            for fid, p in self.store.folders():
+                if p == target or p == path:
+                    return RemoveResult(p, self.store.remove_folder(fid))
         known = ", ".join(p for _, p in self.store.folders()) or "none"
         raise LocalragError(f"{path} is not a registered folder (registered: {known})")
 
@@ -142,25 +145,35 @@ class Localrag:
               scope: dict[str, list[str]] | None = None, on_wait: Callable[[], None] | None = None) -> IndexStats:
         """Bring the index in step with the folders (``only`` some of them; ``scope``: only some
         paths under them, as the watcher knows what changed)."""
+        if not self.store.folders():  # said before any model loads
+            raise LocalragError("no folders registered yet: add one with `localrag add PATH`")
+        emb = self.embedder
+        with self.store.writer_lock(on_wait):
+            return self._index_locked(emb, progress, only, scope)
+
+    def _index_locked(self, emb: Embedder, progress: ProgressFn | None, only: Sequence[str] | None,
+                      scope: dict[str, list[str]] | None) -> IndexStats:
+        """The indexer run, under the writer lock: the folders are read here, after any wait, so
+        one removed meanwhile is not indexed."""
         folders = self.store.folders()
         if only:
             folders = [(i, p) for i, p in folders if p in only]
         if not folders:
-            raise LocalragError("no folders registered yet: add one with `localrag add PATH`")
-        emb = self.embedder
+            raise LocalragError("no folders to index: they were removed meanwhile")
         self.store.bind_model(emb.info.name, emb.info.dim, emb.info.fingerprint)
         indexer = Indexer(self.store, emb, self.rules(), int(self.settings.max_file_mb * 1e6))
         scope_ids = None if scope is None else {i: scope[p] for i, p in folders if p in scope}
-        with self.store.writer_lock(on_wait):
-            return indexer.run(folders, progress, scope_ids)
+        return indexer.run(folders, progress, scope_ids)
 
-    def reindex(self, progress: ProgressFn | None = None) -> IndexStats:
-        """Re-embed everything with the configured model (after a model change)."""
+    def reindex(self, progress: ProgressFn | None = None, on_wait: Callable[[], None] | None = None) -> IndexStats:
+        """Re-embed everything with the configured model (after a model change). The reset and
+        the re-embedding run under one writer lock: no indexer of the old model runs in between."""
         emb = Embedder(self.settings.embed_model, self.paths.models_dir, self.settings.embed_threads, self.model_progress,
                        cuda=self._embed_cuda())
-        self.store.reset_vectors()
-        self._embedder = emb
-        return self.index(progress)
+        with self.store.writer_lock(on_wait):
+            self.store.reset_vectors()
+            self._embedder = emb
+            return self._index_locked(emb, progress, None, None)
 
     # ---- questions ------------------------------------------------------------------------------
     def active_adapter(self) -> Adapter | None:

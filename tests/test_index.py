@@ -11,6 +11,7 @@ from localrag import ingest
 from localrag.errors import LocalragError, ModelMismatchError
 from localrag.store import Store
 
+from .conftest import cli_json, run_cli
 from .test_parsers import make_pdf
 
 
@@ -181,3 +182,30 @@ def test_reindex_re_embeds_everything(make_app, docs: Path) -> None:
     assert s.chunks_embedded == first.chunks_embedded and s.updated == 3
     assert (after["files"], after["chunks"], after["vectors"]) == (before["files"], before["chunks"], before["vectors"])
     assert app.search("tomatoes frost", k=1)[0].path.endswith("tomatoes.rst")
+
+
+@pytest.mark.slow
+def test_remove_during_index_waits_and_leaves_a_healthy_index(home: Path, tmp_path: Path) -> None:
+    """Real processes: `remove` while `add` is indexing the same folder."""
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(150):
+        (folder / f"note{i}.md").write_text(f"# Note {i}\n\n" + f"Paragraph {i} about subject {i * 7}. " * 40)
+    env = dict(os.environ, LOCALRAG_HOME=str(home))
+    adder = subprocess.Popen([sys.executable, "-m", "localrag", "add", str(folder), "--json"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    assert "registered" in adder.stderr.readline()  # the folder is in; its indexing starts
+    remover = run_cli("remove", str(folder), home=home, check=False)
+    out, err = adder.communicate(timeout=600)
+    assert "Traceback" not in err + remover.stderr and "Traceback" not in out
+    assert remover.returncode == 0 and "removed" in remover.stdout
+    # either remove waited for the indexer (and said so), or it went first and add was told
+    assert "waiting for another localrag process" in remover.stderr or "removed meanwhile" in err
+    assert adder.returncode in (0, 1)
+    st = cli_json("status", home=home)
+    assert st["folders"] == [] and st["files"] == 0 and st["chunks"] == 0
+    assert "healthy" in run_cli("doctor", home=home).stdout

@@ -166,6 +166,20 @@ class LocalragApp(App[None]):
             self.call_from_thread(self.notify, error_text(e), title="Index", severity="error", timeout=10)
             self.call_from_thread(self.hide_progress)
 
+    @work(thread=True, exit_on_error=False, group="index")
+    def remove_folder(self, path: str) -> None:
+        """In a worker: removing waits for a running indexer, which may take a while."""
+        def waiting() -> None:
+            self.call_from_thread(self.notify, "Waiting for the indexer to finish before removing…")
+
+        try:
+            r = self.core.remove(path, on_wait=waiting)
+        except Exception as e:
+            self.call_from_thread(self.notify, error_text(e), severity="error")
+            return
+        self.call_from_thread(self.notify, f"Removed {r.path} ({r.files} files)")
+        self.call_from_thread(self.refresh_sidebar)
+
     def show_progress(self, p: Progress) -> None:
         if p.files_done >= p.files_total:  # a batch's start with nothing to do, or its end
             self.hide_progress()
@@ -416,13 +430,7 @@ class LocalragApp(App[None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                try:
-                    r = self.core.remove(item.path)
-                except LocalragError as e:
-                    self.notify(str(e), severity="error")
-                    return
-                self.notify(f"Removed {r.path} ({r.files} files)")
-                self.refresh_sidebar()
+                self.remove_folder(item.path)
 
         self.push_screen(ConfirmScreen(f"Remove {item.path} and its {item.chunks} chunks from the index?\n"
                                        "Your files are not touched."), confirmed)
