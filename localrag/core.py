@@ -20,6 +20,7 @@ from .errors import LocalragError
 from .ignore import Rules
 from .ingest import Indexer, IndexStats, ProgressFn, check_folder_path
 from .models import ByteProgress, resolve_llm_path
+from .preview import PassageContext, passage_context
 from .retrieve import Result, search
 from .remote import RemoteGenerator
 from .store import Store
@@ -238,6 +239,14 @@ class Localrag:
         self.store.add_message(conversation_id, question, ans.text,
                                json.dumps(saved or [r.to_json() for r in ans.nearest]))
         return conversation_id, ans
+
+    def record_feedback(self, query: str, r: Result, helpful: bool) -> None:
+        """A person's verdict on a source, for `tune` to learn from."""
+        self.store.add_feedback(query, r.path, r.chunk_id or None, helpful)
+
+    def passage_context(self, r: Result) -> PassageContext:
+        """A cited passage with the lines around it, read as its format's parser reads it."""
+        return passage_context(r)
 
     def status(self) -> dict:
         st = self.store.stats()

@@ -140,3 +140,26 @@ def test_broken_files_give_reasons(tmp_path: Path, name: str) -> None:
     p.write_bytes(b"PK\x03\x04 this is not a real package" if not name.endswith("ipynb") else b"{not json")
     with pytest.raises(ParseError):
         parse(p, file_kind(p) or "", p.read_bytes())
+
+
+def test_previews_show_every_format_as_it_was_indexed(make_app, formats: Path) -> None:
+    """A citation of any format opens on its own text with its lines lit: never "corrupt PDF"
+    for a slide, a chapter or a message, never a notebook's raw JSON."""
+    from localrag.preview import passage_context
+
+    app = make_app()
+    app.add([str(formats)])
+    app.index()
+    for query, name, words in (("llama shortage", "plan.pptx", "llama shortage"),
+                               ("kraken harbour", "sea.epub", "kraken surfaced"),
+                               ("ferry at dawn", "archive.mbox", "ferry leaves"),
+                               ("churn prediction notebook", "analysis.ipynb", "We predict churn"),
+                               ("water filter replacement", "manual.docx", "ninety days"),
+                               ("vanilla pod price", "prices.csv", "vanilla")):
+        r = app.search(query, k=1)[0]
+        assert Path(r.path).name == name
+        ctx = passage_context(r)
+        assert ctx.error is None, (name, ctx.error)
+        lit = " ".join(t for n, t in ctx.rows if ctx.start <= n <= ctx.end)
+        assert words in lit, (name, lit)
+        assert '"cell_type"' not in " ".join(t for _, t in ctx.rows)

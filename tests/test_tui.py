@@ -75,7 +75,7 @@ def test_ask_streams_cites_and_opens_the_passage(home: Path, embedder) -> None:
             await wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen))
             rendered = str(app.screen.query_one("#passage", Static).render())
             assert "descaling program runs for twenty minutes" in rendered
-            body, _ = passage_in_context(quote)  # what the preview shows, with its highlighting
+            body, _ = passage_in_context(app.core.passage_context(quote))  # what the preview shows, lit
             assert body.plain.strip() in rendered.strip() or rendered.strip() in body.plain
             lit = "".join(body.plain[s.start:s.end] for s in body.spans if "reverse" in str(s.style))
             assert " ".join(quote.text.split()) in " ".join(lit.split())  # the quote's lines are lit...
@@ -83,8 +83,11 @@ def test_ask_streams_cites_and_opens_the_passage(home: Path, embedder) -> None:
             await pilot.press("plus")
             await pilot.press("escape")
             assert not isinstance(app.screen, PreviewScreen)
-            rows = app.core.store.db.execute("SELECT query, helpful FROM feedback").fetchall()
-            assert rows == [("How long does the descaling program run?", 1)]
+            def rows():  # recorded by a worker
+                return app.core.store.db.execute("SELECT query, helpful FROM feedback").fetchall()
+
+            await wait_until(pilot, rows)
+            assert rows() == [("How long does the descaling program run?", 1)]
             # the conversation is kept and can be reopened
             await pilot.press("ctrl+n")
             assert not app.query(Exchange)

@@ -339,12 +339,17 @@ class LocalragApp(App[None]):
 
     def open_preview(self, r: Result, query: str) -> None:
         def feedback(result: Result, helpful: bool) -> None:
-            try:
-                self.core.store.add_feedback(query, result.path, result.chunk_id or None, helpful)
-            except LocalragError as e:
-                self.notify(str(e), severity="error")
+            self.record_feedback(query, result, helpful)
 
-        self.push_screen(PreviewScreen(r, query, feedback))
+        self.push_screen(PreviewScreen(r, self.core.passage_context(r), query, feedback))
+
+    @work(thread=True, exit_on_error=False, group="feedback")
+    def record_feedback(self, query: str, result: Result, helpful: bool) -> None:
+        """In a worker: a write may wait for the indexer's transaction."""
+        try:
+            self.core.record_feedback(query, result, helpful)
+        except Exception as e:
+            self.call_from_thread(self.notify, error_text(e), severity="error")
 
     # ---- search mode ----------------------------------------------------------------------------
     @on(Input.Submitted, "#search-input")

@@ -18,38 +18,23 @@ from textual.widgets import Button, DirectoryTree, Footer, Input, Label, Static
 
 from ..config import Settings
 from ..errors import LocalragError
-from ..parsers import ParseError, clean, decode, parse_pdf
+from ..parsers import clean
+from ..preview import PassageContext
 from ..retrieve import Result
 
-CONTEXT_LINES = 12
-
-
-def passage_in_context(r: Result) -> tuple[Text, int]:
+def passage_in_context(ctx: PassageContext) -> tuple[Text, int]:
     """The cited lines with some lines around them, numbered, the cited ones highlighted.
     Returns the text and the line (0-based, in the text) to scroll to."""
-    try:
-        if r.page is not None:
-            blocks = [b for b in parse_pdf(Path(r.path)) if b.page == r.page]
-            page_lines: list[str] = []
-            for b in blocks:
-                while len(page_lines) < (b.start_line or 1) - 1:
-                    page_lines.append("")
-                page_lines.extend(b.text.split("\n"))
-            lines = page_lines
-        else:
-            lines = clean(decode(Path(r.path).read_bytes())).split("\n")
-    except (OSError, ParseError) as e:
-        return Text(f"(cannot read the file now: {e})\n\n") + Text(clean(r.text)), 0
-    start = (r.start_line or 1) - 1
-    end = (r.end_line or r.start_line or len(lines)) - 1
-    lo, hi = max(0, start - CONTEXT_LINES), min(len(lines), end + CONTEXT_LINES + 1)
-    out = Text()
-    width = len(str(hi))
-    for i in range(lo, hi):
-        cited = start <= i <= end
-        out.append(f"{i + 1:>{width}} ", style="bold" if cited else "dim")
-        out.append(clean(lines[i]) + "\n", style="reverse" if cited else "")
-    return out, max(0, start - lo - 3)
+    out = Text(f"({ctx.error})\n\n") if ctx.error else Text()
+    width = len(str(max((n for n, _ in ctx.rows), default=1)))
+    first_cited = None
+    for i, (n, line) in enumerate(ctx.rows):
+        cited = ctx.start <= n <= ctx.end
+        if cited and first_cited is None:
+            first_cited = i
+        out.append(f"{n:>{width}} ", style="bold" if cited else "dim")
+        out.append(clean(line) + "\n", style="reverse" if cited else "")
+    return out, max(0, (first_cited or 0) - 3)
 
 
 class PreviewScreen(ModalScreen[None]):
@@ -68,9 +53,10 @@ class PreviewScreen(ModalScreen[None]):
     PreviewScreen VerticalScroll { padding: 0 1; }
     """
 
-    def __init__(self, result: Result, query: str = "", on_feedback: object | None = None):
+    def __init__(self, result: Result, context: PassageContext, query: str = "", on_feedback: object | None = None):
         super().__init__()
         self.result = result
+        self.context = context
         self.query_text = query
         self.on_feedback = on_feedback
 
@@ -82,7 +68,7 @@ class PreviewScreen(ModalScreen[None]):
                      (f"  {lines}" if lines else ""), style="bold")
         if r.heading:
             where.append(f"  ·  {clean(r.heading)}", style="dim")
-        body, self._scroll_to = passage_in_context(r)
+        body, self._scroll_to = passage_in_context(self.context)
         with Vertical():
             yield Static(where, classes="where")
             with VerticalScroll():

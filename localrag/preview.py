@@ -1,0 +1,55 @@
+"""A cited passage in its file's context: the numbered lines around it, whatever the format.
+
+Plain text, Markdown, reST, code and HTML are shown as the file's own lines. Every other
+format (PDF pages, slides, EPUB chapters, notebook cells, mail) is shown as its parser sees
+it, since that is what the line numbers of its chunks count: a PDF page's extracted lines,
+a notebook's cells, a document's paragraphs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .parsers import ParseError, clean, decode, file_kind, parse
+from .retrieve import Result
+
+CONTEXT_LINES = 12
+RAW_KINDS = ("text", "markdown", "rst", "code", "html")
+
+
+@dataclass
+class PassageContext:
+    rows: list[tuple[int, str]]  # (line number, text), in order; one number may carry several rows
+    start: int  # the cited range, in the same numbers
+    end: int
+    error: str | None = None  # the file cannot be read now: ``rows`` then holds the indexed text
+
+
+def document_rows(path: Path, page: int | None) -> list[tuple[int, str]]:
+    kind = file_kind(path)
+    if kind in RAW_KINDS or kind is None:
+        return list(enumerate(clean(decode(path.read_bytes())).split("\n"), start=1))
+    rows: list[tuple[int, str]] = []
+    for b in parse(path, kind):
+        if page is not None and b.page != page:
+            continue
+        lines = b.text.split("\n")
+        if b.start_line is None:
+            continue
+        if b.end_line is not None and b.end_line - b.start_line + 1 == len(lines):
+            rows.extend((b.start_line + i, line) for i, line in enumerate(lines))  # one row a line (PDF)
+        else:
+            rows.extend((b.start_line, line) for line in lines)  # a numbered block (cell, paragraph)
+    return sorted(rows, key=lambda r: r[0])
+
+
+def passage_context(r: Result, around: int = CONTEXT_LINES) -> PassageContext:
+    start = r.start_line or 1
+    end = r.end_line or start
+    try:
+        rows = document_rows(Path(r.path), r.page)
+    except (OSError, ParseError) as e:
+        return PassageContext([(start, line) for line in clean(r.text).split("\n")], start, end,
+                              f"cannot read the file now: {e}")
+    return PassageContext([(n, t) for n, t in rows if start - around <= n <= end + around], start, end)
