@@ -154,7 +154,13 @@ def test_make_queries_and_answers(home: Path, tmp_path: Path) -> None:
                              "relevant": {"espresso-machine-manual.pdf": 1}}) + "\n")
     rep = cli_json("eval", "--answers", str(q), home=home)
     a = rep["answers"]
-    assert a["asked"] == 1 and a["correct"] + a["retrieval_misses"] + a["generation_misses"] == 1
+    assert a["asked"] == 1 and a["correct"] == 1 and a["retrieval_misses"] == a["generation_misses"] == 0
+    m = a["metrics"]
+    assert m["evidence_hit"] == 1.0 and m["answer_hit"] == 1.0 and m["supported_but_absent_from_quotes"] == 0
+    q.write_text(json.dumps({"query": "How long does the descaling program run?", "answer": "forty minutes",
+                             "relevant": {"espresso-machine-manual.pdf": 1}}) + "\n")  # a wrong gold answer
+    a = cli_json("eval", "--answers", str(q), home=home)["answers"]
+    assert a["correct"] == 0 and a["generation_misses"] == 1 and a["metrics"]["answer_hit"] == 0.0
 
 
 def test_metrics_agree_with_trec_eval() -> None:

@@ -72,7 +72,8 @@ def test_atomic_save_and_temp_files(watched, docs: Path) -> None:
     tmp2.write_text("Oolong is roasted and steeps at 90 degrees.\n")
     os.replace(tmp2, target)  # the editor's atomic save
     wait_for(lambda: paths_for(app, "oolong") == {str(target)})
-    time.sleep(0.8)
+    (docs / "sentinel.md").write_text("Sentinel penguins.\n")  # its event comes after all the above
+    wait_for(lambda: paths_for(app, "penguins"))  # so every earlier event has been handled by now
     assert paths_for(app, "oolong") == {str(target)} and paths_for(app, "green") == set()
     tmp.unlink()
 
