@@ -110,8 +110,6 @@ def test_tune_status_revert_on_a_real_index(home: Path, tmp_path: Path) -> None:
     assert "nothing changed" in run_cli("tune", "--revert", home=home).stdout
     # a different embedding model disables a stored adapter with a message, never mixes
     app = Localrag(Paths(home, home), Settings())
-    u, v, dim, rank = __import__("localrag.tune", fromlist=["Adapter"]).Adapter(
-        np.zeros((384, 2), np.float32), np.zeros((384, 2), np.float32)).to_blobs()
     app.store.save_adapter("fastembed:other-model", u, v, dim, rank, json.dumps(rep), True)
     assert app.active_adapter() is None and "another embedding model" in app.adapter_note
     app.close()
