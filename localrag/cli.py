@@ -392,7 +392,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
     if args.status or args.revert:
         app = _app(args)
         if args.revert:
-            n = app.store.deactivate_adapters()
+            n = app.revert_tuning()
             _echo("back to the baseline embedding" if n else "no adapter was active; nothing changed")
             return 0
         st = tune_status(app)

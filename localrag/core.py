@@ -94,6 +94,24 @@ class Localrag:
                           "embedding on the CPU")
         return False
 
+    def loaded_models(self) -> tuple[str | None, str | None]:
+        """(embedding model, language model) labels of what is loaded now; None: not yet."""
+        emb, gen = self._embedder, self._generator
+        llm = None
+        if gen is not None:
+            llm = (gen.model_path.name if isinstance(gen.model_path, Path) else str(gen.model_path)) + (
+                " (GPU)" if gen.gpu else "")
+        return (emb.info.name.split(" (")[0] if emb else None), llm
+
+    def reload_generator(self) -> None:
+        """Drop the loaded language model; the next answer loads the one the settings name."""
+        with self._load_lock:
+            self._generator = None
+
+    def keep_vectors_in_memory(self) -> None:
+        """For long-lived processes (TUI, eval, tune): search an in-memory copy of the vectors."""
+        self.store.cache_vectors = True
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
@@ -239,6 +257,21 @@ class Localrag:
         self.store.add_message(conversation_id, question, ans.text,
                                json.dumps(saved or [r.to_json() for r in ans.nearest]))
         return conversation_id, ans
+
+    def index_stats(self) -> dict:
+        """Folders, files, chunks and failed files, without the model and GPU report of status()."""
+        return self.store.stats()
+
+    def conversations(self) -> list[tuple[int, str, float]]:
+        return self.store.conversations()
+
+    def messages(self, conversation_id: int) -> list[tuple[str, str, str]]:
+        """(question, answer, sources as JSON) of a conversation, oldest first."""
+        return self.store.messages(conversation_id)
+
+    def revert_tuning(self) -> int:
+        """Back to the baseline embedding (instant); the number of adapters switched off."""
+        return self.store.deactivate_adapters()
 
     def record_feedback(self, query: str, r: Result, helpful: bool) -> None:
         """A person's verdict on a source, for `tune` to learn from."""

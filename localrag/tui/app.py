@@ -124,13 +124,12 @@ class LocalragApp(App[None]):
 
     def models_text(self) -> str:
         """What is loaded, read from the core (models also load on first use, from any worker)."""
-        emb, gen = self.core._embedder, self.core._generator
-        if emb is None and gen is None:
+        emb, llm = self.core.loaded_models()
+        if emb is None and llm is None:
             return self._models
-        parts = [f"embed: {emb.info.name.split(' (')[0]}" if emb else "embed: loading…"]
-        if gen is not None:
-            label = gen.model_path.name if isinstance(gen.model_path, Path) else str(gen.model_path)
-            parts.append(f"llm: {label}" + (" (GPU)" if gen.gpu else ""))
+        parts = [f"embed: {emb}" if emb else "embed: loading…"]
+        if llm is not None:
+            parts.append(f"llm: {llm}")
         else:
             parts.append("llm: loading…" if self.preload else "llm: loads on first question")
         return " · ".join(parts)
@@ -212,7 +211,7 @@ class LocalragApp(App[None]):
     # ---- sidebar --------------------------------------------------------------------------------
     def refresh_sidebar(self) -> None:
         try:
-            st = self.core.store.stats()
+            st = self.core.index_stats()
         except LocalragError as e:
             self.notify(str(e), severity="error")
             return
@@ -227,7 +226,7 @@ class LocalragApp(App[None]):
             folders.append(FolderItem(f["path"], f["files"], f["chunks"], failed_by.get(f["path"], [])))
         convs = self.query_one("#conversations", ListView)
         convs.clear()
-        for cid, title, _ in self.core.store.conversations():
+        for cid, title, _ in self.core.conversations():
             convs.append(ConversationItem(cid, title))
         self._chunks = st["chunks"]
         self.update_status()
@@ -260,7 +259,7 @@ class LocalragApp(App[None]):
         self.action_new_conversation()
         self.conversation_id = item.conversation_id
         chat = self.query_one("#chat")
-        for q, a, cits in self.core.store.messages(item.conversation_id):
+        for q, a, cits in self.core.messages(item.conversation_id):
             ex = Exchange(q)
             await chat.mount(ex)
             await ex.set_text(a)
@@ -447,7 +446,7 @@ class LocalragApp(App[None]):
             if new is None:
                 return
             if new.embed_model != old.embed_model:
-                st = self.core.store.stats()
+                st = self.core.index_stats()
                 minutes = st["chunks"] / EMBED_RATE / 60
                 msg = (f"Changing the embedding model to '{new.embed_model}' re-embeds all {st['chunks']} chunks "
                        f"of {st['files']} files (about {minutes:.0f} min on this machine). Continue?")
@@ -474,7 +473,7 @@ class LocalragApp(App[None]):
             return
         self.core.settings = new
         if (new.llm_model, new.n_ctx, new.n_gpu_layers) != (old.llm_model, old.n_ctx, old.n_gpu_layers):
-            self.core._generator = None
+            self.core.reload_generator()
             self.load_models()
         self.notify("Settings saved")
 
@@ -512,7 +511,7 @@ def build_app(paths: Paths | None = None, settings: Settings | None = None, watc
     paths = paths or get_paths()
     settings = settings or Settings.load(paths)
     core = Localrag(paths, settings)
-    core.store.cache_vectors = True  # a long-lived process: search an in-memory copy of the vectors
+    core.keep_vectors_in_memory()  # a long-lived process
     return LocalragApp(core, watch=watch, blink=blink, preload=preload)
 
 
