@@ -27,6 +27,27 @@ QUESTIONS = ["How long does the descaling program run?", "How long is the warran
              "What does localrag do with hidden files?"]
 
 
+def timed_ask(app, gen, question: str) -> tuple[float | None, float]:
+    """Seconds to the model's first token (through its real stream) and to the first shown text."""
+    original = gen.stream
+    t0 = time.perf_counter()
+    token: list[float] = []
+    shown: list[float] = []
+
+    def timed(*a, **k):
+        for i, piece in enumerate(original(*a, **k)):
+            if i == 0 and not token:
+                token.append(time.perf_counter() - t0)
+            yield piece
+
+    gen.stream = timed
+    try:
+        app.ask(question, on_text=lambda _: shown or shown.append(time.perf_counter() - t0))
+    finally:
+        gen.stream = original
+    return (token[0] if token else None), shown[0]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
@@ -44,25 +65,11 @@ def main() -> None:
         app.ask(QUESTIONS[0])  # warm-up: first calls pay for lazy set-up
         first_token: list[float] = []
         first_text: list[float] = []
-        original = gen.stream
-
         for q in QUESTIONS * max(1, args.runs // len(QUESTIONS) + 1):
-            t0 = time.perf_counter()
-            seen: list[float] = []
-
-            def timed(*a, **k):  # the model's first token, through the real stream
-                for i, piece in enumerate(original(*a, **k)):
-                    if i == 0 and not seen:
-                        seen.append(time.perf_counter() - t0)
-                    yield piece
-
-            gen.stream = timed  # type: ignore[method-assign]
-            shown: list[float] = []
-            app.ask(q, on_text=lambda _: shown or shown.append(time.perf_counter() - t0))
-            gen.stream = original  # type: ignore[method-assign]
-            if seen:
-                first_token.append(seen[0])
-            first_text.append(shown[0])
+            token, text = timed_ask(app, gen, q)
+            if token is not None:
+                first_token.append(token)
+            first_text.append(text)
         app.close()
 
         wall: list[float] = []

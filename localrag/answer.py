@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import evidence, verify
 from .config import MIN_EVIDENCE
@@ -124,7 +125,7 @@ class Generator:
         gpu = llama_cpp.llama_supports_gpu_offload()
         self.gpu = bool(gpu)
         try:
-            self.llm = llama_cpp.Llama(
+            self.llm: Any = llama_cpp.Llama(  # its stubs type the streams as unions of both kinds
                 model_path=str(model_path), n_ctx=n_ctx, n_gpu_layers=n_gpu_layers if gpu else 0,
                 main_gpu=main_gpu, verbose=False, seed=seed,
             )

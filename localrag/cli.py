@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import apsw
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from . import __version__
 from .config import Settings, get_paths
@@ -41,7 +41,7 @@ class ModelBar:
 
     def __init__(self) -> None:
         self.bar: Progress | None = None
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, TaskID] = {}
 
     def __call__(self, label: str, done: int, total: int) -> None:
         if self.bar is None:
@@ -76,7 +76,7 @@ class IndexBar:
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.bar: Progress | None = None
-        self.task = 0
+        self.task = TaskID(0)
 
     def __enter__(self) -> IndexBar:
         if self.enabled:
@@ -275,7 +275,7 @@ class QueryBar:
     def __init__(self, enabled: bool):
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                             console=err, transient=True) if enabled else None
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, TaskID] = {}
 
     def __enter__(self) -> QueryBar:
         if self.bar:

@@ -15,14 +15,14 @@ import numpy as np
 from .answer import Answer, Generator, answer
 from .config import Paths, Settings, get_paths
 from .embed import Embedder, expected_identity
-from .evidence import PASSAGES
 from .errors import LocalragError
+from .evidence import PASSAGES
 from .ignore import Rules
 from .ingest import Indexer, IndexStats, ProgressFn, check_folder_path
 from .models import ByteProgress, resolve_llm_path
 from .preview import PassageContext, passage_context
-from .retrieve import Result, search
 from .remote import RemoteGenerator
+from .retrieve import Result, search
 from .store import Store
 from .tune import Adapter
 
@@ -42,7 +42,7 @@ class Localrag:
         self.model_progress = model_progress
         self._store: Store | None = None
         self._embedder: Embedder | None = None
-        self._generator: Generator | None = None
+        self._generator: Generator | RemoteGenerator | None = None
         self._adapter: tuple[int, Adapter] | None = None
         self.adapter_note: str | None = None
         self.notes: list[str] = []  # things a user should hear once (GPU requested but absent...)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 from .errors import LocalragError
-from .models import EMBED_DIM, EMBED_ONNX_SHA256, EMBED_MAX_TOKENS, EMBED_MODEL_ID, EMBED_NAME, ByteProgress, ensure_default_embed_model
+from .models import EMBED_DIM, EMBED_MAX_TOKENS, EMBED_MODEL_ID, EMBED_NAME, EMBED_ONNX_SHA256, ByteProgress, ensure_default_embed_model
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class Embedder:
         inner = self.model.model
         if getattr(inner, "tokenizer", None) is None and hasattr(inner, "_ensure_tokenizer"):
             inner._ensure_tokenizer()
-        return inner.tokenizer
+        return inner.tokenizer  # type: ignore[attr-defined]  # fastembed's ONNX models all have one
 
     def _max_tokens(self) -> int:
         t = self._tokenizer().truncation

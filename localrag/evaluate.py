@@ -29,11 +29,11 @@ if TYPE_CHECKING:
     import apsw
 
     from .answer import Answer, Generator
-    from .remote import RemoteGenerator
     from .config import Paths, Settings
     from .core import Localrag
     from .ingest import ProgressFn
     from .models import ByteProgress
+    from .remote import RemoteGenerator
 
 MODES = ("keyword", "vector", "hybrid")
 SYNTHETIC_NOTE = ("synthetic: the local model wrote these questions from the chunk named in 'relevant'; "
@@ -337,7 +337,9 @@ def evaluate(search: SearchFn, judge: Judge, queries: Sequence[Query], modes: Se
             rr.append(mrr(g, 10))
             if on_query:
                 on_query(mode, i + 1, len(judged))
-        avg = (lambda xs: statistics.fmean(xs) if xs else 0.0)
+        def avg(xs: list[float]) -> float:
+            return statistics.fmean(xs) if xs else 0.0
+
         figures.append(ModeFigures(mode, avg(nd), avg(r10), avg(r100), avg(rr), percentile(lat, 50),
                                    percentile(lat, 95), per))
     return Report(len(queries), len(judged), no_judgments, missing, relevant_total, figures)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import apsw
 import numpy as np
@@ -196,12 +197,12 @@ class Store:
 
     # ---- schema -----------------------------------------------------------------------------
     def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        version = self.scalar("PRAGMA user_version")
         if version > len(MIGRATIONS):
             raise LocalragError(f"{self.path} was made by a newer localrag (schema {version}); upgrade localrag")
         for n in range(version, len(MIGRATIONS)):
             with self.transaction():
-                if self.db.execute("PRAGMA user_version").fetchone()[0] > n:
+                if self.scalar("PRAGMA user_version") > n:
                     continue  # another process migrated while we waited for the lock
                 self.db.execute(MIGRATIONS[n])
                 self.db.execute(f"PRAGMA user_version={n + 1}")
@@ -272,6 +273,13 @@ class Store:
         finally:
             os.close(fd)  # closing releases the lock
 
+    def scalar(self, sql: str, params: tuple = ()) -> Any:
+        """The first column of the first row (aggregates and PRAGMAs always return one)."""
+        row = self.db.execute(sql, params).fetchone()
+        if row is None:
+            raise LocalragError(f"the index database returned no row for: {sql[:60]}")
+        return row[0]
+
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return row[0] if row else None
@@ -329,7 +337,7 @@ class Store:
 
     def remove_folder(self, folder_id: int) -> int:
         with self.transaction():
-            n = self.db.execute("SELECT count(*) FROM documents WHERE folder_id=?", (folder_id,)).fetchone()[0]
+            n = self.scalar("SELECT count(*) FROM documents WHERE folder_id=?", (folder_id,))
             self.db.execute("DELETE FROM chunks WHERE doc_id IN (SELECT id FROM documents WHERE folder_id=?)", (folder_id,))
             self.db.execute("DELETE FROM documents WHERE folder_id=?", (folder_id,))
             self.db.execute("DELETE FROM folders WHERE id=?", (folder_id,))
@@ -467,7 +475,8 @@ class Store:
                     rows = self.db.execute("SELECT rowid, embedding FROM vec").fetchall()
                 ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
                 dim = int(self.meta("embed_dim") or 0)
-                mat = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+                blob = b"".join(r[1] for r in rows)  # type: ignore[misc]  # the vec table's float32 blobs
+                mat = np.frombuffer(blob, dtype=np.float32).reshape(len(rows), dim)
                 self._vm = (key, ids, mat)
             return self._vm[1], self._vm[2]
 
@@ -491,7 +500,7 @@ class Store:
         rows = self.db.execute(
             "SELECT rowid, bm25(chunks_fts, 1.0, 0.5) AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?",
             (fts_query, k)).fetchall()
-        return [(int(r), -float(s)) for r, s in rows]
+        return [(int(r), -float(s)) for r, s in rows]  # type: ignore[arg-type]  # rowid and bm25: numbers
 
     # ---- conversations and feedback -----------------------------------------------------------------
     def new_conversation(self, title: str) -> int:
@@ -567,8 +576,10 @@ class Store:
     # ---- health ---------------------------------------------------------------------------------
     def check(self) -> dict[str, int | str]:
         """Counts of every disagreement between documents, chunks, keywords and vectors."""
-        one = lambda q: int(self.db.execute(q).fetchone()[0])  # noqa: E731
-        integrity = self.db.execute("PRAGMA integrity_check").fetchone()[0]
+        def one(q: str) -> int:
+            return int(self.scalar(q))
+
+        integrity = self.scalar("PRAGMA integrity_check")
         try:
             self.db.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)")
             fts_ok = 1
@@ -671,7 +682,9 @@ class Store:
 
     # ---- status ---------------------------------------------------------------------------------
     def stats(self) -> dict:
-        one = lambda q, *a: self.db.execute(q, a).fetchone()[0]  # noqa: E731
+        def one(q: str, *a: object) -> Any:
+            return self.scalar(q, a)
+
         per_folder = []
         for fid, path in self.folders():
             per_folder.append({

@@ -293,9 +293,9 @@ def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_o
     n_ict = ict if ict is not None else (200 if len(specs) < 50 else 0)
     if n_ict:
         for qid, sentence, rest in inverse_cloze(sample_chunks(store.db, n_ict * 3, seed), n_ict, seed):
-            cid = int(qid.split("-")[1])
-            path = store.chunks_by_ids([cid])[cid].path
-            specs.append((qid, sentence, [], rest, {cid}, {f"{path}#{cid}": 1}))
+            ict_id = int(qid.split("-")[1])
+            ict_path = store.chunks_by_ids([ict_id])[ict_id].path
+            specs.append((qid, sentence, [], rest, {ict_id}, {f"{ict_path}#{ict_id}": 1}))
             sources["inverse cloze"] += 1
     if len(specs) < 4:
         raise LocalragError("too little to learn from: give labeled queries (--pairs FILE), mark sources "
@@ -324,8 +324,8 @@ def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_o
         # random negatives too: with hard ones alone the map learns to push queries away from
         # everything near them, and ranking against the whole index collapses
         negs += [matrix[i] for i in rnd.choice(len(matrix), size=min(32, len(matrix)), replace=False)]
-        neg = np.stack(negs) if negs else np.zeros((0, qv.shape[0]), dtype=np.float32)
-        examples.append(Example(s[0], qv, np.stack(pos), neg))
+        neg_matrix = np.stack(negs) if negs else np.zeros((0, qv.shape[0]), dtype=np.float32)
+        examples.append(Example(s[0], qv, np.stack(pos), neg_matrix))
     if not examples:
         raise LocalragError("none of the training queries has a relevant chunk in the index")
     adapter, chosen = fit(examples, seed=seed,

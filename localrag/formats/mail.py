@@ -20,11 +20,16 @@ def _body(msg: EmailMessage) -> str:
     try:
         content = part.get_content()
     except (LookupError, ValueError, AssertionError):
-        payload = part.get_payload(decode=True) or b""
-        content = payload.decode("utf-8", "replace")
+        payload = part.get_payload(decode=True)
+        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
     if part.get_content_subtype() == "html":
         return "\n\n".join(b.text for b in parse_html(content))
     return content
+
+
+def _read_message(fh: object) -> EmailMessage:
+    """mbox's factory: messages with the modern policy, so get_content() decodes them."""
+    return email.message_from_binary_file(fh, policy=email.policy.default)  # type: ignore[call-overload]
 
 
 def _message_blocks(msg: EmailMessage, page: int | None) -> list[Block]:
@@ -49,11 +54,10 @@ def parse_mbox(data: bytes) -> list[Block]:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        box = mailbox.mbox(tmp, factory=lambda f: email.message_from_binary_file(f, policy=email.policy.default),
-                           create=False)
+        box = mailbox.mbox(tmp, factory=_read_message, create=False)  # type: ignore[arg-type]
         blocks: list[Block] = []
         for n, msg in enumerate(box, start=1):
-            blocks.extend(_message_blocks(msg, n))
+            blocks.extend(_message_blocks(msg, n))  # type: ignore[arg-type]  # the factory made it
         box.close()
     finally:
         os.unlink(tmp)

@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -14,8 +15,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import (Footer, Header, Input, Label, ListView, OptionList, ProgressBar, Static, TabbedContent,
-                             TabPane)
+from textual.widgets import Footer, Header, Input, Label, ListView, OptionList, ProgressBar, Static, TabbedContent, TabPane
 
 from ..answer import Answer
 from ..config import Paths, Settings, get_paths
@@ -23,6 +23,9 @@ from ..core import Localrag
 from ..errors import LocalragError
 from ..ingest import IndexStats, Progress
 from ..retrieve import Result
+
+if TYPE_CHECKING:
+    from ..watch import Watcher
 from .screens import AddFolderScreen, ConfirmScreen, PreviewScreen, SettingsScreen
 from .widgets import ConversationItem, Exchange, FolderItem, SearchResults, Welcome
 
@@ -67,7 +70,7 @@ class LocalragApp(App[None]):
         self.watch_enabled = watch
         self.blink = blink
         self.preload = preload
-        self.watcher = None
+        self.watcher: Watcher | None = None
         self.conversation_id: int | None = None
         self._cancel: threading.Event | None = None
         self._models = "loading models…" if preload else "models load on first use"
@@ -215,7 +218,7 @@ class LocalragApp(App[None]):
         except LocalragError as e:
             self.notify(str(e), severity="error")
             return
-        failed_by = {}
+        failed_by: dict[str, list[dict]] = {}
         for f in st["failed"]:
             for folder in st["folders"]:
                 if f["path"].startswith(folder["path"]):
@@ -308,7 +311,7 @@ class LocalragApp(App[None]):
             return
         finally:
             self._cancel = None
-        self.call_from_thread(self._answered, ex, conv, ans)
+        self.call_from_thread(self._answered, ex, conv, ans)  # type: ignore[arg-type]  # an async callback
 
     async def _answered(self, ex: Exchange, conv: int, ans: Answer) -> None:
         new_conv = self.conversation_id is None

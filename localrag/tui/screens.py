@@ -22,6 +22,7 @@ from ..parsers import clean
 from ..preview import PassageContext
 from ..retrieve import Result
 
+
 def passage_in_context(ctx: PassageContext) -> tuple[Text, int]:
     """The cited lines with some lines around them, numbered, the cited ones highlighted.
     Returns the text and the line (0-based, in the text) to scroll to."""
@@ -68,7 +69,7 @@ class PreviewScreen(ModalScreen[None]):
                      (f"  {lines}" if lines else ""), style="bold")
         if r.heading:
             where.append(f"  ·  {clean(r.heading)}", style="dim")
-        body, self._scroll_to = passage_in_context(self.context)
+        body, self._scroll_line = passage_in_context(self.context)
         with Vertical():
             yield Static(where, classes="where")
             with VerticalScroll():
@@ -76,7 +77,7 @@ class PreviewScreen(ModalScreen[None]):
             yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(VerticalScroll).scroll_to(y=self._scroll_to, animate=False)
+        self.query_one(VerticalScroll).scroll_to(y=self._scroll_line, animate=False)
 
     def action_edit(self) -> None:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
