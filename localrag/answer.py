@@ -287,7 +287,7 @@ def answer(question: str, results: Sequence[Result], load_gen: Callable[[], obje
     chat = getattr(gen, "chat", False)
     # A chat model reads all the evidence at once. A small base model does best with one sentence
     # at a time: the best, then the next if its answer to the best is not backed.
-    attempts = [sents] if chat else [[s] for s in sents[:BASE_TRIES]]
+    attempts = ([sents] if chat else [[s] for s in sents[:BASE_TRIES]]) if sents else []
     backed: list[tuple[str, Sentence]] = []
     said_anything = False
     for given in attempts:
@@ -309,7 +309,7 @@ def answer(question: str, results: Sequence[Result], load_gen: Callable[[], obje
                 backed.append((shown, quote))
         if backed:
             break
-    if not said_anything and not ans.stopped and not ans.error:
+    if attempts and not said_anything and not ans.stopped and not ans.error:
         ans.warning = ("the model returned no text" + (
             " (a base model behind a chat API? try llm_api = completions)" if chat else "")
             + "; showing the best quote instead")
