@@ -209,3 +209,46 @@ def test_remove_during_index_waits_and_leaves_a_healthy_index(home: Path, tmp_pa
     st = cli_json("status", home=home)
     assert st["folders"] == [] and st["files"] == 0 and st["chunks"] == 0
     assert "healthy" in run_cli("doctor", home=home).stdout
+
+
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_an_older_schema_is_upgraded_in_place_keeping_its_data(tmp_path: Path, version: int) -> None:
+    """A database made by an earlier localrag (schema ``version``) opens, migrates, keeps its rows."""
+    import apsw
+
+    from localrag.store import MIGRATIONS
+
+    path = tmp_path / "index.db"
+    db = apsw.Connection(str(path))
+    for sql in MIGRATIONS[:version]:
+        db.execute(sql)
+    db.execute(f"PRAGMA user_version={version}")
+    db.execute("INSERT INTO folders(path, added_at) VALUES ('/old/notes', 1.0)")
+    if version >= 2:
+        db.execute("INSERT INTO conversations(title, created_at, updated_at) VALUES ('old chat', 1.0, 1.0)")
+    db.close()
+    st = Store(path)
+    assert st.scalar("PRAGMA user_version") == len(MIGRATIONS)
+    assert [p for _, p in st.folders()] == ["/old/notes"]
+    assert [t for _, t, _ in st.conversations()] == (["old chat"] if version >= 2 else [])
+    st.forget("/old/notes/secret.md")  # the newest table works
+    st.close()
+
+
+def test_a_newer_schema_is_refused_in_one_line(tmp_path: Path, home: Path) -> None:
+    import apsw
+
+    from localrag.store import MIGRATIONS
+
+    db = apsw.Connection(str(home / "index.db"))
+    for sql in MIGRATIONS:
+        db.execute(sql)
+    db.execute(f"PRAGMA user_version={len(MIGRATIONS) + 1}")
+    db.close()
+    with pytest.raises(LocalragError, match="newer localrag"):
+        Store(home / "index.db")
+    p = run_cli("status", home=home, check=False)
+    assert p.returncode == 1 and "newer localrag" in p.stderr and "Traceback" not in p.stderr
+    after = apsw.Connection(str(home / "index.db"))
+    assert after.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) + 1  # left as it was
+    after.close()
