@@ -238,3 +238,23 @@ def test_any_worker_error_is_a_notification_and_the_app_lives(home: Path, embedd
             assert app.is_running and any("unexpected OSError" in str(n.message) for n in app._notifications)
 
     asyncio.run(run())
+
+
+def test_the_watcher_runs_in_the_app_and_keeps_the_index_in_step(home: Path, embedder, docs: Path) -> None:
+    app = build_app(Paths(home, home), Settings(), watch=True, blink=False, preload=False)
+    app.core._embedder = embedder
+    app.core.add([str(docs)])
+    app.core.index()
+
+    async def run() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_until(pilot, lambda: "watching" in str(app.query_one("#statusbar", Static).render()))
+            assert app.watcher is not None and app.watcher.state.running
+            (docs / "owls.md").write_text("Barn owls hunt by sound in total darkness.\n")
+            await wait_until(pilot, lambda: any(r.path.endswith("owls.md")
+                                                for r in app.core.search("barn owls hunt", k=3)))
+            await wait_until(pilot, lambda: app.query_one(FolderItem).files == 4)  # the sidebar follows
+            await wait_until(pilot, lambda: any("owls.md" in str(n.message) for n in app._notifications))
+        assert not app.watcher.state.running  # stopped with the app
+
+    asyncio.run(run())

@@ -151,6 +151,15 @@ class LocalragApp(App[None]):
 
         self.watcher = Watcher(self.core, on_stats, on_message, progress=progress)
         self.watcher.start()
+        self.show_watcher_ready(self.watcher)
+
+    @work(thread=True, exit_on_error=False, group="watcher")
+    def show_watcher_ready(self, watcher: Watcher) -> None:
+        """The status bar says "watching" once the catch-up scan is done and events flow."""
+        while not watcher.ready.wait(0.5):
+            if not self.is_running:
+                return
+        self.call_from_thread(self.update_status)
 
     @work(thread=True, exit_on_error=False, group="index")
     def run_index(self, add: str | None = None, reindex: bool = False) -> None:
