@@ -60,7 +60,7 @@ def main() -> None:
         from localrag.core import Localrag
 
         app = Localrag()
-        app.store.cache_vectors = True
+        app.keep_vectors_in_memory()
         gen = app.generator
         app.ask(QUESTIONS[0])  # warm-up: first calls pay for lazy set-up
         first_token: list[float] = []

@@ -228,7 +228,7 @@ def relevant_enough(question: str, results: Sequence[Result], min_score: float) 
 
 
 # ---- the answer -----------------------------------------------------------------------------------
-_MODEL_CITE = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+CITATION_MARK = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")  # a [n] or [n, m] in answer text
 SHORT_TOKENS = 32  # a base model's short answer: a phrase, on one line
 BASE_TRIES = 2  # evidence sentences a base model is asked about, one at a time
 
@@ -255,7 +255,7 @@ def check(text: str, sents: Sequence[Sentence], question: str = "",
     A short answer is replaced by the exact words of its quote. With ``short_only`` (a base
     model), a longer answer is not trusted at all: such models paraphrase facts wrongly."""
     quotes = [s.text for s in sents]
-    text = _MODEL_CITE.sub("", text).strip()
+    text = CITATION_MARK.sub("", text).strip()
     if short_only and not verify.is_short(text):
         return [(text, None, "a small model's long answer is not trusted")]
     if verify.is_short(text):

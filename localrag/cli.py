@@ -16,7 +16,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TaskProgr
 
 from . import __version__
 from .config import Settings, get_paths
-from .core import Localrag
+from .core import WAITING_FOR_WRITER, Localrag
 from .errors import LocalragError
 from .ingest import IndexStats
 from .ingest import Progress as IndexProgress
@@ -141,7 +141,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def _waiting() -> None:
-    _echo("localrag: waiting for another localrag process that is indexing...", file=err)
+    _echo(f"localrag: {WAITING_FOR_WRITER}...", file=err)
 
 
 def cmd_remove(args: argparse.Namespace) -> int:

@@ -26,6 +26,8 @@ from .retrieve import Result, search
 from .store import Store
 from .tune import Adapter
 
+WAITING_FOR_WRITER = "waiting for another localrag process that is indexing"  # said by every waiting writer
+
 
 @dataclass
 class RemoveResult:

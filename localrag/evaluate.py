@@ -433,7 +433,7 @@ def write_question(gen: Generator | RemoteGenerator, text: str) -> str:
 def run_eval(app: Localrag, queries: Sequence[Query], answers: bool = False, k: int | None = None,
              on_query: Callable[[str, int, int], None] | None = None) -> Report:
     """Score retrieval (and answers) on labeled queries; never writes to the index."""
-    app.store.cache_vectors = True  # many searches in one process
+    app.keep_vectors_in_memory()  # many searches in one process
     judge = Judge([p for (p,) in app.store.db.execute("SELECT path FROM documents WHERE status='ok'")], app.folders())
     modes = list(MODES)
     if app.active_adapter() is not None:

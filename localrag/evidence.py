@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .retrieve import Result
-from .verify import STOPWORDS, tokens
+from .verify import content, tokens
 
 MAX_QUOTE_WORDS = 80  # all quotes of one answer together: readable at a glance
 LONG_SENTENCE_WORDS = 60  # a "sentence" longer than this (a table, a log line) is cut by lines/words
@@ -130,7 +130,7 @@ def rank(question: str, results: Sequence[Result], embed: EmbedFn) -> list[Sente
         return []
     vecs = embed([question] + [_embed_text(s) for s in sents])
     sims = vecs[1:] @ vecs[0]
-    q_words = {t for t, _, _ in tokens(question) if t not in STOPWORDS}
+    q_words = content(question)
     sent_words = [{t for t, _, _ in tokens(s.text)} for s in sents]
     n = len(sents)
     idf = {w: math.log(1 + n / (1 + sum(1 for sw in sent_words if w in sw))) for w in q_words}

@@ -91,14 +91,17 @@ def contains(text: str, golds: list[str]) -> bool:
     return any(f" {squad_normalize(g)} " in t for g in golds if squad_normalize(g))
 
 
-_MARK = re.compile(r"\s*\[\d+(?:,\s*\d+)*\]")
+def _without_marks(text: str) -> str:
+    from .answer import CITATION_MARK
+
+    return CITATION_MARK.sub("", text)
 
 
 def shown_answer(ans: Answer) -> str:
     """The answer's words as a user reads them: no citation marks, no quote label."""
     from .answer import QUOTE_LABEL
 
-    text = _MARK.sub("", ans.text)
+    text = _without_marks(ans.text)
     if text.startswith(QUOTE_LABEL):
         text = text[len(QUOTE_LABEL):].strip("\u201c\u201d ")
     return text
@@ -136,7 +139,7 @@ class AnswerMetrics:
         abstained = ans.kind == "not_found"
         if ans.supported:
             self.supported += 1
-            if not contains(" ".join(quotes), [_MARK.sub("", ans.text)]):
+            if not contains(" ".join(quotes), [_without_marks(ans.text)]):
                 self.supported_absent += 1
         self.generated += ans.kind == "generated"
         row = {"id": qa.qid, "question": qa.question, "gold": qa.answers, "answer": ans.text, "kind": ans.kind,
@@ -205,7 +208,7 @@ def sample(questions: list[QA], limit: int | None, seed: int) -> list[QA]:
 
 def run_squad(app: Localrag, questions: list[QA], k: int | None = None,
               on_query: Callable[[str, int, int], None] | None = None) -> AnswerMetrics:
-    app.store.cache_vectors = True  # many questions in one process
+    app.keep_vectors_in_memory()  # many questions in one process
     m = AnswerMetrics()
     for i, qa in enumerate(questions):
         t = time.perf_counter()

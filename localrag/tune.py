@@ -261,7 +261,7 @@ def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_o
     when the held-out queries say it is better."""
     t0 = time.perf_counter()
     store = app.store
-    store.cache_vectors = True
+    app.keep_vectors_in_memory()
     judge = Judge([p for (p,) in store.db.execute("SELECT path FROM documents WHERE status='ok'")], app.folders())
     # (query id, text, positive chunk ids, positive text, negative chunk ids, relevance for evaluation)
     specs: list[tuple[str, str, list[int], str | None, set[int], dict[str, int]]] = []

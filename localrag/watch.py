@@ -21,7 +21,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
-from .core import Localrag
+from .core import WAITING_FOR_WRITER, Localrag
 from .errors import LocalragError
 from .ignore import is_temp_name
 from .ingest import IndexStats, ProgressFn
@@ -179,7 +179,7 @@ class Watcher:
     def _index(self, scope: dict[str, list[str]] | None) -> None:
         """Index the changed paths (``scope``), or everything when None."""
         def waiting() -> None:
-            self.on_message("waiting for another localrag process that is indexing")
+            self.on_message(WAITING_FOR_WRITER)
 
         try:
             stats = self.app.index(self.progress, scope=scope, on_wait=waiting)
