@@ -193,15 +193,17 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     app = _app(args)
+    scope = app.scope(args.scope_in or (), args.types or ())
     t = time.perf_counter()
-    results = app.search(args.query, args.k, args.mode)
+    results = app.search(args.query, args.k, args.mode, scope=scope)
     ms = (time.perf_counter() - t) * 1000
     if args.json:
         print(json.dumps({"query": args.query, "mode": args.mode or app.settings.search_mode,
+                          "scope": scope.to_json() if scope else None,
                           "results": [r.to_json() for r in results]}, indent=2))
         return 0
     if not results:
-        _echo("no matching passages")
+        _echo("no matching passages" + (f" in {scope.describe()}" if scope else ""))
         return 0
     for i, r in enumerate(results, 1):
         out.print(f"[bold]{i}.[/bold] ", end="")
@@ -224,12 +226,17 @@ def cmd_ask(args: argparse.Namespace) -> int:
         def stream(piece: str) -> None:
             sys.stdout.write(safe(piece))
             sys.stdout.flush()
-    ans = app.ask(args.question, args.k, on_text=stream, mode=args.mode)
+    scope = app.scope(args.scope_in or (), args.types or ())
+    conversation = args.conversation
+    if args.cont and conversation is None:
+        conversation = app.latest_conversation(origin="cli")  # none yet: this question starts one
+    cid, ans = app.ask_in_conversation(conversation, args.question, on_text=stream, k=args.k, mode=args.mode,
+                                       scope=scope, origin="cli")
     for note in [*app.notes, ans.warning, ans.error]:
         if note:
             _echo(f"localrag: {note}", file=err)
     if args.json:
-        print(json.dumps(ans.to_json(), indent=2))
+        print(json.dumps(dict(ans.to_json(), conversation_id=cid), indent=2))
         return 1 if ans.error else 0
     sys.stdout.write("\n")
     if not ans.found:
@@ -242,7 +249,31 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for q in ans.evidence:
         _echo(f"[{q.n}] {q.location()}")
         _echo("    \u201c" + _snippet(q.text, 600) + "\u201d")
+    _echo(f"(conversation {cid}: `localrag ask --continue` follows up, `localrag export` saves it)", file=err)
     return 1 if ans.error else 0
+
+
+def cmd_conversations(args: argparse.Namespace) -> int:
+    rows = _app(args).conversations(args.limit)
+    if args.json:
+        print(json.dumps([{"id": i, "title": t, "updated_at": u} for i, t, u in rows], indent=2))
+        return 0
+    if not rows:
+        _echo("no conversations yet")
+    for i, t, u in rows:
+        _echo(f"{i:>5}  {time.strftime('%Y-%m-%d %H:%M', time.localtime(u))}  {t}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    app = _app(args)
+    to_file = args.output not in (None, "-")
+    text, written = app.export_conversation(args.id, args.output if to_file else None, args.format)
+    if not to_file:
+        sys.stdout.write(text)
+        return 0
+    _echo(f"wrote {written}", file=err)
+    return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -498,6 +529,13 @@ def cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scope_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--in", dest="scope_in", action="append", metavar="PATH",
+                   help="only this folder, subfolder, file or glob (repeatable; '*.md' matches names anywhere)")
+    p.add_argument("--type", dest="types", action="append", metavar="EXT,...",
+                   help="only these file types, e.g. pdf,md (extensions or kinds such as code)")
+
+
 MAX_K = 1000  # results a person can read; the vector index's own limit is 4096
 
 
@@ -534,6 +572,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("query")
     s.add_argument("-k", type=int, default=None, help="number of results")
     s.add_argument("--mode", choices=["hybrid", "vector", "keyword"], default=None)
+    _scope_args(s)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_search)
 
@@ -548,8 +587,22 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--llm-key-env", metavar="VAR", help="the environment variable holding the server's API key")
     q.add_argument("--llm-api", choices=["chat", "completions"],
                    help="chat (instruction-tuned models, the default) or completions (base models, raw prompt)")
+    _scope_args(q)
+    q.add_argument("--continue", dest="cont", action="store_true", help="follow up on the latest `ask` conversation")
+    q.add_argument("--conversation", type=int, metavar="ID", help="follow up on this conversation")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_ask)
+
+    cv = sub.add_parser("conversations", help="list conversations (the TUI's and `ask`'s), newest first")
+    cv.add_argument("--limit", type=int, default=50)
+    cv.add_argument("--json", action="store_true")
+    cv.set_defaults(func=cmd_conversations)
+
+    ex = sub.add_parser("export", help="write a conversation with its answers, quotes and sources")
+    ex.add_argument("id", nargs="?", type=int, metavar="ID", help="a conversation (default: the latest)")
+    ex.add_argument("--format", choices=["md", "json"], help="default: md, or json for a .json file")
+    ex.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
+    ex.set_defaults(func=cmd_export)
 
     st = sub.add_parser("status", help="folders, files, chunks, failures, models")
     st.add_argument("--json", action="store_true")

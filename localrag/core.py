@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -17,12 +18,14 @@ from .config import Paths, Settings, get_paths
 from .embed import Embedder, expected_identity
 from .errors import LocalragError
 from .evidence import PASSAGES
+from .export import format_for, render, write_atomic
 from .ignore import Rules
 from .ingest import Indexer, IndexStats, ProgressFn, check_folder_path
 from .models import ByteProgress, resolve_llm_path
 from .preview import PassageContext, passage_context
 from .remote import RemoteGenerator
 from .retrieve import Result, search
+from .scope import Scope, make_scope
 from .store import Store
 from .tune import Adapter
 
@@ -219,17 +222,27 @@ class Localrag:
         a = self.active_adapter() if adapter is True else (adapter or None)
         return a.apply(vec) if a is not None else vec
 
+    def scope(self, paths: Sequence[str] = (), types: Sequence[str] = ()) -> Scope | None:
+        """A checked scope for search and ask (None: everything). A scope nothing indexed
+        matches is said at once, not answered with "nothing found"."""
+        if not paths and not types:
+            return None
+        sc = make_scope(paths, types, self.folders())
+        if sc and not self.store.scope_has_chunks(sc):
+            raise LocalragError(f"nothing indexed matches the scope ({sc.describe()})")
+        return sc
+
     def search(self, query: str, k: int | None = None, mode: str | None = None,
-               adapter: Adapter | bool = True) -> list[Result]:
+               adapter: Adapter | bool = True, scope: Scope | None = None) -> list[Result]:
         mode = mode or self.settings.search_mode
         if mode not in ("hybrid", "vector", "keyword"):
             raise LocalragError(f"unknown search mode {mode!r}: use hybrid, vector or keyword")
         qv = (lambda text: self.query_vector(text, adapter)) if mode != "keyword" else _no_vector
-        return search(self.store, qv, query, k or self.settings.top_k, mode)
+        return search(self.store, qv, query, k or self.settings.top_k, mode, scope=scope)
 
     def ask(self, question: str, k: int | None = None, on_text: Callable[[str], None] | None = None,
             history: Sequence[tuple[str, str]] = (), cancel: threading.Event | None = None,
-            mode: str | None = None) -> Answer:
+            mode: str | None = None, scope: Scope | None = None) -> Answer:
         if not question.strip():
             raise LocalragError("the question is empty")
         if not self.folders():  # said at once, before any model is loaded
@@ -238,7 +251,7 @@ class Localrag:
         if s.llm == "local" and s.llm_model not in ("", "default"):
             resolve_llm_path(s.llm_model, self.paths.models_dir)  # a wrong model is said even if nothing answers
         # the evidence is drawn from a few more passages than a reader needs (unless told how many)
-        results = self.search(question, k or max(self.settings.top_k, PASSAGES), mode)
+        results = self.search(question, k or max(self.settings.top_k, PASSAGES), mode, scope=scope)
         return answer(question, results, lambda: self.generator, self.embedder.embed, s.max_answer_tokens,
                       s.temperature, s.min_score, on_text, history, cancel, s.min_evidence)
 
@@ -249,23 +262,56 @@ class Localrag:
 
     def ask_in_conversation(self, conversation_id: int | None, question: str,
                             on_text: Callable[[str], None] | None = None, cancel: threading.Event | None = None,
-                            k: int | None = None) -> tuple[int, Answer]:
+                            k: int | None = None, mode: str | None = None, scope: Scope | None = None,
+                            origin: str = "tui") -> tuple[int, Answer]:
         """Ask with the conversation so far, and keep the exchange (a new conversation if None)."""
+        if conversation_id is not None and self.store.conversation(conversation_id) is None:
+            raise LocalragError(f"no conversation {conversation_id}: `localrag conversations` lists them")
         history = self.history(conversation_id)
-        ans = self.ask(question, k, on_text=on_text, history=history, cancel=cancel)
+        ans = self.ask(question, k, on_text=on_text, history=history, cancel=cancel, mode=mode, scope=scope)
         if conversation_id is None:
-            conversation_id = self.store.new_conversation(question)
+            conversation_id = self.store.new_conversation(question, origin)
         saved = [dict(q.to_json(), text=q.text, heading=q.result.heading, cited=True) for q in ans.evidence]
+        details = {"answer_kind": ans.kind, "supported": ans.supported, "unsupported": ans.unsupported,
+                   "scope": scope.to_json() if scope else None}
         self.store.add_message(conversation_id, question, ans.text,
-                               json.dumps(saved or [r.to_json() for r in ans.nearest]))
+                               json.dumps(saved or [r.to_json() for r in ans.nearest]), json.dumps(details))
         return conversation_id, ans
+
+    def latest_conversation(self, origin: str | None = None) -> int | None:
+        """The most recently used conversation (of ``origin`` only, if given), for ``--continue``."""
+        rows = self.store.conversations(1, origin)
+        return rows[0][0] if rows else None
+
+    def conversation(self, conversation_id: int | None = None) -> dict:
+        """A whole conversation with its answers, quotes and sources, for export (None: the latest)."""
+        cid = conversation_id if conversation_id is not None else self.latest_conversation()
+        if cid is None:
+            raise LocalragError("no conversations yet: ask a question first")
+        head = self.store.conversation(cid)
+        if head is None:
+            raise LocalragError(f"no conversation {cid}: `localrag conversations` lists them")
+        title, created, updated, origin = head
+        messages = []
+        for q, a, sources, details, at in self.store.message_rows(cid):
+            messages.append({"question": q, "answer": a, "asked_at": at, **_loads(details, {}),
+                             "sources": _loads(sources, [])})
+        return {"id": cid, "title": title, "created_at": created, "updated_at": updated, "origin": origin,
+                "messages": messages}
+
+    def export_conversation(self, conversation_id: int | None, path: str | None = None,
+                            fmt: str | None = None) -> tuple[str, str | None]:
+        """A conversation as Markdown or JSON text, written to ``path`` if given (whole or not at
+        all); returns (text, absolute path written or None)."""
+        text = render(self.conversation(conversation_id), fmt or format_for(path))
+        return text, write_atomic(path, text) if path else None
 
     def index_stats(self) -> dict:
         """Folders, files, chunks and failed files, without the model and GPU report of status()."""
         return self.store.stats()
 
-    def conversations(self) -> list[tuple[int, str, float]]:
-        return self.store.conversations()
+    def conversations(self, limit: int = 200) -> list[tuple[int, str, float]]:
+        return self.store.conversations(limit)
 
     def messages(self, conversation_id: int) -> list[tuple[str, str, str]]:
         """(question, answer, sources as JSON) of a conversation, oldest first."""
@@ -317,6 +363,14 @@ def gpu_report(settings: Settings) -> dict:
     except ImportError:
         out["embed_providers"] = []
     return out
+
+
+def _loads(text: str, default: object) -> Any:
+    """Stored JSON, or ``default`` if a row was hand-edited into something else."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return default
 
 
 def _no_vector(_: str) -> np.ndarray:  # keyword mode never embeds the query

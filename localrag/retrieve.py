@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .scope import Scope
 from .store import Store
 
 RRF_K = 60
@@ -86,8 +87,9 @@ def rrf(rankings: list[list[int]], weights: list[float], k: int = RRF_K) -> list
 
 
 def search(store: Store, query_vector: QueryVector, query: str, k: int = 5, mode: str = "hybrid",
-           candidates: int = CANDIDATES, weights: tuple[float, float] = (1.0, 1.0)) -> list[Result]:
-    """Top-k passages. ``weights`` are (vector, keyword) for the fusion."""
+           candidates: int = CANDIDATES, weights: tuple[float, float] = (1.0, 1.0),
+           scope: Scope | None = None) -> list[Result]:
+    """Top-k passages (from ``scope`` only, if given). ``weights`` are (vector, keyword) for the fusion."""
     query = query.strip()
     if not query:
         return []
@@ -96,13 +98,13 @@ def search(store: Store, query_vector: QueryVector, query: str, k: int = 5, mode
     kw: list[tuple[int, float]] = []
     if mode == "hybrid":
         # both sides release the GIL (numpy/onnxruntime, SQLite), so they overlap on two cores
-        pending = _pool().submit(lambda: store.vector_search(query_vector(query), depth))
-        kw = store.keyword_search(fts_query(query), depth)
+        pending = _pool().submit(lambda: store.vector_search(query_vector(query), depth, scope))
+        kw = store.keyword_search(fts_query(query), depth, scope)
         vec = pending.result()
     elif mode == "vector":
-        vec = store.vector_search(query_vector(query), depth)
+        vec = store.vector_search(query_vector(query), depth, scope)
     else:
-        kw = store.keyword_search(fts_query(query), depth)
+        kw = store.keyword_search(fts_query(query), depth, scope)
     sims = dict(vec)
     if mode == "vector":
         ranked = vec

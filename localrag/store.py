@@ -22,6 +22,7 @@ import numpy as np
 import sqlite_vec
 
 from .errors import LocalragError, ModelMismatchError
+from .scope import Scope
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -110,6 +111,13 @@ MIGRATIONS: list[str] = [
     # 4: paths the user asked to forget: never indexed again until added again
     """
     CREATE TABLE forgotten(path TEXT PRIMARY KEY, at REAL NOT NULL);
+    """,
+    # 5: where a conversation was held (the CLI continues its own), what kind each answer was,
+    #    and a per-file note a user should see (PDF pages without a text layer)
+    """
+    ALTER TABLE conversations ADD COLUMN origin TEXT NOT NULL DEFAULT 'tui';
+    ALTER TABLE messages ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE documents ADD COLUMN note TEXT;
     """,
 ]
 
@@ -433,24 +441,34 @@ class Store:
              f" WHERE c.id IN ({','.join('?' * len(ids))})")
         return {int(r[0]): ChunkRow(*r) for r in self.db.execute(q, list(ids))}
 
-    def vector_search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def vector_search(self, query: np.ndarray, k: int, scope: Scope | None = None) -> list[tuple[int, float]]:
         """(chunk id, cosine similarity), best first. Chunks sharing a text share its vector.
 
         A one-shot process asks sqlite-vec; a long-lived one (TUI, eval) sets ``cache_vectors``
-        and searches an in-memory copy, which is several times faster on large indexes.
+        and searches an in-memory copy, which is several times faster on large indexes. A
+        ``scope`` limits the search itself (not its results), so k hits come from the scope.
         """
         if self.model_record() is None:
             return []
         q = np.asarray(query, dtype=np.float32)
+        in_scope = f"SELECT e.id FROM embeddings e JOIN chunks c ON c.hash = e.hash JOIN documents d ON d.id = c.doc_id WHERE {scope.sql}" \
+            if scope else ""
         if self.cache_vectors:
             ids, mat = self.vector_matrix()
             if len(ids) == 0:
                 return []
             sims = mat @ q
+            if scope:
+                allowed = np.fromiter((r[0] for r in self.db.execute(in_scope, scope.params)), dtype=np.int64)
+                sims[~np.isin(ids, allowed)] = -np.inf
             n = min(k, len(ids))
             top = np.argpartition(-sims, n - 1)[:n]
             top = top[np.argsort(-sims[top], kind="stable")]
-            hits = [(int(ids[i]), float(sims[i])) for i in top]
+            hits = [(int(ids[i]), float(sims[i])) for i in top if sims[i] > -np.inf]
+        elif scope:
+            hits = [(int(r), 1.0 - float(d)) for r, d in self.db.execute(
+                f"SELECT rowid, distance FROM vec WHERE embedding MATCH ? AND k = ? AND rowid IN ({in_scope})"
+                " ORDER BY distance", (q.tobytes(), k, *scope.params))]
         else:
             hits = [(int(r), 1.0 - float(d)) for r, d in self.db.execute(
                 "SELECT rowid, distance FROM vec WHERE embedding MATCH ? AND k = ? ORDER BY distance", (q.tobytes(), k))]
@@ -458,9 +476,12 @@ class Store:
             return []
         marks = ",".join("?" * len(hits))
         by_vec: dict[int, list[int]] = {}
-        for cid, eid in self.db.execute(
-                f"SELECT c.id, e.id FROM embeddings e JOIN chunks c ON c.hash = e.hash WHERE e.id IN ({marks})",
-                [h for h, _ in hits]):
+        q_map = f"SELECT c.id, e.id FROM embeddings e JOIN chunks c ON c.hash = e.hash WHERE e.id IN ({marks})"
+        params: list = [h for h, _ in hits]
+        if scope:  # a text shared with a file outside the scope is not a hit there
+            q_map += f" AND c.doc_id IN (SELECT d.id FROM documents d WHERE {scope.sql})"
+            params += scope.params
+        for cid, eid in self.db.execute(q_map, params):
             by_vec.setdefault(int(eid), []).append(int(cid))
         out = [(cid, sim) for eid, sim in hits for cid in sorted(by_vec.get(eid, []))]
         return out[:k]
@@ -493,37 +514,60 @@ class Store:
             if self.db.in_transaction:
                 self.db.execute("COMMIT")
 
-    def keyword_search(self, fts_query: str, k: int) -> list[tuple[int, float]]:
-        """(chunk id, BM25 score with higher = better), best first."""
+    def scope_has_chunks(self, scope: Scope) -> bool:
+        return self.scalar(f"SELECT EXISTS(SELECT 1 FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE {scope.sql})",
+                           scope.params) == 1
+
+    def keyword_search(self, fts_query: str, k: int, scope: Scope | None = None) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score with higher = better), best first; only from ``scope`` if given."""
         if not fts_query:
             return []
+        where, params = "", Scope().params
+        if scope:
+            where = f" AND rowid IN (SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE {scope.sql})"
+            params = scope.params
         rows = self.db.execute(
-            "SELECT rowid, bm25(chunks_fts, 1.0, 0.5) AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?",
-            (fts_query, k)).fetchall()
+            f"SELECT rowid, bm25(chunks_fts, 1.0, 0.5) AS s FROM chunks_fts WHERE chunks_fts MATCH ?{where} ORDER BY s LIMIT ?",
+            (fts_query, *params, k)).fetchall()
         return [(int(r), -float(s)) for r, s in rows]  # type: ignore[arg-type]  # rowid and bm25: numbers
 
     # ---- conversations and feedback -----------------------------------------------------------------
-    def new_conversation(self, title: str) -> int:
+    def new_conversation(self, title: str, origin: str = "tui") -> int:
         now = time.time()
         with self.transaction(changes_search=False):
-            self.db.execute("INSERT INTO conversations(title, created_at, updated_at) VALUES (?,?,?)",
-                            (title[:120], now, now))
+            self.db.execute("INSERT INTO conversations(title, created_at, updated_at, origin) VALUES (?,?,?,?)",
+                            (title[:120], now, now, origin))
             return int(self.db.last_insert_rowid())
 
-    def conversations(self, limit: int = 200) -> list[tuple[int, str, float]]:
+    def conversations(self, limit: int = 200, origin: str | None = None) -> list[tuple[int, str, float]]:
+        where, params = ("WHERE origin = ?", (origin,)) if origin else ("", ())
         return [(int(i), t, u) for i, t, u in self.db.execute(
-            "SELECT id, title, updated_at FROM conversations ORDER BY updated_at DESC, id DESC LIMIT ?", (limit,))]
+            f"SELECT id, title, updated_at FROM conversations {where} ORDER BY updated_at DESC, id DESC LIMIT ?",
+            (*params, limit))]
 
-    def add_message(self, conversation_id: int, question: str, answer: str, citations_json: str) -> None:
+    def conversation(self, conversation_id: int) -> tuple[str, float, float, str] | None:
+        """(title, created, updated, origin), or None when there is no such conversation."""
+        row = self.db.execute("SELECT title, created_at, updated_at, origin FROM conversations WHERE id=?",
+                              (conversation_id,)).fetchone()
+        return (str(row[0]), float(row[1]), float(row[2]), str(row[3])) if row else None  # type: ignore[arg-type]
+
+    def add_message(self, conversation_id: int, question: str, answer: str, citations_json: str,
+                    details_json: str = "{}") -> None:
         now = time.time()
         with self.transaction(changes_search=False):
-            self.db.execute("INSERT INTO messages(conversation_id, question, answer, citations, created_at)"
-                            " VALUES (?,?,?,?,?)", (conversation_id, question, answer, citations_json, now))
+            self.db.execute("INSERT INTO messages(conversation_id, question, answer, citations, created_at, details)"
+                            " VALUES (?,?,?,?,?,?)", (conversation_id, question, answer, citations_json, now, details_json))
             self.db.execute("UPDATE conversations SET updated_at=? WHERE id=?", (now, conversation_id))
 
     def messages(self, conversation_id: int) -> list[tuple[str, str, str]]:
         return [(q, a, c) for q, a, c in self.db.execute(
             "SELECT question, answer, citations FROM messages WHERE conversation_id=? ORDER BY id", (conversation_id,))]
+
+    def message_rows(self, conversation_id: int) -> list[tuple[str, str, str, str, float]]:
+        """(question, answer, sources JSON, details JSON, time) of a conversation, oldest first."""
+        return [(q, a, c, d, t) for q, a, c, d, t in self.db.execute(
+            "SELECT question, answer, citations, details, created_at FROM messages WHERE conversation_id=? ORDER BY id",
+            (conversation_id,))]
 
     def add_feedback(self, query: str, path: str, chunk_id: int | None, helpful: bool) -> None:
         with self.transaction(changes_search=False):

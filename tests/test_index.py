@@ -211,7 +211,7 @@ def test_remove_during_index_waits_and_leaves_a_healthy_index(home: Path, tmp_pa
     assert "healthy" in run_cli("doctor", home=home).stdout
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_an_older_schema_is_upgraded_in_place_keeping_its_data(tmp_path: Path, version: int) -> None:
     """A database made by an earlier localrag (schema ``version``) opens, migrates, keeps its rows."""
     import apsw
@@ -231,6 +231,7 @@ def test_an_older_schema_is_upgraded_in_place_keeping_its_data(tmp_path: Path, v
     assert st.scalar("PRAGMA user_version") == len(MIGRATIONS)
     assert [p for _, p in st.folders()] == ["/old/notes"]
     assert [t for _, t, _ in st.conversations()] == (["old chat"] if version >= 2 else [])
+    assert [t for _, t, _ in st.conversations(origin="tui")] == (["old chat"] if version >= 2 else [])  # held in the TUI
     st.forget("/old/notes/secret.md")  # the newest table works
     st.close()
 

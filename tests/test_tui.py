@@ -11,7 +11,7 @@ from textual.widgets import Input, ListView, OptionList, Static
 
 from localrag.config import Paths, Settings
 from localrag.tui.app import LocalragApp, build_app
-from localrag.tui.screens import AddFolderScreen, ConfirmScreen, PreviewScreen, passage_in_context
+from localrag.tui.screens import AddFolderScreen, ConfirmScreen, ExportScreen, PreviewScreen, passage_in_context
 from localrag.tui.widgets import Exchange, FolderItem, SearchResults, Welcome, safe_markdown
 
 from .conftest import SAMPLES
@@ -97,6 +97,15 @@ def test_ask_streams_cites_and_opens_the_passage(home: Path, embedder) -> None:
             convs.action_select_cursor()
             await wait_until(pilot, lambda: app.query(Exchange))
             assert "20" in app.query_one(Exchange).text or "twenty" in app.query_one(Exchange).text.lower()
+            await pilot.press("ctrl+s")  # export the reopened conversation, quotes and sources included
+            assert isinstance(app.screen, ExportScreen)
+            target = home / "chat.md"
+            app.screen.query_one("#export-path", Input).value = str(target)
+            await pilot.press("enter")
+            await wait_until(pilot, target.exists)
+            md = target.read_text(encoding="utf-8")
+            assert md.startswith("# How long does the descaling program run?")
+            assert f"`{quote.path}, page 2, lines {quote.start_line}-{quote.end_line}`" in md
 
     asyncio.run(run())
 
@@ -174,6 +183,34 @@ def test_search_mode_and_untrusted_text_is_inert(home: Path, embedder, docs: Pat
             await wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen))
             await pilot.click("#passage")  # a click on "click me" must not quit the app
             assert app.is_running
+
+    asyncio.run(run())
+
+
+def test_folders_marked_in_the_sidebar_scope_the_search(home: Path, embedder, docs: Path) -> None:
+    async def run() -> None:
+        app = indexed(home, embedder, docs)
+        app.core.add([str(SAMPLES)])
+        app.core.index()
+        async with app.run_test(size=(100, 30)) as pilot:
+            folders = app.query_one("#folders", ListView)
+            paths = [item.path for item in app.query(FolderItem)]
+            folders.focus()
+            folders.index = paths.index(str(SAMPLES))
+            await pilot.press("space")
+            assert app.scoped == {str(SAMPLES)} and "only in: sample-docs" in str(app.query_one("#statusbar").render())
+            await pilot.press("ctrl+t", *"water temperature", "enter")
+            results = app.query_one(SearchResults)
+            await wait_until(pilot, lambda: results.results)
+            assert all(r.path.startswith(str(SAMPLES)) for r in results.results)  # coffee.md and tea.txt left out
+            folders.focus()
+            await pilot.press("space")  # unmarked: everywhere again
+            assert not app.scoped
+            app.query_one("#search-input", Input).focus()
+            results.results = []
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: results.results)
+            assert any(r.path.startswith(str(docs)) for r in results.results)
 
     asyncio.run(run())
 

@@ -23,11 +23,12 @@ from ..core import Localrag
 from ..errors import LocalragError
 from ..ingest import IndexStats, Progress
 from ..retrieve import Result
+from ..scope import Scope
 
 if TYPE_CHECKING:
     from ..watch import Watcher
-from .screens import AddFolderScreen, ConfirmScreen, PreviewScreen, SettingsScreen
-from .widgets import ConversationItem, Exchange, FolderItem, SearchResults, Welcome
+from .screens import AddFolderScreen, ConfirmScreen, ExportScreen, PreviewScreen, SettingsScreen
+from .widgets import ConversationItem, Exchange, FolderItem, FolderList, SearchResults, Welcome
 
 EMBED_RATE = 14.0  # chunks/s on 2 cores: what a re-embed estimate is based on
 
@@ -58,6 +59,7 @@ class LocalragApp(App[None]):
         Binding("ctrl+r", "reindex_folders", "Rescan", show=False),
         Binding("ctrl+l", "focus_sources", "Sources"),
         Binding("ctrl+y", "copy_answer", "Copy answer"),
+        Binding("ctrl+s", "export", "Export"),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", show=False),
         Binding("f2", "settings", "Settings"),
         Binding("escape", "stop", "Stop", show=False),
@@ -76,6 +78,7 @@ class LocalragApp(App[None]):
         self._models = "loading models…" if preload else "models load on first use"
         self._index_state = ""
         self._last: Exchange | None = None
+        self.scoped: set[str] = set()  # folders marked in the sidebar: questions look only there
 
     # ---- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -83,7 +86,7 @@ class LocalragApp(App[None]):
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
                 yield Label("Folders", classes="section")
-                yield ListView(id="folders")
+                yield FolderList(id="folders")
                 yield Label("Conversations", classes="section")
                 yield ListView(id="conversations")
             with Vertical(id="main"):
@@ -234,8 +237,10 @@ class LocalragApp(App[None]):
                     failed_by.setdefault(folder["path"], []).append(f)
         folders = self.query_one("#folders", ListView)
         folders.clear()
+        self.scoped &= {f["path"] for f in st["folders"]}  # a removed folder leaves the scope
         for f in st["folders"]:
-            folders.append(FolderItem(f["path"], f["files"], f["chunks"], failed_by.get(f["path"], [])))
+            folders.append(FolderItem(f["path"], f["files"], f["chunks"], failed_by.get(f["path"], []),
+                                      f["path"] in self.scoped))
         convs = self.query_one("#conversations", ListView)
         convs.clear()
         for cid, title, _ in self.core.conversations():
@@ -252,6 +257,8 @@ class LocalragApp(App[None]):
         else:
             watch = "watching" if w.state.running else "watcher starting…"
         parts = [self.models_text(), f"{getattr(self, '_chunks', 0)} chunks", watch]
+        if self.scoped:
+            parts.insert(0, "only in: " + ", ".join(sorted(Path(p).name for p in self.scoped)))
         if self._index_state:
             parts.append(self._index_state)
         self.query_one("#statusbar", Static).update(Text(" · ".join(parts)))
@@ -262,6 +269,14 @@ class LocalragApp(App[None]):
         if isinstance(item, FolderItem) and item.failed:
             self.notify("\n".join(f"{Path(f['path']).name}: {f['reason']}" for f in item.failed[:8]),
                         title=f"{len(item.failed)} files failed", severity="warning", timeout=10)
+
+    @on(FolderList.ScopeChanged)
+    def scope_changed(self, event: FolderList.ScopeChanged) -> None:
+        (self.scoped.add if event.on else self.scoped.discard)(event.path)
+        self.update_status()
+
+    def current_scope(self) -> Scope | None:
+        return self.core.scope(sorted(self.scoped)) if self.scoped else None
 
     @on(ListView.Selected, "#conversations")
     async def conversation_selected(self, event: ListView.Selected) -> None:
@@ -313,7 +328,8 @@ class LocalragApp(App[None]):
             self.call_from_thread(chat.scroll_end, animate=False)
 
         try:
-            conv, ans = self.core.ask_in_conversation(self.conversation_id, question, on_text, cancel)
+            conv, ans = self.core.ask_in_conversation(self.conversation_id, question, on_text, cancel,
+                                                      scope=self.current_scope())
         except Exception as e:  # a worker's error is a notification, never a traceback on screen
             self.call_from_thread(ex.set_text, error_text(e))
             self.call_from_thread(self.notify, error_text(e), severity="error", timeout=15)
@@ -371,7 +387,7 @@ class LocalragApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def search(self, query: str) -> None:
         try:
-            results = self.core.search(query, k=20)
+            results = self.core.search(query, k=20, scope=self.current_scope())
         except Exception as e:
             self.call_from_thread(self.notify, error_text(e), severity="error")
             return
@@ -427,6 +443,27 @@ class LocalragApp(App[None]):
                 lines.append("    \u201c" + " ".join(r.text.split()) + "\u201d")
         self.copy_to_clipboard("\n".join(lines).strip())
         self.notify("Answer and sources copied")
+
+    def action_export(self) -> None:
+        if self.conversation_id is None:
+            self.notify("Ask a question first: there is no conversation to export", severity="warning")
+            return
+        cid = self.conversation_id
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.export(cid, path)
+
+        self.push_screen(ExportScreen(str(Path.cwd() / f"localrag-conversation-{cid}.md")), chosen)
+
+    @work(thread=True, exit_on_error=False, group="export")
+    def export(self, conversation_id: int, path: str) -> None:
+        try:
+            _, written = self.core.export_conversation(conversation_id, path)
+        except Exception as e:
+            self.call_from_thread(self.notify, error_text(e), title="Export", severity="error", timeout=10)
+            return
+        self.call_from_thread(self.notify, f"Wrote {written}", title="Export")
 
     def action_add_folder(self) -> None:
         def added(path: str | None) -> None:
@@ -494,6 +531,8 @@ class LocalragApp(App[None]):
         yield SystemCommand("New chat", "Start a new conversation", self.action_new_conversation)
         yield SystemCommand("Ask / Search", "Switch between asking the model and searching passages",
                             self.action_toggle_mode)
+        yield SystemCommand("Export conversation", "Write this conversation with its quotes and sources to a file",
+                            self.action_export)
         yield SystemCommand("Add folder", "Index a folder or file and keep it in step", self.action_add_folder)
         yield SystemCommand("Remove folder", "Drop the selected folder from the index", self.action_remove_folder)
         yield SystemCommand("Rescan folders", "Bring the index in step with every folder now",

@@ -128,6 +128,32 @@ class AddFolderScreen(ModalScreen[str | None]):
         self.dismiss(path)
 
 
+class ExportScreen(ModalScreen[str | None]):
+    """Where to write a conversation: a path, Markdown unless it ends in .json."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    DEFAULT_CSS = """
+    ExportScreen { align: center middle; }
+    ExportScreen > Vertical { width: 80%; height: auto; border: thick $accent; background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, default: str):
+        super().__init__()
+        self.default = default
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Export this conversation with its quotes and sources to (.md, or .json):")
+            yield Input(value=self.default, id="export-path")
+            yield Footer()
+
+    @on(Input.Submitted, "#export-path")
+    def submit(self, event: Input.Submitted) -> None:
+        path = event.value.strip()
+        if path:
+            self.dismiss(path)
+
+
 EDITABLE = ("embed_model", "llm_model", "n_gpu_layers", "n_ctx", "top_k", "max_answer_tokens", "search_mode",
             "min_score", "ignore")
 

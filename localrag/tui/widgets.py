@@ -9,8 +9,10 @@ from pathlib import Path
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Label, ListItem, Markdown, OptionList, Static
+from textual.message import Message
+from textual.widgets import Label, ListItem, ListView, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..parsers import clean
@@ -41,22 +43,49 @@ def short_location(r: Result, lines_on_page: bool = False) -> str:
 
 
 class FolderItem(ListItem):
-    def __init__(self, path: str, files: int, chunks: int, failed: list[dict]):
+    def __init__(self, path: str, files: int, chunks: int, failed: list[dict], in_scope: bool = False):
         super().__init__()
         self.path = path
         self.failed = failed
         self.files = files
         self.chunks = chunks
+        self.in_scope = in_scope
         if failed:
             self.tooltip = Text("\n".join(f"{Path(f['path']).name}: {f['reason']}" for f in failed[:20]))
 
-    def compose(self) -> ComposeResult:
+    def line(self) -> Text:
         name = Path(self.path).name or self.path
-        line = Text(name, style="bold")
+        line = Text("● " if self.in_scope else "", style="bold green")
+        line.append(name, style="bold")
         line.append(f"\n{self.files} files · {self.chunks} chunks", style="dim")
         if self.failed:
             line.append(f"  ⚠ {len(self.failed)} failed", style="bold yellow")
-        yield Label(line)
+        return line
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.line())
+
+    def set_scope(self, on: bool) -> None:
+        self.in_scope = on
+        self.query_one(Label).update(self.line())
+
+
+class FolderList(ListView):
+    """The registered folders; Space marks folders to ask in (none marked: all of them)."""
+
+    BINDINGS = [Binding("space", "toggle_scope", "Ask only here")]
+
+    class ScopeChanged(Message):
+        def __init__(self, path: str, on: bool) -> None:
+            super().__init__()
+            self.path = path
+            self.on = on
+
+    def action_toggle_scope(self) -> None:
+        item = self.highlighted_child
+        if isinstance(item, FolderItem):
+            item.set_scope(not item.in_scope)
+            self.post_message(self.ScopeChanged(item.path, item.in_scope))
 
 
 class ConversationItem(ListItem):
