@@ -253,6 +253,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 1 if ans.error else 0
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from .mcp_server import serve
+
+    app = _app(args)
+    app.model_progress = None  # no progress bars: the client shows our stderr as a log, if at all
+    serve(app)
+    return 0
+
+
 def cmd_conversations(args: argparse.Namespace) -> int:
     rows = _app(args).conversations(args.limit)
     if args.json:
@@ -592,6 +601,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--conversation", type=int, metavar="ID", help="follow up on this conversation")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_ask)
+
+    mc = sub.add_parser("mcp", help="serve the index to other assistants over MCP (stdio), read-only")
+    mc.set_defaults(func=cmd_mcp)
 
     cv = sub.add_parser("conversations", help="list conversations (the TUI's and `ask`'s), newest first")
     cv.add_argument("--limit", type=int, default=50)

@@ -22,7 +22,7 @@ from .export import format_for, render, write_atomic
 from .ignore import Rules
 from .ingest import Indexer, IndexStats, ProgressFn, check_folder_path
 from .models import ByteProgress, resolve_llm_path
-from .preview import PassageContext, passage_context
+from .preview import CONTEXT_LINES, PassageContext, passage_context
 from .remote import RemoteGenerator
 from .retrieve import Result, search
 from .scope import Scope, make_scope
@@ -325,9 +325,23 @@ class Localrag:
         """A person's verdict on a source, for `tune` to learn from."""
         self.store.add_feedback(query, r.path, r.chunk_id or None, helpful)
 
-    def passage_context(self, r: Result) -> PassageContext:
+    def passage_context(self, r: Result, around: int = CONTEXT_LINES) -> PassageContext:
         """A cited passage with the lines around it, read as its format's parser reads it."""
-        return passage_context(r)
+        return passage_context(r, around)
+
+    def passage(self, chunk_id: int, start_line: int | None = None, end_line: int | None = None) -> Result:
+        """An indexed passage by its id (narrowed to some of its lines, as a quote is). Only what
+        is in the index can be read this way, never an arbitrary file."""
+        row = self.store.chunks_by_ids([chunk_id]).get(chunk_id)
+        if row is None:
+            raise LocalragError(f"no passage {chunk_id} in the index (it may have changed since: search again)")
+        lo, hi = row.start_line, row.end_line
+        if start_line is not None and lo is not None and hi is not None:
+            end = end_line if end_line is not None else start_line
+            if not lo <= start_line <= end <= hi:
+                raise LocalragError(f"lines {start_line}-{end} are not in passage {chunk_id} (lines {lo}-{hi})")
+            lo, hi = start_line, end
+        return Result(row.id, row.path, 0.0, row.text, row.heading, row.page, lo, hi)
 
     def status(self) -> dict:
         st = self.store.stats()

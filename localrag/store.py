@@ -451,8 +451,9 @@ class Store:
         if self.model_record() is None:
             return []
         q = np.asarray(query, dtype=np.float32)
-        in_scope = f"SELECT e.id FROM embeddings e JOIN chunks c ON c.hash = e.hash JOIN documents d ON d.id = c.doc_id WHERE {scope.sql}" \
-            if scope else ""
+        # driven from the documents (few) to their chunks and vectors by index, never a scan of all chunks
+        in_scope = ("SELECT e.id FROM documents d CROSS JOIN chunks c ON c.doc_id = d.id CROSS JOIN embeddings e"
+                    f" ON e.hash = c.hash WHERE {scope.sql}") if scope else ""
         if self.cache_vectors:
             ids, mat = self.vector_matrix()
             if len(ids) == 0:
@@ -476,7 +477,7 @@ class Store:
             return []
         marks = ",".join("?" * len(hits))
         by_vec: dict[int, list[int]] = {}
-        q_map = f"SELECT c.id, e.id FROM embeddings e JOIN chunks c ON c.hash = e.hash WHERE e.id IN ({marks})"
+        q_map = f"SELECT c.id, e.id FROM embeddings e CROSS JOIN chunks c ON c.hash = e.hash WHERE e.id IN ({marks})"
         params: list = [h for h, _ in hits]
         if scope:  # a text shared with a file outside the scope is not a hit there
             q_map += f" AND c.doc_id IN (SELECT d.id FROM documents d WHERE {scope.sql})"
@@ -522,13 +523,16 @@ class Store:
         """(chunk id, BM25 score with higher = better), best first; only from ``scope`` if given."""
         if not fts_query:
             return []
-        where, params = "", Scope().params
-        if scope:
-            where = f" AND rowid IN (SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE {scope.sql})"
-            params = scope.params
-        rows = self.db.execute(
-            f"SELECT rowid, bm25(chunks_fts, 1.0, 0.5) AS s FROM chunks_fts WHERE chunks_fts MATCH ?{where} ORDER BY s LIMIT ?",
-            (fts_query, *params, k)).fetchall()
+        if scope:  # the matches are filtered as they come (a rowid list would make FTS5 look each one up)
+            rows = self.db.execute(
+                "SELECT chunks_fts.rowid, bm25(chunks_fts, 1.0, 0.5) AS s FROM chunks_fts CROSS JOIN chunks c"
+                " ON c.id = chunks_fts.rowid WHERE chunks_fts MATCH ?"
+                f" AND c.doc_id IN (SELECT d.id FROM documents d WHERE {scope.sql}) ORDER BY s LIMIT ?",
+                (fts_query, *scope.params, k)).fetchall()
+        else:
+            rows = self.db.execute(
+                "SELECT rowid, bm25(chunks_fts, 1.0, 0.5) AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?",
+                (fts_query, k)).fetchall()
         return [(int(r), -float(s)) for r, s in rows]  # type: ignore[arg-type]  # rowid and bm25: numbers
 
     # ---- conversations and feedback -----------------------------------------------------------------

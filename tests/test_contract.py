@@ -1,5 +1,5 @@
 """The module boundaries, checked on the source: core never imports textual, and the CLI and
-the TUI reach the index only through ``Localrag`` (no store, no private model fields)."""
+the TUI and the MCP server reach the index only through ``Localrag`` (no store, no private model fields)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "localrag"
-FRONT_ENDS = [PKG / "cli.py", *sorted((PKG / "tui").glob("*.py"))]
+FRONT_ENDS = [PKG / "cli.py", PKG / "mcp_server.py", *sorted((PKG / "tui").glob("*.py"))]
 PRIVATE = {"store", "_store", "_embedder", "_generator", "db"}
 
 

@@ -1,0 +1,104 @@
+"""``localrag mcp``: the index served to other assistants over the Model Context Protocol (stdio,
+the official SDK). Read-only: it searches and answers from the same index the TUI and the
+watcher write, as one more reader (SQLite WAL: it never blocks their writes, nor they its reads).
+
+Tool results are structured (paths, pages, line ranges, quotes), so a client can cite them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import ToolAnnotations
+from pydantic import Field
+
+from . import __version__
+from .core import Localrag
+from .errors import LocalragError
+
+INSTRUCTIONS = (
+    "localrag searches and answers from the user's own files, indexed on this machine. Use `search` for ranked "
+    "passages, `ask` for a short answer checked against verbatim quotes (each with its file, page and lines), "
+    "`get_passage` to read a result's surrounding lines, `status` for what is indexed. Scope any question to "
+    "folders, files or globs with `in_paths` and to file types with `types`. Cite the path and lines you were given."
+)
+READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+T = TypeVar("T")
+
+Paths = Annotated[list[str], Field(description="only these registered folders, subfolders, files or globs ('*.md')")]
+Types = Annotated[list[str], Field(description="only these file types: extensions such as pdf, md, or kinds such as code")]
+
+
+def build_server(core: Localrag) -> MCPServer:
+    """The server over one ``Localrag``; tools run one at a time (the core's models and its
+    connection are shared), in the SDK's worker threads."""
+    core.keep_vectors_in_memory()  # a long-lived reader: search an in-memory copy of the vectors
+    lock = threading.Lock()
+    server = MCPServer("localrag", instructions=INSTRUCTIONS, version=__version__)
+
+    def call(fn: Callable[[], T]) -> T:
+        with lock:
+            try:
+                return fn()
+            except LocalragError as e:  # what the user (or the client) can fix: one line, as in the CLI
+                raise ToolError(str(e)) from None
+
+    @server.tool(annotations=READ_ONLY)
+    def search(query: str, k: Annotated[int, Field(ge=1, le=100)] = 8, mode: str = "hybrid",
+               in_paths: Paths | None = None, types: Types | None = None) -> dict[str, Any]:
+        """Ranked passages of the user's files for a query (hybrid: meaning and keywords), without a language
+        model. Each result has its path, page, start_line/end_line, heading, text and chunk_id."""
+        def run() -> dict[str, Any]:
+            scope = core.scope(in_paths or (), types or ())
+            results = core.search(query, k, mode, scope=scope)
+            return {"query": query, "mode": mode, "scope": scope.to_json() if scope else None,
+                    "results": [r.to_json() for r in results]}
+        return call(run)
+
+    @server.tool(annotations=READ_ONLY)
+    def ask(question: str, in_paths: Paths | None = None, types: Types | None = None) -> dict[str, Any]:
+        """A short answer from the user's files, checked word for word against verbatim quotes. `evidence` lists
+        the quotes (path, page, start_line, end_line, quote); `supported` says the answer passed the check;
+        answer_kind is generated, quote (the files' own words) or not_found (then `nearest` passages)."""
+        def run() -> dict[str, Any]:
+            scope = core.scope(in_paths or (), types or ())
+            ans = core.ask(question, scope=scope)
+            out = ans.to_json()
+            out.pop("citations", None)  # the passages searched; the evidence is what the answer rests on
+            if ans.error:
+                raise ToolError(ans.error)
+            return out
+        return call(run)
+
+    @server.tool(annotations=READ_ONLY)
+    def get_passage(chunk_id: int, start_line: int | None = None, end_line: int | None = None,
+                    around: Annotated[int, Field(ge=0, le=200)] = 12) -> dict[str, Any]:
+        """A search result or quote (by its chunk_id; start_line/end_line narrow it to a quote's lines) with
+        `around` lines before and after it, read from the file as the index reads it."""
+        def run() -> dict[str, Any]:
+            r = core.passage(chunk_id, start_line, end_line)
+            ctx = core.passage_context(r, around)
+            return {"path": r.path, "page": r.page, "start_line": ctx.start, "end_line": ctx.end,
+                    "lines": [{"n": n, "text": t} for n, t in ctx.rows], "error": ctx.error}
+        return call(run)
+
+    @server.tool(annotations=READ_ONLY)
+    def status() -> dict[str, Any]:
+        """What is indexed: folders with file and chunk counts, failed files and why, files with pages
+        that have no text layer, and the models in use."""
+        def run() -> dict[str, Any]:
+            st = core.status()
+            st.pop("gpu", None)
+            return st
+        return call(run)
+
+    return server
+
+
+def serve(core: Localrag) -> None:
+    """Run on stdio until the client closes the connection."""
+    build_server(core).run("stdio")
