@@ -302,6 +302,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         _echo("no folders yet: add one with `localrag add PATH`")
     for f in st["folders"]:
         _echo(f"  {f['path']}: {f['files']} files, {f['chunks']} chunks" + (f", {f['failed']} failed" if f["failed"] else ""))
+    if st["notes"]:
+        _echo(f"indexed with a note ({len(st['notes'])}):")
+        for f in st["notes"]:
+            _echo(f"  {f['path']}: {f['note']}")
     if st["failed"]:
         _echo(f"failed files ({len(st['failed'])}):")
         for f in st["failed"]:

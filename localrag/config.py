@@ -93,6 +93,7 @@ class Settings:
     min_score: float = 0.25  # below this cosine similarity and without keyword hits, "nothing relevant"
     min_evidence: float = MIN_EVIDENCE  # best sentence's score below this: the files do not seem to answer
     max_file_mb: float = 50.0
+    ocr: bool = True  # read PDF pages without a text layer by OCR, when the `ocr` extra is installed
     ignore: list[str] = field(default_factory=list)  # gitignore-style patterns on top of the built-in rules
     embed_threads: int = 0  # 0: onnxruntime decides
 

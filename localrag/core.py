@@ -185,7 +185,7 @@ class Localrag:
         if not folders:
             raise LocalragError("no folders to index: they were removed meanwhile")
         self.store.bind_model(emb.info.name, emb.info.dim, emb.info.fingerprint)
-        indexer = Indexer(self.store, emb, self.rules(), int(self.settings.max_file_mb * 1e6))
+        indexer = Indexer(self.store, emb, self.rules(), int(self.settings.max_file_mb * 1e6), self.settings.ocr)
         scope_ids = None if scope is None else {i: scope[p] for i, p in folders if p in scope}
         return indexer.run(folders, progress, scope_ids)
 

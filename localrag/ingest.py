@@ -21,10 +21,12 @@ from .chunking import Chunk, chunk_blocks
 from .embed import Embedder
 from .errors import LocalragError
 from .ignore import FileStat, Rules, walk, walk_under
-from .parsers import ParseError, file_kind, parse
+from .ocr import available as ocr_available
+from .parsers import NO_TEXT, Block, ParseError, file_kind, parse
 from .sandbox import PdfWorker
 from .store import DocRow, Store
 
+UNREAD = "(scans?)"  # in a note: pages left unread, to be read once OCR is there
 WINDOW_TEXTS = 64  # texts embedded (length-sorted) and committed together: ~3 s of work a crash can lose
 WINDOW_ITEMS = 200  # files without new text (moves, failures) committed together
 
@@ -77,15 +79,22 @@ class _Item:
     file_kind: str | None = None
     chunks: list[Chunk] = field(default_factory=list)
     error: str | None = None
+    note: str | None = None  # something a user should know about an indexed file (pages without text)
 
 
 class Indexer:
-    def __init__(self, store: Store, embedder: Embedder, rules: Rules, max_file_bytes: int):
+    def __init__(self, store: Store, embedder: Embedder, rules: Rules, max_file_bytes: int, ocr: bool = True):
         self.store = store
         self.embedder = embedder
         self.rules = rules
         self.max_file_bytes = max_file_bytes
+        self.ocr = ocr
         self.pdf = PdfWorker()
+
+    def _ocr_now(self, old: DocRow) -> bool:
+        """A PDF whose scanned pages were left unread for want of OCR is read again once it is there."""
+        unread = UNREAD in (old.note or "") or NO_TEXT in (old.error or "")
+        return unread and self.ocr and ocr_available()
 
     # ---- planning -------------------------------------------------------------------------------
     def plan(self, folders: list[tuple[int, str]], stats: IndexStats,
@@ -117,7 +126,7 @@ class Indexer:
                 stats.scanned += 1
                 seen.add(fs.path)
                 old = known.get(fs.path)
-                if old and old.size == fs.size and old.mtime_ns == fs.mtime_ns:
+                if old and old.size == fs.size and old.mtime_ns == fs.mtime_ns and not self._ocr_now(old):
                     stats.unchanged += 1
                     continue
                 todo.append((fs, fid, old))
@@ -146,12 +155,16 @@ class Indexer:
         except OSError as e:
             return _Item("fail", fs, folder_id, old, error=f"cannot read: {e.strerror}")
         digest = hashlib.sha256(data).hexdigest()
-        if old is not None and old.content_hash == digest and old.status == "ok":
+        if old is not None and old.content_hash == digest and old.status == "ok" and not self._ocr_now(old):
             return _Item("touch", fs, folder_id, old, digest)
         if old is None and digest in gone_by_hash:
             return _Item("move", fs, folder_id, gone_by_hash.pop(digest), digest)
+        note = None
         try:
-            blocks = self.pdf.parse(data) if kind == "pdf" else parse(Path(fs.path), kind or "text", data)
+            if kind == "pdf":
+                blocks, note = self._read_pdf(data)
+            else:
+                blocks = parse(Path(fs.path), kind or "text", data)
             chunks = chunk_blocks(blocks, self.embedder.count_tokens, self.embedder.info.max_tokens)
         except ParseError as e:
             return _Item("fail", fs, folder_id, old, digest, kind, error=str(e))
@@ -161,7 +174,42 @@ class Indexer:
             return _Item("fail", fs, folder_id, old, digest, kind, error=f"could not parse ({type(e).__name__}: {e})"[:300])
         if not chunks:
             return _Item("fail", fs, folder_id, old, digest, kind, error="no text found")
-        return _Item("doc", fs, folder_id, old, digest, kind, chunks)
+        return _Item("doc", fs, folder_id, old, digest, kind, chunks, note=note)
+
+    def _read_pdf(self, data: bytes) -> tuple[list[Block], str | None]:
+        """The text layer, plus OCR of the pages that have none (with the ``ocr`` extra); the
+        note says how many pages had no text and what became of them, never silently empty."""
+        got = self.pdf.parse(data)
+        blocks = got.blocks
+        if not got.textless:
+            return blocks, None
+        n = len(got.textless)
+        use_ocr = self.ocr and ocr_available()
+        if not use_ocr:
+            hint = "install localrag[ocr] to read them" if self.ocr else "OCR is off (ocr = false)"
+            if not blocks:
+                raise ParseError(f"{NO_TEXT}; {hint}")
+            return blocks, f"{n} of {got.pages} pages have no text layer {UNREAD}; {hint}"
+        empty: list[int] = []
+        failed: list[str] = []
+        for page in got.textless:
+            try:
+                found = self.pdf.ocr(page)
+            except ParseError as e:
+                failed.append(f"page {page}: {e}")
+                continue
+            if not found:
+                empty.append(page)
+            blocks.extend(found)
+        blocks.sort(key=lambda b: (b.page or 0, b.start_line or 0))
+        note = f"{n} of {got.pages} pages have no text layer: read by OCR"
+        if empty:
+            note += f"; OCR found no text on {_pages(empty)}"
+        if failed:
+            note += f"; OCR failed on {len(failed)} ({failed[0]})"
+        if not blocks:
+            raise ParseError(f"{NO_TEXT}; {note}")
+        return blocks, note
 
     # ---- the whole run --------------------------------------------------------------------------
     def run(self, folders: list[tuple[int, str]], progress: ProgressFn | None = None,
@@ -281,7 +329,8 @@ class Indexer:
             stats.failed += 1
             stats.changes.append(("!", f"{fs.path}: {it.error}"))
         else:
-            doc_id = st.upsert_document(it.folder_id, fs.path, fs.size, fs.mtime_ns, it.content_hash, it.file_kind, "ok", None)
+            doc_id = st.upsert_document(it.folder_id, fs.path, fs.size, fs.mtime_ns, it.content_hash, it.file_kind, "ok", None,
+                                        it.note)
             st.add_chunks(doc_id, [(c.text, c.heading, c.page, c.start_line, c.end_line, c.hash) for c in it.chunks])
             if it.old is None:
                 stats.added += 1
@@ -308,3 +357,8 @@ def check_folder_path(path: str) -> str:
     if not os.access(p, os.R_OK):
         raise LocalragError(f"permission denied: {path}")
     return str(p.resolve())
+
+
+def _pages(pages: list[int]) -> str:
+    shown = ", ".join(str(p) for p in pages[:8]) + (", ..." if len(pages) > 8 else "")
+    return f"page{'s' if len(pages) > 1 else ''} {shown}"

@@ -52,4 +52,7 @@ def passage_context(r: Result, around: int = CONTEXT_LINES) -> PassageContext:
     except (OSError, ParseError) as e:
         return PassageContext([(start, line) for line in clean(r.text).split("\n")], start, end,
                               f"cannot read the file now: {e}")
-    return PassageContext([(n, t) for n, t in rows if start - around <= n <= end + around], start, end)
+    shown = [(n, t) for n, t in rows if start - around <= n <= end + around]
+    if not any(start <= n <= end for n, _ in shown):  # e.g. a page read by OCR at indexing: its text as indexed
+        return PassageContext([(start + i, line) for i, line in enumerate(clean(r.text).split("\n"))], start, end)
+    return PassageContext(shown, start, end)

@@ -1,13 +1,16 @@
 """Parse PDFs in a child process, so a file that makes the parser loop or balloon is stopped
-(a time limit and a memory cap) and recorded, instead of hanging or sinking the whole run."""
+(a time limit and a memory cap) and recorded, instead of hanging or sinking the whole run.
+OCR of pages without a text layer runs there too, one page a request, each under the same
+limits (the child keeps the last PDF's bytes, so a page is not sent twice)."""
 
 from __future__ import annotations
 
 import io
 import multiprocessing as mp
 from multiprocessing.connection import Connection
+from typing import Any
 
-from .parsers import Block, ParseError, parse_pdf
+from .parsers import Block, ParseError, PdfText, paragraphs, read_pdf
 
 PDF_SECONDS = 60.0
 PDF_MEMORY = 2 << 30  # bytes of address space for the child
@@ -20,20 +23,32 @@ def _serve(conn: Connection, memory: int) -> None:  # pragma: no cover - runs in
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     except (ImportError, ValueError, OSError):
         pass
+    data = b""
     while True:
         try:
-            data = conn.recv_bytes()
+            request = conn.recv()
         except EOFError:
             return
         try:
-            blocks = parse_pdf(io.BytesIO(data))
-            conn.send(("ok", [(b.text, b.start_line, b.end_line, b.page) for b in blocks]))
+            if request[0] == "parse":
+                data = request[1]
+                got = read_pdf(io.BytesIO(data))
+                conn.send(("ok", ([_row(b) for b in got.blocks], got.pages, got.textless)))
+            else:
+                from .ocr import page_lines
+
+                page = int(request[1])
+                conn.send(("ok", [_row(b) for b in paragraphs(page_lines(data, page), 1, page=page)]))
         except ParseError as e:
             conn.send(("error", str(e)))
         except MemoryError:
-            conn.send(("error", "PDF needs too much memory to parse"))
+            conn.send(("error", "PDF needs too much memory to " + ("parse" if request[0] == "parse" else "OCR")))
         except Exception as e:  # the parser's own bug: a reason, not a crash
             conn.send(("error", f"corrupt PDF: {type(e).__name__}: {str(e)[:120]}"))
+
+
+def _row(b: Block) -> tuple:
+    return (b.text, b.start_line, b.end_line, b.page)
 
 
 class PdfWorker:
@@ -51,22 +66,33 @@ class PdfWorker:
         child.close()
         self._conn = parent
 
-    def parse(self, data: bytes) -> list[Block]:
+    def parse(self, data: bytes) -> PdfText:
+        """The text layer, and the pages that have none."""
+        rows, pages, textless = self._ask(("parse", data), "PDF parsing")
+        return PdfText([Block(*r) for r in rows], pages, textless)
+
+    def ocr(self, page: int) -> list[Block]:
+        """The text OCR reads on a page of the PDF ``parse`` was last given."""
+        return [Block(*r) for r in self._ask(("ocr", page), f"OCR of page {page}")]
+
+    def _ask(self, request: tuple, what: str) -> Any:
         if self._proc is None or not self._proc.is_alive():
+            if request[0] != "parse":
+                raise ParseError(f"{what}: the PDF parser is gone")
             self._start()
         assert self._conn is not None
         try:
-            self._conn.send_bytes(data)
+            self._conn.send(request)
             if not self._conn.poll(self.seconds):
                 self._kill()
-                raise ParseError(f"PDF parsing took longer than {self.seconds:.0f}s; skipped")
+                raise ParseError(f"{what} took longer than {self.seconds:.0f}s; skipped")
             status, payload = self._conn.recv()
         except (EOFError, BrokenPipeError, ConnectionResetError, OSError):
             self._kill()
             raise ParseError("the PDF parser crashed on this file") from None
         if status != "ok":
             raise ParseError(payload)
-        return [Block(t, s, e, p) for t, s, e, p in payload]
+        return payload
 
     def _kill(self) -> None:
         if self._proc is not None:

@@ -133,6 +133,7 @@ class DocRow:
     status: str
     error: str | None
     n_chunks: int
+    note: str | None = None
 
 
 @dataclass
@@ -157,6 +158,7 @@ class Store:
         self.cache_vectors = cache_vectors
         self._vm: tuple[str, np.ndarray, np.ndarray] | None = None
         self._vm_lock = threading.Lock()
+        self._masks: dict[tuple, np.ndarray] = {}  # scope -> allowed rows of the vector matrix
         if not readonly:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             if not path.exists():
@@ -353,7 +355,7 @@ class Store:
         return int(n)
 
     # ---- documents ------------------------------------------------------------------------------
-    _DOC_COLS = "id, folder_id, path, size, mtime_ns, content_hash, status, error, n_chunks"
+    _DOC_COLS = "id, folder_id, path, size, mtime_ns, content_hash, status, error, n_chunks, note"
 
     def documents(self, folder_id: int) -> dict[str, DocRow]:
         q = f"SELECT {self._DOC_COLS} FROM documents WHERE folder_id=?"
@@ -376,7 +378,7 @@ class Store:
         self.db.execute("UPDATE documents SET size=?, mtime_ns=? WHERE id=?", (size, mtime_ns, doc_id))
 
     def upsert_document(self, folder_id: int, path: str, size: int, mtime_ns: int, content_hash: str | None,
-                        kind: str | None, status: str, error: str | None) -> int:
+                        kind: str | None, status: str, error: str | None, note: str | None = None) -> int:
         row = self.db.execute("SELECT id FROM documents WHERE path=?", (path,)).fetchone()
         now = time.time()
         if row:
@@ -384,12 +386,12 @@ class Store:
             self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
             self.db.execute(
                 "UPDATE documents SET folder_id=?, size=?, mtime_ns=?, content_hash=?, kind=?, status=?, error=?,"
-                " n_chunks=0, indexed_at=? WHERE id=?",
-                (folder_id, size, mtime_ns, content_hash, kind, status, error, now, doc_id))
+                " n_chunks=0, indexed_at=?, note=? WHERE id=?",
+                (folder_id, size, mtime_ns, content_hash, kind, status, error, now, note, doc_id))
             return doc_id
         self.db.execute(
-            "INSERT INTO documents(folder_id, path, size, mtime_ns, content_hash, kind, status, error, indexed_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?)", (folder_id, path, size, mtime_ns, content_hash, kind, status, error, now))
+            "INSERT INTO documents(folder_id, path, size, mtime_ns, content_hash, kind, status, error, indexed_at, note)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)", (folder_id, path, size, mtime_ns, content_hash, kind, status, error, now, note))
         return int(self.db.last_insert_rowid())
 
     def add_chunks(self, doc_id: int, rows: Sequence[tuple[str, str, int | None, int | None, int | None, str]]) -> None:
@@ -460,8 +462,7 @@ class Store:
                 return []
             sims = mat @ q
             if scope:
-                allowed = np.fromiter((r[0] for r in self.db.execute(in_scope, scope.params)), dtype=np.int64)
-                sims[~np.isin(ids, allowed)] = -np.inf
+                sims[~self._scope_mask(scope, in_scope, ids)] = -np.inf
             n = min(k, len(ids))
             top = np.argpartition(-sims, n - 1)[:n]
             top = top[np.argsort(-sims[top], kind="stable")]
@@ -486,6 +487,21 @@ class Store:
             by_vec.setdefault(int(eid), []).append(int(cid))
         out = [(cid, sim) for eid, sim in hits for cid in sorted(by_vec.get(eid, []))]
         return out[:k]
+
+    def _scope_mask(self, scope: Scope, in_scope: str, ids: np.ndarray) -> np.ndarray:
+        """Which rows of the vector matrix a scope allows; kept while the index is unchanged, as
+        a long-lived process (TUI, MCP) asks many questions of one scope."""
+        key = (scope.sql, scope.params, self.meta("generation") or "0", len(ids))
+        with self._vm_lock:
+            mask = self._masks.get(key)
+        if mask is None:
+            allowed = np.fromiter((r[0] for r in self.db.execute(in_scope, scope.params)), dtype=np.int64)
+            mask = np.isin(ids, allowed)
+            with self._vm_lock:
+                if len(self._masks) >= 8:
+                    self._masks.pop(next(iter(self._masks)))
+                self._masks[key] = mask
+        return mask
 
     def vector_matrix(self) -> tuple[np.ndarray, np.ndarray]:
         """All vectors as one matrix, reloaded only when the database changed since."""
@@ -743,10 +759,13 @@ class Store:
             })
         failed = [{"path": p, "reason": e} for p, e in
                   self.db.execute("SELECT path, error FROM documents WHERE status='failed' ORDER BY path")]
+        notes = [{"path": p, "note": n} for p, n in
+                 self.db.execute("SELECT path, note FROM documents WHERE status='ok' AND note IS NOT NULL ORDER BY path")]
         return {
             "folders": per_folder,
             "files": one("SELECT count(*) FROM documents WHERE status='ok'"),
             "chunks": one("SELECT count(*) FROM chunks"),
             "vectors": one("SELECT count(*) FROM embeddings"),
             "failed": failed,
+            "notes": notes,
         }
