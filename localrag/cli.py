@@ -39,13 +39,14 @@ def _echo(text: str = "", *, file: Console = out) -> None:
 class ModelBar:
     """Progress for putting the bundled models together on first use."""
 
-    def __init__(self) -> None:
+    def __init__(self, verb: str = "preparing") -> None:
+        self.verb = verb
         self.bar: Progress | None = None
         self.tasks: dict[str, TaskID] = {}
 
     def __call__(self, label: str, done: int, total: int) -> None:
         if self.bar is None:
-            self.bar = Progress(TextColumn("preparing {task.description}"), BarColumn(), DownloadColumn(), console=err,
+            self.bar = Progress(TextColumn(self.verb + " {task.description}"), BarColumn(), DownloadColumn(), console=err,
                                 transient=False)
             self.bar.start()
         if label not in self.tasks:
@@ -251,6 +252,50 @@ def cmd_ask(args: argparse.Namespace) -> int:
         _echo("    \u201c" + _snippet(q.text, 600) + "\u201d")
     _echo(f"(conversation {cid}: `localrag ask --continue` follows up, `localrag export` saves it)", file=err)
     return 1 if ans.error else 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    app = _app(args)
+    if args.action in ("pull", "use") and not args.name:
+        raise LocalragError(f"usage: localrag models {args.action} NAME")
+    if args.action == "pull":
+        bar = ModelBar("downloading")
+        try:
+            path = app.pull_model(args.name, bar if not args.json else None)
+        except KeyboardInterrupt:
+            if bar.bar is not None:
+                bar.bar.stop()
+            raise LocalragError(f"interrupted: what came is kept; `localrag models pull {args.name}` resumes") from None
+        if args.json:
+            print(json.dumps({"name": args.name, "path": str(path)}, indent=2))
+        else:
+            _echo(f"{args.name}: {path} (sha256 checked); `localrag models use {args.name}` answers with it")
+        return 0
+    if args.action == "use":
+        label = app.use_model(args.name)
+        if args.json:
+            print(json.dumps({"in_use": label}, indent=2))
+        else:
+            _echo(f"answers now come from {label} (saved in {app.paths.config_file})")
+        return 0
+    m = app.models()
+    if args.json:
+        print(json.dumps(m, indent=2))
+        return 0
+    _echo(f"answer model in use: {m['in_use']}")
+    _echo("installed:")
+    for i in m["installed"]:
+        size = f"{i['size_mb']} MB" if i["size_mb"] else ""
+        _echo(f"  {'*' if i['in_use'] else ' '} {i['name']:<24} {size:>8}  {i['title']}")
+    _echo("catalog (`localrag models pull NAME`):")
+    for c in m["catalog"]:
+        mark = "installed" if c["installed"] else f"{c['size_mb']:.0f} MB"
+        _echo(f"    {c['name']:<24} {mark:>9}  {c['title']}, {c['licence']}, {c['context'] // 1024}k context: {c['good_for']}")
+    if m["servers"]:
+        _echo("running on this machine (`localrag models use NAME`):")
+        for v in m["servers"]:
+            _echo(f"  {'*' if v['in_use'] else ' '} {v['name']:<24} {v['url']}")
+    return 0
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:
@@ -605,6 +650,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--conversation", type=int, metavar="ID", help="follow up on this conversation")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_ask)
+
+    md = sub.add_parser("models", help="answer models: installed, a catalog to pull from, servers running here")
+    md.add_argument("action", nargs="?", choices=["list", "pull", "use"], default="list")
+    md.add_argument("name", nargs="?", metavar="NAME", help="a catalog name, default, a GGUF path, or a listed server model")
+    md.add_argument("--json", action="store_true")
+    md.set_defaults(func=cmd_models)
 
     mc = sub.add_parser("mcp", help="serve the index to other assistants over MCP (stdio), read-only")
     mc.set_defaults(func=cmd_mcp)

@@ -30,6 +30,8 @@ DEFAULT_LLM_MODEL = "default"  # the bundled Gemma 3 270M Q4_K_M
 # unanswerable and 0.4% of the answerable ones; 0.64 gives 22% and 1.6%, 0.70 gives 33% and 5%.
 # Refusing a question the files answer is the worse error, so the threshold is the low one.
 MIN_EVIDENCE = 0.55
+# where `localrag models` looks for running model servers: Ollama's port, llama.cpp's server, llama-cpp-python's
+DEFAULT_SERVERS = ("http://127.0.0.1:11434", "http://127.0.0.1:8080/v1", "http://127.0.0.1:8000/v1")
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class Settings:
     min_score: float = 0.25  # below this cosine similarity and without keyword hits, "nothing relevant"
     min_evidence: float = MIN_EVIDENCE  # best sentence's score below this: the files do not seem to answer
     max_file_mb: float = 50.0
+    model_servers: list[str] = field(default_factory=lambda: list(DEFAULT_SERVERS))  # loopback only: `models` lists them
     ocr: bool = True  # read PDF pages without a text layer by OCR, when the `ocr` extra is installed
     ignore: list[str] = field(default_factory=list)  # gitignore-style patterns on top of the built-in rules
     embed_threads: int = 0  # 0: onnxruntime decides

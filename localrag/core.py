@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from .answer import Answer, Generator, answer
+from .catalog import installed_files, load_catalog, model_path, probe_servers, pull
+from .catalog import to_json as catalog_json
 from .config import Paths, Settings, get_paths
 from .embed import Embedder, expected_identity
 from .errors import LocalragError
@@ -342,6 +344,66 @@ class Localrag:
                 raise LocalragError(f"lines {start_line}-{end} are not in passage {chunk_id} (lines {lo}-{hi})")
             lo, hi = start_line, end
         return Result(row.id, row.path, 0.0, row.text, row.heading, row.page, lo, hi)
+
+    # ---- answer models ----------------------------------------------------------------------------
+    def models(self, probe: bool = True) -> dict:
+        """The answer model in use, the GGUFs on disk, the catalog, and (``probe``) the model
+        servers running on this machine."""
+        s = self.settings
+        catalog = load_catalog(self.paths.config_dir)
+        by_file = {m.file: m.name for m in catalog.values()}
+        in_use = (f"{s.llm_remote_model or 'server model'} at {s.llm_url}" if s.llm == "openai" else
+                  "default" if s.llm_model in ("", "default") else s.llm_model)
+        installed = [{"name": "default", "path": None, "title": "Gemma 3 270M base, Q4_K_M (bundled)", "size_mb": 253,
+                      "in_use": s.llm == "local" and s.llm_model in ("", "default")}]
+        for p in installed_files(self.paths.models_dir):
+            installed.append({"name": by_file.get(p.name, p.name), "path": str(p), "title": p.name,
+                              "size_mb": round(p.stat().st_size / 1e6), "in_use": s.llm == "local" and s.llm_model == str(p)})
+        if s.llm == "local" and not any(i["in_use"] for i in installed):
+            installed.append({"name": s.llm_model, "path": s.llm_model, "title": Path(s.llm_model).name, "size_mb": None,
+                              "in_use": True})
+        have = {i["name"] for i in installed}
+        servers = probe_servers(s.model_servers) if probe else []
+        return {"in_use": in_use, "installed": installed,
+                "catalog": [dict(catalog_json(m), installed=m.name in have) for m in catalog.values()],
+                "servers": [vars(v) | {"in_use": s.llm == "openai" and s.llm_url == v.url and s.llm_remote_model == v.model}
+                            for v in servers]}
+
+    def pull_model(self, name: str, progress: ByteProgress | None = None) -> Path:
+        """Download a catalog model (resuming an earlier try), checked by sha256."""
+        catalog = load_catalog(self.paths.config_dir)
+        if name not in catalog:
+            raise LocalragError(f"no model {name!r} in the catalog: `localrag models` lists them")
+        return pull(catalog[name], self.paths.models_dir, progress)
+
+    def use_model(self, name: str) -> str:
+        """Make ``name`` the answer model, saved in the settings: ``default``, a pulled catalog
+        model, a GGUF path, or a server model ``models`` lists (``ollama/NAME``, ``server/NAME``)."""
+        s = self.settings
+        if name == "default":
+            s.llm, s.llm_model, label = "local", "default", "the bundled Gemma 3 270M"
+        elif name.startswith(("ollama/", "server/")):
+            found = {v.name: v for v in probe_servers(s.model_servers)}
+            if name not in found:
+                running = ", ".join(found) or "none answered"
+                raise LocalragError(f"no server model {name!r} is running (found: {running})")
+            v = found[name]
+            s.llm, s.llm_url, s.llm_remote_model, s.llm_api, label = "openai", v.url, v.model, "chat", f"{v.model} at {v.url}"
+        else:
+            catalog = load_catalog(self.paths.config_dir)
+            if name in catalog:
+                path = model_path(self.paths.models_dir, catalog[name])
+                if not path.exists():
+                    raise LocalragError(f"{name} is not downloaded yet: run `localrag models pull {name}`")
+            elif os.path.exists(os.path.expanduser(name)):
+                path = resolve_llm_path(name, self.paths.models_dir)  # a GGUF file: checked, or one line why not
+            else:
+                raise LocalragError(f"no model {name!r}: not in the catalog, not a file, not a running server's "
+                                    "(`localrag models` lists them)")
+            s.llm, s.llm_model, label = "local", str(path), name
+        s.save(self.paths)
+        self.reload_generator()
+        return label
 
     def status(self) -> dict:
         st = self.store.stats()

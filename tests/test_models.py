@@ -1,0 +1,146 @@
+"""`localrag models`: a catalog, downloads that resume and are checked by sha256, and the model
+servers on this machine; served from a real loopback HTTP server, through the real CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import json
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import cli_json, run_cli
+
+BODY = b"GGUF" + os.urandom(3 * 1024 * 1024)  # a file that looks like a GGUF to the checks that matter here
+SHA = hashlib.sha256(BODY).hexdigest()
+
+
+class Served:
+    def __init__(self) -> None:
+        self.cut_next = False  # the next full download stops after 1 MiB, as a dropped connection does
+        self.ranges: list[str | None] = []
+
+
+@pytest.fixture()
+def server() -> Iterator[tuple[str, Served]]:
+    state = Served()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a: object) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            if self.path == "/v1/models":  # an OpenAI-compatible server (llama.cpp's) with one model
+                data = json.dumps({"data": [{"id": "tiny-chat"}]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
+            if self.path.startswith("/hf/"):  # Hugging Face's way: the sha256 rides on the redirect
+                self.send_response(302)
+                self.send_header("Location", "/cdn/" + self.path[4:])
+                self.send_header("X-Linked-Etag", f'"{SHA}"')
+                self.end_headers()
+                return
+            if not self.path.endswith(".gguf"):
+                self.send_error(404)
+                return
+            rng = self.headers.get("Range")
+            state.ranges.append(rng)
+            start = int(rng.split("=")[1].split("-")[0]) if rng else 0
+            body = BODY[start:]
+            self.send_response(206 if rng else 200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if state.cut_next and not rng:
+                state.cut_next = False
+                self.wfile.write(body[: 1024 * 1024])
+                self.wfile.flush()
+                self.connection.shutdown(2)
+                return
+            self.wfile.write(body)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", state
+    httpd.shutdown()
+
+
+def _home(tmp_path: Path, base: str) -> Path:
+    home = tmp_path / "h"
+    home.mkdir()
+    (home / "models.toml").write_text(f'''
+["tiny-1.0"]
+title = "Tiny"
+url = "{base}/files/tiny.gguf"
+sha256 = "{SHA}"
+size_mb = 3
+["tiny-wrong"]
+url = "{base}/files/wrong.gguf"
+sha256 = "{'0' * 64}"
+["tiny-hf"]
+url = "{base}/hf/tiny-hf.gguf"
+["tiny-unchecked"]
+url = "{base}/files/unchecked.gguf"
+''', encoding="utf-8")
+    (home / "config.toml").write_text(f'model_servers = ["{base}/v1"]\n', encoding="utf-8")
+    return home
+
+
+def test_pull_resumes_after_an_interruption_and_checks_the_sha256(tmp_path: Path, server: tuple[str, Served]) -> None:
+    base, state = server
+    home = _home(tmp_path, base)
+    listed = cli_json("models", home=home)
+    assert {c["name"] for c in listed["catalog"]} >= {"tiny-1.0", "llama-3.2-1b-instruct"}  # the user's over the bundled
+    assert [v["name"] for v in listed["servers"]] == ["server/tiny-chat"]
+
+    state.cut_next = True
+    first = run_cli("models", "pull", "tiny-1.0", home=home, check=False)
+    assert first.returncode == 1 and "interrupted at 1 of 3 MB; run the same command to resume" in first.stderr
+    assert "Traceback" not in first.stderr
+    part = home / "models" / "gguf" / "tiny.gguf.part"
+    assert part.stat().st_size == 1024 * 1024
+
+    run_cli("models", "pull", "tiny-1.0", home=home)
+    assert state.ranges[-1] == "bytes=1048576-"  # resumed, not started over
+    got = home / "models" / "gguf" / "tiny.gguf"
+    assert got.read_bytes() == BODY and not part.exists()
+
+    run_cli("models", "use", "tiny-1.0", home=home)
+    listed = cli_json("models", home=home)
+    assert listed["in_use"] == str(got)
+    assert [i["name"] for i in listed["installed"] if i["in_use"]] == ["tiny-1.0"]
+    assert 'llm_model = "' + str(got) in (home / "config.toml").read_text()
+
+
+def test_a_wrong_or_missing_sha256_is_refused(tmp_path: Path, server: tuple[str, Served]) -> None:
+    base, _ = server
+    home = _home(tmp_path, base)
+    bad = run_cli("models", "pull", "tiny-wrong", home=home, check=False)
+    assert bad.returncode == 1 and "does not match its sha256" in bad.stderr and "removed" in bad.stderr
+    assert not list((home / "models" / "gguf").iterdir())  # nothing half-trusted is left
+    unchecked = run_cli("models", "pull", "tiny-unchecked", home=home, check=False)
+    assert unchecked.returncode == 1 and "publish a sha256" in unchecked.stderr
+    run_cli("models", "pull", "tiny-hf", home=home)  # checked against the host's X-Linked-Etag
+    assert (home / "models" / "gguf" / "tiny-hf.gguf").read_bytes() == BODY
+    for args, msg in ((["models", "use", "nope"], "not in the catalog"), (["models", "pull", "nope"], "no model 'nope'"),
+                      (["models", "use", "tiny-wrong"], "not downloaded yet"),
+                      (["models", "use", "ollama/none"], "no server model")):
+        p = run_cli(*args, home=home, check=False)
+        assert p.returncode == 1 and msg in p.stderr and "Traceback" not in p.stderr
+
+
+def test_use_points_answers_at_a_server_running_here(tmp_path: Path, server: tuple[str, Served]) -> None:
+    base, _ = server
+    home = _home(tmp_path, base)
+    out = cli_json("models", "use", "server/tiny-chat", home=home)
+    assert out["in_use"] == f"tiny-chat at {base}/v1"
+    listed = cli_json("models", home=home)
+    assert listed["servers"][0]["in_use"] and not any(i["in_use"] for i in listed["installed"])
+    run_cli("models", "use", "default", home=home)
+    assert cli_json("models", home=home)["installed"][0]["in_use"]
