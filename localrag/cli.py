@@ -322,7 +322,8 @@ def cmd_conversations(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     app = _app(args)
     to_file = args.output not in (None, "-")
-    text, written = app.export_conversation(args.id, args.output if to_file else None, args.format)
+    fmt = "json" if args.json else args.format
+    text, written = app.export_conversation(args.id, args.output if to_file else None, fmt)
     if not to_file:
         sys.stdout.write(text)
         return 0
@@ -669,6 +670,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("id", nargs="?", type=int, metavar="ID", help="a conversation (default: the latest)")
     ex.add_argument("--format", choices=["md", "json"], help="default: md, or json for a .json file")
     ex.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
+    ex.add_argument("--json", action="store_true", help="the same as --format json")
     ex.set_defaults(func=cmd_export)
 
     st = sub.add_parser("status", help="folders, files, chunks, failures, models")

@@ -191,13 +191,21 @@ class Localrag:
         scope_ids = None if scope is None else {i: scope[p] for i, p in folders if p in scope}
         return indexer.run(folders, progress, scope_ids)
 
-    def reindex(self, progress: ProgressFn | None = None, on_wait: Callable[[], None] | None = None) -> IndexStats:
+    def reindex(self, progress: ProgressFn | None = None, on_wait: Callable[[], None] | None = None,
+                new_settings: Settings | None = None) -> IndexStats:
         """Re-embed everything with the configured model (after a model change). The reset and
-        the re-embedding run under one writer lock: no indexer of the old model runs in between."""
-        emb = Embedder(self.settings.embed_model, self.paths.models_dir, self.settings.embed_threads, self.model_progress,
-                       cuda=self._embed_cuda())
+        the re-embedding run under one writer lock: no indexer of the old model runs in between.
+
+        ``new_settings`` (a new embedding model, say) are adopted and saved only once their model
+        has loaded and the old vectors are gone: a model that cannot load (offline, a typo)
+        changes nothing, and the saved settings always name the model the index holds."""
+        s = new_settings or self.settings
+        emb = Embedder(s.embed_model, self.paths.models_dir, s.embed_threads, self.model_progress, cuda=self._embed_cuda())
         with self.store.writer_lock(on_wait):
             self.store.reset_vectors()
+            if new_settings is not None:
+                new_settings.save(self.paths)
+                self.settings = new_settings
             self._embedder = emb
             return self._index_locked(emb, progress, None, None)
 

@@ -20,10 +20,11 @@ from pathlib import Path
 from .chunking import Chunk, chunk_blocks
 from .embed import Embedder
 from .errors import LocalragError
+from .formats import SUFFIXES
 from .ignore import FileStat, Rules, walk, walk_under
 from .ocr import available as ocr_available
 from .parsers import NO_TEXT, Block, ParseError, file_kind, parse
-from .sandbox import PdfWorker
+from .sandbox import ParserWorker
 from .store import DocRow, Store
 
 UNREAD = "(scans?)"  # in a note: pages left unread, to be read once OCR is there
@@ -89,7 +90,7 @@ class Indexer:
         self.rules = rules
         self.max_file_bytes = max_file_bytes
         self.ocr = ocr
-        self.pdf = PdfWorker()
+        self.parser = ParserWorker()
 
     def _ocr_now(self, old: DocRow) -> bool:
         """A PDF whose scanned pages were left unread for want of OCR is read again once it is there."""
@@ -163,6 +164,8 @@ class Indexer:
         try:
             if kind == "pdf":
                 blocks, note = self._read_pdf(data)
+            elif kind is not None and kind in SUFFIXES.values():  # a third-party parser: in the sandboxed child
+                blocks = self.parser.parse(data, kind).blocks
             else:
                 blocks = parse(Path(fs.path), kind or "text", data)
             chunks = chunk_blocks(blocks, self.embedder.count_tokens, self.embedder.info.max_tokens)
@@ -179,7 +182,7 @@ class Indexer:
     def _read_pdf(self, data: bytes) -> tuple[list[Block], str | None]:
         """The text layer, plus OCR of the pages that have none (with the ``ocr`` extra); the
         note says how many pages had no text and what became of them, never silently empty."""
-        got = self.pdf.parse(data)
+        got = self.parser.parse(data)
         blocks = got.blocks
         if not got.textless:
             return blocks, None
@@ -194,7 +197,7 @@ class Indexer:
         failed: list[str] = []
         for page in got.textless:
             try:
-                found = self.pdf.ocr(page)
+                found = self.parser.ocr(page)
             except ParseError as e:
                 failed.append(f"page {page}: {e}")
                 continue
@@ -279,7 +282,7 @@ class Indexer:
         finally:
             stop.set()
             thread.join(timeout=5)
-            self.pdf.close()
+            self.parser.close()
         stats.seconds = time.perf_counter() - t0
         return stats
 

@@ -1,5 +1,7 @@
-"""Parse PDFs in a child process, so a file that makes the parser loop or balloon is stopped
-(a time limit and a memory cap) and recorded, instead of hanging or sinking the whole run.
+"""Parse PDFs, office files, EPUBs, notebooks, tables and mail in a child process, so a file
+that makes a third-party parser loop or balloon is stopped (a time limit and a memory cap)
+and recorded, instead of hanging or sinking the whole run. (Plain text, Markdown, reST, code
+and HTML are read by our own linear code, in-process.)
 OCR of pages without a text layer runs there too, one page a request, each under the same
 limits (the child keeps the last PDF's bytes, so a page is not sent twice)."""
 
@@ -10,10 +12,11 @@ import multiprocessing as mp
 from multiprocessing.connection import Connection
 from typing import Any
 
+from .formats import parser_for
 from .parsers import Block, ParseError, PdfText, paragraphs, read_pdf
 
-PDF_SECONDS = 60.0
-PDF_MEMORY = 2 << 30  # bytes of address space for the child
+PARSE_SECONDS = 60.0
+PARSE_MEMORY = 2 << 30  # bytes of address space for the child
 
 
 def _serve(conn: Connection, memory: int) -> None:  # pragma: no cover - runs in the child
@@ -31,8 +34,14 @@ def _serve(conn: Connection, memory: int) -> None:  # pragma: no cover - runs in
             return
         try:
             if request[0] == "parse":
-                data = request[1]
-                got = read_pdf(io.BytesIO(data))
+                kind, data = request[1], request[2]
+                if kind == "pdf":
+                    got = read_pdf(io.BytesIO(data))
+                else:
+                    parser = parser_for(kind)
+                    if parser is None:
+                        raise ParseError(f"no parser for {kind}")
+                    got = PdfText(parser(data), 0, [])
                 conn.send(("ok", ([_row(b) for b in got.blocks], got.pages, got.textless)))
             else:
                 from .ocr import page_lines
@@ -42,17 +51,18 @@ def _serve(conn: Connection, memory: int) -> None:  # pragma: no cover - runs in
         except ParseError as e:
             conn.send(("error", str(e)))
         except MemoryError:
-            conn.send(("error", "PDF needs too much memory to " + ("parse" if request[0] == "parse" else "OCR")))
+            conn.send(("error", "the file needs too much memory to " + ("parse" if request[0] == "parse" else "OCR")))
         except Exception as e:  # the parser's own bug: a reason, not a crash
-            conn.send(("error", f"corrupt PDF: {type(e).__name__}: {str(e)[:120]}"))
+            what = "PDF" if request[0] == "ocr" or request[1] == "pdf" else "file"
+            conn.send(("error", f"corrupt {what}: {type(e).__name__}: {str(e)[:120]}"))
 
 
 def _row(b: Block) -> tuple:
     return (b.text, b.start_line, b.end_line, b.page)
 
 
-class PdfWorker:
-    def __init__(self, seconds: float = PDF_SECONDS, memory: int = PDF_MEMORY):
+class ParserWorker:
+    def __init__(self, seconds: float = PARSE_SECONDS, memory: int = PARSE_MEMORY):
         self.seconds = seconds
         self.memory = memory
         self._proc: mp.process.BaseProcess | None = None
@@ -61,14 +71,14 @@ class PdfWorker:
     def _start(self) -> None:
         ctx = mp.get_context("spawn")  # never fork a process that runs onnxruntime threads
         parent, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(child, self.memory), daemon=True, name="localrag-pdf")
+        self._proc = ctx.Process(target=_serve, args=(child, self.memory), daemon=True, name="localrag-parser")
         self._proc.start()
         child.close()
         self._conn = parent
 
-    def parse(self, data: bytes) -> PdfText:
-        """The text layer, and the pages that have none."""
-        rows, pages, textless = self._ask(("parse", data), "PDF parsing")
+    def parse(self, data: bytes, kind: str = "pdf") -> PdfText:
+        """The file's blocks; for a PDF, also the pages that have no text layer."""
+        rows, pages, textless = self._ask(("parse", kind, data), "PDF parsing" if kind == "pdf" else f"{kind} parsing")
         return PdfText([Block(*r) for r in rows], pages, textless)
 
     def ocr(self, page: int) -> list[Block]:

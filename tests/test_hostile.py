@@ -99,12 +99,45 @@ def test_hostile_corpus_gives_reasons_and_never_stops(make_app, tmp_path: Path) 
 def test_pdf_time_limit_stops_a_slow_parse(tmp_path: Path) -> None:
     p = tmp_path / "many.pdf"
     make_pdf(p, [f"page {i} " + "text " * 300 for i in range(60)])
-    w = sandbox.PdfWorker(seconds=0.05)
+    w = sandbox.ParserWorker(seconds=0.05)
     with pytest.raises(ParseError, match="longer than"):
         w.parse(p.read_bytes())
     w.seconds = 60
     assert len(w.parse(p.read_bytes()).blocks) >= 60  # the worker restarts after a kill
     w.close()
+
+
+def test_office_epub_and_mail_parsers_run_in_the_sandbox_too(tmp_path: Path) -> None:
+    """Third-party parsers get the same time limit and a reason, never a hang or a traceback."""
+    from .test_formats import make_docx
+
+    p = tmp_path / "big.docx"
+    make_docx(p)
+    w = sandbox.ParserWorker(seconds=60)
+    assert any("water filter" in b.text for b in w.parse(p.read_bytes(), "docx").blocks)
+    with pytest.raises(ParseError, match="corrupt file: "):
+        w.parse(b"PK\x03\x04 not really a zip", "docx")
+    with pytest.raises(ParseError, match="empty mailbox"):
+        w.parse(b"", "mbox")
+    w.seconds = 0.0001
+    with pytest.raises(ParseError, match="docx parsing took longer than"):
+        w.parse(p.read_bytes(), "docx")
+    w.close()
+
+
+def test_epub_and_mbox_are_read_from_memory_not_a_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from localrag.formats.epub import parse_epub
+    from localrag.formats.mail import parse_mbox
+
+    from .test_formats import make_epub, make_mail
+
+    make_epub(tmp_path / "sea.epub")
+    make_mail(tmp_path)
+    monkeypatch.setattr(tempfile, "mkstemp", lambda *a, **k: pytest.fail("a user's file was copied to a temp file"))
+    assert parse_epub((tmp_path / "sea.epub").read_bytes())
+    assert [b.text for b in parse_mbox((tmp_path / "archive.mbox").read_bytes()) if b.heading == 1] == ["Lunch", "Trip"]
 
 
 def test_doctor_finds_and_repairs_without_reembedding(make_app, docs: Path) -> None:

@@ -3,6 +3,7 @@ scoped query gets its k best passages from the scope, in the vector and the keyw
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -109,11 +110,12 @@ def test_ask_keeps_a_conversation_continues_it_and_exports_it(home: Path, docs: 
     assert "*Asked in: *.txt*" in md
     target = tmp_path / "chat.json"
     run_cli("export", str(cid), "-o", str(target), home=home)
-    conv = __import__("json").loads(target.read_text(encoding="utf-8"))
+    conv = json.loads(target.read_text(encoding="utf-8"))
     assert [m["question"] for m in conv["messages"]] == ["What temperature should the water be for green tea?",
                                                          "How long does it steep?"]
     assert conv["messages"][0]["sources"][0]["quote"].startswith("Green tea wants water")
     assert conv["messages"][0]["answer_kind"] in ("generated", "quote")
+    assert json.loads(run_cli("export", str(cid), "--json", home=home).stdout)["id"] == cid
     latest = run_cli("export", home=home).stdout  # no ID: the latest conversation
     assert latest.startswith("# When are tomatoes planted?")
     for args, msg in ((["export", "999"], "no conversation 999"),

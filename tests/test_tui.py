@@ -11,7 +11,7 @@ from textual.widgets import Input, ListView, OptionList, Static
 
 from localrag.config import Paths, Settings
 from localrag.tui.app import LocalragApp, build_app
-from localrag.tui.screens import AddFolderScreen, ConfirmScreen, ExportScreen, PreviewScreen, passage_in_context
+from localrag.tui.screens import AddFolderScreen, ConfirmScreen, ExportScreen, PreviewScreen, SettingsScreen, passage_in_context
 from localrag.tui.widgets import Exchange, FolderItem, SearchResults, Welcome, safe_markdown
 
 from .conftest import SAMPLES
@@ -211,6 +211,28 @@ def test_folders_marked_in_the_sidebar_scope_the_search(home: Path, embedder, do
             await pilot.press("enter")
             await wait_until(pilot, lambda: results.results)
             assert any(r.path.startswith(str(docs)) for r in results.results)
+
+    asyncio.run(run())
+
+
+def test_a_new_embedding_model_that_cannot_load_changes_nothing(home: Path, embedder, docs: Path) -> None:
+    """F2 with a model that cannot be had (no network here): the index and the saved settings
+    keep the model the vectors were made with, and search goes on working."""
+    async def run() -> None:
+        app = indexed(home, embedder, docs)
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.press("f2")
+            assert isinstance(app.screen, SettingsScreen)
+            app.screen.query_one("#set-embed_model", Input).value = "nobody/no-such-model"
+            app.screen.query_one("#set-top_k", Input).focus()
+            await pilot.press("enter")
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press("y")
+            await wait_until(pilot, lambda: any(n.severity == "error" for n in app._notifications))
+            assert app.core.settings.embed_model == "default"
+            cfg = home / "config.toml"
+            assert not cfg.exists() or "no-such-model" not in cfg.read_text()
+            assert app.core.search("water temperature", mode="vector")  # the old vectors are intact
 
     asyncio.run(run())
 

@@ -3,8 +3,7 @@ two chapters), their XHTML read by the same HTML parser as web pages."""
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 
 from ..parsers import Block, ParseError, decode, parse_html
 
@@ -13,17 +12,10 @@ def parse_epub(data: bytes) -> list[Block]:
     import ebooklib
     from ebooklib import epub
 
-    # ebooklib reads from a path; the bytes we hashed are the ones we parse
-    fd, tmp = tempfile.mkstemp(suffix=".epub")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        try:
-            book = epub.read_epub(tmp, options={"ignore_ncx": True})
-        except Exception as e:  # zip, xml and KeyError alike for broken books
-            raise ParseError(f"corrupt EPUB: {type(e).__name__}: {str(e)[:120]}") from None
-    finally:
-        os.unlink(tmp)
+    try:  # from memory: the bytes we hashed are the ones we parse, and none go to a temp file
+        book = epub.read_epub(io.BytesIO(data), options={"ignore_ncx": True})
+    except Exception as e:  # zip, xml and KeyError alike for broken books
+        raise ParseError(f"corrupt EPUB: {type(e).__name__}: {str(e)[:120]}") from None
     blocks: list[Block] = []
     chapter = 0
     for idref, _linear in book.spine:

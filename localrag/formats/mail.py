@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-import mailbox
-import os
-import tempfile
+from collections.abc import Iterator
 from email.message import EmailMessage
 
 from ..parsers import Block, ParseError, clean, paragraphs, parse_html
@@ -27,11 +25,6 @@ def _body(msg: EmailMessage) -> str:
     return content
 
 
-def _read_message(fh: object) -> EmailMessage:
-    """mbox's factory: messages with the modern policy, so get_content() decodes them."""
-    return email.message_from_binary_file(fh, policy=email.policy.default)  # type: ignore[call-overload]
-
-
 def _message_blocks(msg: EmailMessage, page: int | None) -> list[Block]:
     subject = clean(str(msg.get("subject", "") or "(no subject)")).strip()
     meta = "; ".join(f"{k}: {clean(str(msg.get(k)))}" for k in ("From", "To", "Date") if msg.get(k))
@@ -49,18 +42,27 @@ def parse_eml(data: bytes) -> list[Block]:
     return _message_blocks(msg, None)  # type: ignore[arg-type]
 
 
+def mbox_messages(data: bytes) -> Iterator[bytes]:
+    """The messages of an mbox, split as ``mailbox.mbox`` splits them (a line starting "From "
+    opens a message). The stdlib reads mailboxes only from a path, and a user's mail is not
+    copied to a temporary file to be read."""
+    start = None
+    pos = 0
+    for line in data.splitlines(keepends=True):
+        if line.startswith(b"From "):
+            if start is not None:
+                yield data[start:pos]
+            start = pos + len(line)  # the "From " line itself is the envelope, not the message
+        pos += len(line)
+    if start is not None:
+        yield data[start:pos]
+
+
 def parse_mbox(data: bytes) -> list[Block]:
-    fd, tmp = tempfile.mkstemp(suffix=".mbox")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        box = mailbox.mbox(tmp, factory=_read_message, create=False)  # type: ignore[arg-type]
-        blocks: list[Block] = []
-        for n, msg in enumerate(box, start=1):
-            blocks.extend(_message_blocks(msg, n))  # type: ignore[arg-type]  # the factory made it
-        box.close()
-    finally:
-        os.unlink(tmp)
+    blocks: list[Block] = []
+    for n, raw in enumerate(mbox_messages(data), start=1):
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        blocks.extend(_message_blocks(msg, n))  # type: ignore[arg-type]  # the default policy makes EmailMessage
     if not blocks:
         raise ParseError("empty mailbox")
     return blocks

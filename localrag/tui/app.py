@@ -165,14 +165,14 @@ class LocalragApp(App[None]):
         self.call_from_thread(self.update_status)
 
     @work(thread=True, exit_on_error=False, group="index")
-    def run_index(self, add: str | None = None, reindex: bool = False) -> None:
+    def run_index(self, add: str | None = None, reindex: bool = False, new_settings: Settings | None = None) -> None:
         try:
             if add:
                 added = self.core.add([add])
                 self.call_from_thread(self.refresh_sidebar)
                 stats = self.core.index(lambda p: self.call_from_thread(self.show_progress, p), only=added)
             elif reindex:
-                stats = self.core.reindex(lambda p: self.call_from_thread(self.show_progress, p))
+                stats = self.core.reindex(lambda p: self.call_from_thread(self.show_progress, p), new_settings=new_settings)
             else:
                 stats = self.core.index(lambda p: self.call_from_thread(self.show_progress, p))
             self.call_from_thread(self._after_index, stats, "Indexed")
@@ -501,9 +501,8 @@ class LocalragApp(App[None]):
                        f"of {st['files']} files (about {minutes:.0f} min on this machine). Continue?")
 
                 def go(yes: bool | None) -> None:
-                    if yes:
-                        self._apply_settings(new)
-                        self.run_index(reindex=True)
+                    if yes:  # saved by the core once the new model has loaded, never before
+                        self.run_index(reindex=True, new_settings=new)
                     else:
                         self.notify("Nothing changed")
 
