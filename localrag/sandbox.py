@@ -88,7 +88,7 @@ class ParserWorker:
     def _ask(self, request: tuple, what: str) -> Any:
         if self._proc is None or not self._proc.is_alive():
             if request[0] != "parse":
-                raise ParseError(f"{what}: the PDF parser is gone")
+                raise ParseError(f"{what}: the parser is gone")
             self._start()
         assert self._conn is not None
         try:
@@ -99,7 +99,7 @@ class ParserWorker:
             status, payload = self._conn.recv()
         except (EOFError, BrokenPipeError, ConnectionResetError, OSError):
             self._kill()
-            raise ParseError("the PDF parser crashed on this file") from None
+            raise ParseError("the parser crashed on this file") from None
         if status != "ok":
             raise ParseError(payload)
         return payload

@@ -115,7 +115,7 @@ def test_office_epub_and_mail_parsers_run_in_the_sandbox_too(tmp_path: Path) -> 
     make_docx(p)
     w = sandbox.ParserWorker(seconds=60)
     assert any("water filter" in b.text for b in w.parse(p.read_bytes(), "docx").blocks)
-    with pytest.raises(ParseError, match="corrupt file: "):
+    with pytest.raises(ParseError, match="corrupt Word file: "):
         w.parse(b"PK\x03\x04 not really a zip", "docx")
     with pytest.raises(ParseError, match="empty mailbox"):
         w.parse(b"", "mbox")
