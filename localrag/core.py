@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .adapter import Adapter
 from .answer import Answer, Generator, answer
 from .catalog import installed_files, load_catalog, model_path, probe_servers, pull
 from .catalog import to_json as catalog_json
@@ -29,7 +30,6 @@ from .remote import RemoteGenerator
 from .retrieve import Result, search
 from .scope import Scope, make_scope
 from .store import Store
-from .tune import Adapter
 
 WAITING_FOR_WRITER = "waiting for another localrag process that is indexing"  # said by every waiting writer
 

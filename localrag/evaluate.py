@@ -8,7 +8,6 @@ A judgment on a file counts any of its chunks, and a file is counted once in a r
 from __future__ import annotations
 
 import json
-import math
 import os
 import random
 import re
@@ -23,7 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import LocalragError
+from .metrics import mrr, ndcg, percentile, recall
+from .query import Query
 from .retrieve import Result
+from .trec import find_trec, write_trec_docs
 
 if TYPE_CHECKING:
     import apsw
@@ -38,42 +40,6 @@ if TYPE_CHECKING:
 MODES = ("keyword", "vector", "hybrid")
 SYNTHETIC_NOTE = ("synthetic: the local model wrote these questions from the chunk named in 'relevant'; "
                   "review them before trusting the figures")
-
-
-@dataclass
-class Query:
-    qid: str
-    text: str
-    relevant: dict[str, int]
-    answer: str | None = None
-
-
-# ---- metrics (pure) ---------------------------------------------------------------------------
-def dcg(gains: Sequence[float], k: int) -> float:
-    return sum(g / math.log2(i + 2) for i, g in enumerate(gains[:k]) if g > 0)
-
-
-def ndcg(gains: Sequence[float], judged: Sequence[float], k: int) -> float:
-    ideal = dcg(sorted((g for g in judged if g > 0), reverse=True), k)
-    return dcg(gains, k) / ideal if ideal > 0 else 0.0
-
-
-def recall(gains: Sequence[float], n_relevant: int, k: int) -> float:
-    return sum(1 for g in gains[:k] if g > 0) / n_relevant if n_relevant else 0.0
-
-
-def mrr(gains: Sequence[float], k: int) -> float:
-    for i, g in enumerate(gains[:k]):
-        if g > 0:
-            return 1.0 / (i + 1)
-    return 0.0
-
-
-def percentile(values: Sequence[float], p: float) -> float:
-    if not values:
-        return 0.0
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
 # ---- loading ----------------------------------------------------------------------------------
@@ -105,86 +71,6 @@ def load_queries(path: str | Path) -> list[Query]:
     if not out:
         raise LocalragError(f"{p} holds no queries")
     return out
-
-
-_DOC = re.compile(r"<DOC>(.*?)</DOC>", re.S | re.I)
-_DOCNO = re.compile(r"<DOCNO>\s*(.*?)\s*</DOCNO>", re.S | re.I)
-_TOP = re.compile(r"<top>(.*?)</top>", re.S | re.I)
-_NUM = re.compile(r"<num>\s*(?:Number:)?\s*(\S+?)\s*(?:</num>|\n|<)", re.S | re.I)
-_TITLE = re.compile(r"<title>\s*(?:Topic:)?(.*?)(?:</title>|<desc>|<narr>|$)", re.S | re.I)
-
-
-@dataclass
-class TrecCollection:
-    docs_file: Path
-    topics_file: Path
-    qrels_file: Path
-
-    def docs(self) -> Iterator[tuple[str, str]]:
-        """(docno, text) pairs, read as a stream: collections can be large."""
-        buf = ""
-        with open(self.docs_file, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                buf += line
-                if "</DOC>" in line.upper():
-                    m = _DOC.search(buf)
-                    if m:
-                        body = m.group(1)
-                        no = _DOCNO.search(body)
-                        if no:
-                            yield no.group(1), _DOCNO.sub("", body).strip()
-                    buf = ""
-
-    def queries(self) -> list[Query]:
-        text = self.topics_file.read_text(encoding="utf-8", errors="replace")
-        qrels: dict[str, dict[str, int]] = {}
-        for line in self.qrels_file.read_text(encoding="utf-8").splitlines():
-            parts = line.split()
-            if len(parts) >= 4:
-                qrels.setdefault(parts[0], {})[parts[2]] = int(parts[3])
-        out = []
-        for m in _TOP.finditer(text):
-            num, title = _NUM.search(m.group(1)), _TITLE.search(m.group(1))
-            if num and title:
-                qid = num.group(1)
-                out.append(Query(qid, " ".join(title.group(1).split()).lower(), qrels.get(qid, {})))
-        return out
-
-
-def find_trec(directory: str | Path) -> TrecCollection:
-    d = Path(directory)
-    if not d.is_dir():
-        raise LocalragError(f"not a folder: {d}")
-    docs = topics = qrels = None
-    for f in sorted(d.iterdir()):
-        if not f.is_file():
-            continue
-        if "qrel" in f.name.lower():
-            qrels = f
-            continue
-        with open(f, encoding="utf-8", errors="replace") as fh:
-            head = fh.read(4096).lower()
-        if "<doc>" in head and docs is None:
-            docs = f
-        elif "<top>" in head and topics is None:
-            topics = f
-    missing = [n for n, v in (("documents (<DOC>)", docs), ("topics (<top>)", topics), ("qrels", qrels)) if v is None]
-    if missing:
-        raise LocalragError(f"{d} is not a TREC collection: no {', '.join(missing)} file found")
-    return TrecCollection(docs, topics, qrels)  # type: ignore[arg-type]
-
-
-def write_trec_docs(col: TrecCollection, folder: Path, keep: set[str] | None = None) -> int:
-    """One file per TREC document, named by its id, so a judgment on a doc id names one file."""
-    folder.mkdir(parents=True, exist_ok=True)
-    n = 0
-    for docno, text in col.docs():
-        if keep is not None and docno not in keep:
-            continue
-        safe = re.sub(r"[^A-Za-z0-9._-]", "_", docno)
-        (folder / f"{safe}.txt").write_text(text + "\n", encoding="utf-8")
-        n += 1
-    return n
 
 
 # ---- judging ----------------------------------------------------------------------------------

@@ -10,8 +10,10 @@ import pytest
 from localrag import evaluate as ev
 from localrag.config import Paths, Settings
 from localrag.errors import LocalragError
-from localrag.evaluate import AnswerFigures, ModeFigures, Report, find_trec, gains_for, load_queries, mrr, ndcg, recall, recommend
+from localrag.evaluate import AnswerFigures, ModeFigures, Report, gains_for, load_queries, recommend
+from localrag.metrics import mrr, ndcg, recall
 from localrag.retrieve import Result
+from localrag.trec import find_trec
 
 from .conftest import cli_json, run_cli
 

@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from localrag.tune import Adapter, Example, decide, inverse_cloze, split_by_query, train
+from localrag.adapter import Adapter, Example, split_by_query, train
+from localrag.tune import decide, inverse_cloze
 
 from .conftest import cli_json, run_cli
 

@@ -1,0 +1,100 @@
+"""The index's schema as numbered migrations: a database records how many it has had
+(``PRAGMA user_version``) and gets the rest, each in its own transaction. Never edit one that
+has shipped; add the next."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema
+    """
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE folders(id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, added_at REAL NOT NULL);
+    CREATE TABLE documents(
+        id INTEGER PRIMARY KEY,
+        folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+        path TEXT NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash TEXT,
+        kind TEXT,
+        status TEXT NOT NULL,
+        error TEXT,
+        n_chunks INTEGER NOT NULL DEFAULT 0,
+        indexed_at REAL NOT NULL
+    );
+    CREATE INDEX documents_folder ON documents(folder_id);
+    CREATE INDEX documents_hash ON documents(content_hash);
+    CREATE TABLE chunks(
+        id INTEGER PRIMARY KEY,
+        doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        heading TEXT NOT NULL DEFAULT '',
+        page INTEGER,
+        start_line INTEGER,
+        end_line INTEGER,
+        hash TEXT NOT NULL
+    );
+    CREATE INDEX chunks_doc ON chunks(doc_id);
+    CREATE INDEX chunks_hash ON chunks(hash);
+    CREATE TABLE embeddings(id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE);
+    CREATE VIRTUAL TABLE chunks_fts USING fts5(
+        text, heading, content='chunks', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
+        INSERT INTO chunks_fts(rowid, text, heading) VALUES (new.id, new.text, new.heading);
+    END;
+    CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN
+        INSERT INTO chunks_fts(chunks_fts, rowid, text, heading) VALUES ('delete', old.id, old.text, old.heading);
+    END;
+    """,
+    # 2: conversations (the TUI's chats, with follow-ups) and feedback on cited sources
+    """
+    CREATE TABLE conversations(
+        id INTEGER PRIMARY KEY, title TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL
+    );
+    CREATE TABLE messages(
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        citations TEXT NOT NULL DEFAULT '[]',
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX messages_conversation ON messages(conversation_id);
+    CREATE TABLE feedback(
+        id INTEGER PRIMARY KEY,
+        query TEXT NOT NULL,
+        path TEXT NOT NULL,
+        chunk_id INTEGER,
+        chunk_hash TEXT,
+        helpful INTEGER NOT NULL,
+        created_at REAL NOT NULL
+    );
+    """,
+    # 3: query-side adapters learned by `localrag tune`, tied to the embedding model they fit
+    """
+    CREATE TABLE adapters(
+        id INTEGER PRIMARY KEY,
+        created_at REAL NOT NULL,
+        fingerprint TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        rank INTEGER NOT NULL,
+        u BLOB NOT NULL,
+        v BLOB NOT NULL,
+        report TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 0
+    );
+    """,
+    # 4: paths the user asked to forget: never indexed again until added again
+    """
+    CREATE TABLE forgotten(path TEXT PRIMARY KEY, at REAL NOT NULL);
+    """,
+    # 5: where a conversation was held (the CLI continues its own), what kind each answer was,
+    #    and a per-file note a user should see (PDF pages without a text layer)
+    """
+    ALTER TABLE conversations ADD COLUMN origin TEXT NOT NULL DEFAULT 'tui';
+    ALTER TABLE messages ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE documents ADD COLUMN note TEXT;
+    """,
+]
