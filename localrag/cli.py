@@ -111,8 +111,8 @@ def _run_index(app: Localrag, args: argparse.Namespace, only: Sequence[str] | No
 
 
 def _print_index(s: IndexStats) -> None:
-    for sign, what in s.changes[:50]:
-        _echo(f"{sign} {what}")
+    for c in s.changes[:50]:
+        _echo(str(c))
     if len(s.changes) > 50:
         _echo(f"... and {len(s.changes) - 50} more changes")
     for f in s.missing_folders:
@@ -164,8 +164,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
         raise LocalragError("no folders registered yet: add one with `localrag add PATH`")
 
     def on_stats(s: IndexStats) -> None:
-        for sign, what in s.changes:
-            _echo(f"{sign} {what}")
+        for c in s.changes:
+            _echo(str(c))
 
     w = Watcher(app, on_stats, lambda m: _echo(f"localrag: {m}", file=err), debounce=args.debounce)
     w.start()

@@ -32,6 +32,30 @@ WINDOW_TEXTS = 64  # texts embedded (length-sorted) and committed together: ~3 s
 WINDOW_ITEMS = 200  # files without new text (moves, failures) committed together
 
 
+SIGNS = {"added": "+", "changed": "~", "removed": "-", "moved": ">", "failed": "!"}
+
+
+@dataclass
+class Change:
+    """One file the run changed in the index, as a record (front ends choose how to show it)."""
+
+    kind: str  # added, changed, removed, moved, failed
+    path: str  # the file now (for a move: its new path)
+    old_path: str | None = None  # a move's old path
+    chunks: int | None = None  # an added file's chunks
+    reason: str | None = None  # why a file failed
+
+    @property
+    def sign(self) -> str:
+        return SIGNS[self.kind]
+
+    def __str__(self) -> str:
+        """``+ path (3 chunks)``, ``> old -> new``, ``! path: reason``: the CLI's lines."""
+        what = {"moved": f"{self.old_path} -> {self.path}", "failed": f"{self.path}: {self.reason}",
+                "added": f"{self.path} ({self.chunks} chunks)"}.get(self.kind, self.path)
+        return f"{self.sign} {what}"
+
+
 @dataclass
 class IndexStats:
     scanned: int = 0
@@ -48,11 +72,11 @@ class IndexStats:
     interrupted: bool = False
     missing_folders: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # directories or names the walk could not use
-    changes: list[tuple[str, str]] = field(default_factory=list)  # (sign, path): "+", "~", "-", ">", "!"
+    changes: list[Change] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d["changes"] = [{"change": s, "path": p} for s, p in self.changes]
+        d["changes"] = [dict(asdict(c), change=c.sign) for c in self.changes]
         return d
 
 
@@ -274,7 +298,7 @@ class Indexer:
                     if d.id not in moved:
                         self.store.delete_document(d.id)
                         stats.removed += 1
-                        stats.changes.append(("-", d.path))
+                        stats.changes.append(Change("removed", d.path))
                 self.store.gc_embeddings()
             report()
         except KeyboardInterrupt:
@@ -326,21 +350,21 @@ class Indexer:
             st.move_document(it.old.id, fs.path, it.folder_id, fs.size, fs.mtime_ns)
             self._moved.append(it.old)
             stats.moved += 1
-            stats.changes.append((">", f"{it.old.path} -> {fs.path}"))
+            stats.changes.append(Change("moved", fs.path, old_path=it.old.path))
         elif it.kind == "fail":
             st.upsert_document(it.folder_id, fs.path, fs.size, fs.mtime_ns, it.content_hash, it.file_kind, "failed", it.error)
             stats.failed += 1
-            stats.changes.append(("!", f"{fs.path}: {it.error}"))
+            stats.changes.append(Change("failed", fs.path, reason=it.error))
         else:
             doc_id = st.upsert_document(it.folder_id, fs.path, fs.size, fs.mtime_ns, it.content_hash, it.file_kind, "ok", None,
                                         it.note)
             st.add_chunks(doc_id, [(c.text, c.heading, c.page, c.start_line, c.end_line, c.hash) for c in it.chunks])
             if it.old is None:
                 stats.added += 1
-                stats.changes.append(("+", f"{fs.path} ({len(it.chunks)} chunks)"))
+                stats.changes.append(Change("added", fs.path, chunks=len(it.chunks)))
             else:
                 stats.updated += 1
-                stats.changes.append(("~", fs.path))
+                stats.changes.append(Change("changed", fs.path))
 
 
 def _drain(q: queue.Queue[_Item | None]) -> Iterator[_Item]:

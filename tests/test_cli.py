@@ -11,6 +11,16 @@ from .conftest import SAMPLES, cli_json, run_cli
 def test_add_search_status_json_shapes(home: Path, docs: Path) -> None:
     summary = cli_json("add", str(docs), home=home)
     assert summary["added"] == 3 and summary["chunks_embedded"] > 0
+    tea = next(c for c in summary["changes"] if c["path"] == str(docs / "tea.txt"))  # records, not display strings
+    assert tea == {"kind": "added", "change": "+", "path": str(docs / "tea.txt"), "old_path": None, "chunks": 1,
+                   "reason": None}
+    (docs / "tea.txt").rename(docs / "green-tea.txt")
+    moved = cli_json("index", home=home)["changes"]
+    assert moved == [{"kind": "moved", "change": ">", "path": str(docs / "green-tea.txt"), "old_path": str(docs / "tea.txt"),
+                      "chunks": None, "reason": None}]
+    assert run_cli("index", home=home).stdout.startswith("Index up to date")
+    (docs / "green-tea.txt").rename(docs / "tea.txt")
+    run_cli("index", home=home)
     res = cli_json("search", "water temperature for tea", "-k", "2", home=home)
     assert res["query"] == "water temperature for tea" and len(res["results"]) == 2
     r0 = res["results"][0]

@@ -216,7 +216,7 @@ def test_an_older_schema_is_upgraded_in_place_keeping_its_data(tmp_path: Path, v
     """A database made by an earlier localrag (schema ``version``) opens, migrates, keeps its rows."""
     import apsw
 
-    from localrag.schema import MIGRATIONS
+    from localrag.store import MIGRATIONS
 
     path = tmp_path / "index.db"
     db = apsw.Connection(str(path))
@@ -239,7 +239,7 @@ def test_an_older_schema_is_upgraded_in_place_keeping_its_data(tmp_path: Path, v
 def test_a_newer_schema_is_refused_in_one_line(tmp_path: Path, home: Path) -> None:
     import apsw
 
-    from localrag.schema import MIGRATIONS
+    from localrag.store import MIGRATIONS
 
     db = apsw.Connection(str(home / "index.db"))
     for sql in MIGRATIONS:

@@ -34,7 +34,7 @@ def watched(make_app, docs):
     app.add([str(docs)])
     app.index()
     lines: list[str] = []
-    w = Watcher(app, lambda s: lines.extend(f"{a} {b}" for a, b in s.changes), lines.append, debounce=0.2)
+    w = Watcher(app, lambda s: lines.extend(str(c) for c in s.changes), lines.append, debounce=0.2)
     w.start()
     assert w.ready.wait(30) and w.state.running
     yield app, w, lines

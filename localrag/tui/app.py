@@ -220,7 +220,7 @@ class LocalragApp(App[None]):
             self.notify(f"{stats.added} added, {stats.updated} changed, {stats.removed} removed, {stats.failed} failed;"
                         f" {stats.chunks_embedded} chunks embedded", title=title)
         elif stats.changes and not title:
-            self.notify("\n".join(f"{s} {Path(p.split(' (')[0]).name}" for s, p in stats.changes[:6]),
+            self.notify("\n".join(f"{c.sign} {Path(c.path).name}" for c in stats.changes[:6]),
                         title="Folder changes")
 
     # ---- sidebar --------------------------------------------------------------------------------

@@ -1,0 +1,20 @@
+"""One SQLite file (WAL) holds folders, documents, chunks, FTS5 keywords and sqlite-vec vectors.
+
+Opened through apsw, not the stdlib ``sqlite3``: many Python builds cannot load extensions,
+and sqlite-vec is one. Vectors are keyed by the hash of the text they embed, so a text that
+is already in the index (an unchanged chunk, a moved file) is never embedded again.
+"""
+
+from __future__ import annotations
+
+from .connection import BUSY_TIMEOUT_MS
+from .health import Health
+from .history import History
+from .rows import ChunkRow, DocRow
+from .schema import MIGRATIONS
+
+__all__ = ["BUSY_TIMEOUT_MS", "MIGRATIONS", "ChunkRow", "DocRow", "Store"]
+
+
+class Store(Health, History):
+    """The index: each part of its job in a module of its own (see the package's modules)."""

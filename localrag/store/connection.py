@@ -1,0 +1,167 @@
+"""The index file and its rules: one connection a thread (WAL: readers never block), numbered
+migrations on open, all-or-nothing transactions, and the one writer lock across processes."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import apsw
+import numpy as np
+import sqlite_vec
+
+from ..errors import LocalragError
+from .schema import MIGRATIONS
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class Connection:
+    def __init__(self, path: Path, readonly: bool = False, cache_vectors: bool = False):
+        self.path = path
+        self.cache_vectors = cache_vectors
+        self._vm: tuple[str, np.ndarray, np.ndarray] | None = None
+        self._vm_lock = threading.Lock()
+        self._masks: dict[tuple, np.ndarray] = {}  # scope -> allowed rows of the vector matrix
+        if not readonly:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not path.exists():
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        elif not path.exists():
+            raise LocalragError(f"no index yet at {path}: add a folder first with `localrag add PATH`")
+        self.readonly = readonly
+        self._local = threading.local()
+        self._conns: list[apsw.Connection] = []
+        self._conns_lock = threading.Lock()
+        try:
+            if not readonly:
+                self._migrate()
+            else:
+                self.db  # noqa: B018 - open now, so errors surface here
+        except apsw.BusyError:
+            raise LocalragError(f"the index {path} is locked by another localrag process; try again shortly") from None
+        except (apsw.NotADBError, apsw.CorruptError):
+            raise LocalragError(f"{path} is not a localrag database or is damaged (run `localrag doctor`)") from None
+        except apsw.CantOpenError:
+            raise LocalragError(f"cannot open the index at {path}") from None
+        except apsw.FullError:
+            raise LocalragError(f"no space left to open the index at {path}") from None
+
+    @property
+    def db(self) -> apsw.Connection:
+        """This thread's connection: apsw refuses to share one between threads at once, and
+        separate connections give each reader its own snapshot (WAL) while a writer works."""
+        conn = getattr(self._local, "db", None)
+        if conn is None:
+            flags = apsw.SQLITE_OPEN_READONLY if self.readonly else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+            conn = apsw.Connection(str(self.path), flags=flags)
+            conn.set_busy_timeout(BUSY_TIMEOUT_MS)
+            conn.enable_load_extension(True)
+            conn.load_extension(sqlite_vec.loadable_path())
+            conn.enable_load_extension(False)
+            if not self.readonly:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA secure_delete=ON")  # deleted text is overwritten, not left in free pages
+            self._local.db = conn
+            with self._conns_lock:
+                self._conns.append(conn)
+        return conn
+
+    # ---- schema -----------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        version = self.scalar("PRAGMA user_version")
+        if version > len(MIGRATIONS):
+            raise LocalragError(f"{self.path} was made by a newer localrag (schema {version}); upgrade localrag")
+        for n in range(version, len(MIGRATIONS)):
+            with self.transaction():
+                if self.scalar("PRAGMA user_version") > n:
+                    continue  # another process migrated while we waited for the lock
+                self.db.execute(MIGRATIONS[n])
+                self.db.execute(f"PRAGMA user_version={n + 1}")
+
+    def close(self) -> None:
+        with self._conns_lock:
+            for c in self._conns:
+                try:
+                    c.close()
+                except apsw.ThreadingViolationError:  # in use by a thread right now: it closes on exit
+                    pass
+            self._conns.clear()
+        self._local = threading.local()
+
+    @contextmanager
+    def transaction(self, changes_search: bool = True) -> Iterator[None]:
+        """All-or-nothing: a crash or Ctrl-C inside rolls back, so no reader sees half a file.
+
+        BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so two
+        writers queue instead of failing half-way when a read lock cannot be upgraded.
+        ``changes_search=False`` (chats, feedback, adapters): readers' cached vectors stay valid."""
+        if self.db.in_transaction:  # nested: the outer transaction decides
+            yield
+            return
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except apsw.BusyError:
+            raise LocalragError("the index is busy with another localrag process; try again shortly") from None
+        full = LocalragError("disk full: the last batch was rolled back, everything before it is kept; "
+                             "free some space and run `localrag index` to continue")
+        try:
+            yield
+            if changes_search:  # any thread or process that caches vectors sees the change by this number
+                self.db.execute("INSERT INTO meta(key, value) VALUES ('generation', 1) "
+                                "ON CONFLICT(key) DO UPDATE SET value = value + 1")
+            self.db.execute("COMMIT")
+        except apsw.FullError:
+            self._rollback()
+            raise full from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        try:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+        except apsw.Error:
+            pass  # the connection rolls back on its own when it cannot
+
+    @contextmanager
+    def writer_lock(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """One indexing process per database (watcher, TUI, `index`): the next one waits its turn."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: SQLite's own locking still serialises writes
+            yield
+            return
+        fd = os.open(str(self.path) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait:
+                    on_wait()
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def scalar(self, sql: str, params: tuple = ()) -> Any:
+        """The first column of the first row (aggregates and PRAGMAs always return one)."""
+        row = self.db.execute(sql, params).fetchone()
+        if row is None:
+            raise LocalragError(f"the index database returned no row for: {sql[:60]}")
+        return row[0]
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                        (key, value))

@@ -1,0 +1,117 @@
+"""Folders, documents and their chunks: what the indexer writes, and forgetting a file for good."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Sequence
+
+from .rows import DocRow, _ro
+from .vectors import Vectors
+
+
+class Documents(Vectors):
+    # ---- folders ----------------------------------------------------------------------------------
+    def add_folder(self, path: str) -> int:
+        with self.transaction():
+            row = self.db.execute("SELECT id FROM folders WHERE path=?", (path,)).fetchone()
+            if row:
+                return int(row[0])
+            self.db.execute("INSERT INTO folders(path, added_at) VALUES (?, ?)", (path, time.time()))
+            return int(self.db.last_insert_rowid())
+
+    def folders(self) -> list[tuple[int, str]]:
+        return [(int(i), p) for i, p in self.db.execute("SELECT id, path FROM folders ORDER BY path")]
+
+    def remove_folder(self, folder_id: int) -> int:
+        with self.transaction():
+            n = self.scalar("SELECT count(*) FROM documents WHERE folder_id=?", (folder_id,))
+            self.db.execute("DELETE FROM chunks WHERE doc_id IN (SELECT id FROM documents WHERE folder_id=?)", (folder_id,))
+            self.db.execute("DELETE FROM documents WHERE folder_id=?", (folder_id,))
+            self.db.execute("DELETE FROM folders WHERE id=?", (folder_id,))
+            self.gc_embeddings()
+        return int(n)
+
+    # ---- documents ------------------------------------------------------------------------------
+    _DOC_COLS = "id, folder_id, path, size, mtime_ns, content_hash, status, error, n_chunks, note"
+
+    def documents(self, folder_id: int) -> dict[str, DocRow]:
+        q = f"SELECT {self._DOC_COLS} FROM documents WHERE folder_id=?"
+        return {r[2]: _ro(r) for r in self.db.execute(q, (folder_id,))}
+
+    def document(self, path: str) -> DocRow | None:
+        r = self.db.execute(f"SELECT {self._DOC_COLS} FROM documents WHERE path=?", (path,)).fetchone()
+        return _ro(r) if r else None
+
+    def delete_document(self, doc_id: int) -> None:
+        self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+        self.db.execute("DELETE FROM documents WHERE id=?", (doc_id,))
+
+    def move_document(self, doc_id: int, new_path: str, folder_id: int, size: int, mtime_ns: int) -> None:
+        self.db.execute("DELETE FROM documents WHERE path=? AND id<>?", (new_path, doc_id))
+        self.db.execute("UPDATE documents SET path=?, folder_id=?, size=?, mtime_ns=?, indexed_at=? WHERE id=?",
+                        (new_path, folder_id, size, mtime_ns, time.time(), doc_id))
+
+    def touch_document(self, doc_id: int, size: int, mtime_ns: int) -> None:
+        self.db.execute("UPDATE documents SET size=?, mtime_ns=? WHERE id=?", (size, mtime_ns, doc_id))
+
+    def upsert_document(self, folder_id: int, path: str, size: int, mtime_ns: int, content_hash: str | None,
+                        kind: str | None, status: str, error: str | None, note: str | None = None) -> int:
+        row = self.db.execute("SELECT id FROM documents WHERE path=?", (path,)).fetchone()
+        now = time.time()
+        if row:
+            doc_id = int(row[0])
+            self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+            self.db.execute(
+                "UPDATE documents SET folder_id=?, size=?, mtime_ns=?, content_hash=?, kind=?, status=?, error=?,"
+                " n_chunks=0, indexed_at=?, note=? WHERE id=?",
+                (folder_id, size, mtime_ns, content_hash, kind, status, error, now, note, doc_id))
+            return doc_id
+        self.db.execute(
+            "INSERT INTO documents(folder_id, path, size, mtime_ns, content_hash, kind, status, error, indexed_at, note)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)", (folder_id, path, size, mtime_ns, content_hash, kind, status, error, now, note))
+        return int(self.db.last_insert_rowid())
+
+    def add_chunks(self, doc_id: int, rows: Sequence[tuple[str, str, int | None, int | None, int | None, str]]) -> None:
+        """rows: (text, heading, page, start_line, end_line, hash); their vectors must exist."""
+        self.db.executemany(
+            "INSERT INTO chunks(doc_id, seq, text, heading, page, start_line, end_line, hash) VALUES (?,?,?,?,?,?,?,?)",
+            [(doc_id, i, *r) for i, r in enumerate(rows)])
+        self.db.execute("UPDATE documents SET n_chunks=? WHERE id=?", (len(rows), doc_id))
+
+    # ---- forgetting -------------------------------------------------------------------------------
+    def forget(self, path: str) -> int:
+        """Drop every trace of a file (or of every file under a folder): chunks, keywords, vectors,
+        cached answers citing it, feedback; then compact, so its text is gone from the disk."""
+        prefix = path.rstrip(os.sep) + os.sep
+        with self.transaction():
+            ids = [int(r[0]) for r in self.db.execute(
+                "SELECT id FROM documents WHERE path = ? OR substr(path, 1, ?) = ?", (path, len(prefix), prefix))]
+            for doc_id in ids:
+                self.delete_document(doc_id)
+            cited = [int(mid) for mid, cits in self.db.execute("SELECT id, citations FROM messages")
+                     if any(c.get("path") == path or str(c.get("path", "")).startswith(prefix)
+                            for c in json.loads(cits or "[]"))]
+            for mid in cited:  # cached answers that quote the file
+                self.db.execute("DELETE FROM messages WHERE id=?", (mid,))
+            self.db.execute("DELETE FROM feedback WHERE path = ? OR substr(path, 1, ?) = ?", (path, len(prefix), prefix))
+            self.db.execute("INSERT OR REPLACE INTO forgotten(path, at) VALUES (?, ?)", (path, time.time()))
+            self.gc_embeddings()
+        self.compact()
+        return len(ids)
+
+    def forgotten(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT path FROM forgotten")]
+
+    def unforget(self, path: str) -> None:
+        prefix = path.rstrip(os.sep) + os.sep
+        with self.transaction(changes_search=False):
+            self.db.execute("DELETE FROM forgotten WHERE path = ? OR substr(path, 1, ?) = ?", (path, len(prefix), prefix))
+
+    def compact(self) -> None:
+        """Rewrite the file without free pages and empty the WAL: deleted text leaves the disk."""
+        self.db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize')")
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.db.execute("VACUUM")
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

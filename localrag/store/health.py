@@ -1,0 +1,109 @@
+"""Whether documents, chunks, keywords and vectors agree (`doctor`), repairs that keep intact
+vectors, compaction, and the counts `status` shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import apsw
+
+from .documents import Documents
+
+
+class Health(Documents):
+    # ---- health ---------------------------------------------------------------------------------
+    def check(self) -> dict[str, int | str]:
+        """Counts of every disagreement between documents, chunks, keywords and vectors."""
+        def one(q: str) -> int:
+            return int(self.scalar(q))
+
+        integrity = self.scalar("PRAGMA integrity_check")
+        try:
+            self.db.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)")
+            fts_ok = 1
+        except apsw.Error:
+            fts_ok = 0
+        has_vec = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='vec'").fetchone() is not None
+        vec_ids = {int(r[0]) for r in self.db.execute("SELECT rowid FROM vec")} if has_vec else set()
+        emb_ids = {int(r[0]) for r in self.db.execute("SELECT id FROM embeddings")}
+        return {
+            "integrity": integrity,
+            "keyword_index_ok": fts_ok,
+            "chunks_without_vectors": one("SELECT count(*) FROM chunks c WHERE NOT EXISTS "
+                                          "(SELECT 1 FROM embeddings e WHERE e.hash = c.hash)"),
+            "vectors_without_rows": len(vec_ids - emb_ids),
+            "rows_without_vectors": len(emb_ids - vec_ids) if has_vec else 0,
+            "unused_vectors": one("SELECT count(*) FROM embeddings e WHERE NOT EXISTS "
+                                  "(SELECT 1 FROM chunks c WHERE c.hash = e.hash)"),
+            "chunk_counts_off": one("SELECT count(*) FROM documents d WHERE n_chunks <> "
+                                    "(SELECT count(*) FROM chunks c WHERE c.doc_id = d.id)"),
+            "orphan_chunks": one("SELECT count(*) FROM chunks c WHERE NOT EXISTS "
+                                 "(SELECT 1 FROM documents d WHERE d.id = c.doc_id)"),
+            # an indexed file always has chunks (an empty one is recorded as failed); size -1 marks
+            # files already waiting to be re-read (after reindex or repair)
+            "documents_without_chunks": one("SELECT count(*) FROM documents d WHERE status='ok' AND size >= 0 AND "
+                                            "NOT EXISTS (SELECT 1 FROM chunks c WHERE c.doc_id = d.id)"),
+        }
+
+    def repair(self) -> list[str]:
+        """Fix what check() finds without re-embedding what is intact; documents whose vectors
+        are lost are marked so the next index re-reads them (and embeds only what is missing)."""
+        done: list[str] = []
+        with self.transaction():
+            has_vec = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='vec'").fetchone() is not None
+            if has_vec:
+                vec_ids = {int(r[0]) for r in self.db.execute("SELECT rowid FROM vec")}
+                emb_ids = {int(r[0]) for r in self.db.execute("SELECT id FROM embeddings")}
+                stray = sorted(vec_ids - emb_ids)
+                for i in range(0, len(stray), 500):
+                    part = stray[i: i + 500]
+                    self.db.execute(f"DELETE FROM vec WHERE rowid IN ({','.join('?' * len(part))})", part)
+                lost = sorted(emb_ids - vec_ids)
+                for i in range(0, len(lost), 500):
+                    part = lost[i: i + 500]
+                    self.db.execute(f"DELETE FROM embeddings WHERE id IN ({','.join('?' * len(part))})", part)
+                if stray or lost:
+                    done.append(f"dropped {len(stray)} stray vectors and {len(lost)} vector rows with no vector")
+            self.db.execute("DELETE FROM chunks WHERE doc_id NOT IN (SELECT id FROM documents)")
+            self.db.execute(
+                "UPDATE documents SET size=-1, content_hash=NULL WHERE id IN (SELECT DISTINCT c.doc_id FROM chunks c "
+                "WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.hash = c.hash))")
+            k = self.db.changes()
+            self.db.execute("UPDATE documents SET size=-1, content_hash=NULL WHERE status='ok' AND size >= 0 AND "
+                            "NOT EXISTS (SELECT 1 FROM chunks c WHERE c.doc_id = documents.id)")
+            k += self.db.changes()
+            if k:
+                done.append(f"{k} documents lost vectors or chunks: the next `localrag index` re-reads only those")
+            self.db.execute("UPDATE documents SET n_chunks = (SELECT count(*) FROM chunks c WHERE c.doc_id = documents.id)")
+            self.db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
+            done.append("rebuilt the keyword index")
+            g = self.gc_embeddings()
+            if g:
+                done.append(f"dropped {g} unused vectors")
+        return done
+
+    # ---- status ---------------------------------------------------------------------------------
+    def stats(self) -> dict:
+        def one(q: str, *a: object) -> Any:
+            return self.scalar(q, a)
+
+        per_folder = []
+        for fid, path in self.folders():
+            per_folder.append({
+                "path": path,
+                "files": one("SELECT count(*) FROM documents WHERE folder_id=? AND status='ok'", fid),
+                "failed": one("SELECT count(*) FROM documents WHERE folder_id=? AND status='failed'", fid),
+                "chunks": one("SELECT coalesce(sum(n_chunks),0) FROM documents WHERE folder_id=?", fid),
+            })
+        failed = [{"path": p, "reason": e} for p, e in
+                  self.db.execute("SELECT path, error FROM documents WHERE status='failed' ORDER BY path")]
+        notes = [{"path": p, "note": n} for p, n in
+                 self.db.execute("SELECT path, note FROM documents WHERE status='ok' AND note IS NOT NULL ORDER BY path")]
+        return {
+            "folders": per_folder,
+            "files": one("SELECT count(*) FROM documents WHERE status='ok'"),
+            "chunks": one("SELECT count(*) FROM chunks"),
+            "vectors": one("SELECT count(*) FROM embeddings"),
+            "failed": failed,
+            "notes": notes,
+        }

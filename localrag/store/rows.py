@@ -1,0 +1,36 @@
+"""Rows of the index as the rest of localrag reads them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass
+class DocRow:
+    id: int
+    folder_id: int
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str | None
+    status: str
+    error: str | None
+    n_chunks: int
+    note: str | None = None
+
+
+@dataclass
+class ChunkRow:
+    id: int
+    doc_id: int
+    path: str
+    text: str
+    heading: str
+    page: int | None
+    start_line: int | None
+    end_line: int | None
+
+
+def _ro(row: Sequence) -> DocRow:
+    return DocRow(*row)
