@@ -158,15 +158,21 @@ def pick(ranked: Sequence[Sentence], firsts: Sequence[Sentence] = (), most: int 
          max_words: int = MAX_QUOTE_WORDS, close: float = CLOSE) -> list[Sentence]:
     """Quotes for an answer: ``firsts`` (those the answer rests on), then the best others that
     score within ``close`` of the best, at most ``most`` of them and ``max_words`` words in all
-    (the first is always kept)."""
+    (the first is always kept). A sentence already quoted from another file (a copy, an old
+    version) is not quoted twice."""
     out: list[Sentence] = []
+    seen: set[str] = set()
     words = 0
     top = ranked[0].score if ranked else 0.0
     for s in list(firsts) + [s for s in ranked if s not in firsts]:
         if len(out) >= most:
             break
+        same = " ".join(s.text.split()).lower()
+        if same in seen:
+            continue
         if out and (words + s.words > max_words or (s not in firsts and s.score < top - close)):
             continue
+        seen.add(same)
         out.append(s)
         words += s.words
     return out

@@ -86,6 +86,15 @@ def test_quotes_stay_short() -> None:
     assert all(s.words <= evidence.LONG_SENTENCE_WORDS for s in sents)
 
 
+def test_a_sentence_in_two_copies_of_a_file_is_quoted_once() -> None:
+    text = "The descaling program runs for twenty minutes. Rinse the tank afterwards."
+    sents = evidence.split([R(1, text), R(2, text)])  # two files, one text
+    for s in sents:
+        s.score = 1.0
+    picked = evidence.pick(sents)
+    assert [s.text for s in picked] == ["The descaling program runs for twenty minutes.", "Rinse the tank afterwards."]
+
+
 def test_the_prompt_fits_the_window_with_whole_sentences() -> None:
     sents = evidence.split([R(1, "Alpha beta gamma. " * 3 + " ".join(["long"] * 50) + ". Delta epsilon.")])
     kept = fit("q?", sents, lambda s: len(s.split()), budget=200, most=5)
