@@ -20,7 +20,7 @@ from pathlib import Path
 from .chunking import Chunk, chunk_blocks
 from .embed import Embedder
 from .errors import LocalragError
-from .formats import SUFFIXES
+from .formats import sandboxed
 from .ignore import FileStat, Rules, walk, walk_under
 from .ocr import available as ocr_available
 from .parsers import NO_TEXT, Block, ParseError, file_kind, parse
@@ -188,7 +188,7 @@ class Indexer:
         try:
             if kind == "pdf":
                 blocks, note = self._read_pdf(data)
-            elif kind is not None and kind in SUFFIXES.values():  # a third-party parser: in the sandboxed child
+            elif sandboxed(kind):  # a third-party parser: in the sandboxed child
                 blocks = self.parser.parse(data, kind).blocks
             else:
                 blocks = parse(Path(fs.path), kind or "text", data)

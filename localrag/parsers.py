@@ -14,20 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-MARKDOWN = {".md", ".markdown", ".mdown", ".mkd", ".mdx"}
-RST = {".rst", ".rest"}
-TEXT = {".txt", ".text", ".org", ".adoc", ".asciidoc", ".tex", ".log", ".textile", ".wiki"}
-HTML = {".html", ".htm", ".xhtml"}
-PDF = {".pdf"}
-CODE = {
-    ".py", ".pyi", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".c", ".h", ".cc", ".cpp", ".cxx", ".hpp",
-    ".hh", ".go", ".rs", ".java", ".kt", ".kts", ".scala", ".rb", ".php", ".pl", ".pm", ".sh", ".bash",
-    ".zsh", ".fish", ".ps1", ".lua", ".r", ".jl", ".swift", ".m", ".mm", ".cs", ".fs", ".hs", ".ml",
-    ".ex", ".exs", ".erl", ".clj", ".el", ".lisp", ".scm", ".sql", ".css", ".scss", ".sass", ".less",
-    ".vue", ".svelte", ".toml", ".yaml", ".yml", ".ini", ".cfg", ".conf", ".json", ".xml", ".proto",
-    ".graphql", ".tf", ".nix", ".cmake", ".gradle", ".dart", ".zig", ".nim", ".v", ".vhd", ".asm", ".s",
-    ".bat", ".cmd", ".mk",
-}
 TEXT_NAMES = {
     "readme", "license", "licence", "copying", "authors", "contributors", "changelog", "changes", "news",
     "notice", "todo", "makefile", "dockerfile", "containerfile", "gemfile", "rakefile", "procfile",
@@ -52,26 +38,16 @@ class Block:
 
 
 def file_kind(path: Path) -> str | None:
-    """The parser for a path, by its name; None means: skip quietly, not a document."""
-    suffix = path.suffix.lower()
-    if suffix == ".txt" and Path(path.stem).suffix.lower() in MARKDOWN | RST:  # Sphinx's _sources/*.rst.txt
-        suffix = Path(path.stem).suffix.lower()
-    from .formats import SUFFIXES
+    """The parser for a path, by its name (the registry in ``formats``); None means: skip
+    quietly, not a document."""
+    from .formats import KIND_OF_SUFFIX
 
-    if suffix in SUFFIXES:
-        return SUFFIXES[suffix]
-    if suffix in MARKDOWN:
-        return "markdown"
-    if suffix in RST:
-        return "rst"
-    if suffix in HTML:
-        return "html"
-    if suffix in PDF:
-        return "pdf"
-    if suffix in CODE:
-        return "code"
-    if suffix in TEXT:
-        return "text"
+    suffix = path.suffix.lower()
+    inner = Path(path.stem).suffix.lower()
+    if suffix == ".txt" and KIND_OF_SUFFIX.get(inner) in ("markdown", "rst"):  # Sphinx's _sources/*.rst.txt
+        suffix = inner
+    if suffix in KIND_OF_SUFFIX:
+        return KIND_OF_SUFFIX[suffix]
     stem = path.name.lower()
     if stem in TEXT_NAMES or path.stem.lower() in TEXT_NAMES:
         return "text"

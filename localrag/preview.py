@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .formats import own_lines
 from .parsers import ParseError, clean, decode, file_kind, parse
 from .retrieve import Result
 
 CONTEXT_LINES = 12
-RAW_KINDS = ("text", "markdown", "rst", "code", "html")
 
 
 @dataclass
@@ -28,10 +28,10 @@ class PassageContext:
 
 def document_rows(path: Path, page: int | None) -> list[tuple[int, str]]:
     kind = file_kind(path)
-    if kind in RAW_KINDS or kind is None:
+    if own_lines(kind):
         return list(enumerate(clean(decode(path.read_bytes())).split("\n"), start=1))
     rows: list[tuple[int, str]] = []
-    for b in parse(path, kind):
+    for b in parse(path, kind or "text"):
         if page is not None and b.page != page:
             continue
         lines = b.text.split("\n")

@@ -163,3 +163,14 @@ def test_previews_show_every_format_as_it_was_indexed(make_app, formats: Path) -
         lit = " ".join(t for n, t in ctx.rows if ctx.start <= n <= ctx.end)
         assert words in lit, (name, lit)
         assert '"cell_type"' not in " ".join(t for _, t in ctx.rows)
+
+
+def test_one_registry_names_every_format_its_pages_and_its_sandbox() -> None:
+    from localrag.formats import FORMATS, KIND_OF_SUFFIX, parser_for, sandboxed
+
+    suffixes = [s for f in FORMATS for s in f.suffixes]
+    assert len(suffixes) == len(set(suffixes)) == len(KIND_OF_SUFFIX)  # a suffix names one kind
+    for f in FORMATS:  # every third-party format has its parser, and only they go to the child
+        assert sandboxed(f.kind) == (f.kind == "pdf" or parser_for(f.kind) is not None)
+        assert not (f.own_lines and f.page)
+    assert file_kind(Path("a/b.PPTX")) == "pptx" and not sandboxed("markdown") and not sandboxed(None)

@@ -4,15 +4,69 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeGuard
 
-from ..parsers import Block
+if TYPE_CHECKING:
+    from ..parsers import Block
 
-Parser = Callable[[bytes], list[Block]]
+Parser = Callable[[bytes], "list[Block]"]
 
-SUFFIXES = {
-    ".docx": "docx", ".pptx": "pptx", ".odt": "odt", ".epub": "epub", ".csv": "csv", ".tsv": "tsv",
-    ".ipynb": "ipynb", ".eml": "eml", ".mbox": "mbox",
-}
+
+@dataclass(frozen=True)
+class Format:
+    """One kind of file: the suffixes that name it, what its citations' page numbers count,
+    whether its line numbers are the file's own lines (a preview reads the file as text) and
+    whether a third-party parser reads it (then in the sandboxed child, with its limits)."""
+
+    kind: str
+    suffixes: tuple[str, ...]
+    page: str | None = None  # "page", "slide", "chapter", "message"; None: no pages
+    own_lines: bool = False
+    sandboxed: bool = True
+
+
+CODE = (
+    ".py", ".pyi", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".c", ".h", ".cc", ".cpp", ".cxx", ".hpp",
+    ".hh", ".go", ".rs", ".java", ".kt", ".kts", ".scala", ".rb", ".php", ".pl", ".pm", ".sh", ".bash",
+    ".zsh", ".fish", ".ps1", ".lua", ".r", ".jl", ".swift", ".m", ".mm", ".cs", ".fs", ".hs", ".ml",
+    ".ex", ".exs", ".erl", ".clj", ".el", ".lisp", ".scm", ".sql", ".css", ".scss", ".sass", ".less",
+    ".vue", ".svelte", ".toml", ".yaml", ".yml", ".ini", ".cfg", ".conf", ".json", ".xml", ".proto",
+    ".graphql", ".tf", ".nix", ".cmake", ".gradle", ".dart", ".zig", ".nim", ".v", ".vhd", ".asm", ".s",
+    ".bat", ".cmd", ".mk",
+)
+
+FORMATS = (
+    # our own linear parsers, in-process: line numbers are the file's own
+    Format("markdown", (".md", ".markdown", ".mdown", ".mkd", ".mdx"), own_lines=True, sandboxed=False),
+    Format("rst", (".rst", ".rest"), own_lines=True, sandboxed=False),
+    Format("html", (".html", ".htm", ".xhtml"), own_lines=True, sandboxed=False),
+    Format("text", (".txt", ".text", ".org", ".adoc", ".asciidoc", ".tex", ".log", ".textile", ".wiki"),
+           own_lines=True, sandboxed=False),
+    Format("code", CODE, own_lines=True, sandboxed=False),
+    # third-party parsers, in the sandboxed child: line numbers count the parser's lines
+    Format("pdf", (".pdf",), page="page"),
+    Format("docx", (".docx",)),
+    Format("pptx", (".pptx",), page="slide"),
+    Format("odt", (".odt",)),
+    Format("epub", (".epub",), page="chapter"),
+    Format("csv", (".csv",)),
+    Format("tsv", (".tsv",)),
+    Format("ipynb", (".ipynb",)),
+    Format("eml", (".eml",)),
+    Format("mbox", (".mbox",), page="message"),
+)
+BY_KIND = {f.kind: f for f in FORMATS}
+KIND_OF_SUFFIX = {suffix: f.kind for f in FORMATS for suffix in f.suffixes}
+
+
+def sandboxed(kind: str | None) -> TypeGuard[str]:
+    return kind in BY_KIND and BY_KIND[kind].sandboxed
+
+
+def own_lines(kind: str | None) -> bool:
+    """Unknown kinds (a file named README, say) are read as text: their own lines."""
+    return kind not in BY_KIND or BY_KIND[kind].own_lines
 
 
 def parser_for(kind: str) -> Parser | None:
