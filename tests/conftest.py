@@ -87,6 +87,30 @@ def run_cli(*args: str, home: Path, check: bool = True, timeout: float = 300) ->
     return p
 
 
+def run_inprocess(*args: str, home: Path, capsys: pytest.CaptureFixture[str],
+                  check: bool = True) -> subprocess.CompletedProcess[str]:
+    """The CLI's ``main`` in this process, for tests where a subprocess adds nothing but start-up
+    time: the same parsing, core calls and one-line errors, the same result shape as run_cli."""
+    from localrag.cli import main
+
+    capsys.readouterr()
+    old = os.environ.get("LOCALRAG_HOME")
+    os.environ["LOCALRAG_HOME"] = str(home)
+    try:
+        code = main(list(args))
+    except SystemExit as e:  # argparse's usage errors
+        code = int(e.code or 0)
+    finally:
+        if old is None:
+            os.environ.pop("LOCALRAG_HOME", None)
+        else:
+            os.environ["LOCALRAG_HOME"] = old
+    out, err = capsys.readouterr()
+    if check and code != 0:
+        raise AssertionError(f"localrag {' '.join(args)} exited {code}\n{out}\n{err}")
+    return subprocess.CompletedProcess(["localrag", *args], code, out, err)
+
+
 def cli_json(*args: str, home: Path) -> dict:
     return json.loads(run_cli(*args, "--json", home=home).stdout)
 

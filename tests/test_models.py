@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import cli_json, run_cli
+from .conftest import run_inprocess
 
 BODY = b"GGUF" + os.urandom(3 * 1024 * 1024)  # a file that looks like a GGUF to the checks that matter here
 SHA = hashlib.sha256(BODY).hexdigest()
@@ -71,6 +71,14 @@ def server() -> Iterator[tuple[str, Served]]:
     httpd.shutdown()
 
 
+@pytest.fixture()
+def cli(capsys: pytest.CaptureFixture[str]):
+    """In-process: these tests are about downloads and settings, not process start-up."""
+    def run(*args: str, home: Path, check: bool = True):
+        return run_inprocess(*args, home=home, capsys=capsys, check=check)
+    return run
+
+
 def _home(tmp_path: Path, base: str) -> Path:
     home = tmp_path / "h"
     home.mkdir()
@@ -92,55 +100,55 @@ url = "{base}/files/unchecked.gguf"
     return home
 
 
-def test_pull_resumes_after_an_interruption_and_checks_the_sha256(tmp_path: Path, server: tuple[str, Served]) -> None:
+def test_pull_resumes_after_an_interruption_and_checks_the_sha256(tmp_path: Path, server: tuple[str, Served], cli) -> None:
     base, state = server
     home = _home(tmp_path, base)
-    listed = cli_json("models", home=home)
+    listed = json.loads(cli("models", "--json", home=home).stdout)
     assert {c["name"] for c in listed["catalog"]} >= {"tiny-1.0", "llama-3.2-1b-instruct"}  # the user's over the bundled
     assert [v["name"] for v in listed["servers"]] == ["server/tiny-chat"]
 
     state.cut_next = True
-    first = run_cli("models", "pull", "tiny-1.0", home=home, check=False)
+    first = cli("models", "pull", "tiny-1.0", home=home, check=False)
     assert first.returncode == 1 and "interrupted at 1 of 3 MB; run the same command to resume" in first.stderr
     assert "Traceback" not in first.stderr
     part = home / "models" / "gguf" / "tiny.gguf.part"
     assert part.stat().st_size == 1024 * 1024
 
-    run_cli("models", "pull", "tiny-1.0", home=home)
+    cli("models", "pull", "tiny-1.0", home=home)
     assert state.ranges[-1] == "bytes=1048576-"  # resumed, not started over
     got = home / "models" / "gguf" / "tiny.gguf"
     assert got.read_bytes() == BODY and not part.exists()
 
-    run_cli("models", "use", "tiny-1.0", home=home)
-    listed = cli_json("models", home=home)
+    cli("models", "use", "tiny-1.0", home=home)
+    listed = json.loads(cli("models", "--json", home=home).stdout)
     assert listed["in_use"] == str(got)
     assert [i["name"] for i in listed["installed"] if i["in_use"]] == ["tiny-1.0"]
     assert 'llm_model = "' + str(got) in (home / "config.toml").read_text()
 
 
-def test_a_wrong_or_missing_sha256_is_refused(tmp_path: Path, server: tuple[str, Served]) -> None:
+def test_a_wrong_or_missing_sha256_is_refused(tmp_path: Path, server: tuple[str, Served], cli) -> None:
     base, _ = server
     home = _home(tmp_path, base)
-    bad = run_cli("models", "pull", "tiny-wrong", home=home, check=False)
+    bad = cli("models", "pull", "tiny-wrong", home=home, check=False)
     assert bad.returncode == 1 and "does not match its sha256" in bad.stderr and "removed" in bad.stderr
     assert not list((home / "models" / "gguf").iterdir())  # nothing half-trusted is left
-    unchecked = run_cli("models", "pull", "tiny-unchecked", home=home, check=False)
+    unchecked = cli("models", "pull", "tiny-unchecked", home=home, check=False)
     assert unchecked.returncode == 1 and "publish a sha256" in unchecked.stderr
-    run_cli("models", "pull", "tiny-hf", home=home)  # checked against the host's X-Linked-Etag
+    cli("models", "pull", "tiny-hf", home=home)  # checked against the host's X-Linked-Etag
     assert (home / "models" / "gguf" / "tiny-hf.gguf").read_bytes() == BODY
     for args, msg in ((["models", "use", "nope"], "not in the catalog"), (["models", "pull", "nope"], "no model 'nope'"),
                       (["models", "use", "tiny-wrong"], "not downloaded yet"),
                       (["models", "use", "ollama/none"], "no server model")):
-        p = run_cli(*args, home=home, check=False)
+        p = cli(*args, home=home, check=False)
         assert p.returncode == 1 and msg in p.stderr and "Traceback" not in p.stderr
 
 
-def test_use_points_answers_at_a_server_running_here(tmp_path: Path, server: tuple[str, Served]) -> None:
+def test_use_points_answers_at_a_server_running_here(tmp_path: Path, server: tuple[str, Served], cli) -> None:
     base, _ = server
     home = _home(tmp_path, base)
-    out = cli_json("models", "use", "server/tiny-chat", home=home)
+    out = json.loads(cli("models", "use", "server/tiny-chat", "--json", home=home).stdout)
     assert out["in_use"] == f"tiny-chat at {base}/v1"
-    listed = cli_json("models", home=home)
+    listed = json.loads(cli("models", "--json", home=home).stdout)
     assert listed["servers"][0]["in_use"] and not any(i["in_use"] for i in listed["installed"])
-    run_cli("models", "use", "default", home=home)
-    assert cli_json("models", home=home)["installed"][0]["in_use"]
+    cli("models", "use", "default", home=home)
+    assert json.loads(cli("models", "--json", home=home).stdout)["installed"][0]["in_use"]
