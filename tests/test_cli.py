@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SAMPLES, cli_json, run_cli
+from .conftest import SAMPLES, cli_json, run_cli, run_inprocess
 
 
 def test_add_search_status_json_shapes(home: Path, docs: Path) -> None:
@@ -124,3 +124,22 @@ def test_os_errors_are_one_line(home: Path, tmp_path: Path) -> None:
     p = run_cli("eval", "--squad", str(squad), "--index-dir", str(where), home=home, check=False)
     assert p.returncode == 1 and "Not a directory" in p.stderr and str(where) in p.stderr
     assert "Traceback" not in p.stderr and "--debug" in p.stderr
+
+
+def test_human_readable_output_of_search_status_and_lists(home: Path, docs: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """What a person reads: the lines each command prints without --json (in-process)."""
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    run_inprocess("add", str(docs), home=home, capsys=capsys)
+    out = run_inprocess("search", "water temperature for green tea", "-k", "2", home=home, capsys=capsys).stdout
+    lines = out.splitlines()
+    assert re.match(rf"1\. {re.escape(str(docs / 'tea.txt'))}:1-1  score \d\.\d{{4}}$", lines[0])
+    assert lines[1].startswith("   Green tea wants water at 80 degrees")
+    st = run_inprocess("status", home=home, capsys=capsys).stdout
+    assert f"  {docs}: 3 files, " in st and "1 failed" in st
+    assert re.search(rf"failed files \(1\):\n  {re.escape(str(docs / 'broken.pdf'))}: corrupt PDF", st)
+    assert "embedding model: all-MiniLM-L6-v2" in st
+    assert run_inprocess("conversations", home=home, capsys=capsys).stdout == "no conversations yet\n"
+    models = run_inprocess("models", home=home, capsys=capsys).stdout
+    assert models.startswith("answer model in use: default\ninstalled:\n  * default")
+    assert "\n    llama-3.2-1b-instruct" in models
