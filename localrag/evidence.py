@@ -146,7 +146,14 @@ def rank(question: str, results: Sequence[Result], embed: EmbedFn) -> list[Sente
     for i, s in enumerate(sents):
         near = [base[j] for j in (i - 1, i + 1) if 0 <= j < n and sents[j].result is s.result]
         s.score = base[i] + W_NEIGHBOUR * max(near, default=0.0)
-    return sorted(sents, key=lambda s: -s.score)
+    out: list[Sentence] = []
+    seen: set[str] = set()
+    for s in sorted(sents, key=lambda s: -s.score):  # a sentence in two copies of a file competes once, as its best copy
+        same = " ".join(s.text.split()).lower()
+        if same not in seen:
+            seen.add(same)
+            out.append(s)
+    return out
 
 
 def _embed_text(s: Sentence) -> str:
@@ -158,21 +165,15 @@ def pick(ranked: Sequence[Sentence], firsts: Sequence[Sentence] = (), most: int 
          max_words: int = MAX_QUOTE_WORDS, close: float = CLOSE) -> list[Sentence]:
     """Quotes for an answer: ``firsts`` (those the answer rests on), then the best others that
     score within ``close`` of the best, at most ``most`` of them and ``max_words`` words in all
-    (the first is always kept). A sentence already quoted from another file (a copy, an old
-    version) is not quoted twice."""
+    (the first is always kept)."""
     out: list[Sentence] = []
-    seen: set[str] = set()
     words = 0
     top = ranked[0].score if ranked else 0.0
     for s in list(firsts) + [s for s in ranked if s not in firsts]:
         if len(out) >= most:
             break
-        same = " ".join(s.text.split()).lower()
-        if same in seen:
-            continue
         if out and (words + s.words > max_words or (s not in firsts and s.score < top - close)):
             continue
-        seen.add(same)
         out.append(s)
         words += s.words
     return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
 from localrag import evidence
@@ -88,10 +89,12 @@ def test_quotes_stay_short() -> None:
 
 def test_a_sentence_in_two_copies_of_a_file_is_quoted_once() -> None:
     text = "The descaling program runs for twenty minutes. Rinse the tank afterwards."
-    sents = evidence.split([R(1, text), R(2, text)])  # two files, one text
-    for s in sents:
-        s.score = 1.0
-    picked = evidence.pick(sents)
+    def embed(texts):  # pure logic: every text alike, so only the words and ranks decide
+        return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+    ranked = evidence.rank("How long does the descaling program run?", [R(1, text), R(2, text)], embed)  # two files
+    assert len(ranked) == 2 and {s.result.chunk_id for s in ranked} == {1}  # each sentence once, its best copy
+    picked = evidence.pick(ranked)
     assert [s.text for s in picked] == ["The descaling program runs for twenty minutes.", "Rinse the tank afterwards."]
 
 
