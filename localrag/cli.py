@@ -18,6 +18,7 @@ from . import __version__
 from .config import Settings, get_paths
 from .core import WAITING_FOR_WRITER, Localrag
 from .errors import LocalragError
+from .export import when
 from .ingest import IndexStats
 from .ingest import Progress as IndexProgress
 
@@ -315,7 +316,7 @@ def cmd_conversations(args: argparse.Namespace) -> int:
     if not rows:
         _echo("no conversations yet")
     for i, t, u in rows:
-        _echo(f"{i:>5}  {time.strftime('%Y-%m-%d %H:%M', time.localtime(u))}  {t}")
+        _echo(f"{i:>5}  {when(u)}  {t}")
     return 0
 
 
@@ -492,8 +493,8 @@ def cmd_tune(args: argparse.Namespace) -> int:
             _echo("no adapter is active: search uses the baseline embedding")
         else:
             r = st["report"]
-            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(st["trained_at"]))
-            _echo(f"adapter {st['id']} {'active' if st['active'] else 'DISABLED'}, trained {when} on "
+            trained = when(st["trained_at"])
+            _echo(f"adapter {st['id']} {'active' if st['active'] else 'DISABLED'}, trained {trained} on "
                   + ", ".join(f"{v} {k}" for k, v in r["sources"].items() if v))
             _echo(f"held-out ({r['held_out_queries']} {r['held_out_kind']}, seed {r['seed']}, {r['mode']}): "
                   + ", ".join(f"{k} {r['baseline'][k]:.3f} -> {r['adapted'][k]:.3f}" for k in r["baseline"]))

@@ -23,7 +23,8 @@ def source_location(s: dict) -> str:
     return ", ".join(parts)
 
 
-def _when(t: float) -> str:
+def when(t: float) -> str:
+    """A timestamp as people read it, in local time: conversation lists, exports, tune status."""
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(t))
 
 
@@ -33,7 +34,7 @@ def _quote_block(text: str) -> str:
 
 def to_markdown(conv: dict) -> str:
     out = [f"# {conv['title']}", "",
-           f"*localrag conversation {conv['id']}, {_when(conv['created_at'])} to {_when(conv['updated_at'])}*", ""]
+           f"*localrag conversation {conv['id']}, {when(conv['created_at'])} to {when(conv['updated_at'])}*", ""]
     for m in conv["messages"]:
         out += [f"## {m['question']}", ""]
         if m.get("scope"):
