@@ -28,7 +28,7 @@ from .models import ByteProgress, resolve_llm_path
 from .preview import CONTEXT_LINES, PassageContext, passage_context
 from .remote import RemoteGenerator
 from .retrieve import Result, search
-from .scope import Scope, make_scope
+from .scope import Scope, make_scope, within
 from .store import Store
 
 WAITING_FOR_WRITER = "waiting for another localrag process that is indexing"  # said by every waiting writer
@@ -154,7 +154,7 @@ class Localrag:
         target = os.path.abspath(os.path.expanduser(path))
         with self.store.writer_lock():
             n = self.store.forget(target)
-        if n == 0 and not any(target == f or target.startswith(f.rstrip(os.sep) + os.sep) for f in self.folders()):
+        if n == 0 and not any(within(target, f) for f in self.folders()):
             raise LocalragError(f"{path} is not in the index")
         return n
 

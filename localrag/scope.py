@@ -36,6 +36,11 @@ class Scope:
         return {"in": list(self.paths), "types": list(self.types)}
 
 
+def within(path: str, folder: str) -> bool:
+    """``path`` is ``folder`` or lies under it (``/data/notes-old`` is not under ``/data/notes``)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def parse_types(values: Sequence[str]) -> list[str]:
     """``["pdf,md", ".txt"]`` -> ``["pdf", "md", "txt"]``; anything else is refused in one line."""
     out: list[str] = []
@@ -76,8 +81,7 @@ def make_scope(paths: Sequence[str], types: Sequence[str], folders: Sequence[str
             shown.append(spec)
             continue
         target = os.path.realpath(spec) if os.path.exists(spec) else os.path.abspath(spec)
-        inside = [f for f in folders if target == f or target.startswith(f.rstrip(os.sep) + os.sep)
-                  or f.startswith(target.rstrip(os.sep) + os.sep)]
+        inside = [f for f in folders if within(target, f) or within(f, target)]
         if not inside:
             known = ", ".join(folders) or "none"
             raise LocalragError(f"--in {raw}: not in a registered folder (registered: {known})")
