@@ -40,7 +40,7 @@ def main() -> None:
     app = Localrag(Paths(home, home), Settings())
     app.keep_vectors_in_memory()
     st = app.store
-    ids, mat = st.vector_matrix()
+    ids, mat = st.all_vectors()
     row_of = {int(e): i for i, e in enumerate(ids)}
     doc_of: dict[int, str] = {}
     vec_row: dict[int, int] = {}

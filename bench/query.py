@@ -67,7 +67,7 @@ def main() -> None:
                 print(f"{n} chunks built in {time.perf_counter() - t:.0f}s", flush=True)
             st = Store(db, cache_vectors=True)
             t = time.perf_counter()
-            st.vector_matrix()
+            st.vector_codes()
             print(f"  vectors loaded into memory in {time.perf_counter() - t:.2f}s (once per long-lived process)")
             qv = {}
             queries = [" ".join(rng.choice(VOCAB[:3000], size=5)) for _ in range(args.queries)]

@@ -105,12 +105,14 @@ class Answer:
     unsupported: list[str] = field(default_factory=list)  # what the model said that the quotes do not back
     error: str | None = None  # the generator failed part-way; ``text`` holds what came before
     warning: str | None = None  # something the user should know about this answer (empty model output...)
+    partial: str | None = None  # the index is still being embedded: the answer rests on part of it
 
     def to_json(self) -> dict:
         return {"question": self.question, "answer": self.text, "answer_kind": self.kind,
                 "supported": self.supported, "evidence": [q.to_json() for q in self.evidence],
                 "unsupported": self.unsupported, "citations": [c.to_json() for c in self.citations],
                 "found": self.found, "attributed": self.attributed, "error": self.error, "warning": self.warning,
+                "partial": self.partial,
                 "nearest": [r.to_json() for r in self.nearest]}
 
 

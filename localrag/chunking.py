@@ -26,12 +26,16 @@ class Chunk:
 
     @property
     def embed_text(self) -> str:
-        """What the model sees: the section path gives a short chunk its context."""
-        return f"{self.heading}\n{self.text}" if self.heading else self.text
+        return embed_text(self.text, self.heading)
 
     @property
     def hash(self) -> str:
         return text_hash(self.embed_text)
+
+
+def embed_text(text: str, heading: str) -> str:
+    """What the model sees: the section path gives a short chunk its context."""
+    return f"{heading}\n{text}" if heading else text
 
 
 def text_hash(text: str) -> str:

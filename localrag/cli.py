@@ -19,7 +19,7 @@ from .config import Settings, get_paths
 from .core import WAITING_FOR_WRITER, Localrag
 from .errors import LocalragError
 from .export import when
-from .ingest import IndexStats
+from .ingest import IndexStats, describe, time_left
 from .ingest import Progress as IndexProgress
 
 out = Console(highlight=False, soft_wrap=True)
@@ -82,18 +82,17 @@ class IndexBar:
 
     def __enter__(self) -> IndexBar:
         if self.enabled:
-            self.bar = Progress(
-                TextColumn("indexing"), BarColumn(), TaskProgressColumn(),
-                TextColumn("{task.completed}/{task.total} files"), TextColumn("{task.fields[chunks]} chunks embedded"),
-                TextColumn("{task.fields[rate]:.1f} chunks/s"), TimeElapsedColumn(), console=err, transient=True)
+            self.bar = Progress(BarColumn(), TaskProgressColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                                console=err, transient=True)
             self.bar.start()
-            self.task = self.bar.add_task("index", total=None, chunks=0, rate=0.0)
+            self.task = self.bar.add_task("keywords", total=None)
         return self
 
     def __call__(self, p: IndexProgress) -> None:
+        """Keywords first (files read: searchable by words), then meaning (texts embedded)."""
         if self.bar is not None:
-            self.bar.update(self.task, completed=p.files_done, total=p.files_total or None,
-                            chunks=p.chunks_embedded, rate=p.chunks_per_s)
+            done, total = p.done_total
+            self.bar.update(self.task, completed=done, total=total or None, description=describe(p))
 
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
@@ -199,11 +198,14 @@ def cmd_search(args: argparse.Namespace) -> int:
     t = time.perf_counter()
     results = app.search(args.query, args.k, args.mode, scope=scope)
     ms = (time.perf_counter() - t) * 1000
+    partial = app.partial_note(args.mode)
     if args.json:
         print(json.dumps({"query": args.query, "mode": args.mode or app.settings.search_mode,
-                          "scope": scope.to_json() if scope else None,
+                          "scope": scope.to_json() if scope else None, "partial": partial,
                           "results": [r.to_json() for r in results]}, indent=2))
         return 0
+    if partial:
+        _echo(f"note: {partial}", file=err)
     if not results:
         _echo("no matching passages" + (f" in {scope.describe()}" if scope else ""))
         return 0
@@ -234,7 +236,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         conversation = app.latest_conversation(origin="cli")  # none yet: this question starts one
     cid, ans = app.ask_in_conversation(conversation, args.question, on_text=stream, k=args.k, mode=args.mode,
                                        scope=scope, origin="cli")
-    for note in [*app.notes, ans.warning, ans.error]:
+    for note in [*app.notes, ans.partial, ans.warning, ans.error]:
         if note:
             _echo(f"localrag: {note}", file=err)
     if args.json:
@@ -345,6 +347,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     _echo(f"GPU: llama.cpp build {'with' if g['llm_gpu_build'] else 'without'} GPU offload"
           f" (n_gpu_layers={g['llm_layers_setting']}); embedding providers: {', '.join(g['embed_providers'])}")
     _echo(f"{st['files']} files, {st['chunks']} chunks, {st['vectors']} vectors")
+    cov = st["coverage"]
+    if cov["chunks_without_vectors"]:
+        left = time_left(cov["seconds_left"])
+        _echo(f"searchable: keywords 100%, meaning {cov['meaning']:.0%}" + (f", {left}" if left else "")
+              + " (`localrag index` embeds the rest)")
     if not st["folders"]:
         _echo("no folders yet: add one with `localrag add PATH`")
     for f in st["folders"]:
@@ -526,9 +533,10 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
 PROBLEMS = {
     "keyword_index_ok": "the keyword index disagrees with the chunks",
-    "chunks_without_vectors": "chunks have no vector",
+    "chunks_without_vectors": "chunks wait for their vectors (harmless: searchable by keywords; `localrag index` embeds them)",
     "vectors_without_rows": "stray vectors belong to no text",
     "rows_without_vectors": "vector rows lost their vector",
+    "rows_without_codes": "vectors miss their search codes (rebuilt by --repair without re-embedding)",
     "unused_vectors": "vectors are no longer used (harmless, reclaimed by the next index)",
     "chunk_counts_off": "documents have a wrong chunk count",
     "orphan_chunks": "chunks belong to no document",

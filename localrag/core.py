@@ -262,8 +262,14 @@ class Localrag:
             resolve_llm_path(s.llm_model, self.paths.models_dir)  # a wrong model is said even if nothing answers
         # the evidence is drawn from a few more passages than a reader needs (unless told how many)
         results = self.search(question, k or max(self.settings.top_k, PASSAGES), mode, scope=scope)
-        return answer(question, results, lambda: self.generator, self.embedder.embed, s.max_answer_tokens,
-                      s.temperature, s.min_score, on_text, history, cancel, s.min_evidence)
+        ans = answer(question, results, lambda: self.generator, self.embedder.embed, s.max_answer_tokens,
+                     s.temperature, s.min_score, on_text, history, cancel, s.min_evidence)
+        ans.partial = self.partial_note(mode)
+        return ans
+
+    def partial_note(self, mode: str | None = None) -> str | None:
+        """While vectors are still being made, say that search by meaning saw part of the index."""
+        return None if (mode or self.settings.search_mode) == "keyword" else self.store.partial_note()
 
     # ---- conversations ----------------------------------------------------------------------------
     def history(self, conversation_id: int | None) -> list[tuple[str, str]]:

@@ -1,9 +1,11 @@
 """Bring the index in step with the registered folders: new, changed, moved and deleted files.
 
-A reader thread reads, hashes, parses and chunks files while the calling thread embeds and
-writes, so everything but embedding hides behind it. Work is committed in windows of whole
-files: Ctrl-C or a crash loses at most the window in flight, and the next run resumes where
-this one stopped, because a file whose size and mtime match the index is never read again.
+Two phases, so a big folder is searchable long before its vectors exist. Keywords: a reader
+thread reads, hashes, parses and chunks files while the calling thread writes their chunks
+(and so their keyword index) in windows of whole files. Meaning: the texts that have no vector
+yet are embedded and their vectors written, a window at a time. Ctrl-C or a crash loses at
+most the window in flight; the next run resumes where this one stopped, because a file whose
+size and mtime match the index is never read again and a stored vector is never recomputed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .chunking import Chunk, chunk_blocks
+from .chunking import Chunk, chunk_blocks, embed_text
 from .embed import Embedder
 from .errors import LocalragError
 from .formats import sandboxed
@@ -29,7 +31,8 @@ from .store import DocRow, Store
 
 UNREAD = "(scans?)"  # in a note: pages left unread, to be read once OCR is there
 WINDOW_TEXTS = 64  # texts embedded (length-sorted) and committed together: ~3 s of work a crash can lose
-WINDOW_ITEMS = 200  # files without new text (moves, failures) committed together
+WINDOW_ITEMS = 200  # files committed together in the keyword phase
+WINDOW_CHUNKS = 2000  # ... or chunks: a window is a fraction of a second of SQLite work
 
 
 SIGNS = {"added": "+", "changed": "~", "removed": "-", "moved": ">", "failed": "!"}
@@ -87,9 +90,43 @@ class Progress:
     chunks_embedded: int
     chunks_per_s: float
     path: str = ""
+    phase: str = "keywords"  # "keywords": files read and searchable by words; "meaning": texts embedded
+    chunks_to_embed: int = 0  # the meaning phase's total
+
+    @property
+    def done_total(self) -> tuple[int, int]:
+        """The current phase's (done, total): files, then texts to embed."""
+        return (self.files_done, self.files_total) if self.phase == "keywords" else (self.chunks_embedded, self.chunks_to_embed)
+
+    @property
+    def seconds_left(self) -> float | None:
+        if self.phase != "meaning" or not self.chunks_per_s:
+            return None
+        return (self.chunks_to_embed - self.chunks_embedded) / self.chunks_per_s
 
 
 ProgressFn = Callable[[Progress], None]
+
+
+def time_left(seconds: float | None) -> str:
+    """"about 2 h left": a rough figure, as the embedding rate varies with text length."""
+    if seconds is None:
+        return ""
+    if seconds < 90:
+        return "about a minute left" if seconds > 30 else "less than a minute left"
+    if seconds < 5400:
+        return f"about {seconds / 60:.0f} min left"
+    return f"about {seconds / 3600:.0f} h left"
+
+
+def describe(p: Progress) -> str:
+    """One line for a progress display: "keywords 120/10000 files" or "meaning 340/5000 texts, 26/s, about 3 min left"."""
+    done, total = p.done_total
+    if p.phase == "keywords":
+        return f"keywords {done}/{total} files"
+    rate = f", {p.chunks_per_s:.1f}/s" if p.chunks_per_s else ""
+    left = time_left(p.seconds_left)
+    return f"meaning {done}/{total} texts{rate}" + (f", {left}" if left else "")
 
 
 @dataclass
@@ -269,29 +306,33 @@ class Indexer:
         thread.start()
         done = 0
         pending: list[_Item] = []
-        pending_texts: dict[str, str] = {}
+        new_hashes: set[str] = set()
 
         def report(path: str = "") -> None:
             if progress:
-                el = stats.embed_seconds
-                progress(Progress(done, len(todo), stats.chunks_embedded, stats.chunks_embedded / el if el else 0.0, path))
+                progress(Progress(done, len(todo), 0, 0.0, path))
 
         try:
             report()
+            n_chunks = 0
+            fresh = 0  # texts of this window that need a vector
             for item in _drain(q):
                 if item.kind == "doc":
                     hashes = [c.hash for c in item.chunks]
                     known = self.store.known_hashes(hashes)
-                    for c in item.chunks:
-                        if c.hash in known or c.hash in pending_texts:
+                    for h in hashes:
+                        if h in known or h in new_hashes:
                             stats.chunks_reused += 1
                         else:
-                            pending_texts[c.hash] = c.embed_text
+                            new_hashes.add(h)
+                            fresh += 1
+                    n_chunks += len(item.chunks)
                 pending.append(item)
-                if len(pending_texts) >= WINDOW_TEXTS or len(pending) >= WINDOW_ITEMS:
-                    done += self._commit(pending, pending_texts, stats, report)
+                if n_chunks >= WINDOW_CHUNKS or len(pending) >= WINDOW_ITEMS:
+                    done += self._commit(pending, stats, fresh)
+                    n_chunks = fresh = 0
                     report(item.fs.path)
-            done += self._commit(pending, pending_texts, stats, report)
+            done += self._commit(pending, stats, fresh)
             moved = {d.id for d in self._moved}
             with self.store.transaction():
                 for d in gone:
@@ -301,6 +342,7 @@ class Indexer:
                         stats.changes.append(Change("removed", d.path))
                 self.store.gc_embeddings()
             report()
+            self._embed_pending(stats, progress)
         except KeyboardInterrupt:
             stats.interrupted = True
         finally:
@@ -310,35 +352,50 @@ class Indexer:
         stats.seconds = time.perf_counter() - t0
         return stats
 
-    def _commit(self, items: list[_Item], texts: dict[str, str], stats: IndexStats,
-                report: Callable[[str], None]) -> int:
-        """Embed the window's new texts, then write its files in one transaction."""
+    def _commit(self, items: list[_Item], stats: IndexStats, fresh: int) -> int:
+        """Write a window of files (chunks and keywords; vectors come later) in one transaction."""
         if not items:
             return 0
-        hashes = list(texts)
-        vectors = None
-        if hashes:
-            t = time.perf_counter()
-            base = stats.chunks_embedded
-
-            def on_row(n: int) -> None:
-                stats.chunks_embedded = base + n
-                stats.embed_seconds = prev + time.perf_counter() - t
-                report(items[-1].fs.path)
-
-            prev = stats.embed_seconds
-            vectors = self.embedder.embed([texts[h] for h in hashes], on_row=on_row)
-            stats.embed_seconds = prev + time.perf_counter() - t
-            stats.chunks_embedded = base + len(hashes)
         with self.store.transaction():
-            if vectors is not None:
-                self.store.add_vectors(hashes, vectors)
             for it in items:
                 self._apply(it, stats)
+            self.store.add_pending(fresh)
         n = len(items)
         items.clear()
-        texts.clear()
         return n
+
+    def _embed_pending(self, stats: IndexStats, progress: ProgressFn | None) -> None:
+        """The meaning phase: embed every text without a vector (this run's, or one an earlier
+        run left when it was stopped), a window at a time, each committed on its own."""
+        total = self.store.count_unembedded()
+        self.store.set_meta("texts_pending", str(total))  # exact again, whatever happened since
+        if not total:
+            return
+        t = time.perf_counter()
+        base = stats.embed_seconds
+
+        def report(n: int) -> None:
+            stats.embed_seconds = base + time.perf_counter() - t
+            if progress:
+                rate = n / stats.embed_seconds if stats.embed_seconds else 0.0
+                progress(Progress(0, 0, n, rate, phase="meaning", chunks_to_embed=total))
+
+        done = 0
+        report(0)
+        after = 0
+        while rows := self.store.unembedded(after, WINDOW_TEXTS):
+            after = rows[-1][0]
+            texts = {h: embed_text(text, heading) for _, h, text, heading in rows}
+            hashes = list(texts)
+            start = done
+            vectors = self.embedder.embed([texts[h] for h in hashes], on_row=lambda n: report(start + n))  # noqa: B023
+            with self.store.transaction():
+                self.store.add_vectors(hashes, vectors)
+                self.store.add_pending(-len(hashes))
+            done += len(hashes)
+            stats.chunks_embedded += len(hashes)
+            report(done)
+        self.store.set_embed_rate(done / stats.embed_seconds if stats.embed_seconds else 0.0)
 
     def _apply(self, it: _Item, stats: IndexStats) -> None:
         st = self.store

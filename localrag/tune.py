@@ -147,7 +147,7 @@ def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_o
     rest_vecs = iter(emb.embed(rests)) if rests else iter(())
     pos_vecs = store.chunk_vectors(sorted({c for s in train_specs for c in s[2]}))
     examples: list[Example] = []
-    _, matrix = store.vector_matrix()
+    _, matrix = store.all_vectors()
     rnd = np.random.default_rng(seed)
     for s, qv in zip(train_specs, qvecs):
         pos = [pos_vecs[c] for c in s[2] if c in pos_vecs] + ([next(rest_vecs)] if s[3] else [])

@@ -148,22 +148,33 @@ def test_doctor_finds_and_repairs_without_reembedding(make_app, docs: Path) -> N
     db = app.store.db
     victim = db.execute("SELECT e.id FROM embeddings e JOIN chunks c ON c.hash = e.hash "
                         "JOIN documents d ON d.id = c.doc_id WHERE d.path LIKE '%tea.txt'").fetchone()[0]
-    db.execute("DELETE FROM vec WHERE rowid=?", (victim,))  # damage: one vector gone
+    db.execute("UPDATE embeddings SET vector = NULL WHERE id=?", (victim,))  # damage: one vector gone
     db.execute("INSERT INTO chunks_fts(chunks_fts, rowid, text, heading) VALUES ('delete', "
                "(SELECT min(id) FROM chunks), (SELECT text FROM chunks WHERE id=(SELECT min(id) FROM chunks)), "
                "(SELECT heading FROM chunks WHERE id=(SELECT min(id) FROM chunks)))")
     found, _ = app.doctor()
     assert found["rows_without_vectors"] == 1 and not found["keyword_index_ok"]
     _, fixed = app.doctor(repair=True)
-    assert any("keyword index" in f for f in fixed) and any("re-reads only" in f for f in fixed)
+    assert any("keyword index" in f for f in fixed) and any("embeds only their texts" in f for f in fixed)
+    assert app.store.check()["chunks_without_vectors"] == 1  # still searchable by keywords meanwhile
     s = app.index()
-    assert s.chunks_embedded == 1 and s.updated == 1  # only the damaged file's text
+    assert s.chunks_embedded == 1 and s.updated == 0  # only the damaged text, from the index: no file re-read
     found = app.store.check()
     assert found["keyword_index_ok"] and sum(v for k, v in found.items() if k not in ("integrity", "keyword_index_ok")) == 0
     db.execute("DELETE FROM chunks WHERE doc_id = (SELECT id FROM documents WHERE path LIKE '%coffee.md')")
     assert app.store.check()["documents_without_chunks"] == 1  # the state the reindex bug left behind
     app.doctor(repair=True)
     assert app.index().updated == 1 and app.store.check()["documents_without_chunks"] == 0
+    # the search codes are derived data: rebuilt from the stored vectors, nothing re-embedded
+    tea = db.execute("SELECT e.id FROM embeddings e JOIN chunks c ON c.hash = e.hash "
+                     "JOIN documents d ON d.id = c.doc_id WHERE d.path LIKE '%tea.txt'").fetchone()[0]
+    db.execute("DELETE FROM vec_bits WHERE rowid=?", (tea,))
+    assert app.store.check()["rows_without_codes"] == 1
+    assert app.search("green tea water temperature", k=1, mode="vector")[0].path != str(docs / "tea.txt")
+    _, fixed = app.doctor(repair=True)
+    assert any("rebuilt 1 from the stored vectors" in f for f in fixed)
+    assert app.index().chunks_embedded == 0 and app.store.check()["rows_without_codes"] == 0
+    assert app.search("green tea water temperature", k=1, mode="vector")[0].path == str(docs / "tea.txt")
 
 
 def test_forget_removes_the_text_from_disk(home: Path, docs: Path) -> None:
@@ -291,7 +302,7 @@ def test_kill_at_random_points_then_doctor_and_compare(home: Path, tmp_path: Pat
         app = Localrag(Paths(h, h), Settings())
         rows = sorted(app.store.db.execute("SELECT d.path, c.seq, c.text, c.hash FROM chunks c JOIN documents d "
                                            "ON d.id = c.doc_id"))
-        vec = app.store.db.execute("SELECT count(*) FROM vec").fetchone()[0]
+        vec = app.store.db.execute("SELECT count(*) FROM vec_bits").fetchone()[0]
         app.close()
         return rows, vec
 
@@ -320,11 +331,11 @@ def test_disk_full_stops_cleanly_and_keeps_what_was_indexed(small_disk: Path, mo
     d.mkdir()
     text = "\n\n".join(f"Paragraph {i} of a long report on shipping logistics and container ports." * 6
                        for i in range(8))
-    for i in range(600):  # the same text: cheap to embed, but every chunk and keyword row takes room
-        (d / f"r{i:03}.md").write_text(text)
+    for i in range(2000):  # the same text: cheap to embed, but every chunk and keyword row takes room
+        (d / f"r{i:04}.md").write_text(text)
     p = run_cli("add", str(d), home=home, check=False, timeout=600)
     assert p.returncode == 1 and "disk full" in p.stderr and "Traceback" not in p.stderr, p.stderr
     st = cli_json("status", home=home)
-    assert 0 < st["files"] < 600  # what was committed before the disk filled is kept
+    assert 0 < st["files"] < 2000  # what was committed before the disk filled is kept
     assert cli_json("doctor", home=home)["checks"]["integrity"] == "ok"
     assert cli_json("search", "container ports", "--mode", "keyword", home=home)["results"]

@@ -47,7 +47,7 @@ def test_edit_reembeds_only_changed_text_and_delete_drops(make_app, docs: Path) 
     s = app.index()
     assert s.removed == 1 and str(f) not in chunk_paths(app)
     assert app.status()["chunks"] == before - 2
-    n_vec = app.store.db.execute("SELECT count(*) FROM vec").fetchone()[0]
+    n_vec = app.store.db.execute("SELECT count(*) FROM vec_bits").fetchone()[0]
     assert n_vec == app.status()["vectors"] == app.status()["chunks"]  # no orphan vectors
 
 
@@ -211,7 +211,7 @@ def test_remove_during_index_waits_and_leaves_a_healthy_index(home: Path, tmp_pa
     assert "healthy" in run_cli("doctor", home=home).stdout
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5])
 def test_an_older_schema_is_upgraded_in_place_keeping_its_data(tmp_path: Path, version: int) -> None:
     """A database made by an earlier localrag (schema ``version``) opens, migrates, keeps its rows."""
     import apsw
@@ -236,14 +236,55 @@ def test_an_older_schema_is_upgraded_in_place_keeping_its_data(tmp_path: Path, v
     st.close()
 
 
-def test_a_newer_schema_is_refused_in_one_line(tmp_path: Path, home: Path) -> None:
+def test_float_vectors_of_schema_5_move_beside_their_rows(tmp_path: Path) -> None:
+    """Schema 5 kept float vectors in sqlite-vec; 6 moves them into their rows and codes them,
+    so an upgraded index searches as before without re-embedding."""
     import apsw
+    import numpy as np
+    import sqlite_vec
 
     from localrag.store import MIGRATIONS
 
-    db = apsw.Connection(str(home / "index.db"))
-    for sql in MIGRATIONS:
+    path = tmp_path / "index.db"
+    db = apsw.Connection(str(path))
+    db.enable_load_extension(True)
+    db.load_extension(sqlite_vec.loadable_path())
+    for sql in MIGRATIONS[:5]:
         db.execute(sql)
+    db.execute("PRAGMA user_version=5")
+    for k, v in (("embed_model", "m"), ("embed_dim", "16"), ("embed_fingerprint", "fp")):
+        db.execute("INSERT INTO meta VALUES (?, ?)", (k, v))
+    db.execute("CREATE VIRTUAL TABLE vec USING vec0(embedding float[16] distance_metric=cosine)")
+    db.execute("INSERT INTO folders(path, added_at) VALUES ('/f', 1.0)")
+    rng = np.random.default_rng(0)
+    vecs = rng.standard_normal((30, 16)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    for i, v in enumerate(vecs):
+        db.execute("INSERT INTO documents(folder_id, path, size, mtime_ns, status, n_chunks, indexed_at)"
+                   " VALUES (1, ?, 1, 1, 'ok', 1, 1.0)", (f"/f/{i}.md",))
+        db.execute("INSERT INTO chunks(doc_id, seq, text, hash) VALUES (?, 0, ?, ?)", (i + 1, f"text {i}", f"h{i}"))
+        db.execute("INSERT INTO embeddings(id, hash) VALUES (?, ?)", (i + 1, f"h{i}"))
+        db.execute("INSERT INTO vec(rowid, embedding) VALUES (?, ?)", (i + 1, v.tobytes()))
+    db.close()
+    st = Store(path)
+    assert st.scalar("PRAGMA user_version") == len(MIGRATIONS)
+    assert st.db.execute("SELECT 1 FROM sqlite_master WHERE name='vec'").fetchone() is None
+    assert st.scalar("SELECT count(*) FROM vec_bits") == 30
+    for i in (0, 17, 29):
+        (cid, sim), *_ = st.vector_search(vecs[i], 3)
+        assert cid == i + 1 and sim == pytest.approx(1.0, abs=1e-5)
+    assert {k: v for k, v in st.check().items() if k not in ("integrity", "keyword_index_ok") and v} == {}
+    st.close()
+
+
+def test_a_newer_schema_is_refused_in_one_line(tmp_path: Path, home: Path) -> None:
+    import apsw
+
+    from localrag.store import MIGRATIONS, apply_migration
+
+    db = apsw.Connection(str(home / "index.db"))
+    for m in MIGRATIONS:
+        apply_migration(db, m)
     db.execute(f"PRAGMA user_version={len(MIGRATIONS) + 1}")
     db.close()
     with pytest.raises(LocalragError, match="newer localrag"):

@@ -64,12 +64,12 @@ def test_chats_and_feedback_keep_the_cached_vectors(indexed, docs) -> None:
     """Only what search reads invalidates a long-lived process's copy of the vectors."""
     st = indexed.store
     st.cache_vectors = True
-    ids, mat = st.vector_matrix()
+    ids, mat = st.vector_codes()
     gen = st.meta("generation")
     cid = st.new_conversation("tea?")
     st.add_message(cid, "tea?", "80 degrees", "[]")
     st.add_feedback("tea?", str(docs / "tea.txt"), None, True)
-    assert st.meta("generation") == gen and st.vector_matrix()[1] is mat  # not reloaded
+    assert st.meta("generation") == gen and st.vector_codes()[1] is mat  # not reloaded
     (docs / "tea.txt").write_text("Black tea wants boiling water.\n")
     indexed.index()
-    assert st.meta("generation") != gen and st.vector_matrix()[1] is not mat
+    assert st.meta("generation") != gen and st.vector_codes()[1] is not mat

@@ -11,9 +11,9 @@ from .connection import BUSY_TIMEOUT_MS
 from .health import Health
 from .history import History
 from .rows import ChunkRow, DocRow
-from .schema import MIGRATIONS
+from .schema import MIGRATIONS, apply_migration
 
-__all__ = ["BUSY_TIMEOUT_MS", "MIGRATIONS", "ChunkRow", "DocRow", "Store"]
+__all__ = ["BUSY_TIMEOUT_MS", "MIGRATIONS", "apply_migration", "ChunkRow", "DocRow", "Store"]
 
 
 class Store(Health, History):

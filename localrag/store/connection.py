@@ -15,7 +15,7 @@ import numpy as np
 import sqlite_vec
 
 from ..errors import LocalragError
-from .schema import MIGRATIONS
+from .schema import MIGRATIONS, apply_migration
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -82,7 +82,7 @@ class Connection:
             with self.transaction():
                 if self.scalar("PRAGMA user_version") > n:
                     continue  # another process migrated while we waited for the lock
-                self.db.execute(MIGRATIONS[n])
+                apply_migration(self.db, MIGRATIONS[n])
                 self.db.execute(f"PRAGMA user_version={n + 1}")
 
     def close(self) -> None:

@@ -74,7 +74,8 @@ class Documents(Vectors):
         return int(self.db.last_insert_rowid())
 
     def add_chunks(self, doc_id: int, rows: Sequence[tuple[str, str, int | None, int | None, int | None, str]]) -> None:
-        """rows: (text, heading, page, start_line, end_line, hash); their vectors must exist."""
+        """rows: (text, heading, page, start_line, end_line, hash); searchable by keywords at once,
+        by meaning once their text's vector is stored (the indexer's second phase)."""
         self.db.executemany(
             "INSERT INTO chunks(doc_id, seq, text, heading, page, start_line, end_line, hash) VALUES (?,?,?,?,?,?,?,?)",
             [(doc_id, i, *r) for i, r in enumerate(rows)])

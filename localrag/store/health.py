@@ -23,8 +23,8 @@ class Health(Documents):
             fts_ok = 1
         except apsw.Error:
             fts_ok = 0
-        has_vec = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='vec'").fetchone() is not None
-        vec_ids = {int(r[0]) for r in self.db.execute("SELECT rowid FROM vec")} if has_vec else set()
+        has_vec = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='vec_bits'").fetchone() is not None
+        vec_ids = {int(r[0]) for r in self.db.execute("SELECT rowid FROM vec_bits")} if has_vec else set()
         emb_ids = {int(r[0]) for r in self.db.execute("SELECT id FROM embeddings")}
         return {
             "integrity": integrity,
@@ -32,7 +32,8 @@ class Health(Documents):
             "chunks_without_vectors": one("SELECT count(*) FROM chunks c WHERE NOT EXISTS "
                                           "(SELECT 1 FROM embeddings e WHERE e.hash = c.hash)"),
             "vectors_without_rows": len(vec_ids - emb_ids),
-            "rows_without_vectors": len(emb_ids - vec_ids) if has_vec else 0,
+            "rows_without_vectors": one("SELECT count(*) FROM embeddings WHERE vector IS NULL"),
+            "rows_without_codes": len(emb_ids - vec_ids) if has_vec else 0,
             "unused_vectors": one("SELECT count(*) FROM embeddings e WHERE NOT EXISTS "
                                   "(SELECT 1 FROM chunks c WHERE c.hash = e.hash)"),
             "chunk_counts_off": one("SELECT count(*) FROM documents d WHERE n_chunks <> "
@@ -50,33 +51,36 @@ class Health(Documents):
         are lost are marked so the next index re-reads them (and embeds only what is missing)."""
         done: list[str] = []
         with self.transaction():
-            has_vec = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='vec'").fetchone() is not None
-            if has_vec:
-                vec_ids = {int(r[0]) for r in self.db.execute("SELECT rowid FROM vec")}
+            lost = self.db.execute("DELETE FROM embeddings WHERE vector IS NULL RETURNING id").fetchall()
+            if lost:
+                done.append(f"dropped {len(lost)} vector rows with no vector: the next `localrag index` embeds"
+                            " only their texts")
+            if self.db.execute("SELECT 1 FROM sqlite_master WHERE name='vec_bits'").fetchone() is not None:
+                vec_ids = {int(r[0]) for r in self.db.execute("SELECT rowid FROM vec_bits")}
                 emb_ids = {int(r[0]) for r in self.db.execute("SELECT id FROM embeddings")}
                 stray = sorted(vec_ids - emb_ids)
                 for i in range(0, len(stray), 500):
                     part = stray[i: i + 500]
-                    self.db.execute(f"DELETE FROM vec WHERE rowid IN ({','.join('?' * len(part))})", part)
-                lost = sorted(emb_ids - vec_ids)
-                for i in range(0, len(lost), 500):
-                    part = lost[i: i + 500]
-                    self.db.execute(f"DELETE FROM embeddings WHERE id IN ({','.join('?' * len(part))})", part)
-                if stray or lost:
-                    done.append(f"dropped {len(stray)} stray vectors and {len(lost)} vector rows with no vector")
+                    self.db.execute(f"DELETE FROM vec_bits WHERE rowid IN ({','.join('?' * len(part))})", part)
+                uncoded = sorted(emb_ids - vec_ids)
+                for i in range(0, len(uncoded), 500):
+                    part = uncoded[i: i + 500]
+                    self.db.execute("INSERT INTO vec_bits(rowid, embedding) SELECT id, vec_quantize_binary(vector)"
+                                    f" FROM embeddings WHERE id IN ({','.join('?' * len(part))})", part)
+                if stray or uncoded:
+                    done.append(f"dropped {len(stray)} stray codes and rebuilt {len(uncoded)} from the stored vectors"
+                                " (nothing re-embedded)")
             self.db.execute("DELETE FROM chunks WHERE doc_id NOT IN (SELECT id FROM documents)")
-            self.db.execute(
-                "UPDATE documents SET size=-1, content_hash=NULL WHERE id IN (SELECT DISTINCT c.doc_id FROM chunks c "
-                "WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.hash = c.hash))")
-            k = self.db.changes()
+            # chunks without a vector need no re-read: the next index embeds them from their text
             self.db.execute("UPDATE documents SET size=-1, content_hash=NULL WHERE status='ok' AND size >= 0 AND "
                             "NOT EXISTS (SELECT 1 FROM chunks c WHERE c.doc_id = documents.id)")
-            k += self.db.changes()
+            k = self.db.changes()
             if k:
-                done.append(f"{k} documents lost vectors or chunks: the next `localrag index` re-reads only those")
+                done.append(f"{k} documents lost their chunks: the next `localrag index` re-reads only those")
             self.db.execute("UPDATE documents SET n_chunks = (SELECT count(*) FROM chunks c WHERE c.doc_id = documents.id)")
             self.db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
             done.append("rebuilt the keyword index")
+            self.set_meta("texts_pending", str(self.count_unembedded()))
             g = self.gc_embeddings()
             if g:
                 done.append(f"dropped {g} unused vectors")
@@ -104,6 +108,7 @@ class Health(Documents):
             "files": one("SELECT count(*) FROM documents WHERE status='ok'"),
             "chunks": one("SELECT count(*) FROM chunks"),
             "vectors": one("SELECT count(*) FROM embeddings"),
+            "coverage": self.coverage(),
             "failed": failed,
             "notes": notes,
         }

@@ -4,7 +4,42 @@ has shipped; add the next."""
 
 from __future__ import annotations
 
-MIGRATIONS: list[str] = [
+from collections.abc import Callable
+from itertools import islice
+
+import apsw
+
+
+def _vectors_beside_their_rows(db: apsw.Connection) -> None:
+    """6: float vectors move into ``embeddings.vector`` (fast point reads for re-scoring) and
+    sqlite-vec keeps only their binary codes (``vec_bits``, 1/32 of the size) for the coarse scan."""
+    db.execute("ALTER TABLE embeddings ADD COLUMN vector BLOB")
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name='vec'").fetchone() is None:
+        return  # no model bound yet: bind_model makes vec_bits
+    rows = db.execute("SELECT rowid, embedding FROM vec")
+    while batch := list(islice(rows, 2000)):
+        db.executemany("UPDATE embeddings SET vector = ? WHERE id = ?", [(v, i) for i, v in batch])
+    db.execute("DROP TABLE vec")
+    db.execute("DELETE FROM embeddings WHERE vector IS NULL")  # rows whose vector was lost: their files are re-read
+    dim = db.execute("SELECT value FROM meta WHERE key='embed_dim'").fetchone()
+    if dim:
+        db.execute(BITS_TABLE.format(dim=int(dim[0])))
+        db.execute("INSERT INTO vec_bits(rowid, embedding) SELECT id, vec_quantize_binary(vector) FROM embeddings")
+
+
+BITS_TABLE = "CREATE VIRTUAL TABLE IF NOT EXISTS vec_bits USING vec0(embedding bit[{dim}])"
+
+Migration = str | Callable[[apsw.Connection], None]
+
+
+def apply_migration(db: apsw.Connection, m: Migration) -> None:
+    if callable(m):
+        m(db)
+    else:
+        db.execute(m)
+
+
+MIGRATIONS: list[Migration] = [
     # 1: the first schema
     """
     CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -97,4 +132,6 @@ MIGRATIONS: list[str] = [
     ALTER TABLE messages ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
     ALTER TABLE documents ADD COLUMN note TEXT;
     """,
+    # 6: float vectors in their rows, binary codes in sqlite-vec
+    _vectors_beside_their_rows,
 ]

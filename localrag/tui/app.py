@@ -21,7 +21,7 @@ from ..answer import Answer
 from ..config import Paths, Settings, get_paths
 from ..core import Localrag
 from ..errors import LocalragError
-from ..ingest import IndexStats, Progress
+from ..ingest import IndexStats, Progress, describe
 from ..retrieve import Result
 from ..scope import Scope
 
@@ -195,14 +195,15 @@ class LocalragApp(App[None]):
         self.call_from_thread(self.refresh_sidebar)
 
     def show_progress(self, p: Progress) -> None:
-        if p.files_done >= p.files_total:  # a batch's start with nothing to do, or its end
+        """Keywords first (files read), then meaning (texts embedded), each with its own bar."""
+        done, total = p.done_total
+        if done >= total:  # a phase's start with nothing to do, or its end
             self.hide_progress()
             return
         bar = self.query_one("#progress", ProgressBar)
         bar.add_class("active")
-        bar.update(total=max(p.files_total, 1), progress=p.files_done)
-        rate = f", {p.chunks_per_s:.1f} chunks/s" if p.chunks_per_s else ""
-        self._index_state = f"indexing {p.files_done}/{p.files_total} files{rate}"
+        bar.update(total=max(total, 1), progress=done)
+        self._index_state = describe(p)
         self.update_status()
 
     def hide_progress(self) -> None:
@@ -349,6 +350,8 @@ class LocalragApp(App[None]):
             ex.set_sources([(q.n, q.result) for q in ans.evidence], note=note, quotes=True)
         if ans.warning:
             self.notify(ans.warning, title="Answer", severity="warning", timeout=10)
+        if ans.partial:
+            self.notify(ans.partial, title="Still indexing", severity="information", timeout=10)
         if ans.stopped:
             self.notify("Stopped")
         if ans.error:  # the server went away part-way: the text so far stays on screen
