@@ -51,6 +51,50 @@ def test_edit_reembeds_only_changed_text_and_delete_drops(make_app, docs: Path) 
     assert n_vec == app.status()["vectors"] == app.status()["chunks"]  # no orphan vectors
 
 
+def test_keywords_first_then_meaning_resumes_after_a_stop(make_app, docs: Path, home: Path, capsys) -> None:
+    """Files are searchable by keywords before their vectors exist; a run stopped while
+    embedding keeps every file, says how far meaning got, and the next run embeds only the rest."""
+    from .conftest import run_inprocess
+
+    for i in range(12):
+        (docs / f"note{i:02}.md").write_text(f"# Note {i}\n\nKingfisher sighting number {i} near the old mill.\n")
+    app = make_app()
+    app.add([str(docs)])
+    phases: list[str] = []
+
+    def stop_while_embedding(p: ingest.Progress) -> None:
+        phases.append(p.phase)
+        if p.phase == "meaning" and p.chunks_embedded > 8:  # in the second window: the first is committed
+            raise KeyboardInterrupt
+
+    orig = ingest.WINDOW_TEXTS
+    ingest.WINDOW_TEXTS = 8
+    try:
+        s = app.index(stop_while_embedding)
+    finally:
+        ingest.WINDOW_TEXTS = orig
+    assert s.interrupted and s.added == 15 and phases[0] == "keywords" and "meaning" in phases
+    assert s.chunks_embedded == 8
+    cov = app.status()["coverage"]
+    total = cov["chunks"]
+    assert total >= 15 and 0 < cov["chunks_without_vectors"] < total and 0 < cov["meaning"] < 1
+    # every file is found by its words, and an answer says it rests on part of the index
+    assert {Path(r.path).name for r in app.search("kingfisher mill", k=20, mode="keyword")} == {
+        f"note{i:02}.md" for i in range(12)}
+    assert "covers" in (app.partial_note() or "") and app.partial_note("keyword") is None
+    out = run_inprocess("status", home=home, capsys=capsys).stdout
+    assert "searchable: keywords 100%, meaning" in out
+    assert run_inprocess("search", "kingfisher", "--json", home=home, capsys=capsys).stdout.count('"partial": "indexing') == 1
+    found = app.doctor()[0]  # waiting texts are not damage
+    assert found["chunks_without_vectors"] > 0 and not [
+        k for k, v in found.items() if v and k not in ("integrity", "keyword_index_ok", "chunks_without_vectors")]
+    rest = app.index()  # nothing re-read: the stored chunks are embedded
+    assert (rest.added, rest.updated, rest.unchanged) == (0, 0, 15)
+    assert rest.chunks_embedded == total - 8 - s.chunks_reused
+    assert app.status()["coverage"]["meaning"] == 1.0 and app.partial_note() is None
+    assert app.search("a kingfisher was seen by the mill", k=1, mode="vector")[0].path.endswith(".md")
+
+
 def test_move_keeps_vectors(make_app, docs: Path) -> None:
     app = make_app()
     app.add([str(docs)])
