@@ -107,7 +107,9 @@ def _run_index(app: Localrag, args: argparse.Namespace, only: Sequence[str] | No
         print(json.dumps(stats.to_dict(), indent=2))
     else:
         _print_index(stats)
-    return 130 if stats.interrupted else 0
+    if stats.stopped:
+        _echo(f"localrag: {stats.stopped}", file=err)
+    return 130 if stats.interrupted else 1 if stats.stopped else 0
 
 
 def _print_index(s: IndexStats) -> None:

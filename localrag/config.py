@@ -99,6 +99,9 @@ class Settings:
     ocr: bool = True  # read PDF pages without a text layer by OCR, when the `ocr` extra is installed
     ignore: list[str] = field(default_factory=list)  # gitignore-style patterns on top of the built-in rules
     embed_threads: int = 0  # 0: onnxruntime decides
+    embed_url: str = ""  # an OpenAI-compatible embeddings server (http://gpu-box:8080/v1) that embeds what indexing needs
+    embed_url_model: str = ""  # the model name to ask it for: the same model as embed_model (checked by a probe)
+    embed_api_key_env: str = ""  # the environment variable holding its API key, if any
 
     @classmethod
     def load(cls, paths: Paths) -> Settings:

@@ -19,6 +19,7 @@ from .catalog import installed_files, load_catalog, model_path, probe_servers, p
 from .catalog import to_json as catalog_json
 from .config import Paths, Settings, get_paths
 from .embed import Embedder, expected_identity
+from .embed_server import EmbeddingServer
 from .errors import LocalragError
 from .evidence import PASSAGES
 from .export import format_for, render, write_atomic
@@ -187,7 +188,9 @@ class Localrag:
         if not folders:
             raise LocalragError("no folders to index: they were removed meanwhile")
         self.store.bind_model(emb.info.name, emb.info.dim, emb.info.fingerprint)
-        indexer = Indexer(self.store, emb, self.rules(), int(self.settings.max_file_mb * 1e6), self.settings.ocr)
+        s = self.settings
+        server = EmbeddingServer(s.embed_url, s.embed_url_model, s.embed_api_key_env) if s.embed_url else None
+        indexer = Indexer(self.store, emb, self.rules(), int(s.max_file_mb * 1e6), s.ocr, server)
         scope_ids = None if scope is None else {i: scope[p] for i, p in folders if p in scope}
         return indexer.run(folders, progress, scope_ids)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .chunking import Chunk, chunk_blocks, embed_text
 from .embed import Embedder
+from .embed_server import EmbeddingServer, ServerError
 from .errors import LocalragError
 from .formats import sandboxed
 from .ignore import FileStat, Rules, walk, walk_under
@@ -73,6 +74,7 @@ class IndexStats:
     seconds: float = 0.0
     embed_seconds: float = 0.0
     interrupted: bool = False
+    stopped: str | None = None  # why the meaning phase stopped early (an embedding server gone); files are kept
     missing_folders: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # directories or names the walk could not use
     changes: list[Change] = field(default_factory=list)
@@ -145,9 +147,12 @@ class _Item:
 
 
 class Indexer:
-    def __init__(self, store: Store, embedder: Embedder, rules: Rules, max_file_bytes: int, ocr: bool = True):
+    def __init__(self, store: Store, embedder: Embedder, rules: Rules, max_file_bytes: int, ocr: bool = True,
+                 server: EmbeddingServer | None = None):
+        """``server``: embed the meaning phase there (``embed_url``); queries stay with ``embedder``."""
         self.store = store
         self.embedder = embedder
+        self.server = server
         self.rules = rules
         self.max_file_bytes = max_file_bytes
         self.ocr = ocr
@@ -380,22 +385,30 @@ class Indexer:
                 rate = n / stats.embed_seconds if stats.embed_seconds else 0.0
                 progress(Progress(0, 0, n, rate, phase="meaning", chunks_to_embed=total))
 
+        embed = self.embedder.embed
         done = 0
-        report(0)
-        after = 0
-        while rows := self.store.unembedded(after, WINDOW_TEXTS):
-            after = rows[-1][0]
-            texts = {h: embed_text(text, heading) for _, h, text, heading in rows}
-            hashes = list(texts)
-            start = done
-            vectors = self.embedder.embed([texts[h] for h in hashes], on_row=lambda n: report(start + n))  # noqa: B023
-            with self.store.transaction():
-                self.store.add_vectors(hashes, vectors)
-                self.store.add_pending(-len(hashes))
-            done += len(hashes)
-            stats.chunks_embedded += len(hashes)
-            report(done)
-        self.store.set_embed_rate(done / stats.embed_seconds if stats.embed_seconds else 0.0)
+        try:
+            if self.server is not None:
+                self.server.check(self.embedder)
+                embed = self.server.embed
+            report(0)
+            after = 0
+            while rows := self.store.unembedded(after, WINDOW_TEXTS):
+                after = rows[-1][0]
+                texts = {h: embed_text(text, heading) for _, h, text, heading in rows}
+                hashes = list(texts)
+                start = done
+                vectors = embed([texts[h] for h in hashes], on_row=lambda n: report(start + n))  # noqa: B023
+                with self.store.transaction():
+                    self.store.add_vectors(hashes, vectors)
+                    self.store.add_pending(-len(hashes))
+                done += len(hashes)
+                stats.chunks_embedded += len(hashes)
+                report(done)
+        except ServerError as e:  # the server went away or serves another model: keep what is done
+            stats.stopped = (f"{e}; {done} texts embedded and kept, every file is searchable by keywords; "
+                             "run `localrag index` to embed the rest")
+        self.store.set_embed_rate(done / stats.embed_seconds if done and stats.embed_seconds else 0.0)
 
     def _apply(self, it: _Item, stats: IndexStats) -> None:
         st = self.store

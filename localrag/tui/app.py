@@ -217,6 +217,8 @@ class LocalragApp(App[None]):
         if self.core.folders():
             for w in self.query(Welcome):
                 w.remove()
+        if stats.stopped:
+            self.notify(stats.stopped, title="Index", severity="error", timeout=15)
         if title and not stats.interrupted:
             self.notify(f"{stats.added} added, {stats.updated} changed, {stats.removed} removed, {stats.failed} failed;"
                         f" {stats.chunks_embedded} chunks embedded", title=title)
