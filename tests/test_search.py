@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from localrag.errors import LocalragError
@@ -73,3 +75,39 @@ def test_chats_and_feedback_keep_the_cached_vectors(indexed, docs) -> None:
     (docs / "tea.txt").write_text("Black tea wants boiling water.\n")
     indexed.index()
     assert st.meta("generation") != gen and st.vector_codes()[1] is not mat
+
+
+def test_codes_read_from_sqlite_vec_blocks_equal_its_rows(make_app, tmp_path: Path) -> None:
+    """The fast read of sqlite-vec's blocks (with holes left by deleted vectors) gives exactly
+    the codes its row-by-row scan gives; a layout it does not know falls back to the rows."""
+    import numpy as np
+
+    from localrag.store.vectors import pack_bits
+
+    d = tmp_path / "many"
+    d.mkdir()
+    for i in range(40):
+        (d / f"n{i:02}.md").write_text(f"Note {i}: the {i}th lighthouse keeper logged {i * 7} ships.\n")
+    app = make_app()
+    app.add([str(d)])
+    app.index()
+    for i in range(0, 40, 3):
+        (d / f"n{i:02}.md").unlink()
+    app.index()  # their vectors are dropped: holes in the blocks
+    st = app.store
+    width = 384 // 8
+    fast = st._codes_from_blocks(width)
+    assert fast is not None
+    rows = {int(r): bytes(b) for r, b in st.db.execute("SELECT rowid, embedding FROM vec_bits")}
+    assert len(rows) == len(fast[0]) == st.scalar("SELECT count(*) FROM embeddings") > 20
+    assert {int(i): c.tobytes() for i, c in zip(*fast)} == rows
+    floats = dict(zip(*st.all_vectors()))
+    assert all(pack_bits(floats[i]).tobytes() == c for i, c in rows.items())  # the codes are the floats' signs
+    st.db.execute("ALTER TABLE vec_bits_chunks RENAME TO vec_bits_chunks_moved")  # an unknown layout
+    try:
+        assert st._codes_from_blocks(width) is None
+        _, ids, codes = st._read_codes()
+        assert {int(i): c.tobytes() for i, c in zip(ids, codes)} == rows
+        assert np.array_equal(np.sort(ids), np.sort(fast[0]))
+    finally:
+        st.db.execute("ALTER TABLE vec_bits_chunks_moved RENAME TO vec_bits_chunks")

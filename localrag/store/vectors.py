@@ -1,19 +1,24 @@
 """Vectors and search: the embedding model guard (vectors of two models never mix), vectors keyed
 by their text's hash, nearest neighbours and FTS5 keywords.
 
-Nearest neighbours come in two steps, so a million passages stay fast on a laptop: a coarse
-scan of 1-bit codes (the sign of each dimension; sqlite-vec's ``bit`` column on disk, or a copy
-in memory for a long-lived process: 48 bytes a vector), then an exact cosine of the few hundred
-best against the float vectors, read by primary key. Both live in the same database and change
-in the same transactions, so they cannot drift apart; the codes are rebuilt from the floats.
+Nearest neighbours come in two steps, so a million passages stay fast on a laptop: a Hamming
+scan of 1-bit codes (the sign of each dimension: 48 bytes a vector, in a sqlite-vec ``bit``
+column), then an exact cosine of the few hundred best against the float vectors, read by
+primary key. Both live in the same database and change in the same transactions, so they
+cannot drift apart; doctor rebuilds the codes from the floats.
+
+The scan is numpy's over sqlite-vec's own blocks of 1,024 codes, read whole from its shadow
+tables (40 ms for a million), and held in memory by a long-lived process. sqlite-vec's KNN
+query keeps its top k in a way that grows with k (100 ms at k=100, 420 ms at k=400 over a
+million), too slow for the candidates re-scoring needs; its row-by-row scan takes 1.7 s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from itertools import islice
 
+import apsw
 import numpy as np
 
 from ..errors import LocalragError, ModelMismatchError
@@ -173,9 +178,9 @@ class Vectors(Connection):
     def vector_search(self, query: np.ndarray, k: int, scope: Scope | None = None) -> list[tuple[int, float]]:
         """(chunk id, cosine similarity), best first. Chunks sharing a text share its vector.
 
-        Coarse candidates by Hamming distance of the codes (sqlite-vec in a one-shot process; an
-        in-memory copy in a long-lived one that sets ``cache_vectors``), then exact cosine. A
-        ``scope`` limits the search itself (not its results), so k hits come from the scope.
+        Coarse candidates by Hamming distance of the codes (kept in memory by a long-lived process
+        that sets ``cache_vectors``), then exact cosine. A ``scope`` limits the search itself (not
+        its results), so k hits come from the scope.
         """
         if self.model_record() is None:
             return []
@@ -184,20 +189,14 @@ class Vectors(Connection):
         # driven from the documents (few) to their chunks and vectors by index, never a scan of all chunks
         in_scope = ("SELECT e.id FROM documents d CROSS JOIN chunks c ON c.doc_id = d.id CROSS JOIN embeddings e"
                     f" ON e.hash = c.hash WHERE {scope.sql}") if scope else ""
-        if self.cache_vectors:
-            ids, codes = self.vector_codes()
-            if len(ids) == 0:
-                return []
-            dist = hamming(codes, pack_bits(q))
-            if scope:
-                dist[~self._scope_mask(scope, in_scope, ids)] = np.iinfo(np.uint16).max
-            n = min(want, len(ids))
-            cand = [int(i) for i in ids[np.argpartition(dist, n - 1)[:n]]] if n < len(ids) else [int(i) for i in ids]
-        else:
-            knn = "SELECT rowid FROM vec_bits WHERE embedding MATCH vec_bit(?) AND k = ?"
-            cand = [int(r[0]) for r in self.db.execute(
-                knn + (f" AND rowid IN ({in_scope})" if scope else ""),
-                (pack_bits(q).tobytes(), want, *(scope.params if scope else ())))]
+        ids, codes = self.vector_codes()
+        if len(ids) == 0:
+            return []
+        dist = hamming(codes, pack_bits(q))
+        if scope:
+            dist[~self._scope_mask(scope, in_scope, ids)] = np.iinfo(np.uint16).max
+        n = min(want, len(ids))
+        cand = [int(i) for i in ids[np.argpartition(dist, n - 1)[:n]]] if n < len(ids) else [int(i) for i in ids]
         hits = self._rescore(cand, q, k)
         if not hits:
             return []
@@ -228,11 +227,11 @@ class Vectors(Connection):
         return [(int(got[i][0]), float(sims[i])) for i in order]
 
     def _scope_mask(self, scope: Scope, in_scope: str, ids: np.ndarray) -> np.ndarray:
-        """Which rows of the in-memory codes a scope allows; kept while the index is unchanged, as
-        a long-lived process (TUI, MCP) asks many questions of one scope."""
+        """Which codes a scope allows; a long-lived process (TUI, MCP) keeps it while the index
+        is unchanged, as it asks many questions of one scope."""
         key = (scope.sql, scope.params, self.meta("generation") or "0", len(ids))
         with self._vm_lock:
-            mask = self._masks.get(key)
+            mask = self._masks.get(key) if self.cache_vectors else None
         if mask is None:
             allowed = np.fromiter((r[0] for r in self.db.execute(in_scope, scope.params)), dtype=np.int64)
             mask = np.isin(ids, allowed)
@@ -243,24 +242,56 @@ class Vectors(Connection):
         return mask
 
     def vector_codes(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every vector's id and 1-bit code, held in memory (48 MB at a million 384-d vectors) and
-        reloaded only when the database changed since."""
+        """Every vector's id and 1-bit code. A long-lived process (``cache_vectors``) keeps them
+        (48 MB at a million 384-d vectors) until the database changes."""
+        if not self.cache_vectors:
+            return self._read_codes()[1:]
         with self._vm_lock:
             key = self.meta("generation") or "0"
             if self._vm is None or self._vm[0] != key:
-                with self.transaction_read():
-                    key = self.meta("generation") or "0"
-                    rows = self.db.execute("SELECT rowid, embedding FROM vec_bits")
-                    ids: list[int] = []
-                    blob = bytearray()
-                    while batch := list(islice(rows, 8192)):
-                        ids.extend(r[0] for r in batch)
-                        for r in batch:
-                            blob += r[1]  # type: ignore[operator]  # the bit column's bytes
-                dim = int(self.meta("embed_dim") or 0)
-                codes = np.frombuffer(bytes(blob), dtype=np.uint8).reshape(len(ids), dim // 8)
-                self._vm = (key, np.asarray(ids, dtype=np.int64), codes)
+                self._vm = self._read_codes()
             return self._vm[1], self._vm[2]
+
+    def _read_codes(self) -> tuple[str, np.ndarray, np.ndarray]:
+        """(generation, ids, codes) in one snapshot, from sqlite-vec's blocks when their layout
+        is the one known (checked block by block), else row by row (slower, same result)."""
+        width = int(self.meta("embed_dim") or 0) // 8
+        with self.transaction_read():
+            key = self.meta("generation") or "0"
+            got = self._codes_from_blocks(width)
+            if got is None:
+                rows = self.db.execute("SELECT rowid, embedding FROM vec_bits").fetchall()
+                ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                blob = b"".join(r[1] for r in rows)  # type: ignore[misc]  # the bit column's bytes
+                got = ids, np.frombuffer(blob, dtype=np.uint8).reshape(len(rows), width)
+        return key, got[0], got[1]
+
+    def _codes_from_blocks(self, width: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """sqlite-vec 0.1 keeps a vec0 table in blocks: ``vec_bits_chunks`` (size, a validity
+        bitmap, 8-byte rowids) and ``vec_bits_vector_chunks00`` (the codes, one row a block)."""
+        try:
+            blocks = self.db.execute("SELECT chunk_id, size, validity, rowids FROM vec_bits_chunks ORDER BY chunk_id").fetchall()
+            data: dict = {r[0]: r[1] for r in self.db.execute("SELECT rowid, vectors FROM vec_bits_vector_chunks00")}
+        except apsw.SQLError:
+            return None
+        id_parts: list[bytes] = []
+        code_parts: list[bytes] = []
+        for chunk_id, size, validity, rowids in blocks:
+            vecs = data.get(chunk_id)
+            if not (isinstance(size, int) and isinstance(validity, bytes) and isinstance(rowids, bytes)
+                    and isinstance(vecs, bytes) and len(rowids) == 8 * size and len(validity) * 8 >= size
+                    and len(vecs) == width * size):
+                return None  # not the layout we know: read row by row
+            valid = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")[:size].astype(bool)
+            if valid.all():  # a full block: its bytes as they are
+                id_parts.append(rowids)
+                code_parts.append(vecs)
+            else:  # deleted rows leave holes; a last block is partly empty
+                id_parts.append(np.frombuffer(rowids, dtype=np.int64)[valid].tobytes())
+                code_parts.append(np.frombuffer(vecs, dtype=np.uint8).reshape(size, width)[valid].tobytes())
+        ids = np.frombuffer(b"".join(id_parts), dtype=np.int64)
+        return ids, np.frombuffer(b"".join(code_parts), dtype=np.uint8).reshape(len(ids), width)
+        return np.concatenate(ids), np.concatenate(codes)
 
     def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
         """Every vector id and float vector as one matrix, for batch jobs (tune) that need them all."""
