@@ -291,7 +291,6 @@ class Vectors(Connection):
                 code_parts.append(np.frombuffer(vecs, dtype=np.uint8).reshape(size, width)[valid].tobytes())
         ids = np.frombuffer(b"".join(id_parts), dtype=np.int64)
         return ids, np.frombuffer(b"".join(code_parts), dtype=np.uint8).reshape(len(ids), width)
-        return np.concatenate(ids), np.concatenate(codes)
 
     def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
         """Every vector id and float vector as one matrix, for batch jobs (tune) that need them all."""
