@@ -18,7 +18,7 @@ import numpy as np
 
 from localrag.config import Paths, Settings
 from localrag.core import Localrag
-from localrag.store.vectors import RESCORE, hamming, pack_bits
+from localrag.store.vectors import RESCORE, code_words, hamming, pack_bits
 from localrag.trec import find_trec
 
 
@@ -34,7 +34,7 @@ def exact_chunks(st, ids: np.ndarray, mat: np.ndarray, q: np.ndarray, k: int) ->
 def recall_subsampled(mat: np.ndarray, queries: np.ndarray, n: int, rescore: int, rng: np.random.Generator,
                       k: int = 10) -> float:
     sub = mat[rng.choice(len(mat), n, replace=False)]
-    codes = pack_bits(sub)
+    codes = code_words(pack_bits(sub))
     got = []
     for q in queries:
         exact = set(np.argsort(-(sub @ q))[:k].tolist())

@@ -111,3 +111,16 @@ def test_codes_read_from_sqlite_vec_blocks_equal_its_rows(make_app, tmp_path: Pa
         assert np.array_equal(np.sort(ids), np.sort(fast[0]))
     finally:
         st.db.execute("ALTER TABLE vec_bits_chunks_moved RENAME TO vec_bits_chunks")
+
+
+@pytest.mark.parametrize("dim", [384, 24])
+def test_hamming_counts_differing_signs(dim: int) -> None:
+    import numpy as np
+
+    from localrag.store.vectors import code_words, hamming, pack_bits
+
+    rng = np.random.default_rng(dim)
+    vecs = rng.standard_normal((500, dim)).astype(np.float32)
+    q = rng.standard_normal(dim).astype(np.float32)
+    want = ((vecs > 0) != (q > 0)).sum(axis=1)
+    assert np.array_equal(hamming(code_words(pack_bits(vecs)), pack_bits(q)), want)

@@ -28,7 +28,6 @@ from .rows import ChunkRow
 from .schema import BITS_TABLE
 
 RESCORE = 400  # coarse candidates re-scored exactly: recall@10 0.999 on Vaswani's real vectors (bench/ann.py)
-_BLOCK = 1 << 16  # rows of codes per step of the in-memory scan: stays in cache
 
 
 def pack_bits(vectors: np.ndarray) -> np.ndarray:
@@ -37,14 +36,24 @@ def pack_bits(vectors: np.ndarray) -> np.ndarray:
     return np.packbits(np.asarray(vectors) > 0, axis=-1, bitorder="little")
 
 
-def hamming(codes: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Differing bits between each row of ``codes`` and ``query`` (uint8 rows, same width)."""
+def code_words(codes: np.ndarray) -> np.ndarray:
+    """Codes (a row of bytes each) as columns of machine words, shape (words, rows): the scan
+    then runs down contiguous columns (4 ms for a million, against 18 ms row by row)."""
     wide = np.uint64 if codes.shape[1] % 8 == 0 else np.uint8
-    c: np.ndarray = codes.view(wide)
-    q: np.ndarray = np.ascontiguousarray(query).view(wide)
-    out = np.empty(len(codes), dtype=np.uint16)
-    for s in range(0, len(codes), _BLOCK):
-        np.bitwise_count(c[s: s + _BLOCK] ^ q).sum(axis=1, dtype=np.uint16, out=out[s: s + _BLOCK])
+    return np.ascontiguousarray(np.ascontiguousarray(codes).view(wide).T)
+
+
+def hamming(words: np.ndarray, query_code: np.ndarray) -> np.ndarray:
+    """Differing bits between each code (``code_words`` columns) and the query's code."""
+    q = np.ascontiguousarray(query_code).view(words.dtype)
+    n = words.shape[1]
+    out = np.zeros(n, dtype=np.uint16)
+    tmp = np.empty(n, dtype=words.dtype)
+    count = np.empty(n, dtype=np.uint8)
+    for j in range(words.shape[0]):
+        np.bitwise_xor(words[j], q[j], out=tmp)
+        np.bitwise_count(tmp, out=count)
+        np.add(out, count, out=out)
     return out
 
 
@@ -189,10 +198,10 @@ class Vectors(Connection):
         # driven from the documents (few) to their chunks and vectors by index, never a scan of all chunks
         in_scope = ("SELECT e.id FROM documents d CROSS JOIN chunks c ON c.doc_id = d.id CROSS JOIN embeddings e"
                     f" ON e.hash = c.hash WHERE {scope.sql}") if scope else ""
-        ids, codes = self.vector_codes()
+        ids, words = self.vector_codes()
         if len(ids) == 0:
             return []
-        dist = hamming(codes, pack_bits(q))
+        dist = hamming(words, pack_bits(q))
         if scope:
             dist[~self._scope_mask(scope, in_scope, ids)] = np.iinfo(np.uint16).max
         n = min(want, len(ids))
@@ -242,14 +251,16 @@ class Vectors(Connection):
         return mask
 
     def vector_codes(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every vector's id and 1-bit code. A long-lived process (``cache_vectors``) keeps them
-        (48 MB at a million 384-d vectors) until the database changes."""
+        """Every vector's id and its 1-bit code (as ``code_words``). A long-lived process
+        (``cache_vectors``) keeps them (48 MB at a million 384-d vectors) until the index changes."""
         if not self.cache_vectors:
-            return self._read_codes()[1:]
+            _, ids, codes = self._read_codes()
+            return ids, code_words(codes)
         with self._vm_lock:
             key = self.meta("generation") or "0"
             if self._vm is None or self._vm[0] != key:
-                self._vm = self._read_codes()
+                key, ids, codes = self._read_codes()
+                self._vm = (key, ids, code_words(codes))
             return self._vm[1], self._vm[2]
 
     def _read_codes(self) -> tuple[str, np.ndarray, np.ndarray]:
