@@ -237,6 +237,41 @@ def test_a_new_embedding_model_that_cannot_load_changes_nothing(home: Path, embe
     asyncio.run(run())
 
 
+def test_a_folder_embedded_part_way_says_so_and_ctrl_r_finishes_it(home: Path, embedder, docs: Path) -> None:
+    """Stopped in the meaning phase: the status bar says how much is searchable by meaning, the
+    progress shows the meaning phase, and Ctrl+R embeds the rest."""
+    from localrag import ingest
+
+    for i in range(10):
+        (docs / f"owl{i}.md").write_text(f"# Owl {i}\n\nA barn owl hunted over field {i} at dusk.\n")
+
+    def stop(p: ingest.Progress) -> None:
+        if p.phase == "meaning":
+            raise KeyboardInterrupt
+
+    async def run() -> None:
+        app = make(home, embedder)
+        app.core.add([str(docs)])
+        assert app.core.index(stop).interrupted
+        seen: list[str] = []
+        shown = app.show_progress
+
+        def spy(p: ingest.Progress) -> None:
+            seen.append(ingest.describe(p))
+            shown(p)
+
+        app.show_progress = spy  # type: ignore[method-assign]
+        async with app.run_test(size=(120, 30)) as pilot:
+            bar = app.query_one("#statusbar", Static)
+            assert "(meaning 0%: Ctrl+R embeds the rest)" in str(bar.render())
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: app.core.index_stats()["coverage"]["meaning"] == 1.0
+                             and "meaning" not in str(bar.render()))
+            assert any(t.startswith("meaning ") and " texts" in t for t in seen)
+
+    asyncio.run(run())
+
+
 def test_answer_markdown_is_neutralised() -> None:
     md = safe_markdown("See [the docs](http://evil.example) ![img](x.png) <script>x</script> [2] \x1b[31mred")
     assert "\\[the docs]" in md and "\\[img]" in md and "&lt;script>" in md and "[2]" in md and "\x1b" not in md

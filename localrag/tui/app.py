@@ -249,6 +249,7 @@ class LocalragApp(App[None]):
         for cid, title, _ in self.core.conversations():
             convs.append(ConversationItem(cid, title))
         self._chunks = st["chunks"]
+        self._meaning = st["coverage"]["meaning"]
         self.update_status()
 
     def update_status(self) -> None:
@@ -259,7 +260,11 @@ class LocalragApp(App[None]):
             watch = "watcher: rescanning (inotify limit)"
         else:
             watch = "watching" if w.state.running else "watcher starting…"
-        parts = [self.models_text(), f"{getattr(self, '_chunks', 0)} chunks", watch]
+        chunks = f"{getattr(self, '_chunks', 0)} chunks"
+        meaning = getattr(self, "_meaning", 1.0)
+        if meaning < 1 and not self._index_state:  # stopped part-way: searchable by keywords, partly by meaning
+            chunks += f" (meaning {meaning:.0%}: Ctrl+R embeds the rest)"
+        parts = [self.models_text(), chunks, watch]
         if self.scoped:
             parts.insert(0, "only in: " + ", ".join(sorted(Path(p).name for p in self.scoped)))
         if self._index_state:
