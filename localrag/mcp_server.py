@@ -56,7 +56,7 @@ def build_server(core: Localrag) -> MCPServer:
             scope = core.scope(in_paths or (), types or ())
             results = core.search(query, k, mode, scope=scope)
             return {"query": query, "mode": mode, "scope": scope.to_json() if scope else None,
-                    "results": [r.to_json() for r in results]}
+                    "partial": core.partial_note(mode), "results": [r.to_json() for r in results]}
         return call(run)
 
     @server.tool(annotations=READ_ONLY)
@@ -89,7 +89,8 @@ def build_server(core: Localrag) -> MCPServer:
     @server.tool(annotations=READ_ONLY)
     def status() -> dict[str, Any]:
         """What is indexed: folders with file and chunk counts, failed files and why, files with pages
-        that have no text layer, and the models in use."""
+        that have no text layer, the models in use, and `coverage` (how much is searchable by meaning
+        yet: files are searchable by keywords first, their vectors fill in behind)."""
         def run() -> dict[str, Any]:
             st = core.status()
             st.pop("gpu", None)

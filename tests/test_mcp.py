@@ -38,6 +38,7 @@ def test_tools_search_passages_and_status_are_structured(home: Path, docs: Path)
         assert not res.is_error
         hits = res.structured_content["results"]
         assert hits[0]["path"] == str(docs / "tea.txt") and hits[0]["start_line"] == 1
+        assert res.structured_content["partial"] is None  # fully embedded: no "rests on part of it" note
 
         scoped = await client.call_tool("search", {"query": "water temperature", "in_paths": [str(docs / "garden")]})
         assert [h["path"] for h in scoped.structured_content["results"]] == [str(docs / "garden" / "tomatoes.rst")]
@@ -55,6 +56,7 @@ def test_tools_search_passages_and_status_are_structured(home: Path, docs: Path)
 
         st = (await client.call_tool("status", {})).structured_content
         assert st["files"] == 3 and st["folders"][0]["path"] == str(docs)
+        assert st["coverage"]["meaning"] == 1.0 and st["coverage"]["chunks_without_vectors"] == 0
 
         # what a client can get wrong is one line with is_error, and the server lives on
         for name, args, msg in (("search", {"query": "x", "in_paths": ["/elsewhere"]}, "not in a registered folder"),
