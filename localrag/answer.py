@@ -280,7 +280,7 @@ def answer(question: str, results: Sequence[Result], load_gen: Callable[[], obje
     if not results or not relevant_enough(question, results, min_score):
         return _not_found(ans, results, on_text)
     ranked = evidence.rank(question, results, embed)
-    if not ranked or ranked[0].score < min_evidence:
+    if not ranked or evidence.strength(ranked) < min_evidence:
         return _not_found(ans, results, on_text, WEAK_EVIDENCE)
     ans.citations = [Citation(i + 1, r) for i, r in enumerate(results)]
     gen = load_gen()

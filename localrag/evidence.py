@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .retrieve import Result
-from .verify import content, tokens
+from .verify import content, fits_question, kind_of_question, tokens
 
 MAX_QUOTE_WORDS = 80  # all quotes of one answer together: readable at a glance
 LONG_SENTENCE_WORDS = 60  # a "sentence" longer than this (a table, a log line) is cut by lines/words
@@ -33,7 +33,8 @@ class Sentence:
     end: int
     result: Result
     rank: int  # the passage's rank in retrieval, 0 = best
-    score: float = 0.0
+    score: float = 0.0  # what sentences are ranked by
+    relevance: float = 0.0  # the score without the answer-kind bonus: what abstention is calibrated on
 
     @property
     def start_line(self) -> int | None:
@@ -114,12 +115,20 @@ def split(results: Sequence[Result]) -> list[Sentence]:
 # gold answer in the top sentence 0.70 -> 0.72, in the top three 0.84 -> 0.86 over cosine alone
 # 0.62 / 0.79): cosine to the question, plus the IDF-weighted share of the question's words the
 # sentence has (and, less, with its previous sentence: "He" needs the sentence before), plus a
-# little of its best neighbour's score and of its passage's retrieval rank.
+# little of its best neighbour's score and of its passage's retrieval rank. A listwise model
+# fitted on one half of the articles and scored on the other found the same weights.
 W_WORDS = 0.35
 W_WINDOW = 0.15
 W_NEIGHBOUR = 0.1
 W_RANK = 0.05
-CLOSE = 0.15  # a further quote is shown only when it scores this close to the best sentence
+# A sentence holding the kind of thing the question asks for (a time for "when", a number for
+# "how many", a name for "who") beyond the question's own words ranks higher. Fitted on each half
+# of the shared articles, checked on the other: top sentence 0.706 -> 0.712 and 0.760 -> 0.766.
+W_KIND = 0.15
+# Further quotes are shown while they score this close to the best (at most three, 80 words):
+# the gold answer is in the quotes 0.813 / 0.845 of the time at 0.15, 0.838 / 0.880 at 0.5, which
+# is as many as the three best sentences hold (the two halves of the shared articles).
+CLOSE = 0.5
 PASSAGES = 8  # passages whose sentences compete (the top 5 hold the answer 0.91, the top 8 0.94)
 
 
@@ -143,9 +152,12 @@ def rank(question: str, results: Sequence[Result], embed: EmbedFn) -> list[Sente
     for i, (s, sim, sw) in enumerate(zip(sents, sims, sent_words)):
         prev = sent_words[i - 1] if i > 0 and sents[i - 1].result is s.result else set()
         base.append(float(sim) + W_WORDS * overlap(sw) + W_WINDOW * overlap(sw | prev) + W_RANK / (1 + s.rank))
+    kind = kind_of_question(question)
+    q_stems = {t for t, _, _ in tokens(question)}
     for i, s in enumerate(sents):
         near = [base[j] for j in (i - 1, i + 1) if 0 <= j < n and sents[j].result is s.result]
-        s.score = base[i] + W_NEIGHBOUR * max(near, default=0.0)
+        s.relevance = base[i] + W_NEIGHBOUR * max(near, default=0.0)
+        s.score = s.relevance + (W_KIND if kind and _holds_kind(s.text, question, q_stems) else 0.0)
     out: list[Sentence] = []
     seen: set[str] = set()
     for s in sorted(sents, key=lambda s: -s.score):  # a sentence in two copies of a file competes once, as its best copy
@@ -154,6 +166,17 @@ def rank(question: str, results: Sequence[Result], embed: EmbedFn) -> list[Sente
             seen.add(same)
             out.append(s)
     return out
+
+
+def _holds_kind(text: str, question: str, q_stems: set[str]) -> bool:
+    """Whether the sentence has, beyond the question's own words, what the question asks for."""
+    rest = " ".join(text[a:b] for t, a, b in tokens(text) if t not in q_stems)
+    return fits_question(rest, question)
+
+
+def strength(ranked: Sequence[Sentence]) -> float:
+    """How well the best evidence matches the question: what ``min_evidence`` is compared with."""
+    return max((s.relevance for s in ranked), default=0.0)
 
 
 def _embed_text(s: Sentence) -> str:

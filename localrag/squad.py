@@ -144,7 +144,7 @@ class AnswerMetrics:
         self.generated += ans.kind == "generated"
         row = {"id": qa.qid, "question": qa.question, "gold": qa.answers, "answer": ans.text, "kind": ans.kind,
                "supported": ans.supported, "quotes": quotes, "seconds": round(seconds, 3),
-               "evidence_score": round(ans.evidence[0].sentence.score, 4) if ans.evidence else None,
+               "evidence_score": round(ans.evidence[0].sentence.relevance, 4) if ans.evidence else None,
                "similarity": max((r.similarity or 0.0 for r in
                                   [c.result for c in ans.citations] or ans.nearest), default=None)}
         if not qa.answers:

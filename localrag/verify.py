@@ -149,20 +149,34 @@ _MONTHS = ("january february march april may june july august september october 
            "spring summer autumn fall winter century decade").split()
 
 
+def kind_of_question(question: str) -> str | None:
+    """What a question asks for, where its words say so: "year", "time", "number" or "name"."""
+    q = question.lower()
+    if re.search(r"\b(what|which) (year|decade|century)\b|\bin what year\b", q):
+        return "year"
+    if re.search(r"\bwhen\b", q):
+        return "time"
+    if re.search(r"\bhow (many|much)\b", q):
+        return "number"
+    if re.match(r"\s*who\b", q):
+        return "name"
+    return None
+
+
 def fits_question(answer: str, question: str) -> bool:
     """Whether a short answer is the kind the question asks for: a time for "when" and "what
     year", a number for "how many/much", a name for "who". A wrong kind is a wrong answer."""
-    q = question.lower()
+    kind = kind_of_question(question)
     a = answer.lower()
     has_number = bool(re.search(r"\d", a)) or any(w in NUMBER_WORDS for w in re.findall(r"[a-z]+", a)) or any(
         w in a for w in ("hundred", "thousand", "million", "billion", "dozen", "several", "many", "few"))
-    if re.search(r"\b(what|which) (year|decade|century)\b|\bin what year\b", q):
+    if kind == "year":
         return bool(re.search(r"\d", a))
-    if re.search(r"\bwhen\b", q):
+    if kind == "time":
         return has_number or any(m in a for m in _MONTHS) or "after" in a or "before" in a or "during" in a
-    if re.search(r"\bhow (many|much)\b", q):
+    if kind == "number":
         return has_number
-    if re.match(r"\s*who\b", q):
+    if kind == "name":
         return bool(re.search(r"[A-Z]", answer)) or any(w in a for w in ("his ", "her ", "their ", "the "))
     return True
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from localrag import evidence
+from localrag import evidence, verify
 from localrag.answer import NOTHING_FOUND, QUOTE_LABEL, answer, fit
 from localrag.parsers import parse_pdf
 from localrag.retrieve import Result
@@ -96,6 +96,32 @@ def test_a_sentence_in_two_copies_of_a_file_is_quoted_once() -> None:
     assert len(ranked) == 2 and {s.result.chunk_id for s in ranked} == {1}  # each sentence once, its best copy
     picked = evidence.pick(ranked)
     assert [s.text for s in picked] == ["The descaling program runs for twenty minutes.", "Rinse the tank afterwards."]
+
+
+def test_a_sentence_holding_what_the_question_asks_for_ranks_first() -> None:
+    def embed(texts):  # pure logic: every text alike, so only the words and the kind decide
+        return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+    text = "The bridge over the river was opened with a parade. The bridge over the river was opened in 1932."
+    q = "When was the bridge over the river opened?"
+    assert verify.kind_of_question(q) == "time" and verify.kind_of_question("Who built it?") == "name"
+    assert verify.kind_of_question("Which river is it?") is None
+    ranked = evidence.rank(q, [R(1, text)], embed)
+    assert ranked[0].text.endswith("in 1932.")  # a time beyond the question's words
+    assert ranked[0].score == pytest.approx(ranked[0].relevance + evidence.W_KIND)
+    # abstention is calibrated on the score without the bonus
+    assert evidence.strength(ranked) == max(s.relevance for s in ranked)
+    untyped = evidence.rank("What about the bridge over the river?", [R(1, text)], embed)
+    assert all(s.score == s.relevance for s in untyped)
+
+
+def test_further_quotes_are_shown_while_they_score_close_to_the_best() -> None:
+    sents = evidence.split([R(1, "The best sentence is here. A close second one here. A close third one here. A far fourth one here.")])
+    for s, score in zip(sents, (1.0, 0.9, 1.0 - evidence.CLOSE + 0.01, 1.0 - evidence.CLOSE - 0.01)):
+        s.score = score
+    shown = ["The best sentence is here.", "A close second one here.", "A close third one here."]
+    assert [s.text for s in evidence.pick(sents)] == shown
+    assert [s.text for s in evidence.pick(sents, most=4)] == shown  # the far one never
 
 
 def test_the_prompt_fits_the_window_with_whole_sentences() -> None:
