@@ -493,17 +493,18 @@ def cmd_tune(args: argparse.Namespace) -> int:
         app = _app(args)
         if args.revert:
             n = app.revert_tuning()
-            _echo("back to the baseline embedding" if n else "no adapter was active; nothing changed")
+            _echo("back to the baseline retrieval (no adapter, default fusion)" if n else
+                  "nothing tuned was active; nothing changed")
             return 0
         st = tune_status(app)
         if args.json:
             print(json.dumps(st, indent=2))
         elif not st.get("report"):
-            _echo("no adapter is active: search uses the baseline embedding")
+            _echo("nothing tuned is active: search uses the baseline embedding and default fusion")
         else:
             r = st["report"]
             trained = when(st["trained_at"])
-            _echo(f"adapter {st['id']} {'active' if st['active'] else 'DISABLED'}, trained {trained} on "
+            _echo(f"tuning {st['id']} {'active' if st['active'] else 'DISABLED'} ({st['uses']}), made {trained} from "
                   + ", ".join(f"{v} {k}" for k, v in r["sources"].items() if v))
             _echo(f"held-out ({r['held_out_queries']} {r['held_out_kind']}, seed {r['seed']}, {r['mode']}): "
                   + ", ".join(f"{k} {r['baseline'][k]:.3f} -> {r['adapted'][k]:.3f}" for k in r["baseline"]))
@@ -526,7 +527,14 @@ def cmd_tune(args: argparse.Namespace) -> int:
           + f" ({rep.train_pairs} positive pairs)")
     _echo(f"split by query (seed {rep.seed}): {rep.train_queries} train, {rep.held_out_queries} held out "
           f"({rep.held_out_kind})")
-    _echo(f"held-out, {rep.mode} search:   baseline  adapted")
+    _echo(f"{rep.mode} search, each lever: nDCG@10 on the training queries; nDCG@10, recall@10 and MRR@10 on the "
+          "held-out ones; milliseconds it adds")
+    _echo(f"  {'lever':<64}{'train':>7}{'nDCG':>7}{'R@10':>7}{'MRR':>7}{'+ms':>7}")
+    for row in rep.levers:
+        mark = "*" if row["lever"] == rep.candidate else " "
+        _echo(f"{mark} {row['lever'][:63]:<64}{row['train_ndcg@10']:>7.3f}{row['held_ndcg@10']:>7.3f}"
+              f"{row['held_recall@10']:>7.3f}{row['held_mrr@10']:>7.3f}{row['added_ms']:>7.1f}")
+    _echo(f"held-out, {rep.mode} search:   baseline  {rep.candidate[:40]}")
     for k in rep.baseline:
         _echo(f"  {k:<12}{rep.baseline[k]:>20.3f}{rep.adapted[k]:>9.3f}")
     _echo(rep.reason)

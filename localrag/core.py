@@ -25,6 +25,7 @@ from .evidence import PASSAGES
 from .export import format_for, render, write_atomic
 from .ignore import Rules
 from .ingest import Indexer, IndexStats, ProgressFn, check_folder_path
+from .levers import Levers
 from .models import ByteProgress, resolve_llm_path
 from .preview import CONTEXT_LINES, PassageContext, passage_context
 from .remote import RemoteGenerator
@@ -213,21 +214,32 @@ class Localrag:
             return self._index_locked(emb, progress, None, None)
 
     # ---- questions ------------------------------------------------------------------------------
-    def active_adapter(self) -> Adapter | None:
-        """The adopted query adapter, if it was trained for the embedding model in use."""
+    def _active_tuning(self) -> tuple | None:
+        """The row `tune` adopted, if it was made for the embedding model in use."""
         row = self.store.active_adapter()
+        self.adapter_note = None
         if row is None:
-            self.adapter_note = None
             return None
-        aid, fingerprint, u, v, dim, rank = row[:6]
-        if fingerprint != expected_identity(self.settings.embed_model)[1]:
-            self.adapter_note = ("the active tuning adapter was trained for another embedding model, so it is "
+        if row[1] != expected_identity(self.settings.embed_model)[1]:
+            self.adapter_note = ("the active tuning was made for another embedding model, so it is "
                                  "disabled; run `localrag tune` again, or `localrag tune --revert`")
             return None
-        self.adapter_note = None
+        return row
+
+    def active_adapter(self) -> Adapter | None:
+        """The adopted query adapter, if it was trained for the embedding model in use."""
+        row = self._active_tuning()
+        if row is None or not row[5]:  # rank 0: `tune` adopted retrieval settings alone
+            return None
+        aid, _, u, v, dim, rank = row[:6]
         if self._adapter is None or self._adapter[0] != aid:
             self._adapter = (aid, Adapter.from_blobs(u, v, dim, rank))
         return self._adapter[1]
+
+    def active_levers(self) -> Levers:
+        """The fusion and feedback settings `tune` adopted (the defaults if none)."""
+        row = self._active_tuning()
+        return Levers.from_json(row[8]) if row is not None else Levers()
 
     def query_vector(self, text: str, adapter: Adapter | bool = True) -> np.ndarray:
         """The query's vector, through the active adapter unless told otherwise."""
@@ -246,12 +258,16 @@ class Localrag:
         return sc
 
     def search(self, query: str, k: int | None = None, mode: str | None = None,
-               adapter: Adapter | bool = True, scope: Scope | None = None) -> list[Result]:
+               adapter: Adapter | bool = True, scope: Scope | None = None,
+               levers: Levers | bool = True) -> list[Result]:
+        """``adapter`` and ``levers``: True for what `tune` adopted, False for the baseline, or
+        a candidate of `tune`'s own."""
         mode = mode or self.settings.search_mode
         if mode not in ("hybrid", "vector", "keyword"):
             raise LocalragError(f"unknown search mode {mode!r}: use hybrid, vector or keyword")
         qv = (lambda text: self.query_vector(text, adapter)) if mode != "keyword" else _no_vector
-        return search(self.store, qv, query, k or self.settings.top_k, mode, scope=scope)
+        lv = self.active_levers() if levers is True else (levers or None)
+        return search(self.store, qv, query, k or self.settings.top_k, mode, scope=scope, levers=lv)
 
     def ask(self, question: str, k: int | None = None, on_text: Callable[[str], None] | None = None,
             history: Sequence[tuple[str, str]] = (), cancel: threading.Event | None = None,

@@ -321,13 +321,13 @@ def run_eval(app: Localrag, queries: Sequence[Query], answers: bool = False, k: 
     """Score retrieval (and answers) on labeled queries; never writes to the index."""
     app.keep_vectors_in_memory()  # many searches in one process
     judge = Judge([p for (p,) in app.store.db.execute("SELECT path FROM documents WHERE status='ok'")], app.folders())
-    modes = list(MODES)
-    if app.active_adapter() is not None:
-        modes += ["vector+adapter", "hybrid+adapter"]
+    modes = list(MODES)  # the baseline; and what `tune` adopted, if anything
+    if app.active_adapter() is not None or not app.active_levers().is_default():
+        modes += ["vector+tuned", "hybrid+tuned"]
 
     def run(q: str, depth: int, mode: str) -> list[Result]:
         base, _, tuned = mode.partition("+")
-        return app.search(q, depth, base, adapter=bool(tuned))
+        return app.search(q, depth, base, adapter=bool(tuned), levers=bool(tuned))
 
     rep = evaluate(run, judge, queries, modes, on_query=on_query)
     if answers:

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .levers import RRF_K, Levers, expansion_terms
 from .scope import Scope
 from .store import Store
 
-RRF_K = 60
 CANDIDATES = 100  # per retriever, before fusion
 STOPWORDS = frozenset(
     "a an and are as at be but by can could did do does for from had has have how i if in into is it its "
@@ -87,31 +87,45 @@ def rrf(rankings: list[list[int]], weights: list[float], k: int = RRF_K) -> list
 
 
 def search(store: Store, query_vector: QueryVector, query: str, k: int = 5, mode: str = "hybrid",
-           candidates: int = CANDIDATES, weights: tuple[float, float] = (1.0, 1.0),
-           scope: Scope | None = None) -> list[Result]:
-    """Top-k passages (from ``scope`` only, if given). ``weights`` are (vector, keyword) for the fusion."""
+           candidates: int = CANDIDATES, weights: tuple[float, float] | None = None,
+           scope: Scope | None = None, levers: Levers | None = None) -> list[Result]:
+    """Top-k passages (from ``scope`` only, if given). ``weights`` are (vector, keyword) for the
+    fusion; ``levers`` are what `tune` adopted (fusion and feedback), today's defaults if None."""
     query = query.strip()
     if not query:
         return []
+    lv = levers or Levers()
     depth = max(k, candidates)
     vec: list[tuple[int, float]] = []
     kw: list[tuple[int, float]] = []
+    qv: np.ndarray | None = None
+
+    def vector_side() -> list[tuple[int, float]]:
+        nonlocal qv
+        qv = query_vector(query)
+        return store.vector_search(qv, depth, scope)
+
     if mode == "hybrid":
         # both sides release the GIL (numpy/onnxruntime, SQLite), so they overlap on two cores
-        pending = _pool().submit(lambda: store.vector_search(query_vector(query), depth, scope))
+        pending = _pool().submit(vector_side)
         kw = store.keyword_search(fts_query(query), depth, scope)
         vec = pending.result()
     elif mode == "vector":
-        vec = store.vector_search(query_vector(query), depth, scope)
+        vec = vector_side()
     else:
         kw = store.keyword_search(fts_query(query), depth, scope)
+    if lv.rocchio_passages and vec and qv is not None:
+        vec = _rocchio(store, qv, vec, lv, depth, scope)
     sims = dict(vec)
     if mode == "vector":
         ranked = vec
     elif mode == "keyword":
         ranked = kw
     else:
-        ranked = rrf([[c for c, _ in vec], [c for c, _ in kw]], list(weights))
+        w = weights or (lv.vector_weight, 1.0)
+        ranked = rrf([[c for c, _ in vec], [c for c, _ in kw]], list(w), lv.rrf_k)
+    if lv.expand_passages and mode != "vector" and ranked:
+        ranked = _expand(store, query, ranked, vec, kw, lv, mode, depth, scope)
     ranked = ranked[:k]
     rows = store.chunks_by_ids([c for c, _ in ranked])
     out: list[Result] = []
@@ -121,3 +135,35 @@ def search(store: Store, query_vector: QueryVector, query: str, k: int = 5, mode
             continue
         out.append(Result(cid, r.path, score, r.text, r.heading, r.page, r.start_line, r.end_line, sims.get(cid)))
     return out
+
+
+def _rocchio(store: Store, qv: np.ndarray, vec: list[tuple[int, float]], lv: Levers, depth: int,
+             scope: Scope | None) -> list[tuple[int, float]]:
+    """The vector side again, from the query moved toward its best passages."""
+    top = store.chunk_vectors([c for c, _ in vec[: lv.rocchio_passages]])
+    if not top:
+        return vec
+    q2 = qv + lv.rocchio_beta * np.mean(list(top.values()), axis=0)
+    q2 = (q2 / (np.linalg.norm(q2) or 1.0)).astype(np.float32)
+    return store.vector_search(q2, depth, scope)
+
+
+def _expand(store: Store, query: str, ranked: list[tuple[int, float]], vec: list[tuple[int, float]],
+            kw: list[tuple[int, float]], lv: Levers, mode: str, depth: int,
+            scope: Scope | None) -> list[tuple[int, float]]:
+    """Keyword feedback: the best passages' weightiest words, searched and fused as a third ranking."""
+    best = [c for c, _ in ranked[: lv.expand_passages]]
+    rows = store.chunks_by_ids(best)
+    stems = [store.stems(rows[c].text) for c in best if c in rows]
+    df, n = store.document_frequencies({w for ws in stems for w in ws})
+    stop = frozenset(store.stems(" ".join(sorted(STOPWORDS))))
+    terms = expansion_terms(stems, set(store.stems(query)), df, n, lv.expand_terms, stop)
+    if not terms:
+        return ranked
+    more = store.keyword_search(" OR ".join(f'"{t}"' for t in terms), depth, scope)
+    lists = [[c for c, _ in kw], [c for c, _ in more]]
+    weights = [1.0, lv.expand_weight]
+    if mode == "hybrid":
+        lists.insert(0, [c for c, _ in vec])
+        weights.insert(0, lv.vector_weight)
+    return rrf(lists, weights, lv.rrf_k)

@@ -1,5 +1,6 @@
-"""Adapt retrieval to the user's domain with a small query-side adapter, adopted only when a
-held-out evaluation proves it better.
+"""Adapt retrieval to the user's domain: the cheap levers first (fusion weights, keyword and vector
+feedback, see ``levers``), and a small query-side adapter; a combination is adopted only when
+a held-out evaluation proves it better.
 
 The embedding model stays frozen (an int8 ONNX file cannot be fine-tuned on a laptop CPU).
 The adapter maps a query vector q to normalise(q + U Vᵀ q), a low-rank residual learned with
@@ -22,7 +23,8 @@ import numpy as np
 
 from .adapter import Adapter, Example, fit, ranking_ndcg, split_by_query
 from .errors import LocalragError
-from .evaluate import Judge, Query, evaluate, sample_chunks
+from .evaluate import Judge, ModeFigures, Query, evaluate, sample_chunks
+from .levers import Levers, combine, grid
 
 if TYPE_CHECKING:
     from .core import Localrag
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 
 ADOPT_MIN_GAIN = 0.01
 ADOPT_MAX_DROP = 0.01
+LATENCY_BUDGET_MS = 30.0  # a lever may add at most this much to a search (p50, training queries)
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -68,13 +71,17 @@ class TuneReport:
     mode: str
     train_pairs: int = 0
     extra: dict = field(default_factory=dict)
+    levers: list[dict] = field(default_factory=list)  # each lever: training and held-out figures, added ms
+    candidate: str = ""  # the candidate the decision was about (adopted or not)
+    retrieval: str = "default fusion"  # the retrieval settings of that candidate
 
     def to_json(self) -> dict:
         return {"sources": self.sources, "train_queries": self.train_queries,
                 "held_out_queries": self.held_out_queries, "held_out_kind": self.held_out_kind, "seed": self.seed,
                 "mode": self.mode, "baseline": self.baseline, "adapted": self.adapted, "adopted": self.adopted,
                 "reason": self.reason, "seconds": round(self.seconds, 1), "train_pairs": self.train_pairs,
-                "chosen": self.extra}
+                "chosen": self.extra, "levers": self.levers, "candidate": self.candidate,
+                "retrieval": self.retrieval}
 
 
 def decide(base: dict[str, float], new: dict[str, float]) -> tuple[bool, str]:
@@ -163,24 +170,70 @@ def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_o
         examples.append(Example(s[0], qv, np.stack(pos), neg_matrix))
     if not examples:
         raise LocalragError("none of the training queries has a relevant chunk in the index")
-    adapter, chosen = fit(examples, seed=seed,
+    adapter, chosen_params = fit(examples, seed=seed,
                           on_epoch=(lambda e, n, loss: on_step("training", e, n)) if on_step else None,
                           score=ranking_ndcg(matrix), corpus=matrix)
     mode = app.settings.search_mode
     held_queries = [Query(s[0], s[1], s[5]) for s in held_specs]
+    train_queries = [Query(s[0], s[1], s[5]) for s in train_specs]
+    none = Levers()
+    configs: dict[str, tuple[Adapter | bool, Levers]] = {lv.describe(): (False, lv) for lv in grid()}
 
-    def scores(use: Adapter | bool) -> dict[str, float]:
-        rep = evaluate(lambda q, depth, m: app.search(q, depth, m, adapter=use), judge, held_queries, [mode])
-        f = rep.figures[0]
+    def figures(queries: Sequence[Query], names: Sequence[str], step: str) -> dict[str, ModeFigures]:
+        rep = evaluate(lambda q, depth, name: app.search(q, depth, mode, adapter=configs[name][0],
+                                                         levers=configs[name][1]),
+                       judge, queries, list(names),
+                       on_query=(lambda name, i, n: on_step(step, i, n)) if on_step else None)
+        return {f.mode: f for f in rep.figures}
+
+    # The levers are chosen on the training queries (a few settings each; the adapter's own
+    # training score is no guide, it has seen those queries), then checked on the held-out ones.
+    train = figures(train_queries, list(configs), "levers (training queries)")
+    base_ms = train[none.describe()].p50_ms
+
+    def fast(name: str) -> bool:
+        return train[name].p50_ms - base_ms <= LATENCY_BUDGET_MS
+
+    def best_of(names: Sequence[str]) -> str:
+        return max(names, key=lambda n: (round(train[n].ndcg10, 4), n == none.describe()))
+
+    fusion = best_of([n for n, (_, lv) in configs.items() if fast(n) and not (lv.expand_passages or lv.rocchio_passages)])
+    feedback = best_of([n for n, (_, lv) in configs.items() if fast(n) and (lv.expand_passages or lv.rocchio_passages)]
+                       or [none.describe()])
+    both = combine(configs[fusion][1], configs[feedback][1])
+    if both.describe() not in configs:
+        configs[both.describe()] = (False, both)
+        train.update(figures(train_queries, [both.describe()], "levers (training queries)"))
+    chosen = configs[best_of([n for n in (fusion, feedback, both.describe()) if fast(n)] or [none.describe()])][1]
+    configs["adapter"] = (adapter, none)
+    if not chosen.is_default():
+        configs[f"adapter + {chosen.describe()}"] = (adapter, chosen)
+    train.update(figures(train_queries, [n for n in configs if n.startswith("adapter")], "levers (training queries)"))
+    held = figures(held_queries, list(configs), "levers (held-out queries)")
+
+    def scores(name: str) -> dict[str, float]:
+        f = held[name]
         return {"ndcg@10": round(f.ndcg10, 4), "recall@10": round(f.recall10, 4), "mrr@10": round(f.mrr10, 4)}
 
-    base = scores(False)
-    new = scores(adapter)
-    adopted, reason = decide(base, new)
-    report = TuneReport(sources, len(train_ids), len(held_specs), kind, seed, base, new, adopted, reason,
-                        time.perf_counter() - t0, mode, sum(len(e.pos) for e in examples), chosen)
-    u, v, dim, rank = adapter.to_blobs()
-    store.save_adapter(emb.info.fingerprint, u, v, dim, rank, json.dumps(report.to_json()), adopted)
+    base = scores(none.describe())
+    candidates = [n for n in configs if n.startswith("adapter")] + ([chosen.describe()] if not chosen.is_default() else [])
+    verdicts = {n: decide(base, scores(n)) for n in candidates}
+    passed = [n for n in candidates if verdicts[n][0]]
+    pick = max(passed or candidates, key=lambda n: held[n].ndcg10)
+    adopted, reason = verdicts[pick]
+    reason = f"{pick}: {reason}"
+    table = [{"lever": n, "train_ndcg@10": round(train[n].ndcg10, 4), **{f"held_{k}": v for k, v in scores(n).items()},
+              "added_ms": round(max(0.0, train[n].p50_ms - base_ms), 1)} for n in configs]  # below 0: noise
+    use_adapter, use_levers = configs[pick]
+    report = TuneReport(sources, len(train_ids), len(held_specs), kind, seed, base, scores(pick), adopted, reason,
+                        time.perf_counter() - t0, mode, sum(len(e.pos) for e in examples), chosen_params,
+                        table, pick, use_levers.describe())
+    if adopted and not use_adapter:  # retrieval settings alone: no adapter is kept active
+        u, v, dim, rank = b"", b"", 0, 0
+    else:
+        u, v, dim, rank = adapter.to_blobs()
+    store.save_adapter(emb.info.fingerprint, u, v, dim, rank, json.dumps(report.to_json()), adopted,
+                       use_levers.to_json() if adopted and not use_levers.is_default() else None)
     return report
 
 
@@ -188,8 +241,11 @@ def tune_status(app: Localrag) -> dict:
     row = app.store.active_adapter()
     if row is None:
         return {"active": False}
-    active = app.active_adapter() is not None
+    adapter = app.active_adapter() is not None
+    levers = app.active_levers()
+    active = adapter or not levers.is_default()
+    uses = " + ".join((["adapter"] if adapter else []) + ([levers.describe()] if not levers.is_default() else [])) or "nothing"
     return {"active": active, "id": row[0], "trained_at": row[7], "report": json.loads(row[6]),
-            "note": app.adapter_note}
+            "adapter": adapter, "retrieval": levers.describe(), "uses": uses, "note": app.adapter_note}
 
 

@@ -255,21 +255,24 @@ def test_remove_during_index_waits_and_leaves_a_healthy_index(home: Path, tmp_pa
     assert "healthy" in run_cli("doctor", home=home).stdout
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6])
 def test_an_older_schema_is_upgraded_in_place_keeping_its_data(tmp_path: Path, version: int) -> None:
     """A database made by an earlier localrag (schema ``version``) opens, migrates, keeps its rows."""
     import apsw
 
-    from localrag.store import MIGRATIONS
+    from localrag.store import MIGRATIONS, apply_migration
 
     path = tmp_path / "index.db"
     db = apsw.Connection(str(path))
-    for sql in MIGRATIONS[:version]:
-        db.execute(sql)
+    for m in MIGRATIONS[:version]:
+        apply_migration(db, m)
     db.execute(f"PRAGMA user_version={version}")
     db.execute("INSERT INTO folders(path, added_at) VALUES ('/old/notes', 1.0)")
     if version >= 2:
         db.execute("INSERT INTO conversations(title, created_at, updated_at) VALUES ('old chat', 1.0, 1.0)")
+    if version >= 3:  # an adapter an older `tune` adopted stays active, with the default fusion
+        db.execute("INSERT INTO adapters(created_at, fingerprint, dim, rank, u, v, report, active)"
+                   " VALUES (1.0, 'fp', 2, 1, x'0000000000000000', x'0000000000000000', '{}', 1)")
     db.close()
     st = Store(path)
     assert st.scalar("PRAGMA user_version") == len(MIGRATIONS)
@@ -277,6 +280,9 @@ def test_an_older_schema_is_upgraded_in_place_keeping_its_data(tmp_path: Path, v
     assert [t for _, t, _ in st.conversations()] == (["old chat"] if version >= 2 else [])
     assert [t for _, t, _ in st.conversations(origin="tui")] == (["old chat"] if version >= 2 else [])  # held in the TUI
     st.forget("/old/notes/secret.md")  # the newest table works
+    if version >= 3:
+        row = st.active_adapter()
+        assert row is not None and row[5] == 1 and row[8] is None  # no retrieval settings: the defaults
     st.close()
 
 

@@ -90,6 +90,13 @@ def test_tune_status_revert_on_a_real_index(home: Path, tmp_path: Path) -> None:
     assert rep["held_out_kind"] == "labeled queries"
     assert set(rep["baseline"]) == {"ndcg@10", "recall@10", "mrr@10"}
     assert ("adopted" in rep["reason"]) == rep["adopted"]
+    # every lever has its row: training and held-out figures and the time it adds; the decision names one
+    levers = {row["lever"]: row for row in rep["levers"]}
+    assert {"default fusion", "adapter"} <= set(levers) and rep["candidate"] in levers
+    assert any("keyword feedback" in n for n in levers) and any("vector feedback" in n for n in levers)
+    assert all({"train_ndcg@10", "held_ndcg@10", "held_recall@10", "held_mrr@10", "added_ms"} <= set(r)
+               for r in levers.values())
+    assert rep["adapted"]["ndcg@10"] == levers[rep["candidate"]]["held_ndcg@10"]
     st = cli_json("tune", "--status", home=home)
     assert st["active"] == rep["adopted"]
     run_cli("tune", "--revert", home=home)
@@ -105,7 +112,7 @@ def test_tune_status_revert_on_a_real_index(home: Path, tmp_path: Path) -> None:
     app.close()
     assert cli_json("tune", "--status", home=home)["active"] is True
     ev = cli_json("eval", str(q), home=home)
-    assert {f["mode"] for f in ev["figures"]} >= {"hybrid", "hybrid+adapter", "vector+adapter"}
+    assert {f["mode"] for f in ev["figures"]} >= {"hybrid", "hybrid+tuned", "vector+tuned"}
     assert "back to the baseline" in run_cli("tune", "--revert", home=home).stdout
     assert cli_json("tune", "--status", home=home) == {"active": False}
     assert "nothing changed" in run_cli("tune", "--revert", home=home).stdout

@@ -56,17 +56,18 @@ class History(Connection):
 
     # ---- adapters ---------------------------------------------------------------------------------
     def save_adapter(self, fingerprint: str, u: bytes, v: bytes, dim: int, rank: int, report: str,
-                     active: bool) -> int:
+                     active: bool, levers: str | None = None) -> int:
+        """What a `tune` run made: an adapter (rank 0: none) and retrieval settings, active if adopted."""
         with self.transaction(changes_search=False):
             if active:
                 self.db.execute("UPDATE adapters SET active=0")
-            self.db.execute("INSERT INTO adapters(created_at, fingerprint, dim, rank, u, v, report, active)"
-                            " VALUES (?,?,?,?,?,?,?,?)", (time.time(), fingerprint, dim, rank, u, v, report,
-                                                          int(active)))
+            self.db.execute("INSERT INTO adapters(created_at, fingerprint, dim, rank, u, v, report, active, levers)"
+                            " VALUES (?,?,?,?,?,?,?,?,?)", (time.time(), fingerprint, dim, rank, u, v, report,
+                                                            int(active), levers))
             return int(self.db.last_insert_rowid())
 
-    def active_adapter(self) -> tuple[int, str, bytes, bytes, int, int, str, float] | None:
-        row = self.db.execute("SELECT id, fingerprint, u, v, dim, rank, report, created_at FROM adapters"
+    def active_adapter(self) -> tuple[int, str, bytes, bytes, int, int, str, float, str | None] | None:
+        row = self.db.execute("SELECT id, fingerprint, u, v, dim, rank, report, created_at, levers FROM adapters"
                               " WHERE active=1").fetchone()
         return tuple(row) if row else None  # type: ignore[return-value]
 

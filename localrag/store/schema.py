@@ -134,4 +134,9 @@ MIGRATIONS: list[Migration] = [
     """,
     # 6: float vectors in their rows, binary codes in sqlite-vec
     _vectors_beside_their_rows,
+    # 7: what `tune` adopted beside (or instead of) an adapter: fusion and feedback settings, as
+    #    JSON (NULL: the defaults); an adopted row of rank 0 has no adapter
+    """
+    ALTER TABLE adapters ADD COLUMN levers TEXT;
+    """,
 ]

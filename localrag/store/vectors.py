@@ -345,6 +345,27 @@ class Vectors(Connection):
                 (fts_query, k)).fetchall()
         return [(int(r), -float(s)) for r, s in rows]  # type: ignore[arg-type]  # rowid and bm25: numbers
 
+    def stems(self, text: str) -> list[str]:
+        """The words of ``text`` as the keyword index holds them (its own Porter tokenizer)."""
+        tok = getattr(self, "_tokenizer", None)
+        if tok is None:
+            tok = self._tokenizer = self.db.fts5_tokenizer("porter", ["unicode61", "remove_diacritics", "2"])
+        return list(tok(text.encode("utf-8", "replace"), apsw.FTS5_TOKENIZE_DOCUMENT, None,
+                        include_offsets=False, include_colocated=False))
+
+    def document_frequencies(self, stems: Iterable[str]) -> tuple[dict[str, int], int]:
+        """How many chunks hold each stem, and how many chunks there are (for IDF)."""
+        if not getattr(self, "_vocab", False):  # a TEMP table: the database file is not touched
+            self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, row)")
+            self._vocab = True
+        terms = sorted(set(stems))
+        out: dict[str, int] = {}
+        for start in range(0, len(terms), 500):
+            part = terms[start: start + 500]
+            out.update((str(t), int(n)) for t, n in self.db.execute(
+                f"SELECT term, doc FROM temp.chunks_vocab WHERE term IN ({','.join('?' * len(part))})", part))
+        return out, int(self.scalar("SELECT count(*) FROM chunks"))
+
     def chunk_vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
         """Stored vectors of chunks (those that have one yet)."""
         out: dict[int, np.ndarray] = {}
