@@ -4,8 +4,10 @@
 
 Builds each index in bulk (and says how long it took), then, each in a fresh process: a
 long-lived one (p50/p95 of hybrid, vector and keyword search; hybrid scoped to a tenth and a
-hundredth of the documents; its peak RSS) and fifteen one-shot ones, as `localrag search` is.
-Targets at 1M chunks: hybrid p50 <= 50 ms long-lived, <= 300 ms one-shot, RSS <= 1 GB.
+hundredth of the documents; what each of `tune`'s levers adds; its peak RSS) and fifteen
+one-shot ones, as `localrag search` is.
+Targets at 1M chunks: hybrid p50 <= 50 ms long-lived, <= 300 ms one-shot, RSS <= 1 GB; a
+lever adds <= 30 ms at 10k chunks.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from localrag.levers import Levers, grid
 from localrag.retrieve import search
 from localrag.scope import Scope, make_scope
 from localrag.store import Store
@@ -121,6 +124,10 @@ def long_lived(db: Path, n_queries: int) -> None:
         ("1/100 of docs", make_scope(["/bench/part3/13"], [], ["/bench"]))]
     for label, sc in scopes:
         print(f"  {n:>7} chunks  hybrid {label:>13}: p50 {p50(st, qv, queries, sc):6.1f} ms")
+    base = p50(st, qv, queries, None)
+    for lv in grid():  # what each of tune's levers adds (target: <= 30 ms at 10k chunks)
+        if not lv.is_default():
+            print(f"  {n:>7} chunks  hybrid + {lv.describe()}: p50 +{p50(st, qv, queries, None, lv) - base:5.1f} ms")
     st.cache_vectors = False
     for label, sc in scopes:
         print(f"  {n:>7} chunks  hybrid {label:>13}, codes on disk (sqlite-vec), warm process:"
@@ -139,11 +146,11 @@ def one_shot(db: Path) -> None:
     print(json.dumps({"search_ms": (time.perf_counter() - t) * 1000}))
 
 
-def p50(st: Store, qv: dict, queries: list[str], scope: Scope | None) -> float:
+def p50(st: Store, qv: dict, queries: list[str], scope: Scope | None, levers: Levers | None = None) -> float:
     times = []
     for q in queries:
         t = time.perf_counter()
-        search(st, qv.__getitem__, q, 10, "hybrid", scope=scope)
+        search(st, qv.__getitem__, q, 10, "hybrid", scope=scope, levers=levers)
         times.append((time.perf_counter() - t) * 1000)
     return statistics.median(times)
 

@@ -354,17 +354,20 @@ class Vectors(Connection):
                         include_offsets=False, include_colocated=False))
 
     def document_frequencies(self, stems: Iterable[str]) -> tuple[dict[str, int], int]:
-        """How many chunks hold each stem, and how many chunks there are (for IDF)."""
-        if not getattr(self, "_vocab", False):  # a TEMP table: the database file is not touched
-            self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, row)")
-            self._vocab = True
-        terms = sorted(set(stems))
-        out: dict[str, int] = {}
-        for start in range(0, len(terms), 500):
-            part = terms[start: start + 500]
-            out.update((str(t), int(n)) for t, n in self.db.execute(
-                f"SELECT term, doc FROM temp.chunks_vocab WHERE term IN ({','.join('?' * len(part))})", part))
-        return out, int(self.scalar("SELECT count(*) FROM chunks"))
+        """How many chunks hold each stem, and how many chunks there are (for IDF). Kept per
+        index generation: a long-lived process looks each word up once (0.05 ms a word)."""
+        gen = self.meta("generation") or "0"
+        cache = getattr(self, "_df", None)
+        if cache is None or cache[0] != gen:
+            if cache is None:  # a TEMP table: the database file is not touched
+                self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, row)")
+            cache = (gen, {}, int(self.scalar("SELECT count(*) FROM chunks")))
+            self._df: tuple[str, dict[str, int], int] = cache
+        known: dict[str, int] = cache[1]
+        for t in set(stems) - known.keys():
+            row = self.db.execute("SELECT doc FROM temp.chunks_vocab WHERE term = ?", (t,)).fetchone()
+            known[t] = int(row[0]) if row else 0  # type: ignore[arg-type]
+        return known, cache[2]
 
     def chunk_vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
         """Stored vectors of chunks (those that have one yet)."""
