@@ -87,10 +87,9 @@ def rrf(rankings: list[list[int]], weights: list[float], k: int = RRF_K) -> list
 
 
 def search(store: Store, query_vector: QueryVector, query: str, k: int = 5, mode: str = "hybrid",
-           candidates: int = CANDIDATES, weights: tuple[float, float] | None = None,
-           scope: Scope | None = None, levers: Levers | None = None) -> list[Result]:
-    """Top-k passages (from ``scope`` only, if given). ``weights`` are (vector, keyword) for the
-    fusion; ``levers`` are what `tune` adopted (fusion and feedback), today's defaults if None."""
+           candidates: int = CANDIDATES, scope: Scope | None = None, levers: Levers | None = None) -> list[Result]:
+    """Top-k passages (from ``scope`` only, if given). ``levers`` set the fusion and feedback
+    (what `tune` adopted); today's defaults if None."""
     query = query.strip()
     if not query:
         return []
@@ -122,8 +121,7 @@ def search(store: Store, query_vector: QueryVector, query: str, k: int = 5, mode
     elif mode == "keyword":
         ranked = kw
     else:
-        w = weights or (lv.vector_weight, 1.0)
-        ranked = rrf([[c for c, _ in vec], [c for c, _ in kw]], list(w), lv.rrf_k)
+        ranked = rrf([[c for c, _ in vec], [c for c, _ in kw]], [lv.vector_weight, 1.0], lv.rrf_k)
     if lv.expand_passages and mode != "vector" and ranked:
         ranked = _expand(store, query, ranked, vec, kw, lv, mode, depth, scope)
     ranked = ranked[:k]
@@ -148,6 +146,9 @@ def _rocchio(store: Store, qv: np.ndarray, vec: list[tuple[int, float]], lv: Lev
     return store.vector_search(q2, depth, scope)
 
 
+_STOP_STEMS: frozenset[str] | None = None
+
+
 def _expand(store: Store, query: str, ranked: list[tuple[int, float]], vec: list[tuple[int, float]],
             kw: list[tuple[int, float]], lv: Levers, mode: str, depth: int,
             scope: Scope | None) -> list[tuple[int, float]]:
@@ -156,8 +157,10 @@ def _expand(store: Store, query: str, ranked: list[tuple[int, float]], vec: list
     rows = store.chunks_by_ids(best)
     stems = [store.stems(rows[c].text) for c in best if c in rows]
     df, n = store.document_frequencies({w for ws in stems for w in ws})
-    stop = frozenset(store.stems(" ".join(sorted(STOPWORDS))))
-    terms = expansion_terms(stems, set(store.stems(query)), df, n, lv.expand_terms, stop)
+    global _STOP_STEMS
+    if _STOP_STEMS is None:  # the same tokenizer everywhere: worked out once
+        _STOP_STEMS = frozenset(store.stems(" ".join(sorted(STOPWORDS))))
+    terms = expansion_terms(stems, set(store.stems(query)), df, n, lv.expand_terms, _STOP_STEMS)
     if not terms:
         return ranked
     more = store.keyword_search(" OR ".join(f'"{t}"' for t in terms), depth, scope)
