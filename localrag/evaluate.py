@@ -322,8 +322,9 @@ def run_eval(app: Localrag, queries: Sequence[Query], answers: bool = False, k: 
     app.keep_vectors_in_memory()  # many searches in one process
     judge = Judge([p for (p,) in app.store.db.execute("SELECT path FROM documents WHERE status='ok'")], app.folders())
     modes = list(MODES)  # the baseline; and what `tune` adopted, if anything
-    if app.active_adapter() is not None or not app.active_levers().is_default():
-        modes += ["vector+tuned", "hybrid+tuned"]
+    levers = not app.active_levers().is_default()  # feedback settings can change keyword search too
+    if levers or app.active_adapter() is not None:
+        modes += ["vector+tuned"] + (["keyword+tuned"] if levers else []) + ["hybrid+tuned"]
 
     def run(q: str, depth: int, mode: str) -> list[Result]:
         base, _, tuned = mode.partition("+")

@@ -76,6 +76,7 @@ def test_adopted_settings_are_used_by_search_and_eval_until_reverted(tides, home
     rep = run_eval(tides, [Query("q1", "tides", {"moon.md": 1})])
     figs = {f.mode: f for f in rep.figures}
     assert figs["keyword"].recall10 == 0 and figs["hybrid+tuned"].recall10 == 1  # baseline vs adopted, side by side
+    assert figs["keyword+tuned"].recall10 == 1
     assert tides.revert_tuning() == 1 and tides.active_levers().is_default()
     assert [Path(r.path).name for r in tides.search("tides", 5, "keyword")] == ["tides.md"]
     # settings made for another embedding model are not used
