@@ -216,7 +216,8 @@ def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_o
         return {"ndcg@10": round(f.ndcg10, 4), "recall@10": round(f.recall10, 4), "mrr@10": round(f.mrr10, 4)}
 
     base = scores(none.describe())
-    candidates = [n for n in configs if n.startswith("adapter")] + ([chosen.describe()] if not chosen.is_default() else [])
+    # simplest first, so a tie goes to the candidate with fewer parts
+    candidates = ([chosen.describe()] if not chosen.is_default() else []) + [n for n in configs if n.startswith("adapter")]
     verdicts = {n: decide(base, scores(n)) for n in candidates}
     passed = [n for n in candidates if verdicts[n][0]]
     pick = max(passed or candidates, key=lambda n: held[n].ndcg10)

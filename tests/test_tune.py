@@ -121,3 +121,34 @@ def test_tune_status_revert_on_a_real_index(home: Path, tmp_path: Path) -> None:
     app.store.save_adapter("fastembed:other-model", u, v, dim, rank, json.dumps(rep), True)
     assert app.active_adapter() is None and "another embedding model" in app.adapter_note
     app.close()
+
+
+@pytest.mark.slow
+def test_tune_adopts_keyword_feedback_where_it_wins_and_search_uses_it(home: Path, tmp_path: Path) -> None:
+    """Each question's word stands in one of its two relevant notes; the other shares only that
+    note's rarer words. Keyword feedback finds both; the baseline finds one. tune must adopt it
+    (settings alone, no adapter), search must use it, and --revert must undo it."""
+    d = tmp_path / "kb"
+    d.mkdir()
+    pairs = []
+    for i in range(16):
+        q, a, b = f"zorblax{i}", f"quintor{i}", f"velmira{i}"
+        (d / f"note{i}.md").write_text(f"# Note {i}\n\nThe {q} project runs on {a} and {b} every day.\n")
+        (d / f"memo{i}.md").write_text(f"# Memo {i}\n\nOur {a} setup works well beside the {b} rack.\n")
+        pairs.append({"query": q, "relevant": {f"note{i}.md": 1, f"memo{i}.md": 1}})
+    def found(word: str) -> set[str]:
+        return {r["path"].rsplit("/", 1)[-1] for r in cli_json("search", word, home=home)["results"]}
+
+    run_cli("add", str(d), home=home)
+    run_cli("config", "set", "search_mode", "keyword", home=home)
+    qf = tmp_path / "pairs.jsonl"
+    qf.write_text("\n".join(json.dumps(p) for p in pairs))
+    assert found("zorblax3") == {"note3.md"}
+    rep = cli_json("tune", "--pairs", str(qf), "--ict", "0", "--held-out", "0.5", home=home)
+    assert rep["adopted"] and rep["candidate"].startswith("keyword feedback"), rep["reason"]
+    assert rep["adapted"]["recall@10"] > rep["baseline"]["recall@10"]
+    st = cli_json("tune", "--status", home=home)
+    assert st["active"] and not st["adapter"] and st["retrieval"].startswith("keyword feedback")
+    assert {"note3.md", "memo3.md"} <= found("zorblax3")  # the adopted settings reach the CLI's search
+    run_cli("tune", "--revert", home=home)
+    assert found("zorblax3") == {"note3.md"}
