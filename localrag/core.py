@@ -226,20 +226,26 @@ class Localrag:
             return None
         return row
 
-    def active_adapter(self) -> Adapter | None:
-        """The adopted query adapter, if it was trained for the embedding model in use."""
+    def _tuned(self) -> tuple[Adapter | None, Levers]:
+        """The adapter and the retrieval settings `tune` adopted, from one read of its row."""
         row = self._active_tuning()
-        if row is None or not row[5]:  # rank 0: `tune` adopted retrieval settings alone
-            return None
+        if row is None:
+            return None, Levers()
+        levers = Levers.from_json(row[8])
+        if not row[5]:  # rank 0: `tune` adopted retrieval settings alone
+            return None, levers
         aid, _, u, v, dim, rank = row[:6]
         if self._adapter is None or self._adapter[0] != aid:
             self._adapter = (aid, Adapter.from_blobs(u, v, dim, rank))
-        return self._adapter[1]
+        return self._adapter[1], levers
+
+    def active_adapter(self) -> Adapter | None:
+        """The adopted query adapter, if it was trained for the embedding model in use."""
+        return self._tuned()[0]
 
     def active_levers(self) -> Levers:
         """The fusion and feedback settings `tune` adopted (the defaults if none)."""
-        row = self._active_tuning()
-        return Levers.from_json(row[8]) if row is not None else Levers()
+        return self._tuned()[1]
 
     def query_vector(self, text: str, adapter: Adapter | bool = True) -> np.ndarray:
         """The query's vector, through the active adapter unless told otherwise."""
@@ -265,8 +271,12 @@ class Localrag:
         mode = mode or self.settings.search_mode
         if mode not in ("hybrid", "vector", "keyword"):
             raise LocalragError(f"unknown search mode {mode!r}: use hybrid, vector or keyword")
+        if adapter is True or levers is True:  # what `tune` adopted: its row read once per search
+            tuned_adapter, tuned_levers = self._tuned()
+            adapter = (tuned_adapter or False) if adapter is True else adapter
+            levers = tuned_levers if levers is True else levers
         qv = (lambda text: self.query_vector(text, adapter)) if mode != "keyword" else _no_vector
-        lv = self.active_levers() if levers is True else (levers or None)
+        lv = levers or None
         return search(self.store, qv, query, k or self.settings.top_k, mode, scope=scope, levers=lv)
 
     def ask(self, question: str, k: int | None = None, on_text: Callable[[str], None] | None = None,
