@@ -18,7 +18,7 @@ import numpy as np
 
 from localrag.config import Paths, Settings
 from localrag.core import Localrag
-from localrag.store.vectors import RESCORE, code_words, hamming, pack_bits
+from localrag.store.vectors import RESCORE, code_words, hamming, nearest, pack_bits
 from localrag.trec import find_trec
 
 
@@ -39,7 +39,7 @@ def recall_subsampled(mat: np.ndarray, queries: np.ndarray, n: int, rescore: int
     for q in queries:
         exact = set(np.argsort(-(sub @ q))[:k].tolist())
         d = hamming(codes, pack_bits(q))
-        cand = np.argpartition(d, rescore - 1)[:rescore] if rescore < n else np.arange(n)
+        cand = nearest(d, rescore)  # as the store picks them
         approx = set(cand[np.argsort(-(sub[cand] @ q))[:k]].tolist())
         got.append(len(exact & approx) / k)
     return float(np.mean(got))

@@ -22,7 +22,7 @@ from localrag.adapter import split_by_query
 from localrag.config import Paths, Settings
 from localrag.core import Localrag
 from localrag.metrics import mrr, ndcg, recall
-from localrag.retrieve import fts_query, rrf
+from localrag.retrieve import fts_terms, rrf
 from localrag.trec import find_trec
 
 DEPTH = 200
@@ -53,7 +53,7 @@ def main() -> None:
     runs = {}
     for q in queries:
         qv = app.query_vector(q.text, adapter=False)
-        runs[q.qid] = (qv, st.vector_search(qv, DEPTH), st.keyword_search(fts_query(q.text), DEPTH))
+        runs[q.qid] = (qv, st.vector_search(qv, DEPTH), st.keyword_search(fts_terms(q.text), DEPTH))
     print(f"{len(queries)} queries fetched in {time.perf_counter() - t:.1f}s")
 
     def score(ranked: list[int], q) -> tuple[float, float, float]:

@@ -53,7 +53,7 @@ def main() -> None:
             while not done.is_set():
                 try:
                     reader = reader or Store(app.paths.db_file, readonly=True)
-                    if reader.keyword_search("computer", 1):
+                    if reader.keyword_search(["computer"], 1):
                         marks.setdefault("first_hit", time.perf_counter())
                         return
                 except Exception:  # noqa: BLE001 - no index file yet

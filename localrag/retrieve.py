@@ -67,15 +67,13 @@ def _pool() -> ThreadPoolExecutor:
     return _POOL
 
 
-def fts_query(text: str) -> str:
-    """Free text to an FTS5 OR-query of quoted terms: user text never reaches FTS5 as syntax."""
+def fts_terms(text: str) -> list[str]:
+    """The words of free text a keyword search looks for: lowercase, no stopwords (unless
+    there is nothing else), each once, at most 64. The store quotes each, so user text never
+    reaches FTS5 as syntax."""
     words = re.findall(r"\w+", text.lower())
     content = [w for w in words if w not in STOPWORDS] or words
-    seen: list[str] = []
-    for w in content:
-        if w not in seen:
-            seen.append(w)
-    return " OR ".join(f'"{w}"' for w in seen[:64])
+    return list(dict.fromkeys(content))[:64]
 
 
 def rrf(rankings: list[list[int]], weights: list[float], k: int = RRF_K) -> list[tuple[int, float]]:
@@ -107,12 +105,12 @@ def search(store: Store, query_vector: QueryVector, query: str, k: int = 5, mode
     if mode == "hybrid":
         # both sides release the GIL (numpy/onnxruntime, SQLite), so they overlap on two cores
         pending = _pool().submit(vector_side)
-        kw = store.keyword_search(fts_query(query), depth, scope)
+        kw = store.keyword_search(fts_terms(query), depth, scope, _pool())
         vec = pending.result()
     elif mode == "vector":
         vec = vector_side()
     else:
-        kw = store.keyword_search(fts_query(query), depth, scope)
+        kw = store.keyword_search(fts_terms(query), depth, scope, _pool())
     if lv.rocchio_passages and vec and qv is not None:
         vec = _rocchio(store, qv, vec, lv, depth, scope)
     sims = dict(vec)
@@ -163,7 +161,7 @@ def _expand(store: Store, query: str, ranked: list[tuple[int, float]], vec: list
     terms = expansion_terms(stems, set(store.stems(query)), df, n, lv.expand_terms, _STOP_STEMS)
     if not terms:
         return ranked
-    more = store.keyword_search(" OR ".join(f'"{t}"' for t in terms), depth, scope)
+    more = store.keyword_search(terms, depth, scope)
     lists = [[c for c, _ in kw], [c for c, _ in more]]
     weights = [1.0, lv.expand_weight]
     if mode == "hybrid":

@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 
 from localrag.errors import LocalragError
-from localrag.retrieve import fts_query, rrf
+from localrag.retrieve import fts_terms, rrf
+from localrag.store import Store
 
 
 def test_rrf_fuses_by_rank() -> None:
@@ -12,10 +13,13 @@ def test_rrf_fuses_by_rank() -> None:
     assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
 
 
-def test_fts_query_is_never_syntax() -> None:
-    assert fts_query('the "NEAR" AND (x* OR y) -z') == '"near" OR "x" OR "y" OR "z"'
-    assert fts_query("the of") == '"the" OR "of"'  # only stopwords: keep them rather than nothing
-    assert fts_query("???") == ""
+def test_keyword_queries_are_never_syntax() -> None:
+    from localrag.store.vectors import _any
+
+    assert fts_terms('the "NEAR" AND (x* OR y) -z') == ["near", "x", "y", "z"]
+    assert fts_terms("the of") == ["the", "of"]  # only stopwords: keep them rather than nothing
+    assert fts_terms("???") == []
+    assert _any(["near", 'a"b']) == '"near" OR "a""b"'  # each word quoted, a quote in it doubled
 
 
 @pytest.fixture()
@@ -124,3 +128,57 @@ def test_hamming_counts_differing_signs(dim: int) -> None:
     q = rng.standard_normal(dim).astype(np.float32)
     want = ((vecs > 0) != (q > 0)).sum(axis=1)
     assert np.array_equal(hamming(code_words(pack_bits(vecs)), pack_bits(q)), want)
+
+
+def _zipf_index(path: Path, n_docs: int = 150, per_doc: int = 20) -> Store:
+    """A real keyword index of Zipf-distributed words (as in text: a few words in most rows,
+    most words in few), with headings too, so the words' counts vary as they do in real folders."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    vocab = np.array([f"w{i}" for i in range(3000)])
+    p = 1.0 / np.arange(1, len(vocab) + 1)
+    p /= p.sum()
+    st = Store(path)
+    fid = st.add_folder("/z")
+    with st.transaction():
+        for d in range(n_docs):
+            doc = st.upsert_document(fid, f"/z/part{d % 4}/doc{d}.md", 1, 1, f"h{d}", "markdown", "ok", None)
+            rows = []
+            for c in range(per_doc):
+                words = vocab[rng.choice(len(vocab), size=int(rng.integers(20, 160)), p=p)]
+                rows.append((" ".join(words), " ".join(words[:3]) if c % 3 == 0 else "", None, c + 1, c + 1, f"{d}-{c}"))
+            st.add_chunks(doc, rows)
+    return st
+
+
+def test_keyword_search_split_by_word_counts_ranks_exactly_as_one_query(tmp_path: Path, monkeypatch) -> None:
+    """Common words split off (MaxScore) must give the very ranking and scores of one FTS5 query,
+    scoped or not, also when the bound is not beaten and one full query answers after all."""
+    import numpy as np
+
+    import localrag.store.vectors as vectors
+    from localrag.scope import make_scope
+
+    st = _zipf_index(tmp_path / "z.db")
+    rng = np.random.default_rng(3)
+    queries = [[f"w{int(i)}" for i in rng.integers(0, 1500, size=int(rng.integers(2, 7)))] for _ in range(60)]
+    queries += [["w0", "w1", "w2"], ["w1", "w2900"], ["w5", "w5"]]  # all common; one rare; a repeat
+    scope = make_scope(["/z/part1"], [], ["/z"])
+    calls: list[str] = []
+    real = st._bm25
+    monkeypatch.setattr(st, "_bm25", lambda e, k, s: calls.append(e) or real(e, k, s))
+    for guess, want in ((0.75, "split"), (50.0, "fallback")):
+        monkeypatch.setattr(vectors, "SPLIT_GUESS", guess)
+        ways = []
+        for words in queries:
+            for sc in (None, scope):
+                monkeypatch.setattr(vectors, "SPLIT_ROWS", 10**12)  # one query, as before the split
+                one = st.keyword_search(words, 50, sc)
+                monkeypatch.setattr(vectors, "SPLIT_ROWS", 0)
+                calls.clear()
+                two = st.keyword_search(words, 50, sc)
+                ways.append({1: "one", 2: "split", 3: "fallback"}[len(calls)])
+                assert two == one, (words, sc)  # ids, order and scores bit for bit
+        assert ways.count(want) >= 10, ways  # the path under test was taken, not skipped  # the path under test was taken, not skipped
+    st.close()
