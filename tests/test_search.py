@@ -182,3 +182,28 @@ def test_keyword_search_split_by_word_counts_ranks_exactly_as_one_query(tmp_path
                 assert two == one, (words, sc)  # ids, order and scores bit for bit
         assert ways.count(want) >= 10, ways  # the path under test was taken, not skipped  # the path under test was taken, not skipped
     st.close()
+
+
+def test_full_blocks_of_codes_are_read_in_place_and_equal_the_rows(tmp_path: Path) -> None:
+    """Thousands of vectors fill sqlite-vec blocks (1,024 each), which are read straight into
+    place; a block with holes is read row by row. Both give exactly sqlite-vec's own rows, and
+    a one-shot scan of them (a strided view) counts as the long-lived (copied) one does."""
+    import numpy as np
+
+    from localrag.store.vectors import code_words, hamming, pack_bits
+
+    st = Store(tmp_path / "codes.db")
+    st.bind_model("test", 384, "fp")
+    vecs = np.random.default_rng(0).standard_normal((2600, 384)).astype(np.float32)
+    with st.transaction():
+        st.add_vectors([f"h{i}" for i in range(len(vecs))], vecs)
+        st.db.execute("DELETE FROM vec_bits WHERE rowid IN (1500, 1501, 1777)")  # holes in the second block
+    with st.transaction_read():
+        fast = st._codes_from_blocks(48)
+    assert fast is not None
+    rows = {int(r): bytes(b) for r, b in st.db.execute("SELECT rowid, embedding FROM vec_bits")}
+    assert len(fast[0]) == len(rows) == 2597
+    assert {int(i): c.tobytes() for i, c in zip(*fast)} == rows
+    q = pack_bits(vecs[7])
+    assert np.array_equal(hamming(code_words(fast[1]), q), hamming(code_words(fast[1], copy=False), q))
+    st.close()

@@ -41,11 +41,13 @@ def pack_bits(vectors: np.ndarray) -> np.ndarray:
     return np.packbits(np.asarray(vectors) > 0, axis=-1, bitorder="little")
 
 
-def code_words(codes: np.ndarray) -> np.ndarray:
+def code_words(codes: np.ndarray, copy: bool = True) -> np.ndarray:
     """Codes (a row of bytes each) as columns of machine words, shape (words, rows): the scan
-    then runs down contiguous columns (4 ms for a million, against 18 ms row by row)."""
+    then runs down contiguous columns (11 ms for a million, against 19 ms down strided ones).
+    ``copy=False``: a strided view, for one scan only (the copy itself takes 30 ms)."""
     wide = np.uint64 if codes.shape[1] % 8 == 0 else np.uint8
-    return np.ascontiguousarray(np.ascontiguousarray(codes).view(wide).T)
+    words = np.ascontiguousarray(codes).view(wide).T
+    return np.ascontiguousarray(words) if copy else words
 
 
 def hamming(words: np.ndarray, query_code: np.ndarray) -> np.ndarray:
@@ -281,9 +283,9 @@ class Vectors(Connection):
     def vector_codes(self) -> tuple[np.ndarray, np.ndarray]:
         """Every vector's id and its 1-bit code (as ``code_words``). A long-lived process
         (``cache_vectors``) keeps them (48 MB at a million 384-d vectors) until the index changes."""
-        if not self.cache_vectors:
+        if not self.cache_vectors:  # one search: scanned where they lie
             _, ids, codes = self._read_codes()
-            return ids, code_words(codes)
+            return ids, code_words(codes, copy=False)
         with self._vm_lock:
             key = self.meta("generation") or "0"
             if self._vm is None or self._vm[0] != key:
@@ -307,29 +309,43 @@ class Vectors(Connection):
 
     def _codes_from_blocks(self, width: int) -> tuple[np.ndarray, np.ndarray] | None:
         """sqlite-vec 0.1 keeps a vec0 table in blocks: ``vec_bits_chunks`` (size, a validity
-        bitmap, 8-byte rowids) and ``vec_bits_vector_chunks00`` (the codes, one row a block)."""
+        bitmap, 8-byte rowids) and ``vec_bits_vector_chunks00`` (the codes, one row a block).
+        A full block's codes are read straight into place (SQLite's blob I/O): a one-shot
+        process copies the 48 MB of a million codes once, not three times."""
         try:
             blocks = self.db.execute("SELECT chunk_id, size, validity, rowids FROM vec_bits_chunks ORDER BY chunk_id").fetchall()
-            data: dict = {r[0]: r[1] for r in self.db.execute("SELECT rowid, vectors FROM vec_bits_vector_chunks00")}
         except apsw.SQLError:
             return None
-        id_parts: list[bytes] = []
-        code_parts: list[bytes] = []
-        for chunk_id, size, validity, rowids in blocks:
-            vecs = data.get(chunk_id)
+        valid: list[np.ndarray] = []
+        for _, size, validity, rowids in blocks:
             if not (isinstance(size, int) and isinstance(validity, bytes) and isinstance(rowids, bytes)
-                    and isinstance(vecs, bytes) and len(rowids) == 8 * size and len(validity) * 8 >= size
-                    and len(vecs) == width * size):
+                    and len(rowids) == 8 * size and len(validity) * 8 >= size):
                 return None  # not the layout we know: read row by row
-            valid = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")[:size].astype(bool)
-            if valid.all():  # a full block: its bytes as they are
-                id_parts.append(rowids)
-                code_parts.append(vecs)
-            else:  # deleted rows leave holes; a last block is partly empty
-                id_parts.append(np.frombuffer(rowids, dtype=np.int64)[valid].tobytes())
-                code_parts.append(np.frombuffer(vecs, dtype=np.uint8).reshape(size, width)[valid].tobytes())
-        ids = np.frombuffer(b"".join(id_parts), dtype=np.int64)
-        return ids, np.frombuffer(b"".join(code_parts), dtype=np.uint8).reshape(len(ids), width)
+            valid.append(np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")[:size].astype(bool))
+        total = sum(int(v.sum()) for v in valid)
+        ids = np.empty(total, dtype=np.int64)
+        codes = np.empty((total, width), dtype=np.uint8)
+        into = memoryview(codes).cast("B")
+        at = 0
+        for (chunk_id, size, _, rowids), ok in zip(blocks, valid):
+            n = int(ok.sum())
+            try:
+                blob = self.db.blob_open("main", "vec_bits_vector_chunks00", "vectors", int(chunk_id), False)  # type: ignore[arg-type]
+            except apsw.SQLError:
+                return None
+            try:
+                if blob.length() != width * size:
+                    return None
+                if n == size:
+                    blob.read_into(into, at * width, n * width)
+                    ids[at: at + n] = np.frombuffer(rowids, dtype=np.int64)  # type: ignore[arg-type]
+                elif n:  # deleted rows leave holes; a last block is partly empty
+                    codes[at: at + n] = np.frombuffer(blob.read(), dtype=np.uint8).reshape(size, width)[ok]
+                    ids[at: at + n] = np.frombuffer(rowids, dtype=np.int64)[ok]  # type: ignore[arg-type]
+            finally:
+                blob.close()
+            at += n
+        return ids, codes
 
     def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
         """Every vector id and float vector as one matrix, for batch jobs (tune) that need them all."""
