@@ -316,21 +316,22 @@ class Vectors(Connection):
             blocks = self.db.execute("SELECT chunk_id, size, validity, rowids FROM vec_bits_chunks ORDER BY chunk_id").fetchall()
         except apsw.SQLError:
             return None
-        valid: list[np.ndarray] = []
-        for _, size, validity, rowids in blocks:
-            if not (isinstance(size, int) and isinstance(validity, bytes) and isinstance(rowids, bytes)
-                    and len(rowids) == 8 * size and len(validity) * 8 >= size):
+        parsed: list[tuple[int, int, bytes, np.ndarray]] = []  # (block, size, rowids, which slots hold a code)
+        for chunk_id, size, validity, rowids in blocks:
+            if not (isinstance(chunk_id, int) and isinstance(size, int) and isinstance(validity, bytes)
+                    and isinstance(rowids, bytes) and len(rowids) == 8 * size and len(validity) * 8 >= size):
                 return None  # not the layout we know: read row by row
-            valid.append(np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")[:size].astype(bool))
-        total = sum(int(v.sum()) for v in valid)
+            ok = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")[:size].astype(bool)
+            parsed.append((chunk_id, size, rowids, ok))
+        total = sum(int(ok.sum()) for *_, ok in parsed)
         ids = np.empty(total, dtype=np.int64)
         codes = np.empty((total, width), dtype=np.uint8)
-        into = memoryview(codes).cast("B")
+        into = codes.reshape(-1).data  # the array's own bytes, written by SQLite
         at = 0
-        for (chunk_id, size, _, rowids), ok in zip(blocks, valid):
+        for chunk_id, size, rowids, ok in parsed:
             n = int(ok.sum())
             try:
-                blob = self.db.blob_open("main", "vec_bits_vector_chunks00", "vectors", int(chunk_id), False)  # type: ignore[arg-type]
+                blob = self.db.blob_open("main", "vec_bits_vector_chunks00", "vectors", chunk_id, False)
             except apsw.SQLError:
                 return None
             try:
@@ -338,10 +339,10 @@ class Vectors(Connection):
                     return None
                 if n == size:
                     blob.read_into(into, at * width, n * width)
-                    ids[at: at + n] = np.frombuffer(rowids, dtype=np.int64)  # type: ignore[arg-type]
+                    ids[at: at + n] = np.frombuffer(rowids, dtype=np.int64)
                 elif n:  # deleted rows leave holes; a last block is partly empty
                     codes[at: at + n] = np.frombuffer(blob.read(), dtype=np.uint8).reshape(size, width)[ok]
-                    ids[at: at + n] = np.frombuffer(rowids, dtype=np.int64)[ok]  # type: ignore[arg-type]
+                    ids[at: at + n] = np.frombuffer(rowids, dtype=np.int64)[ok]
             finally:
                 blob.close()
             at += n
