@@ -9,18 +9,22 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import apsw
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from . import __version__
 from .config import Settings, get_paths
 from .core import WAITING_FOR_WRITER, Localrag
 from .errors import LocalragError
 from .export import when
-from .ingest import IndexStats, describe, time_left
-from .ingest import Progress as IndexProgress
+
+if TYPE_CHECKING:  # progress bars and the indexer's types: imported where used, so `search` starts fast
+    from rich.progress import Progress, TaskID
+
+    from .ingest import IndexStats
+    from .ingest import Progress as IndexProgress
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -47,6 +51,8 @@ class ModelBar:
 
     def __call__(self, label: str, done: int, total: int) -> None:
         if self.bar is None:
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
             self.bar = Progress(TextColumn(self.verb + " {task.description}"), BarColumn(), DownloadColumn(), console=err,
                                 transient=False)
             self.bar.start()
@@ -78,10 +84,12 @@ class IndexBar:
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.bar: Progress | None = None
-        self.task = TaskID(0)
+        self.task: TaskID | None = None
 
     def __enter__(self) -> IndexBar:
         if self.enabled:
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
             self.bar = Progress(BarColumn(), TaskProgressColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                                 console=err, transient=True)
             self.bar.start()
@@ -90,7 +98,9 @@ class IndexBar:
 
     def __call__(self, p: IndexProgress) -> None:
         """Keywords first (files read: searchable by words), then meaning (texts embedded)."""
-        if self.bar is not None:
+        if self.bar is not None and self.task is not None:
+            from .ingest import describe
+
             done, total = p.done_total
             self.bar.update(self.task, completed=done, total=total or None, description=describe(p))
 
@@ -351,6 +361,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     _echo(f"{st['files']} files, {st['chunks']} chunks, {st['vectors']} vectors")
     cov = st["coverage"]
     if cov["chunks_without_vectors"]:
+        from .ingest import time_left
+
         left = time_left(cov["seconds_left"])
         _echo(f"searchable: keywords 100%, meaning {cov['meaning']:.0%}" + (f", {left}" if left else "")
               + " (`localrag index` embeds the rest)")
@@ -373,6 +385,8 @@ class QueryBar:
     """Progress of an evaluation: one bar per mode."""
 
     def __init__(self, enabled: bool):
+        from rich.progress import BarColumn, Progress, TextColumn
+
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                             console=err, transient=True) if enabled else None
         self.tasks: dict[str, TaskID] = {}

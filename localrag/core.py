@@ -1,5 +1,6 @@
 """The one API the CLI and the TUI both call. Models load lazily: a command that needs no
-model (status, remove) never pays for one."""
+model (status, remove) never pays for one; nor does a one-shot `localrag search` import the
+answering, indexing and model-catalog code (about 100 ms of a 300 ms process)."""
 
 from __future__ import annotations
 
@@ -9,29 +10,26 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .adapter import Adapter
-from .answer import Answer, Generator, answer
-from .catalog import installed_files, load_catalog, model_path, probe_servers, pull
-from .catalog import to_json as catalog_json
 from .config import Paths, Settings, get_paths
 from .embed import Embedder, expected_identity
-from .embed_server import EmbeddingServer
 from .errors import LocalragError
-from .evidence import PASSAGES
-from .export import format_for, render, write_atomic
-from .ignore import Rules
-from .ingest import Indexer, IndexStats, ProgressFn, check_folder_path
 from .levers import Levers
 from .models import ByteProgress, resolve_llm_path
-from .preview import CONTEXT_LINES, PassageContext, passage_context
-from .remote import RemoteGenerator
 from .retrieve import Result, search
 from .scope import Scope, make_scope, within
 from .store import Store
+
+if TYPE_CHECKING:  # imported where used: a one-shot search never loads them
+    from .answer import Answer, Generator
+    from .ignore import Rules
+    from .ingest import IndexStats, ProgressFn
+    from .preview import PassageContext
+    from .remote import RemoteGenerator
 
 WAITING_FOR_WRITER = "waiting for another localrag process that is indexing"  # said by every waiting writer
 
@@ -82,9 +80,13 @@ class Localrag:
             if self._generator is None:
                 s = self.settings
                 if s.llm == "openai":
+                    from .remote import RemoteGenerator
+
                     self._generator = RemoteGenerator(s.llm_url, s.llm_remote_model, s.llm_api_key_env, s.n_ctx,
                                                       api=s.llm_api)
                 else:
+                    from .answer import Generator
+
                     path = resolve_llm_path(s.llm_model, self.paths.models_dir, self.model_progress)
                     self._generator = Generator(path, s.n_ctx, s.n_gpu_layers, main_gpu=s.main_gpu)
                     if s.n_gpu_layers > 0 and not self._generator.gpu:
@@ -127,10 +129,14 @@ class Localrag:
             self._store = None
 
     def rules(self) -> Rules:
+        from .ignore import Rules
+
         return Rules(self.settings.ignore, [self.paths.data_dir, self.paths.config_dir])
 
     # ---- folders and indexing -------------------------------------------------------------------
     def add(self, paths: Sequence[str]) -> list[str]:
+        from .ingest import check_folder_path
+
         resolved = [check_folder_path(p) for p in paths]  # all or nothing: check every path first
         for p in resolved:
             if self.rules().is_own(p):
@@ -190,6 +196,9 @@ class Localrag:
             raise LocalragError("no folders to index: they were removed meanwhile")
         self.store.bind_model(emb.info.name, emb.info.dim, emb.info.fingerprint)
         s = self.settings
+        from .embed_server import EmbeddingServer
+        from .ingest import Indexer
+
         server = EmbeddingServer(s.embed_url, s.embed_url_model, s.embed_api_key_env) if s.embed_url else None
         indexer = Indexer(self.store, emb, self.rules(), int(s.max_file_mb * 1e6), s.ocr, server)
         scope_ids = None if scope is None else {i: scope[p] for i, p in folders if p in scope}
@@ -290,6 +299,9 @@ class Localrag:
         if s.llm == "local" and s.llm_model not in ("", "default"):
             resolve_llm_path(s.llm_model, self.paths.models_dir)  # a wrong model is said even if nothing answers
         # the evidence is drawn from a few more passages than a reader needs (unless told how many)
+        from .answer import answer
+        from .evidence import PASSAGES
+
         results = self.search(question, k or max(self.settings.top_k, PASSAGES), mode, scope=scope)
         ans = answer(question, results, lambda: self.generator, self.embedder.embed, s.max_answer_tokens,
                      s.temperature, s.min_score, on_text, history, cancel, s.min_evidence)
@@ -348,6 +360,8 @@ class Localrag:
                             fmt: str | None = None) -> tuple[str, str | None]:
         """A conversation as Markdown or JSON text, written to ``path`` if given (whole or not at
         all); returns (text, absolute path written or None)."""
+        from .export import format_for, render, write_atomic
+
         text = render(self.conversation(conversation_id), fmt or format_for(path))
         return text, write_atomic(path, text) if path else None
 
@@ -370,9 +384,11 @@ class Localrag:
         """A person's verdict on a source, for `tune` to learn from."""
         self.store.add_feedback(query, r.path, r.chunk_id or None, helpful)
 
-    def passage_context(self, r: Result, around: int = CONTEXT_LINES) -> PassageContext:
+    def passage_context(self, r: Result, around: int | None = None) -> PassageContext:
         """A cited passage with the lines around it, read as its format's parser reads it."""
-        return passage_context(r, around)
+        from .preview import CONTEXT_LINES, passage_context
+
+        return passage_context(r, CONTEXT_LINES if around is None else around)
 
     def passage(self, chunk_id: int, start_line: int | None = None, end_line: int | None = None) -> Result:
         """An indexed passage by its id (narrowed to some of its lines, as a quote is). Only what
@@ -392,6 +408,9 @@ class Localrag:
     def models(self, probe: bool = True) -> dict:
         """The answer model in use, the GGUFs on disk, the catalog, and (``probe``) the model
         servers running on this machine."""
+        from .catalog import installed_files, load_catalog, probe_servers
+        from .catalog import to_json as catalog_json
+
         s = self.settings
         catalog = load_catalog(self.paths.config_dir)
         by_file = {m.file: m.name for m in catalog.values()}
@@ -414,6 +433,8 @@ class Localrag:
 
     def pull_model(self, name: str, progress: ByteProgress | None = None) -> Path:
         """Download a catalog model (resuming an earlier try), checked by sha256."""
+        from .catalog import load_catalog, pull
+
         catalog = load_catalog(self.paths.config_dir)
         if name not in catalog:
             raise LocalragError(f"no model {name!r} in the catalog: `localrag models` lists them")
@@ -422,6 +443,8 @@ class Localrag:
     def use_model(self, name: str) -> str:
         """Make ``name`` the answer model, saved in the settings: ``default``, a pulled catalog
         model, a GGUF path, or a server model ``models`` lists (``ollama/NAME``, ``server/NAME``)."""
+        from .catalog import load_catalog, model_path, probe_servers
+
         s = self.settings
         if name == "default":
             s.llm, s.llm_model, label = "local", "default", "the bundled Gemma 3 270M"
