@@ -91,6 +91,9 @@ def main() -> None:
                 t = time.perf_counter()
                 build(db, n, rng, VOCAB, [text for _, text in col.docs()] if col else None)
                 print(f"{n} chunks built in {time.perf_counter() - t:.0f}s", flush=True)
+            st = Store(db)  # as `localrag index` ends: the codes beside the index, for one-shot searches
+            st.save_codes_file()
+            st.close()
             # each measure in a fresh process: its memory is the index's, not the build's
             subprocess.run([sys.executable, __file__, "--long-lived", str(db), "--queries", str(args.queries), *more],
                            check=True)

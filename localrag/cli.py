@@ -565,6 +565,7 @@ PROBLEMS = {
     "chunk_counts_off": "documents have a wrong chunk count",
     "orphan_chunks": "chunks belong to no document",
     "documents_without_chunks": "indexed files have no chunks",
+    "codes_file_damaged": "codes file beside the index is damaged (harmless: searches read the index; --repair removes it)",
 }
 
 

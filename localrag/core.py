@@ -202,7 +202,9 @@ class Localrag:
         server = EmbeddingServer(s.embed_url, s.embed_url_model, s.embed_api_key_env) if s.embed_url else None
         indexer = Indexer(self.store, emb, self.rules(), int(s.max_file_mb * 1e6), s.ocr, server)
         scope_ids = None if scope is None else {i: scope[p] for i, p in folders if p in scope}
-        return indexer.run(folders, progress, scope_ids)
+        stats = indexer.run(folders, progress, scope_ids)
+        self.store.save_codes_file()  # one-shot searches map it (a big index only)
+        return stats
 
     def reindex(self, progress: ProgressFn | None = None, on_wait: Callable[[], None] | None = None,
                 new_settings: Settings | None = None) -> IndexStats:

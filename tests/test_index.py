@@ -255,7 +255,7 @@ def test_remove_during_index_waits_and_leaves_a_healthy_index(home: Path, tmp_pa
     assert "healthy" in run_cli("doctor", home=home).stdout
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6, 7])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6, 7, 8])
 def test_an_older_schema_is_upgraded_in_place_keeping_its_data(tmp_path: Path, version: int) -> None:
     """A database made by an earlier localrag (schema ``version``) opens, migrates, keeps its rows."""
     import apsw

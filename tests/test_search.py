@@ -207,3 +207,40 @@ def test_full_blocks_of_codes_are_read_in_place_and_equal_the_rows(tmp_path: Pat
     q = pack_bits(vecs[7])
     assert np.array_equal(hamming(code_words(fast[1]), q), hamming(code_words(fast[1], copy=False), q))
     st.close()
+
+
+def test_one_shot_searches_map_the_codes_file_while_it_names_the_index_state(make_app, docs, monkeypatch) -> None:
+    """After `index`, a big index's codes are written beside it; a one-shot search maps them and
+    ranks exactly as from the database; after any change it ignores the stale file; a damaged
+    file is reported by doctor, removed by --repair, and never breaks a search."""
+    import localrag.store.vectors as vectors
+    from localrag.store import codefile
+
+    monkeypatch.setattr(vectors, "CODES_FILE_MIN", 0)  # the bundled docs stand in for a big index
+    app = make_app()
+    app.add([str(docs)])
+    app.index()
+    path = codefile.path_for(app.store.path)
+    assert path.exists()
+    mapped: list[bool] = []
+    real_read = codefile.read
+    monkeypatch.setattr(codefile, "read", lambda p, k: mapped.append(real_read(p, k) is not None) or real_read(p, k))
+    q = "how hot should the water be for coffee"
+    fresh = make_app()  # a one-shot process: codes not kept in memory
+    via_file = fresh.search(q, k=3, mode="vector")
+    assert mapped == [True]
+    path.unlink()
+    from_db = make_app().search(q, k=3, mode="vector")
+    assert [(r.chunk_id, r.score) for r in via_file] == [(r.chunk_id, r.score) for r in from_db]
+    app.index()  # nothing changed but a new generation: written again
+    assert path.exists()
+    app.forget(str(docs / "tea.txt"))  # a write without an index run
+    mapped.clear()
+    after = make_app().search("green tea steeping", k=5, mode="vector")
+    assert mapped == [False] and all(not r.path.endswith("tea.txt") for r in after)  # stale file ignored
+    path.write_bytes(b"LRCODES1 not really")  # damaged (a copy cut short, a foreign file)
+    assert make_app().search(q, k=1, mode="vector")[0].path.endswith("coffee.md")
+    found, _ = app.doctor()
+    assert found["codes_file_damaged"] == 1
+    _, fixed = app.doctor(repair=True)
+    assert not path.exists() and any("codes file" in f for f in fixed)

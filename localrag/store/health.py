@@ -7,6 +7,7 @@ from typing import Any
 
 import apsw
 
+from . import codefile
 from .documents import Documents
 
 
@@ -42,6 +43,7 @@ class Health(Documents):
                                  "(SELECT 1 FROM documents d WHERE d.id = c.doc_id)"),
             # an indexed file always has chunks (an empty one is recorded as failed); size -1 marks
             # files already waiting to be re-read (after reindex or repair)
+            "codes_file_damaged": int(codefile.damaged(codefile.path_for(self.path))),
             "documents_without_chunks": one("SELECT count(*) FROM documents d WHERE status='ok' AND size >= 0 AND "
                                             "NOT EXISTS (SELECT 1 FROM chunks c WHERE c.doc_id = d.id)"),
         }
@@ -50,6 +52,9 @@ class Health(Documents):
         """Fix what check() finds without re-embedding what is intact; documents whose vectors
         are lost are marked so the next index re-reads them (and embeds only what is missing)."""
         done: list[str] = []
+        if codefile.damaged(codefile.path_for(self.path)):
+            done.append("removed the damaged codes file beside the index (the next `localrag index` writes it again)")
+        codefile.remove(codefile.path_for(self.path))  # a cache: rewritten after the next index
         with self.transaction():
             lost = self.db.execute("DELETE FROM embeddings WHERE vector IS NULL RETURNING id").fetchall()
             if lost:

@@ -144,4 +144,9 @@ MIGRATIONS: list[Migration] = [
     """
     CREATE INDEX chunks_id_doc ON chunks(id, doc_id);
     """,
+    # 9: a random id for this index, so a cache beside it (the codes file) names the index it is
+    #    of, not only its generation
+    """
+    INSERT OR IGNORE INTO meta(key, value) VALUES ('index_id', lower(hex(randomblob(16))));
+    """,
 ]

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import LocalragError, ModelMismatchError
 from ..scope import Scope
+from . import codefile
 from .connection import Connection
 from .rows import ChunkRow
 from .schema import BITS_TABLE
@@ -32,6 +33,7 @@ from .schema import BITS_TABLE
 SPLIT_ROWS = 20_000  # fewer matching rows than this: one keyword query is fast enough
 SPLIT_SHARE = 0.25  # split off common words only when they hold at least this share of the matches
 SPLIT_GUESS = 0.75  # the k-th best score, guessed as this share of the bound of the word that fills k rows
+CODES_FILE_MIN = 200_000  # vectors; below this one-shot searches read the codes from the database
 RESCORE = 400  # coarse candidates re-scored exactly: recall@10 0.999 on Vaswani's real vectors (bench/ann.py)
 
 
@@ -283,8 +285,12 @@ class Vectors(Connection):
     def vector_codes(self) -> tuple[np.ndarray, np.ndarray]:
         """Every vector's id and its 1-bit code (as ``code_words``). A long-lived process
         (``cache_vectors``) keeps them (48 MB at a million 384-d vectors) until the index changes."""
-        if not self.cache_vectors:  # one search: scanned where they lie
-            _, ids, codes = self._read_codes()
+        if not self.cache_vectors:  # one search: the file beside the index, else scanned where they lie
+            with self.transaction_read():
+                mapped = codefile.read(codefile.path_for(self.path), self._codes_key())
+                if mapped is not None:
+                    return mapped
+                _, ids, codes = self._read_codes()
             return ids, code_words(codes, copy=False)
         with self._vm_lock:
             key = self.meta("generation") or "0"
@@ -292,6 +298,25 @@ class Vectors(Connection):
                 key, ids, codes = self._read_codes()
                 self._vm = (key, ids, code_words(codes))
             return self._vm[1], self._vm[2]
+
+    def _codes_key(self) -> str:
+        """The state of the codes: which index, which generation, its newest vector."""
+        top = self.scalar("SELECT coalesce(max(id), 0) FROM embeddings")
+        return f"{self.meta('index_id') or ''}:{self.meta('generation') or '0'}:{top}"
+
+    def save_codes_file(self) -> None:
+        """After indexing: write the codes beside the index for one-shot searches, if the index
+        is big enough for it to matter (reading them from the database takes 10 ms at 100k)."""
+        path = codefile.path_for(self.path)
+        with self.transaction_read():
+            if self.model_record() is None or self.scalar("SELECT count(*) FROM embeddings") < CODES_FILE_MIN:
+                codefile.remove(path)
+                return
+            key = self._codes_key()
+            if codefile.holds(path, key):
+                return
+            _, ids, codes = self._read_codes()
+        codefile.write(path, key, ids, code_words(codes))
 
     def _read_codes(self) -> tuple[str, np.ndarray, np.ndarray]:
         """(generation, ids, codes) in one snapshot, from sqlite-vec's blocks when their layout
