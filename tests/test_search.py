@@ -232,12 +232,19 @@ def test_one_shot_searches_map_the_codes_file_while_it_names_the_index_state(mak
     path.unlink()
     from_db = make_app().search(q, k=3, mode="vector")
     assert [(r.chunk_id, r.score) for r in via_file] == [(r.chunk_id, r.score) for r in from_db]
-    app.index()  # nothing changed but a new generation: written again
+    app.index()  # the file is gone: the next index writes it again
     assert path.exists()
-    app.forget(str(docs / "tea.txt"))  # a write without an index run
+    with app.store.transaction():  # any write, with no index run after it: the file is stale now
+        pass
     mapped.clear()
+    make_app().search("green tea steeping", k=5, mode="vector")
+    assert mapped == [False]  # stale file ignored
+    app.index()
+    app.forget(str(docs / "tea.txt"))
+    assert not path.exists()  # a forgotten file's codes go with it
     after = make_app().search("green tea steeping", k=5, mode="vector")
-    assert mapped == [False] and all(not r.path.endswith("tea.txt") for r in after)  # stale file ignored
+    assert all(not r.path.endswith("tea.txt") for r in after)
+    app.index()
     path.write_bytes(b"LRCODES1 not really")  # damaged (a copy cut short, a foreign file)
     assert make_app().search(q, k=1, mode="vector")[0].path.endswith("coffee.md")
     found, _ = app.doctor()

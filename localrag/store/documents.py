@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Sequence
 
+from . import codefile
 from .rows import DocRow, _ro
 from .vectors import Vectors
 
@@ -99,6 +100,7 @@ class Documents(Vectors):
             self.db.execute("DELETE FROM feedback WHERE path = ? OR substr(path, 1, ?) = ?", (path, len(prefix), prefix))
             self.db.execute("INSERT OR REPLACE INTO forgotten(path, at) VALUES (?, ?)", (path, time.time()))
             self.gc_embeddings()
+        codefile.remove(codefile.path_for(self.path))  # its codes too (the next index writes the file again)
         self.compact()
         return len(ids)
 
