@@ -1,4 +1,4 @@
-"""Search latency at 10k and 100k chunks, excluding model load (synthetic vectors and text).
+"""Search latency from 10k to 1M chunks, excluding model load (synthetic vectors; Zipf or real text).
 
     .venv/bin/python bench/query.py [--sizes 10000,100000,1000000] [--queries 60] [--keep DIR]
                                     [--text ../shared/datasets/vaswani]

@@ -203,7 +203,8 @@ class Localrag:
         indexer = Indexer(self.store, emb, self.rules(), int(s.max_file_mb * 1e6), s.ocr, server)
         scope_ids = None if scope is None else {i: scope[p] for i, p in folders if p in scope}
         stats = indexer.run(folders, progress, scope_ids)
-        self.store.save_codes_file()  # one-shot searches map it (a big index only)
+        if scope is None:  # a whole run, not the watcher's few files: 56 MB written at a million
+            self.store.save_codes_file()  # one-shot searches map it (a big index only)
         return stats
 
     def reindex(self, progress: ProgressFn | None = None, on_wait: Callable[[], None] | None = None,

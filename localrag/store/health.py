@@ -41,9 +41,9 @@ class Health(Documents):
                                     "(SELECT count(*) FROM chunks c WHERE c.doc_id = d.id)"),
             "orphan_chunks": one("SELECT count(*) FROM chunks c WHERE NOT EXISTS "
                                  "(SELECT 1 FROM documents d WHERE d.id = c.doc_id)"),
+            "codes_file_damaged": int(codefile.damaged(codefile.path_for(self.path))),
             # an indexed file always has chunks (an empty one is recorded as failed); size -1 marks
             # files already waiting to be re-read (after reindex or repair)
-            "codes_file_damaged": int(codefile.damaged(codefile.path_for(self.path))),
             "documents_without_chunks": one("SELECT count(*) FROM documents d WHERE status='ok' AND size >= 0 AND "
                                             "NOT EXISTS (SELECT 1 FROM chunks c WHERE c.doc_id = d.id)"),
         }
