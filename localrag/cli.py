@@ -9,10 +9,9 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import apsw
-from rich.console import Console
 
 from . import __version__
 from .config import Settings, get_paths
@@ -20,14 +19,36 @@ from .core import WAITING_FOR_WRITER, Localrag
 from .errors import LocalragError
 from .export import when
 
-if TYPE_CHECKING:  # progress bars and the indexer's types: imported where used, so `search` starts fast
+if TYPE_CHECKING:  # rich and the indexer: imported where used, so `search` starts fast
+    from rich.console import Console
     from rich.progress import Progress, TaskID
 
     from .ingest import IndexStats
     from .ingest import Progress as IndexProgress
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class LazyConsole:
+    """A rich Console made on first use: plain lines and `--json` never import rich (30 ms)."""
+
+    def __init__(self, stderr: bool = False) -> None:
+        self.stderr = stderr
+        self._real: Console | None = None
+
+    @property
+    def real(self) -> Console:
+        if self._real is None:
+            from rich.console import Console
+
+            self._real = Console(stderr=self.stderr, highlight=False, soft_wrap=True)
+        return self._real
+
+    def print(self, *objects: object, **kwargs: Any) -> None:
+        self.real.print(*objects, **kwargs)
+
+
+out = LazyConsole()
+err = LazyConsole(stderr=True)
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -36,7 +57,7 @@ def safe(text: str) -> str:
     return _UNSAFE.sub("\ufffd", text.encode("utf-8", "replace").decode("utf-8"))
 
 
-def _echo(text: str = "", *, file: Console = out) -> None:
+def _echo(text: str = "", *, file: LazyConsole = out) -> None:
     """One plain line: never wrapped or styled, so scripts can read it."""
     print(safe(text), file=sys.stderr if file is err else sys.stdout, flush=True)
 
@@ -53,7 +74,7 @@ class ModelBar:
         if self.bar is None:
             from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
-            self.bar = Progress(TextColumn(self.verb + " {task.description}"), BarColumn(), DownloadColumn(), console=err,
+            self.bar = Progress(TextColumn(self.verb + " {task.description}"), BarColumn(), DownloadColumn(), console=err.real,
                                 transient=False)
             self.bar.start()
         if label not in self.tasks:
@@ -91,7 +112,7 @@ class IndexBar:
             from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
             self.bar = Progress(BarColumn(), TaskProgressColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                                console=err, transient=True)
+                                console=err.real, transient=True)
             self.bar.start()
             self.task = self.bar.add_task("keywords", total=None)
         return self
@@ -388,7 +409,7 @@ class QueryBar:
         from rich.progress import BarColumn, Progress, TextColumn
 
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                            console=err, transient=True) if enabled else None
+                            console=err.real, transient=True) if enabled else None
         self.tasks: dict[str, TaskID] = {}
 
     def __enter__(self) -> QueryBar:
