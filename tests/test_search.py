@@ -240,8 +240,10 @@ def test_one_shot_searches_map_the_codes_file_while_it_names_the_index_state(mak
     make_app().search("green tea steeping", k=5, mode="vector")
     assert mapped == [False]  # stale file ignored
     app.index()
+    leftover = path.with_name(path.name + ".tmp")
+    leftover.write_bytes(b"half a file a crash left")
     app.forget(str(docs / "tea.txt"))
-    assert not path.exists()  # a forgotten file's codes go with it
+    assert not path.exists() and not leftover.exists()  # a forgotten file's codes go with it, half-written ones too
     after = make_app().search("green tea steeping", k=5, mode="vector")
     assert all(not r.path.endswith("tea.txt") for r in after)
     app.index()

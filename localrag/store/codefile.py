@@ -69,7 +69,7 @@ def write(path: Path, key: str, ids: np.ndarray, words: np.ndarray) -> bool:
     meta = json.dumps({"key": key, "n": int(len(ids)), "words": int(words.shape[0]), "dtype": words.dtype.str}).encode()
     if 12 + len(meta) > HEADER:
         return False
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp = _tmp(path)  # one name: writers hold the index's writer lock, and a crash's leftover is reused
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
@@ -92,7 +92,12 @@ def damaged(path: Path) -> bool:
 
 
 def remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
+    for p in (path, _tmp(path)):
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _tmp(path: Path) -> Path:
+    return path.with_name(path.name + ".tmp")

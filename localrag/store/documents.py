@@ -100,7 +100,7 @@ class Documents(Vectors):
             self.db.execute("DELETE FROM feedback WHERE path = ? OR substr(path, 1, ?) = ?", (path, len(prefix), prefix))
             self.db.execute("INSERT OR REPLACE INTO forgotten(path, at) VALUES (?, ?)", (path, time.time()))
             self.gc_embeddings()
-        codefile.remove(codefile.path_for(self.path))  # its codes too (the next index writes the file again)
+        codefile.remove(self.codes_path)  # its codes too (the next index writes the file again)
         self.compact()
         return len(ids)
 

@@ -41,7 +41,7 @@ class Health(Documents):
                                     "(SELECT count(*) FROM chunks c WHERE c.doc_id = d.id)"),
             "orphan_chunks": one("SELECT count(*) FROM chunks c WHERE NOT EXISTS "
                                  "(SELECT 1 FROM documents d WHERE d.id = c.doc_id)"),
-            "codes_file_damaged": int(codefile.damaged(codefile.path_for(self.path))),
+            "codes_file_damaged": int(codefile.damaged(self.codes_path)),
             # an indexed file always has chunks (an empty one is recorded as failed); size -1 marks
             # files already waiting to be re-read (after reindex or repair)
             "documents_without_chunks": one("SELECT count(*) FROM documents d WHERE status='ok' AND size >= 0 AND "
@@ -52,9 +52,9 @@ class Health(Documents):
         """Fix what check() finds without re-embedding what is intact; documents whose vectors
         are lost are marked so the next index re-reads them (and embeds only what is missing)."""
         done: list[str] = []
-        if codefile.damaged(codefile.path_for(self.path)):
+        if codefile.damaged(self.codes_path):
             done.append("removed the damaged codes file beside the index (the next `localrag index` writes it again)")
-        codefile.remove(codefile.path_for(self.path))  # a cache: rewritten after the next index
+        codefile.remove(self.codes_path)  # a cache: rewritten after the next index
         with self.transaction():
             lost = self.db.execute("DELETE FROM embeddings WHERE vector IS NULL RETURNING id").fetchall()
             if lost:

@@ -8,7 +8,9 @@ primary key. Both live in the same database and change in the same transactions,
 cannot drift apart; doctor rebuilds the codes from the floats.
 
 The scan is numpy's over sqlite-vec's own blocks of 1,024 codes, read whole from its shadow
-tables (40 ms for a million), and held in memory by a long-lived process. sqlite-vec's KNN
+tables (40-60 ms for a million), and held in memory by a long-lived process; a one-shot
+process maps them from the codes file beside the index (``codefile``) when it is current.
+sqlite-vec's KNN
 query keeps its top k in a way that grows with k (100 ms at k=100, 420 ms at k=400 over a
 million), too slow for the candidates re-scoring needs; its row-by-row scan takes 1.7 s.
 """
@@ -19,6 +21,7 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
+from pathlib import Path
 
 import apsw
 import numpy as np
@@ -287,7 +290,7 @@ class Vectors(Connection):
         (``cache_vectors``) keeps them (48 MB at a million 384-d vectors) until the index changes."""
         if not self.cache_vectors:  # one search: the file beside the index, else scanned where they lie
             with self.transaction_read():
-                mapped = codefile.read(codefile.path_for(self.path), self._codes_key())
+                mapped = codefile.read(self.codes_path, self._codes_key())
                 if mapped is not None:
                     return mapped
                 _, ids, codes = self._read_codes()
@@ -299,6 +302,11 @@ class Vectors(Connection):
                 self._vm = (key, ids, code_words(codes))
             return self._vm[1], self._vm[2]
 
+    @property
+    def codes_path(self) -> Path:
+        """The codes file beside the index, for one-shot searches."""
+        return codefile.path_for(self.path)
+
     def _codes_key(self) -> str:
         """The state of the codes: which index, which generation, its newest vector."""
         top = self.scalar("SELECT coalesce(max(id), 0) FROM embeddings")
@@ -307,7 +315,7 @@ class Vectors(Connection):
     def save_codes_file(self) -> None:
         """After indexing: write the codes beside the index for one-shot searches, if the index
         is big enough for it to matter (reading them from the database takes 10 ms at 100k)."""
-        path = codefile.path_for(self.path)
+        path = self.codes_path
         with self.transaction_read():
             if self.model_record() is None or self.scalar("SELECT count(*) FROM embeddings") < CODES_FILE_MIN:
                 codefile.remove(path)
@@ -426,10 +434,11 @@ class Vectors(Connection):
             found = dict(self._bm25(_any(rare), k, scope))
             found.update(pending.result() if pending else self._bm25(both, k, scope))
             top = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
-            if len(top) < k or top[-1][1] <= bound:  # a row with common words only may still rank
-                found.update(self._bm25(f"({_any(common)}) NOT ({_any(rare)})", k, scope))
-                top = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
-            return top
+            if len(top) == k and top[-1][1] > bound:
+                return top
+            # a row with common words only may still rank
+            found.update(self._bm25(f"({_any(common)}) NOT ({_any(rare)})", k, scope))
+            return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
 
     def _bm25_snapshot(self, expression: str, k: int, scope: Scope | None) -> list[tuple[int, float]]:
         with self.transaction_read():
@@ -488,7 +497,8 @@ class Vectors(Connection):
 
     def document_frequencies(self, stems: Iterable[str]) -> tuple[dict[str, int], int]:
         """How many chunks hold each stem, and how many chunks there are (for IDF). Kept per
-        index generation: a long-lived process looks each word up once (0.05 ms a word)."""
+        index generation: a long-lived process looks each word up once (0.05 ms for most words,
+        about 20 ms for one held by most of a million rows)."""
         gen = self.meta("generation") or "0"
         cache = getattr(self, "_df", None)
         if cache is None or cache[0] != gen:
