@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .retrieve import Result
-from .verify import content, fits_question, kind_of_question, tokens
+from .verify import content, fits_kind, kind_of_question, tokens
 
 MAX_QUOTE_WORDS = 80  # all quotes of one answer together: readable at a glance
 LONG_SENTENCE_WORDS = 60  # a "sentence" longer than this (a table, a log line) is cut by lines/words
@@ -157,7 +157,7 @@ def rank(question: str, results: Sequence[Result], embed: EmbedFn) -> list[Sente
     for i, s in enumerate(sents):
         near = [base[j] for j in (i - 1, i + 1) if 0 <= j < n and sents[j].result is s.result]
         s.relevance = base[i] + W_NEIGHBOUR * max(near, default=0.0)
-        s.score = s.relevance + (W_KIND if kind and _holds_kind(s.text, question, q_stems) else 0.0)
+        s.score = s.relevance + (W_KIND if kind and _holds_kind(s.text, kind, q_stems) else 0.0)
     out: list[Sentence] = []
     seen: set[str] = set()
     for s in sorted(sents, key=lambda s: -s.score):  # a sentence in two copies of a file competes once, as its best copy
@@ -168,10 +168,10 @@ def rank(question: str, results: Sequence[Result], embed: EmbedFn) -> list[Sente
     return out
 
 
-def _holds_kind(text: str, question: str, q_stems: set[str]) -> bool:
+def _holds_kind(text: str, kind: str, q_stems: set[str]) -> bool:
     """Whether the sentence has, beyond the question's own words, what the question asks for."""
     rest = " ".join(text[a:b] for t, a, b in tokens(text) if t not in q_stems)
-    return fits_question(rest, question)
+    return fits_kind(rest, kind)
 
 
 def strength(ranked: Sequence[Sentence]) -> float:

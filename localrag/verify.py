@@ -166,7 +166,11 @@ def kind_of_question(question: str) -> str | None:
 def fits_question(answer: str, question: str) -> bool:
     """Whether a short answer is the kind the question asks for: a time for "when" and "what
     year", a number for "how many/much", a name for "who". A wrong kind is a wrong answer."""
-    kind = kind_of_question(question)
+    return fits_kind(answer, kind_of_question(question))
+
+
+def fits_kind(answer: str, kind: str | None) -> bool:
+    """``fits_question`` for a kind already worked out (``kind_of_question``)."""
     a = answer.lower()
     has_number = bool(re.search(r"\d", a)) or any(w in NUMBER_WORDS for w in re.findall(r"[a-z]+", a)) or any(
         w in a for w in ("hundred", "thousand", "million", "billion", "dozen", "several", "many", "few"))
