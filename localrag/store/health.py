@@ -53,8 +53,9 @@ class Health(Documents):
         are lost are marked so the next index re-reads them (and embeds only what is missing)."""
         done: list[str] = []
         if codefile.damaged(self.codes_path):
-            done.append("removed the damaged codes file beside the index (the next `localrag index` writes it again)")
-        codefile.remove(self.codes_path)  # a cache: rewritten after the next index
+            done.append("removed the damaged codes file beside the index (searches read the index;"
+                        " a big index's next `localrag index` writes a new one)")
+        codefile.remove(self.codes_path)  # a cache: rewritten by a big index's next index run
         with self.transaction():
             lost = self.db.execute("DELETE FROM embeddings WHERE vector IS NULL RETURNING id").fetchall()
             if lost:
