@@ -54,7 +54,9 @@ def file_kind(path: Path) -> str | None:
     return None
 
 
-_CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029]")
+# a CSI sequence; an OSC sequence only with its terminator (BEL or ST) on the same line, so an
+# unterminated one loses its ESC alone, never the text after it; then any control character
+_CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029]")
 
 
 def clean(text: str) -> str:
@@ -125,49 +127,46 @@ def paragraphs(lines: list[str], first_line: int, page: int | None = None, code:
             start = None
 
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+def _markdown_it() -> Any:
+    """CommonMark with GFM tables, block structure only: inline markup is never parsed (the
+    text is kept as written), which keeps the parse linear in the file's length."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    md.disable(["inline", "text_join"], ignoreInvalid=True)
+    return md
+
+
+_MD: Any = None
 
 
 def parse_markdown(text: str) -> Iterator[Block]:
+    """Headings (ATX and setext), code (fenced and indented) and the rest as paragraphs, each
+    with the source lines markdown-it-py's block parser maps it to."""
+    global _MD
+    if _MD is None:
+        _MD = _markdown_it()
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # lines as markdown-it counts them
     lines = text.split("\n")
+    tokens = _MD.parse(text)
     i = 0
-    para: list[int] = []
-
-    def flush() -> Iterator[Block]:
-        if para:
-            yield Block("\n".join(lines[para[0]: para[-1] + 1]), para[0] + 1, para[-1] + 1)
-            para.clear()
-
-    while i < len(lines):
-        line = lines[i]
-        fence = _FENCE.match(line)
-        if fence:
-            yield from flush()
-            marker = fence.group(1)
-            j = i + 1
-            while j < len(lines) and not lines[j].lstrip().startswith(marker[0] * len(marker)):
-                j += 1
-            end = min(j, len(lines) - 1)
-            yield Block("\n".join(lines[i: end + 1]), i + 1, end + 1, code=True)
-            i = end + 1
-            continue
-        atx = _ATX.match(line)
-        if atx:
-            yield from flush()
-            yield Block(atx.group(2) or line.strip(), i + 1, i + 1, heading=len(atx.group(1)))
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.level != 0 or tok.map is None:
             i += 1
             continue
-        if line.strip() and i + 1 < len(lines) and re.fullmatch(r" {0,3}(=+|-+)\s*", lines[i + 1]) and not para:
-            yield Block(line.strip(), i + 1, i + 2, heading=1 if "=" in lines[i + 1] else 2)
-            i += 2
-            continue
-        if line.strip():
-            para.append(i)
-        else:
-            yield from flush()
+        a, b = tok.map
+        if tok.type == "heading_open":
+            content = tokens[i + 1].content.strip() if i + 1 < len(tokens) else ""
+            yield Block(content or lines[a].strip(), a + 1, b, heading=int(tok.tag[1:]))
+        elif tok.type in ("fence", "code_block"):
+            while b > a and not lines[b - 1].strip():
+                b -= 1  # an indented block's map may take in the blank lines after it
+            if b > a:
+                yield Block("\n".join(lines[a:b]), a + 1, b, code=True)
+        elif tok.type != "hr":
+            yield from paragraphs(lines[a:b], a + 1)
         i += 1
-    yield from flush()
 
 
 _RST_ADORN = re.compile(r"^([=\-`:'\"~^_*+#<>.])\1{2,}\s*$")

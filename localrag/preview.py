@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .formats import own_lines
-from .parsers import ParseError, clean, decode, file_kind, parse
+from .formats import own_lines, sandboxed
+from .parsers import Block, ParseError, clean, decode, file_kind, parse
 from .retrieve import Result
 
 CONTEXT_LINES = 12
+PREVIEW_SECONDS = 30.0  # a preview's parse, at the most
 
 
 @dataclass
@@ -31,7 +32,7 @@ def document_rows(path: Path, page: int | None) -> list[tuple[int, str]]:
     if own_lines(kind):
         return list(enumerate(clean(decode(path.read_bytes())).split("\n"), start=1))
     rows: list[tuple[int, str]] = []
-    for b in parse(path, kind or "text"):
+    for b in _blocks(path, kind or "text"):
         if page is not None and b.page != page:
             continue
         lines = b.text.split("\n")
@@ -42,6 +43,20 @@ def document_rows(path: Path, page: int | None) -> list[tuple[int, str]]:
         else:
             rows.extend((b.start_line, line) for line in lines)  # a numbered block (cell, paragraph)
     return sorted(rows, key=lambda r: r[0])
+
+
+def _blocks(path: Path, kind: str) -> list[Block]:
+    """A third-party parser runs in the sandbox, as at indexing: a file that makes it loop or
+    balloon is stopped there, not in the app."""
+    if not sandboxed(kind):
+        return parse(path, kind)
+    from .sandbox import ParserWorker
+
+    worker = ParserWorker(seconds=PREVIEW_SECONDS)
+    try:
+        return worker.parse(path.read_bytes(), kind).blocks
+    finally:
+        worker.close()
 
 
 def passage_context(r: Result, around: int = CONTEXT_LINES) -> PassageContext:

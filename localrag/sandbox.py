@@ -1,7 +1,8 @@
 """Parse PDFs, office files, EPUBs, notebooks, tables and mail in a child process, so a file
 that makes a third-party parser loop or balloon is stopped (a time limit and a memory cap)
-and recorded, instead of hanging or sinking the whole run. (Plain text, Markdown, reST, code
-and HTML are read by our own linear code, in-process.)
+and recorded, instead of hanging or sinking the whole run. Markdown and HTML run here too: their
+parsers are too slow (or quadratic) on a hostile file to run in the indexer's process. (Plain
+text, reST and code are read by our own linear code, in-process.)
 OCR of pages without a text layer runs there too, one page a request, each under the same
 limits (the child keeps the last PDF's bytes, so a page is not sent twice)."""
 
@@ -9,11 +10,15 @@ from __future__ import annotations
 
 import io
 import multiprocessing as mp
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stderr
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
-from .formats import parser_for
-from .parsers import Block, ParseError, PdfText, paragraphs, read_pdf
+from .parsers import Block, ParseError, PdfText, paragraphs, parse, read_pdf
 
 PARSE_SECONDS = 60.0
 PARSE_MEMORY = 2 << 30  # bytes of address space for the child
@@ -35,13 +40,7 @@ def _serve(conn: Connection, memory: int) -> None:  # pragma: no cover - runs in
         try:
             if request[0] == "parse":
                 kind, data = request[1], request[2]
-                if kind == "pdf":
-                    got = read_pdf(io.BytesIO(data))
-                else:
-                    parser = parser_for(kind)
-                    if parser is None:
-                        raise ParseError(f"no parser for {kind}")
-                    got = PdfText(parser(data), 0, [])
+                got = read_pdf(io.BytesIO(data)) if kind == "pdf" else PdfText(parse(Path(kind), kind, data), 0, [])
                 conn.send(("ok", ([_row(b) for b in got.blocks], got.pages, got.textless)))
             else:
                 from .ocr import page_lines
@@ -58,7 +57,25 @@ def _serve(conn: Connection, memory: int) -> None:  # pragma: no cover - runs in
 
 
 def _row(b: Block) -> tuple:
-    return (b.text, b.start_line, b.end_line, b.page)
+    """A block as it crosses the pipe: every field, so headings and code survive the sandbox."""
+    return (b.text, b.start_line, b.end_line, b.page, b.heading, b.code)
+
+
+@contextmanager
+def _real_stderr() -> Iterator[None]:
+    """multiprocessing starts its resource tracker (at the first child) handing it
+    ``sys.stderr``'s file descriptor. Inside the TUI, Textual captures output with a stand-in
+    whose descriptor is -1, and the start fails ("bad value(s) in fds_to_keep"): every PDF,
+    Markdown or Word file indexed from the app would fail. The real stderr stands in meanwhile."""
+    try:
+        usable = sys.stderr is not None and sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        usable = False
+    if usable or sys.__stderr__ is None:
+        yield
+        return
+    with redirect_stderr(sys.__stderr__):
+        yield
 
 
 class ParserWorker:
@@ -67,12 +84,14 @@ class ParserWorker:
         self.memory = memory
         self._proc: mp.process.BaseProcess | None = None
         self._conn: Connection | None = None
+        self._lock = threading.Lock()  # one request at a time through the pipe
 
     def _start(self) -> None:
         ctx = mp.get_context("spawn")  # never fork a process that runs onnxruntime threads
         parent, child = ctx.Pipe()
         self._proc = ctx.Process(target=_serve, args=(child, self.memory), daemon=True, name="localrag-parser")
-        self._proc.start()
+        with _real_stderr():
+            self._proc.start()
         child.close()
         self._conn = parent
 
@@ -86,6 +105,10 @@ class ParserWorker:
         return [Block(*r) for r in self._ask(("ocr", page), f"OCR of page {page}")]
 
     def _ask(self, request: tuple, what: str) -> Any:
+        with self._lock:
+            return self._ask_locked(request, what)
+
+    def _ask_locked(self, request: tuple, what: str) -> Any:
         if self._proc is None or not self._proc.is_alive():
             if request[0] != "parse":
                 raise ParseError(f"{what}: the parser is gone")

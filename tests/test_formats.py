@@ -132,6 +132,16 @@ def test_formats_are_indexed_and_found(make_app, formats: Path) -> None:
                         ("walrus feed invoice", "invoice.eml"), ("ferry at dawn", "archive.mbox"),
                         ("churn prediction notebook", "analysis.ipynb")):
         assert Path(app.search(query, k=1)[0].path).name == name, query
+    # what indexing does (the sandboxed child), not only in-process parse(): headings survive the
+    # pipe, so chunks keep to their sections and carry their heading path
+    heads = {(Path(p).name, h) for p, h in app.store.db.execute(
+        "SELECT d.path, c.heading FROM chunks c JOIN documents d ON d.id = c.doc_id")}
+    for name, heading in (("manual.docx", "Maintenance"), ("garden.odt", "Garden"), ("analysis.ipynb", "Churn model"),
+                          ("plan.pptx", "Quarterly plan"), ("plan.pptx", "Risks"), ("archive.mbox", "Lunch"),
+                          ("archive.mbox", "Trip")):
+        assert (name, heading) in heads, (name, heading, sorted(heads))
+    ferry = app.search("ferry at dawn", k=1)[0]
+    assert ferry.heading == "Trip" and "Lunch" not in ferry.text  # one message's chunk, not two
 
 
 @pytest.mark.parametrize("name", ["bad.docx", "bad.pptx", "bad.odt", "bad.epub", "bad.ipynb"])
@@ -170,7 +180,7 @@ def test_one_registry_names_every_format_its_pages_and_its_sandbox() -> None:
 
     suffixes = [s for f in FORMATS for s in f.suffixes]
     assert len(suffixes) == len(set(suffixes)) == len(KIND_OF_SUFFIX)  # a suffix names one kind
-    for f in FORMATS:  # every third-party format has its parser, and only they go to the child
-        assert sandboxed(f.kind) == (f.kind == "pdf" or parser_for(f.kind) is not None)
+    for f in FORMATS:  # every third-party format has its parser; they, Markdown and HTML go to the child
+        assert sandboxed(f.kind) == (f.kind in ("pdf", "markdown", "html") or parser_for(f.kind) is not None)
         assert not (f.own_lines and f.page)
-    assert file_kind(Path("a/b.PPTX")) == "pptx" and not sandboxed("markdown") and not sandboxed(None)
+    assert file_kind(Path("a/b.PPTX")) == "pptx" and not sandboxed("rst") and not sandboxed(None)

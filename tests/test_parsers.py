@@ -129,3 +129,105 @@ def test_property_decode_returns_text_or_a_reason(data: bytes) -> None:
         assert str(e)
     else:
         assert isinstance(out, str)
+
+
+MB = 1 << 20
+# one line of a megabyte, and a megabyte of short lines, of what makes backtracking or nested
+# scanning blow up: runs of spaces, heading marks, backticks, '<', unclosed constructs
+_HOSTILE_LINES = {
+    "heading with spaces": "# x" + " " * MB + "y",
+    "hashes": "#" * MB,
+    "hash then spaces": "#" + " " * MB + "#",
+    "backticks": "`" * MB,
+    "tildes": "~" * MB,
+    "less-than": "<" * MB,
+    "unclosed tag": "<a " + 'b="' * (MB // 3),
+    "unclosed comment": "<!--" * (MB // 4),
+    "unclosed cdata": "<![CDATA[" * (MB // 9),
+    "brackets": "[" * MB,
+    "link openers": "[a](" * (MB // 4),
+    "emphasis": "*a_" * (MB // 3),
+    "entities": "&#" * (MB // 2),
+    "quotes": "> " * (MB // 2),
+    "list marks": "- " * (MB // 2),
+    "pipes": "|" * MB,
+    "tabs": "\t" * MB,
+    "adornment": "=" * MB + "x",
+    "adornment spaces": "=====" + " " * MB + "x",
+    "osc escape": "\x1b]" + "a" * MB,
+    "osc escapes": "\x1b]" * (MB // 2),
+}
+
+
+def _hostile_texts() -> list[tuple[str, str]]:
+    out = []
+    for name, line in _HOSTILE_LINES.items():
+        out.append((name + ", one line", line))
+        short = line[:2000]
+        out.append((name + ", many lines", "\n".join([short] * (MB // len(short)))))
+    out.append(("open fences", "```\n" * (MB // 4)))
+    out.append(("setext underlines", "x\n===\n" * (MB // 6)))
+    out.append(("rst literal blocks", "a::\n\n    b\n" * (MB // 10)))
+    return out
+
+
+@pytest.mark.parametrize("kind", ["text", "rst", "code"])
+def test_in_process_parsers_stay_linear_on_hostile_megabytes(kind: str, tmp_path: Path) -> None:
+    """Every parser that runs in the indexer's own process is linear: no hostile megabyte takes
+    more than 2 s (the old Markdown heading pattern took 12 s on 2,000 spaces)."""
+    import time
+
+    from localrag.formats import sandboxed
+
+    assert not sandboxed(kind)
+    slow = []
+    for name, text in _hostile_texts():
+        data = text.encode("utf-8")
+        t = time.perf_counter()
+        try:
+            blocks = parse(tmp_path / f"x.{kind}", kind, data)
+        except ParseError:
+            blocks = []
+        took = time.perf_counter() - t
+        if took > 2.0:
+            slow.append(f"{name}: {took:.1f}s")
+        assert all(isinstance(b.text, str) for b in blocks)
+    assert not slow, f"{kind} parser is not linear on: {', '.join(slow)}"
+
+
+def test_unterminated_osc_escape_keeps_the_text_after_it() -> None:
+    from localrag.parsers import clean
+
+    assert clean("before \x1b]0;title after\nnext line") == "before ]0;title after\nnext line"
+    assert clean("a \x1b]0;title\x07b") == "a b"  # a terminated one goes whole
+    assert clean("a \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ b") == "a link b"
+
+
+@pytest.mark.parametrize("kind", ["markdown", "html"])
+def test_sandboxed_text_parsers_are_bounded_on_hostile_megabytes(kind: str) -> None:
+    """Markdown (markdown-it-py: linear, but 9 s on a megabyte of list items) and HTML (the
+    stdlib's parser is quadratic on unclosed comments) run in the sandbox: each hostile file is
+    parsed or stopped at the time limit, never longer, and the next file still parses."""
+    import time
+
+    from localrag.formats import sandboxed
+    from localrag.sandbox import ParserWorker
+
+    assert sandboxed(kind)
+    worker = ParserWorker(seconds=3)
+    cases = [(n, t) for n, t in _hostile_texts() if n in (
+        "less-than, one line", "unclosed comment, one line", "unclosed tag, many lines", "list marks, many lines",
+        "heading with spaces, one line", "setext underlines", "backticks, many lines")]
+    try:
+        for name, text in cases:
+            t = time.perf_counter()
+            try:
+                worker.parse(text.encode("utf-8"), kind)
+            except ParseError as e:
+                assert "took longer than 3s" in str(e), (name, str(e))
+            assert time.perf_counter() - t < 3 + 5, name  # the limit, plus a fresh child's start
+        blocks = worker.parse(b"# Title\n\nBody text.\n" if kind == "markdown" else b"<h1>Title</h1><p>Body text.</p>",
+                              kind).blocks
+        assert [(b.text, b.heading) for b in blocks] == [("Title", 1), ("Body text.", 0)]
+    finally:
+        worker.close()
