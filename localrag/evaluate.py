@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import re
 import shutil
 import statistics
@@ -28,7 +27,6 @@ from .retrieve import Result
 from .trec import find_trec, write_trec_docs
 
 if TYPE_CHECKING:
-    import apsw
 
     from .answer import Answer, Generator
     from .config import Paths, Settings
@@ -296,15 +294,6 @@ QUESTION_PROMPT = ("Write one short question that the passage below answers. The
                    "its own.\n\nPassage:\n{text}\n\nQuestion:")
 
 
-def sample_chunks(db: apsw.Connection, n: int, seed: int) -> list[tuple[int, str, str]]:
-    """n chunks of some substance, in a seeded random order (callers may take more on failure)."""
-    rows = [(int(i), p, t) for i, p, t in db.execute(
-        "SELECT c.id, d.path, c.text FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE length(c.text) > 200"
-        " ORDER BY c.id")]
-    random.Random(seed).shuffle(rows)
-    return rows[:n]
-
-
 def write_question(gen: Generator | RemoteGenerator, text: str) -> str:
     """One question, or "" when the model wrote something that is not one."""
     prompt = QUESTION_PROMPT.format(text=text.strip()[:1500])
@@ -426,7 +415,7 @@ def make_queries(app: Localrag, n: int, out: str, seed: int = 0,
     target = Path(out)
     if target.exists():
         raise LocalragError(f"{target} exists; choose another file with --out")
-    rows = sample_chunks(app.store.db, n * 3, seed)  # spares for when the model writes no question
+    rows = app.store.sample_chunks(n * 3, seed)  # spares for when the model writes no question
     if not rows:
         raise LocalragError("the index has no chunks to write questions from: add and index a folder first")
     gen = app.generator

@@ -23,7 +23,7 @@ import numpy as np
 
 from .adapter import Adapter, Example, fit, ranking_ndcg, split_by_query
 from .errors import LocalragError
-from .evaluate import Judge, ModeFigures, Query, evaluate, sample_chunks
+from .evaluate import Judge, ModeFigures, Query, evaluate
 from .levers import Levers, combine, grid
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_o
             sources["feedback"] += 1
     n_ict = ict if ict is not None else (200 if len(specs) < 50 else 0)
     if n_ict:
-        for qid, sentence, rest in inverse_cloze(sample_chunks(store.db, n_ict * 3, seed), n_ict, seed):
+        for qid, sentence, rest in inverse_cloze(store.sample_chunks(n_ict * 3, seed), n_ict, seed):
             ict_id = int(qid.split("-")[1])
             ict_path = store.chunks_by_ids([ict_id])[ict_id].path
             specs.append((qid, sentence, [], rest, {ict_id}, {f"{ict_path}#{ict_id}": 1}))

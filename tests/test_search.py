@@ -253,3 +253,31 @@ def test_one_shot_searches_map_the_codes_file_while_it_names_the_index_state(mak
     assert found["codes_file_damaged"] == 1
     _, fixed = app.doctor(repair=True)
     assert not path.exists() and any("codes file" in f for f in fixed)
+
+
+def test_every_thread_searches_with_new_words(make_app, docs: Path) -> None:
+    """The store opens a connection a thread, and each is set up whole when it opens: a search
+    on a second thread, with words no earlier search used, works (the TUI's second question
+    failed here on a TEMP table made on the first thread's connection only)."""
+    import threading
+
+    app = make_app()
+    app.add([str(docs)])
+    app.index()
+    app.keep_vectors_in_memory()
+    assert app.search("grind beans", k=3, mode="keyword")[0].path.endswith("coffee.md")
+    got: dict[str, object] = {}
+
+    def ask(words: str) -> None:
+        try:
+            got[words] = [r.path for r in app.search(words, k=3)]
+        except Exception as e:  # noqa: BLE001 - the test reports any error
+            got[words] = e
+
+    threads = [threading.Thread(target=ask, args=(w,)) for w in ("green tea steeps", "tomatoes frost", "water Celsius")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert all(isinstance(v, list) and v for v in got.values()), got
+    assert got["tomatoes frost"][0].endswith("tomatoes.rst") and got["green tea steeps"][0].endswith("tea.txt")

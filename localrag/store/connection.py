@@ -27,6 +27,9 @@ class Connection:
         self._vm: tuple[str, np.ndarray, np.ndarray] | None = None
         self._vm_lock = threading.Lock()
         self._masks: dict[tuple, np.ndarray] = {}  # scope -> allowed rows of the vector matrix
+        # document frequencies by index generation: plain data, shared by every thread's connection
+        self._df: tuple[str, dict[str, int], int] | None = None
+        self._df_lock = threading.Lock()
         if not readonly:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             if not path.exists():
@@ -57,20 +60,36 @@ class Connection:
         separate connections give each reader its own snapshot (WAL) while a writer works."""
         conn = getattr(self._local, "db", None)
         if conn is None:
-            flags = apsw.SQLITE_OPEN_READONLY if self.readonly else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
-            conn = apsw.Connection(str(self.path), flags=flags)
-            conn.set_busy_timeout(BUSY_TIMEOUT_MS)
-            conn.enable_load_extension(True)
-            conn.load_extension(sqlite_vec.loadable_path())
-            conn.enable_load_extension(False)
-            if not self.readonly:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA secure_delete=ON")  # deleted text is overwritten, not left in free pages
+            conn = self._open()
             self._local.db = conn
             with self._conns_lock:
                 self._conns.append(conn)
+        return conn
+
+    @property
+    def tokenizer(self) -> Any:
+        """This thread's handle on the keyword index's own tokenizer (tied to its connection)."""
+        self.db  # noqa: B018 - opens this thread's connection, which makes the tokenizer
+        return self._local.tokenizer
+
+    def _open(self) -> apsw.Connection:
+        """One connection with everything tied to it set up at once: extensions, pragmas, the
+        TEMP vocabulary table and the tokenizer. Nothing connection-bound is made lazily later,
+        since the next call may come on another thread, so another connection."""
+        flags = apsw.SQLITE_OPEN_READONLY if self.readonly else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+        conn = apsw.Connection(str(self.path), flags=flags)
+        conn.set_busy_timeout(BUSY_TIMEOUT_MS)
+        conn.enable_load_extension(True)
+        conn.load_extension(sqlite_vec.loadable_path())
+        conn.enable_load_extension(False)
+        if not self.readonly:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA secure_delete=ON")  # deleted text is overwritten, not left in free pages
+        # how many chunks hold a word, for the keyword half (TEMP: the database file is untouched)
+        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, row)")
+        self._local.tokenizer = conn.fts5_tokenizer("porter", ["unicode61", "remove_diacritics", "2"])
         return conn
 
     # ---- schema -----------------------------------------------------------------------------

@@ -35,7 +35,7 @@ class Documents(Vectors):
         return int(n)
 
     # ---- documents ------------------------------------------------------------------------------
-    _DOC_COLS = "id, folder_id, path, size, mtime_ns, content_hash, status, error, n_chunks, note"
+    _DOC_COLS = "id, folder_id, path, size, mtime_ns, content_hash, status, error, n_chunks, note, attempts, retry_at, stale_since"
 
     def documents(self, folder_id: int) -> dict[str, DocRow]:
         q = f"SELECT {self._DOC_COLS} FROM documents WHERE folder_id=?"
@@ -55,10 +55,13 @@ class Documents(Vectors):
                         (new_path, folder_id, size, mtime_ns, time.time(), doc_id))
 
     def touch_document(self, doc_id: int, size: int, mtime_ns: int) -> None:
-        self.db.execute("UPDATE documents SET size=?, mtime_ns=? WHERE id=?", (size, mtime_ns, doc_id))
+        self.db.execute("UPDATE documents SET size=?, mtime_ns=?, stale_since=NULL WHERE id=?", (size, mtime_ns, doc_id))
 
     def upsert_document(self, folder_id: int, path: str, size: int, mtime_ns: int, content_hash: str | None,
-                        kind: str | None, status: str, error: str | None, note: str | None = None) -> int:
+                        kind: str | None, status: str, error: str | None, note: str | None = None,
+                        attempts: int = 0, retry_at: float | None = None) -> int:
+        """A document as just read: ``attempts`` and ``retry_at`` say, for a failed one, how many
+        times in a row it failed and when it is to be tried again."""
         row = self.db.execute("SELECT id FROM documents WHERE path=?", (path,)).fetchone()
         now = time.time()
         if row:
@@ -66,13 +69,23 @@ class Documents(Vectors):
             self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
             self.db.execute(
                 "UPDATE documents SET folder_id=?, size=?, mtime_ns=?, content_hash=?, kind=?, status=?, error=?,"
-                " n_chunks=0, indexed_at=?, note=? WHERE id=?",
-                (folder_id, size, mtime_ns, content_hash, kind, status, error, now, note, doc_id))
+                " n_chunks=0, indexed_at=?, note=?, attempts=?, retry_at=?, stale_since=NULL WHERE id=?",
+                (folder_id, size, mtime_ns, content_hash, kind, status, error, now, note, attempts, retry_at, doc_id))
             return doc_id
         self.db.execute(
-            "INSERT INTO documents(folder_id, path, size, mtime_ns, content_hash, kind, status, error, indexed_at, note)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?)", (folder_id, path, size, mtime_ns, content_hash, kind, status, error, now, note))
+            "INSERT INTO documents(folder_id, path, size, mtime_ns, content_hash, kind, status, error, indexed_at, note,"
+            " attempts, retry_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (folder_id, path, size, mtime_ns, content_hash, kind, status, error, now, note, attempts, retry_at))
         return int(self.db.last_insert_rowid())
+
+    def mark_stale(self, doc_ids: Sequence[int], stale: bool) -> None:
+        """Documents whose folder could not be read (kept, said to be maybe out of date), or no longer."""
+        now = time.time() if stale else None
+        for start in range(0, len(doc_ids), 500):
+            part = list(doc_ids[start: start + 500])
+            cond = "stale_since IS NULL" if stale else "stale_since IS NOT NULL"
+            self.db.execute(f"UPDATE documents SET stale_since=? WHERE {cond} AND id IN ({','.join('?' * len(part))})",
+                            [now, *part])
 
     def add_chunks(self, doc_id: int, rows: Sequence[tuple[str, str, int | None, int | None, int | None, str]]) -> None:
         """rows: (text, heading, page, start_line, end_line, hash); searchable by keywords at once,
@@ -83,9 +96,10 @@ class Documents(Vectors):
         self.db.execute("UPDATE documents SET n_chunks=? WHERE id=?", (len(rows), doc_id))
 
     # ---- forgetting -------------------------------------------------------------------------------
-    def forget(self, path: str) -> int:
+    def forget(self, path: str) -> tuple[int, bool]:
         """Drop every trace of a file (or of every file under a folder): chunks, keywords, vectors,
-        cached answers citing it, feedback; then compact, so its text is gone from the disk."""
+        cached answers citing it, feedback; then compact, so its text is gone from the disk.
+        Returns (files forgotten, whether the WAL could be emptied of their text too)."""
         prefix = path.rstrip(os.sep) + os.sep
         with self.transaction():
             ids = [int(r[0]) for r in self.db.execute(
@@ -101,8 +115,13 @@ class Documents(Vectors):
             self.db.execute("INSERT OR REPLACE INTO forgotten(path, at) VALUES (?, ?)", (path, time.time()))
             self.gc_embeddings()
         codefile.remove(self.codes_path)  # its codes too (the next index writes the file again)
-        self.compact()
-        return len(ids)
+        return len(ids), self.compact()
+
+    def holds_path(self, path: str) -> bool:
+        """A document at ``path``, or under it when it is a folder."""
+        prefix = path.rstrip(os.sep) + os.sep
+        return self.db.execute("SELECT 1 FROM documents WHERE path = ? OR substr(path, 1, ?) = ? LIMIT 1",
+                               (path, len(prefix), prefix)).fetchone() is not None
 
     def forgotten(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT path FROM forgotten")]
@@ -112,9 +131,21 @@ class Documents(Vectors):
         with self.transaction(changes_search=False):
             self.db.execute("DELETE FROM forgotten WHERE path = ? OR substr(path, 1, ?) = ?", (path, len(prefix), prefix))
 
-    def compact(self) -> None:
-        """Rewrite the file without free pages and empty the WAL: deleted text leaves the disk."""
+    def compact(self, wait: float = 10.0) -> bool:
+        """Rewrite the file without free pages and empty the WAL: deleted text leaves the disk.
+        False when a reader (another process) kept the WAL from being emptied for ``wait``
+        seconds: the text is then still in the ``-wal`` file until the next checkpoint."""
         self.db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize')")
-        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.checkpoint(wait)
         self.db.execute("VACUUM")
-        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return self.checkpoint(wait)
+
+    def checkpoint(self, wait: float) -> bool:
+        """Copy the WAL into the database and truncate it, retrying while a reader holds it."""
+        deadline = time.monotonic() + wait
+        while True:
+            row = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            busy = bool(row and row[0])
+            if not busy or time.monotonic() >= deadline:
+                return not busy
+            time.sleep(0.1)

@@ -93,6 +93,21 @@ class Health(Documents):
         return done
 
     # ---- status ---------------------------------------------------------------------------------
+    def summary(self, failed_limit: int = 500) -> dict:
+        """What a sidebar shows after every change, cheap at any size: counts from the documents
+        table (a row a file) and the kept counters, never a scan of the chunks."""
+        counts = {int(fid): (int(ok or 0), int(bad or 0), int(n or 0)) for fid, ok, bad, n in self.db.execute(
+            "SELECT folder_id, sum(status='ok'), sum(status='failed'), coalesce(sum(n_chunks), 0)"
+            " FROM documents GROUP BY folder_id")}
+        folders = [{"path": path, "files": counts.get(fid, (0, 0, 0))[0], "failed": counts.get(fid, (0, 0, 0))[1],
+                    "chunks": counts.get(fid, (0, 0, 0))[2]} for fid, path in self.folders()]
+        failed = [{"path": p, "reason": e} for p, e in self.db.execute(
+            "SELECT path, error FROM documents WHERE status='failed' ORDER BY path LIMIT ?", (failed_limit,))]
+        pending = int(self.meta("texts_pending") or 0)
+        have = int(self.scalar("SELECT count(*) FROM embeddings")) if pending > 0 else 0
+        return {"folders": folders, "chunks": sum(f["chunks"] for f in folders), "failed": failed,
+                "meaning": 1.0 if pending <= 0 else have / (have + pending)}
+
     def stats(self) -> dict:
         def one(q: str, *a: object) -> Any:
             return self.scalar(q, a)
@@ -105,8 +120,11 @@ class Health(Documents):
                 "failed": one("SELECT count(*) FROM documents WHERE folder_id=? AND status='failed'", fid),
                 "chunks": one("SELECT coalesce(sum(n_chunks),0) FROM documents WHERE folder_id=?", fid),
             })
-        failed = [{"path": p, "reason": e} for p, e in
-                  self.db.execute("SELECT path, error FROM documents WHERE status='failed' ORDER BY path")]
+        failed = [{"path": p, "reason": e, "attempts": int(n or 0), "retry_at": at}
+                  for p, e, n, at in
+                  self.db.execute("SELECT path, error, attempts, retry_at FROM documents WHERE status='failed' ORDER BY path")]
+        stale = [{"path": p, "since": at} for p, at in
+                 self.db.execute("SELECT path, stale_since FROM documents WHERE stale_since IS NOT NULL ORDER BY path")]
         notes = [{"path": p, "note": n} for p, n in
                  self.db.execute("SELECT path, note FROM documents WHERE status='ok' AND note IS NOT NULL ORDER BY path")]
         return {
@@ -116,5 +134,6 @@ class Health(Documents):
             "vectors": one("SELECT count(*) FROM embeddings"),
             "coverage": self.coverage(),
             "failed": failed,
+            "stale": stale,
             "notes": notes,
         }

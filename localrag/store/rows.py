@@ -18,6 +18,9 @@ class DocRow:
     error: str | None
     n_chunks: int
     note: str | None = None
+    attempts: int = 0  # failed reads of this file in a row
+    retry_at: float | None = None  # a failed file is read again from then on (None: only once it changes)
+    stale_since: float | None = None  # its folder could not be read since then: kept, maybe out of date
 
 
 @dataclass

@@ -149,4 +149,12 @@ MIGRATIONS: list[Migration] = [
     """
     INSERT OR IGNORE INTO meta(key, value) VALUES ('index_id', lower(hex(randomblob(16))));
     """,
+    # 10: a failed file is tried again (how often it failed, and from when on); a file under a
+    #     folder that could not be read is kept, marked stale since then
+    """
+    ALTER TABLE documents ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE documents ADD COLUMN retry_at REAL;
+    ALTER TABLE documents ADD COLUMN stale_since REAL;
+    UPDATE documents SET attempts = 1, retry_at = 0 WHERE status = 'failed';
+    """,
 ]

@@ -214,11 +214,13 @@ class Vectors(Connection):
     _CHUNK_COLS = "c.id, c.doc_id, d.path, c.text, c.heading, c.page, c.start_line, c.end_line"
 
     def chunks_by_ids(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
-        if not ids:
-            return {}
-        q = (f"SELECT {self._CHUNK_COLS} FROM chunks c JOIN documents d ON d.id = c.doc_id"
-             f" WHERE c.id IN ({','.join('?' * len(ids))})")
-        return {int(r[0]): ChunkRow(*r) for r in self.db.execute(q, list(ids))}
+        out: dict[int, ChunkRow] = {}
+        for start in range(0, len(ids), 500):  # SQLite caps the variables of one statement
+            part = list(ids[start: start + 500])
+            q = (f"SELECT {self._CHUNK_COLS} FROM chunks c JOIN documents d ON d.id = c.doc_id"
+                 f" WHERE c.id IN ({','.join('?' * len(part))})")
+            out.update((int(r[0]), ChunkRow(*r)) for r in self.db.execute(q, part))
+        return out
 
     def vector_search(self, query: np.ndarray, k: int, scope: Scope | None = None) -> list[tuple[int, float]]:
         """(chunk id, cosine similarity), best first. Chunks sharing a text share its vector.
@@ -244,15 +246,17 @@ class Vectors(Connection):
         hits = self._rescore(cand, q, k)
         if not hits:
             return []
-        marks = ",".join("?" * len(hits))
         by_vec: dict[int, list[int]] = {}
-        q_map = f"SELECT c.id, e.id FROM embeddings e CROSS JOIN chunks c ON c.hash = e.hash WHERE e.id IN ({marks})"
-        params: list = [h for h, _ in hits]
-        if scope:  # a text shared with a file outside the scope is not a hit there
-            q_map += f" AND c.doc_id IN (SELECT d.id FROM documents d WHERE {scope.sql})"
-            params += scope.params
-        for cid, eid in self.db.execute(q_map, params):
-            by_vec.setdefault(int(eid), []).append(int(cid))
+        for start in range(0, len(hits), 500):  # SQLite caps the variables of one statement
+            part = [h for h, _ in hits[start: start + 500]]
+            q_map = ("SELECT c.id, e.id FROM embeddings e CROSS JOIN chunks c ON c.hash = e.hash"
+                     f" WHERE e.id IN ({','.join('?' * len(part))})")
+            params: list = part
+            if scope:  # a text shared with a file outside the scope is not a hit there
+                q_map += f" AND c.doc_id IN (SELECT d.id FROM documents d WHERE {scope.sql})"
+                params = part + list(scope.params)
+            for cid, eid in self.db.execute(q_map, params):
+                by_vec.setdefault(int(eid), []).append(int(cid))
         out = [(cid, sim) for eid, sim in hits for cid in sorted(by_vec.get(eid, []))]
         return out[:k]
 
@@ -383,12 +387,26 @@ class Vectors(Connection):
 
     def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
         """Every vector id and float vector as one matrix, for batch jobs (tune) that need them all."""
-        with self.transaction_read():
-            rows = self.db.execute("SELECT id, vector FROM embeddings WHERE vector IS NOT NULL").fetchall()
-        dim = int(self.meta("embed_dim") or 0)
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        mat = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)  # type: ignore[misc]
-        return ids, mat
+        with self.transaction_read():  # one copy of the matrix: each row is written into its place as it is read
+            n = int(self.scalar("SELECT count(*) FROM embeddings WHERE vector IS NOT NULL"))
+            dim = int(self.meta("embed_dim") or 0)
+            ids = np.empty(n, dtype=np.int64)
+            mat = np.empty((n, dim), dtype=np.float32)
+            i = 0
+            for vid, blob in self.db.execute("SELECT id, vector FROM embeddings WHERE vector IS NOT NULL ORDER BY id"):
+                ids[i] = vid
+                mat[i] = np.frombuffer(blob, dtype=np.float32)  # type: ignore[arg-type]  # the vector column's bytes
+                i += 1
+        return ids[:i], mat[:i]
+
+    def sample_chunks(self, n: int, seed: int) -> list[tuple[int, str, str]]:
+        """(id, path, text) of ``n`` chunks of some substance, in a seeded random order: only
+        their ids are held to draw from, and only the drawn texts are read."""
+        ids = np.fromiter((int(r[0]) for r in self.db.execute("SELECT id FROM chunks WHERE length(text) > 200 ORDER BY id")),
+                          dtype=np.int64)
+        picked = [int(i) for i in np.random.default_rng(seed).permutation(ids)[:n]]
+        rows = self.chunks_by_ids(picked)
+        return [(cid, rows[cid].path, rows[cid].text) for cid in picked if cid in rows]
 
     @contextmanager
     def transaction_read(self) -> Iterator[None]:
@@ -489,27 +507,26 @@ class Vectors(Connection):
 
     def stems(self, text: str) -> list[str]:
         """The words of ``text`` as the keyword index holds them (its own Porter tokenizer)."""
-        tok = getattr(self, "_tokenizer", None)
-        if tok is None:
-            tok = self._tokenizer = self.db.fts5_tokenizer("porter", ["unicode61", "remove_diacritics", "2"])
-        return list(tok(text.encode("utf-8", "replace"), apsw.FTS5_TOKENIZE_DOCUMENT, None,
-                        include_offsets=False, include_colocated=False))
+        return list(self.tokenizer(text.encode("utf-8", "replace"), apsw.FTS5_TOKENIZE_DOCUMENT, None,
+                                   include_offsets=False, include_colocated=False))
 
     def document_frequencies(self, stems: Iterable[str]) -> tuple[dict[str, int], int]:
         """How many chunks hold each stem, and how many chunks there are (for IDF). Kept per
-        index generation: a long-lived process looks each word up once (0.05 ms for most words,
-        about 20 ms for one held by most of a million rows)."""
+        index generation, for every thread: a long-lived process looks each word up once."""
         gen = self.meta("generation") or "0"
-        cache = getattr(self, "_df", None)
-        if cache is None or cache[0] != gen:
-            if cache is None:  # a TEMP table: the database file is not touched
-                self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, row)")
-            cache = (gen, {}, int(self.scalar("SELECT count(*) FROM chunks")))
-            self._df: tuple[str, dict[str, int], int] = cache
-        known: dict[str, int] = cache[1]
+        with self._df_lock:
+            cache = self._df
+            if cache is None or cache[0] != gen:
+                cache = self._df = (gen, {}, int(self.scalar("SELECT count(*) FROM chunks")))
+        known: dict[str, int] = dict(cache[1])
+        found: dict[str, int] = {}
         for t in set(stems) - known.keys():
             row = self.db.execute("SELECT doc FROM temp.chunks_vocab WHERE term = ?", (t,)).fetchone()
-            known[t] = int(row[0]) if row else 0  # type: ignore[arg-type]
+            found[t] = int(row[0]) if row else 0  # type: ignore[arg-type]
+        if found:
+            with self._df_lock:
+                cache[1].update(found)
+            known.update(found)
         return known, cache[2]
 
     def chunk_vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
