@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from . import __version__
 from .errors import LocalragError
 from .models import ByteProgress, sha256_file
+from .urls import is_loopback, urlopen
 
 try:
     import tomllib
@@ -200,13 +201,12 @@ def probe_servers(urls: list[str], timeout: float = 0.5) -> list[Server]:
     Anything else (another host, no answer, not JSON) is skipped quietly."""
     found: list[Server] = []
     for base in urls:
-        parts = urlsplit(base)
-        if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        if not is_loopback(base):
             continue  # never more than loopback: listing must not touch the network
         root = base.rstrip("/")
         ollama = not root.endswith("/v1")
         try:
-            with urllib.request.urlopen(root + ("/api/tags" if ollama else "/models"), timeout=timeout) as r:
+            with urlopen(root + ("/api/tags" if ollama else "/models"), timeout) as r:  # direct, never a proxy
                 data = json.loads(r.read(1 << 20))
         except (OSError, ValueError, urllib.error.URLError):
             continue

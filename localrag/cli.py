@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import apsw
 
 from . import __version__
-from .config import Settings, get_paths
+from .config import MAX_K, Settings, get_paths
 from .core import WAITING_FOR_WRITER, Localrag
 from .errors import LocalragError
 from .export import when
@@ -146,12 +146,15 @@ def _run_index(app: Localrag, args: argparse.Namespace, only: Sequence[str] | No
 def _print_index(s: IndexStats) -> None:
     for c in s.changes[:50]:
         _echo(str(c))
-    if len(s.changes) > 50:
-        _echo(f"... and {len(s.changes) - 50} more changes")
+    if len(s.changes) + s.more_changes > 50:
+        _echo(f"... and {len(s.changes) + s.more_changes - 50} more changes")
     for f in s.missing_folders:
         _echo(f"! folder not found (unmounted or deleted?), its index is kept: {f}", file=err)
     for u in s.unreadable[:20]:
         _echo(f"! skipped {u}", file=err)
+    if s.stale:
+        _echo(f"! kept {s.stale} indexed files from folders that could not be read (marked stale until they read again)",
+              file=err)
     if s.interrupted:
         _echo("Interrupted: finished files are saved; run `localrag index` to continue.", file=err)
         return
@@ -398,7 +401,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     if st["failed"]:
         _echo(f"failed files ({len(st['failed'])}):")
         for f in st["failed"]:
-            _echo(f"  {f['path']}: {f['reason']}")
+            _echo(f"  {f['path']}: {f['reason']} (tried {f['attempts']}x; again {f['retry']})")
+    if st["stale"]:
+        _echo(f"kept from folders that could not be read ({len(st['stale'])}; may be out of date):")
+        for f in st["stale"][:20]:
+            _echo(f"  {f['path']}")
     return 0
 
 
@@ -619,9 +626,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
-    n = _app(args).forget(args.path)
+    n, wal_clean = _app(args).forget(args.path)
     _echo(f"forgot {n} file(s) under {args.path}: their text, vectors and cached answers are gone from the index "
           "and from disk; `localrag add` the path again to index it again")
+    if not wal_clean:
+        _echo("note: another localrag process is reading the index, so the forgotten text stays in index.db-wal "
+              "until it closes; run `localrag forget` again then to empty it")
     return 0
 
 
@@ -650,7 +660,6 @@ def _scope_args(p: argparse.ArgumentParser) -> None:
                    help="only these file types, e.g. pdf,md (extensions or kinds such as code)")
 
 
-MAX_K = 1000  # results a person can read; the vector index's own limit is 4096
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -781,11 +790,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "k", None) is not None and not 1 <= args.k <= MAX_K:
         parser.error(f"-k must be between 1 and {MAX_K}")
-    if args.command is None:
-        from .tui.app import run
-
-        return run()
     try:
+        if args.command is None:  # the TUI, inside the same error boundary as every command
+            from .tui.app import run
+
+            return run()
         return int(args.func(args) or 0)
     except LocalragError as e:
         _echo(f"localrag: {e}", file=err)

@@ -6,6 +6,7 @@ benchmarks never touch the user's real directories.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from dataclasses import asdict, dataclass, field, fields
@@ -31,6 +32,7 @@ DEFAULT_LLM_MODEL = "default"  # the bundled Gemma 3 270M Q4_K_M
 # Refusing a question the files answer is the worse error, so the threshold is the low one.
 MIN_EVIDENCE = 0.55
 # where `localrag models` looks for running model servers: Ollama's port, llama.cpp's server, llama-cpp-python's
+MAX_K = 1000  # passages a search returns at the most (settings and -k alike)
 DEFAULT_SERVERS = ("http://127.0.0.1:11434", "http://127.0.0.1:8080/v1", "http://127.0.0.1:8000/v1")
 
 
@@ -68,6 +70,14 @@ def get_paths() -> Paths:
         data_dir=Path(platformdirs.user_data_dir(APP_NAME)),
     )
 
+
+# Every number a user sets, with what makes sense: outside these, work is unbounded (a top_k of
+# a billion, a nan file limit) or the model cannot run (a context of 10 tokens).
+BOUNDS: dict[str, tuple[float, float]] = {
+    "top_k": (1, MAX_K), "n_ctx": (256, 1 << 20), "max_answer_tokens": (1, 32_768),
+    "temperature": (0.0, 5.0), "min_score": (-1.0, 1.0), "min_evidence": (-10.0, 10.0),
+    "max_file_mb": (0.001, 1e6), "embed_threads": (0, 1024), "main_gpu": (0, 64), "n_gpu_layers": (-1, 100_000),
+}
 
 _TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
                list: "a list of texts"}
@@ -137,8 +147,10 @@ class Settings:
             raise LocalragError(f"llm = openai needs llm_url, e.g. http://127.0.0.1:8080/v1 (in {where})")
         if self.search_mode not in ("hybrid", "vector", "keyword"):
             raise LocalragError(f"search_mode must be hybrid, vector or keyword (in {where})")
-        if self.top_k < 1 or self.n_ctx < 256 or self.max_answer_tokens < 1:
-            raise LocalragError(f"top_k, n_ctx and max_answer_tokens must be positive (in {where})")
+        for key, (lo, hi) in BOUNDS.items():
+            value = getattr(self, key)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and lo <= value <= hi):
+                raise LocalragError(f"{key} must be between {lo:g} and {hi:g}, not {value!r} (in {where})")
 
     def save(self, paths: Paths) -> None:
         paths.ensure()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .adapter import Adapter
-from .config import Paths, Settings, get_paths
+from .config import MAX_K, Paths, Settings, get_paths
 from .embed import Embedder, expected_identity
 from .errors import LocalragError
 from .levers import Levers
@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # imported where used: a one-shot search never loads them
     from .ingest import IndexStats, ProgressFn
     from .preview import PassageContext
     from .remote import RemoteGenerator
+    from .sandbox import ParserWorker
 
 WAITING_FOR_WRITER = "waiting for another localrag process that is indexing"  # said by every waiting writer
 
@@ -42,18 +43,26 @@ class RemoveResult:
 
 class Localrag:
     def __init__(self, paths: Paths | None = None, settings: Settings | None = None,
-                 model_progress: ByteProgress | None = None):
+                 model_progress: ByteProgress | None = None, embedder: Embedder | None = None):
+        """``embedder``: an embedding model already loaded (tests share one; it is checked
+        against the index as one loaded here would be)."""
         self.paths = paths or get_paths()
         self.paths.ensure()
         self.settings = settings or Settings.load(self.paths)
         self.model_progress = model_progress
         self._store: Store | None = None
         self._embedder: Embedder | None = None
+        if embedder is not None:
+            self.store.check_model(embedder.info.fingerprint, embedder.info.name)
+            self._embedder = embedder
         self._generator: Generator | RemoteGenerator | None = None
         self._adapter: tuple[int, Adapter] | None = None
+        self._parser: ParserWorker | None = None  # kept by long-lived processes (keep_vectors_in_memory)
         self.adapter_note: str | None = None
         self.notes: list[str] = []  # things a user should hear once (GPU requested but absent...)
-        self._load_lock = threading.Lock()
+        # one lock a model: a search never waits for the language model to load
+        self._embed_lock = threading.Lock()
+        self._gen_lock = threading.Lock()
 
     # ---- parts, loaded on first use -------------------------------------------------------------
     @property
@@ -64,7 +73,9 @@ class Localrag:
 
     @property
     def embedder(self) -> Embedder:
-        with self._load_lock:
+        if self._embedder is not None:
+            return self._embedder
+        with self._embed_lock:
             if self._embedder is None:
                 name, fingerprint = expected_identity(self.settings.embed_model)
                 self.store.check_model(fingerprint, name)  # refuse before loading (or downloading) anything
@@ -76,7 +87,7 @@ class Localrag:
 
     @property
     def generator(self) -> Generator | RemoteGenerator:
-        with self._load_lock:
+        with self._gen_lock:
             if self._generator is None:
                 s = self.settings
                 if s.llm == "openai":
@@ -116,14 +127,25 @@ class Localrag:
 
     def reload_generator(self) -> None:
         """Drop the loaded language model; the next answer loads the one the settings name."""
-        with self._load_lock:
+        with self._gen_lock:
             self._generator = None
 
     def keep_vectors_in_memory(self) -> None:
         """For long-lived processes (TUI, eval, tune): search an in-memory copy of the vectors."""
         self.store.cache_vectors = True
 
+    def keep_parser(self) -> None:
+        """For processes that index again and again (the watcher): one parser sandbox for every
+        run, so a saved file is not held up by a child's start-up."""
+        if self._parser is None:
+            from .sandbox import ParserWorker
+
+            self._parser = ParserWorker()  # its child starts on the first file that needs it
+
     def close(self) -> None:
+        if self._parser is not None:
+            self._parser.close()
+            self._parser = None
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -157,14 +179,15 @@ class Localrag:
         known = ", ".join(p for _, p in self.store.folders()) or "none"
         raise LocalragError(f"{path} is not a registered folder (registered: {known})")
 
-    def forget(self, path: str) -> int:
-        """Remove a file's (or folder's) text from the index and the disk, and never index it again."""
+    def forget(self, path: str) -> tuple[int, bool]:
+        """Remove a file's (or folder's) text from the index and the disk, and never index it again.
+        Returns (files forgotten, whether their text is gone from the WAL too: a reader that
+        another process holds open can keep it there until the next checkpoint)."""
         target = os.path.abspath(os.path.expanduser(path))
+        if not self.store.holds_path(target) and not any(within(target, f) for f in self.folders()):
+            raise LocalragError(f"{path} is not in the index")  # said before any work is done
         with self.store.writer_lock():
-            n = self.store.forget(target)
-        if n == 0 and not any(within(target, f) for f in self.folders()):
-            raise LocalragError(f"{path} is not in the index")
-        return n
+            return self.store.forget(target)
 
     def doctor(self, repair: bool = False) -> tuple[dict, list[str]]:
         with self.store.writer_lock():
@@ -200,7 +223,7 @@ class Localrag:
         from .ingest import Indexer
 
         server = EmbeddingServer(s.embed_url, s.embed_url_model, s.embed_api_key_env) if s.embed_url else None
-        indexer = Indexer(self.store, emb, self.rules(), int(s.max_file_mb * 1e6), s.ocr, server)
+        indexer = Indexer(self.store, emb, self.rules(), int(s.max_file_mb * 1e6), s.ocr, server, self._parser)
         scope_ids = None if scope is None else {i: scope[p] for i, p in folders if p in scope}
         stats = indexer.run(folders, progress, scope_ids)
         if scope is None:  # a whole run, not the watcher's few files: 56 MB written at a million
@@ -289,7 +312,7 @@ class Localrag:
             levers = tuned_levers if levers is True else levers
         qv = (lambda text: self.query_vector(text, adapter)) if mode != "keyword" else _no_vector
         lv = levers or None
-        return search(self.store, qv, query, k or self.settings.top_k, mode, scope=scope, levers=lv)
+        return search(self.store, qv, query, checked_k(k) or self.settings.top_k, mode, scope=scope, levers=lv)
 
     def ask(self, question: str, k: int | None = None, on_text: Callable[[str], None] | None = None,
             history: Sequence[tuple[str, str]] = (), cancel: threading.Event | None = None,
@@ -305,7 +328,7 @@ class Localrag:
         from .answer import answer
         from .evidence import PASSAGES
 
-        results = self.search(question, k or max(self.settings.top_k, PASSAGES), mode, scope=scope)
+        results = self.search(question, checked_k(k) or max(self.settings.top_k, PASSAGES), mode, scope=scope)
         ans = answer(question, results, lambda: self.generator, self.embedder.embed, s.max_answer_tokens,
                      s.temperature, s.min_score, on_text, history, cancel, s.min_evidence)
         ans.partial = self.partial_note(mode)
@@ -369,8 +392,19 @@ class Localrag:
         return text, write_atomic(path, text) if path else None
 
     def index_stats(self) -> dict:
-        """Folders, files, chunks and failed files, without the model and GPU report of status()."""
-        return self.store.stats()
+        """Folders, files, chunks and failed files (each with when it is tried again), without
+        the model and GPU report of status()."""
+        from .ingest import retry_when
+
+        st = self.store.stats()
+        for f in st["failed"]:
+            f["retry"] = retry_when(f["retry_at"])
+        return st
+
+    def summary(self) -> dict:
+        """Folders with their files, chunks and failures, the chunk total and the share searchable
+        by meaning: cheap enough to ask after every change the watcher makes."""
+        return self.store.summary()
 
     def conversations(self, limit: int = 200) -> list[tuple[int, str, float]]:
         return self.store.conversations(limit)
@@ -475,7 +509,7 @@ class Localrag:
         return label
 
     def status(self) -> dict:
-        st = self.store.stats()
+        st = self.index_stats()
         rec = self.store.model_record()
         size = sum(os.path.getsize(p) for p in (self.paths.db_file, Path(str(self.paths.db_file) + "-wal"))
                    if os.path.exists(p))
@@ -490,6 +524,13 @@ class Localrag:
             "config_file": str(self.paths.config_file),
         })
         return st
+
+
+def checked_k(k: int | None) -> int | None:
+    """A number of passages asked for (``-k``, an MCP call): bounded, as the settings' top_k is."""
+    if k is not None and not (isinstance(k, int) and 1 <= k <= MAX_K):
+        raise LocalragError(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
+    return k
 
 
 def gpu_report(settings: Settings) -> dict:

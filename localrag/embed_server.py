@@ -16,6 +16,7 @@ import numpy as np
 
 from .embed import Embedder
 from .errors import LocalragError
+from .urls import urlopen
 
 PROBE = "localrag probe: the quick brown fox jumps over the lazy dog, 42 times."
 SAME_MODEL = 0.99  # cosine of the probe's two vectors; runtimes differ in rounding, models differ a lot more
@@ -69,7 +70,7 @@ class EmbeddingServer:
                                      headers={"Content-Type": "application/json",
                                               **({"Authorization": f"Bearer {self.api_key}"} if self.api_key else {})})
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            with urlopen(req, self.timeout) as resp:
                 data = json.loads(resp.read())
         except urllib.error.HTTPError as e:
             detail = e.read(300).decode("utf-8", "replace").strip()

@@ -56,31 +56,41 @@ class Rules:
         return bool(self.user and self.user.match_file(rel))
 
 
-def walk(root: str, rules: Rules, errors: list[str] | None = None) -> Iterator[FileStat]:
-    """Regular files under root (or root itself when it is a file) that the rules keep."""
+def walk(root: str, rules: Rules, errors: list[str] | None = None, blind: list[str] | None = None) -> Iterator[FileStat]:
+    """Regular files under root (or root itself when it is a file) that the rules keep.
+    ``blind`` gets the folders that could not be read (their files are unknown, not gone)."""
     try:
         st = os.stat(root, follow_symlinks=False)
     except OSError as e:
         if errors is not None:
             errors.append(f"{root}: {e.strerror}")
+        if blind is not None and not isinstance(e, FileNotFoundError):
+            blind.append(root)
         return
     if stat.S_ISREG(st.st_mode):
         yield FileStat(root, st.st_size, st.st_mtime_ns)
         return
-    yield from _walk_dir(root, root, rules, [], errors)
+    yield from _walk_dir(root, root, rules, [], errors, blind)
 
 
-def walk_under(root: str, sub: str, rules: Rules, errors: list[str] | None = None) -> Iterator[FileStat]:
+def walk_under(root: str, sub: str, rules: Rules, errors: list[str] | None = None,
+               blind: list[str] | None = None) -> Iterator[FileStat]:
     """The walk's files at or below ``sub`` (a path under ``root``), with the same rules."""
     if sub == root:
-        yield from walk(root, rules, errors)
+        yield from walk(root, rules, errors, blind)
         return
     if is_ignored_path(sub, root, rules):
         return
     try:
         st = os.stat(sub, follow_symlinks=False)
-    except OSError:
+    except FileNotFoundError:
         return  # gone: the caller drops what the index had there
+    except OSError as e:  # there, but not to be looked at now (permissions, a drive's hiccup)
+        if errors is not None:
+            errors.append(f"{sub}: {e.strerror}")
+        if blind is not None:
+            blind.append(sub)
+        return
     if stat.S_ISREG(st.st_mode):
         yield FileStat(sub, st.st_size, st.st_mtime_ns)
     elif stat.S_ISDIR(st.st_mode):
@@ -94,7 +104,7 @@ def walk_under(root: str, sub: str, rules: Rules, errors: list[str] | None = Non
         gi = _load_gitignore(d)
         if gi is not None:
             specs.append((d, gi))
-        yield from _walk_dir(root, sub, rules, specs, errors)
+        yield from _walk_dir(root, sub, rules, specs, errors, blind)
 
 
 def _load_gitignore(d: str) -> pathspec.GitIgnoreSpec | None:
@@ -105,43 +115,52 @@ def _load_gitignore(d: str) -> pathspec.GitIgnoreSpec | None:
         return None
 
 
-def _walk_dir(root: str, d: str, rules: Rules, specs: list[tuple[str, pathspec.GitIgnoreSpec]],
-              errors: list[str] | None) -> Iterator[FileStat]:
-    if rules.is_own(d):
-        return
-    gi = _load_gitignore(d)
-    if gi is not None:
-        specs = specs + [(d, gi)]
-    try:
-        entries = sorted(os.scandir(d), key=lambda e: e.name)
-    except OSError as e:
-        if errors is not None:
-            errors.append(f"{d}: {e.strerror}")
-        return
-    for entry in entries:
-        try:
-            if entry.is_symlink():
-                continue
-            is_dir = entry.is_dir(follow_symlinks=False)
-            is_file = entry.is_file(follow_symlinks=False)
-        except OSError:
+def _walk_dir(root: str, top: str, rules: Rules, specs: list[tuple[str, pathspec.GitIgnoreSpec]],
+              errors: list[str] | None, blind: list[str] | None = None) -> Iterator[FileStat]:
+    """Files below ``top`` in path order, depth first, with an explicit stack (a tree of any
+    depth, never a RecursionError). ``blind`` gets each folder that could not be listed: its
+    files are unknown, not gone."""
+    stack: list[tuple[str, list[tuple[str, pathspec.GitIgnoreSpec]]]] = [(top, specs)]
+    while stack:
+        d, specs = stack.pop()
+        if rules.is_own(d):
             continue
-        if not (is_dir or is_file) or rules.skip_name(entry.name, is_dir):
-            continue
-        full = entry.path
+        gi = _load_gitignore(d)
+        if gi is not None:
+            specs = specs + [(d, gi)]
         try:
-            full.encode("utf-8")
-        except UnicodeEncodeError:  # a name that is not valid UTF-8 cannot be stored or shown faithfully
+            entries = sorted(os.scandir(d), key=lambda e: e.name)
+        except OSError as e:
             if errors is not None:
-                errors.append(f"{os.fsencode(full)!r}: name is not valid UTF-8, skipped")
+                errors.append(f"{d}: {e.strerror}")
+            if blind is not None:
+                blind.append(d)
             continue
-        if is_dir and os.path.exists(os.path.join(full, "pyvenv.cfg")):
-            continue  # a virtualenv under any name
-        if _ignored(full, is_dir, specs) or rules.user_ignores(os.path.relpath(full, root) + ("/" if is_dir else "")):
-            continue
-        if is_dir:
-            yield from _walk_dir(root, full, rules, specs, errors)
-        else:
+        subdirs: list[str] = []
+        for entry in entries:
+            try:
+                if entry.is_symlink():
+                    continue
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = entry.is_file(follow_symlinks=False)
+            except OSError:
+                continue
+            if not (is_dir or is_file) or rules.skip_name(entry.name, is_dir):
+                continue
+            full = entry.path
+            try:
+                full.encode("utf-8")
+            except UnicodeEncodeError:  # a name that is not valid UTF-8 cannot be stored or shown faithfully
+                if errors is not None:
+                    errors.append(f"{os.fsencode(full)!r}: name is not valid UTF-8, skipped")
+                continue
+            if is_dir and os.path.exists(os.path.join(full, "pyvenv.cfg")):
+                continue  # a virtualenv under any name
+            if _ignored(full, is_dir, specs) or rules.user_ignores(os.path.relpath(full, root) + ("/" if is_dir else "")):
+                continue
+            if is_dir:
+                subdirs.append(full)
+                continue
             if rules.is_own(full):
                 continue
             try:
@@ -149,6 +168,7 @@ def _walk_dir(root: str, d: str, rules: Rules, specs: list[tuple[str, pathspec.G
             except OSError:
                 continue
             yield FileStat(full, st.st_size, st.st_mtime_ns)
+        stack.extend((sub, specs) for sub in reversed(subdirs))
 
 
 def _ignored(full: str, is_dir: bool, specs: list[tuple[str, pathspec.GitIgnoreSpec]]) -> bool:

@@ -28,12 +28,42 @@ from .ignore import FileStat, Rules, walk, walk_under
 from .ocr import available as ocr_available
 from .parsers import NO_TEXT, Block, ParseError, file_kind, parse
 from .sandbox import ParserWorker
+from .scope import within
 from .store import DocRow, Store
 
 UNREAD = "(scans?)"  # in a note: pages left unread, to be read once OCR is there
 WINDOW_TEXTS = 64  # texts embedded (length-sorted) and committed together: ~3 s of work a crash can lose
 WINDOW_ITEMS = 200  # files committed together in the keyword phase
 WINDOW_CHUNKS = 2000  # ... or chunks: a window is a fraction of a second of SQLite work
+
+
+# reasons a read can fail that say nothing about the file's content: tried again at the next run
+PASSING = ("vanished", "permission denied", "cannot read", "took longer than", "the parser crashed",
+           "the parser is gone", "too large to parse in memory", "needs too much memory")
+MAX_CHANGES = 1000  # changes a run keeps as records (the rest are counted): memory stays flat
+
+
+def retry_delay(reason: str, attempts: int) -> float | None:
+    """Seconds after a failure at which a file is read again though it did not change: at once
+    for a passing cause (the next two runs), then backing off to a day; a day and more for a
+    file its parser refused (a newer localrag may read it); None for one over the size limit,
+    read again when it or the limit changes."""
+    if reason.startswith("too large ("):
+        return None
+    if any(p in reason for p in PASSING):
+        return 0.0 if attempts <= 2 else float(min(600 * 2 ** (attempts - 3), 86_400))
+    return float(min(86_400 * 2 ** (attempts - 1), 30 * 86_400))
+
+
+def retry_when(doc_retry_at: float | None, now: float | None = None) -> str:
+    """When a failed file is tried again, in words, for `status`."""
+    if doc_retry_at is None:
+        return "when it changes"
+    left = doc_retry_at - (time.time() if now is None else now)
+    if left <= 0:
+        return "at the next index run"
+    return "in " + (f"{left / 60:.0f} min" if left < 5400 else f"{left / 3600:.0f} h" if left < 172_800 else
+                    f"{left / 86_400:.0f} days")
 
 
 SIGNS = {"added": "+", "changed": "~", "removed": "-", "moved": ">", "failed": "!"}
@@ -75,9 +105,17 @@ class IndexStats:
     embed_seconds: float = 0.0
     interrupted: bool = False
     stopped: str | None = None  # why the meaning phase stopped early (an embedding server gone); files are kept
+    stale: int = 0  # files kept from folders that could not be read this time
     missing_folders: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # directories or names the walk could not use
-    changes: list[Change] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)  # the first MAX_CHANGES; more_changes counts the rest
+    more_changes: int = 0
+
+    def record(self, change: Change) -> None:
+        if len(self.changes) < MAX_CHANGES:
+            self.changes.append(change)
+        else:
+            self.more_changes += 1
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -132,6 +170,16 @@ def describe(p: Progress) -> str:
 
 
 @dataclass
+class Plan:
+    """What a run has to do, found by walking the folders."""
+
+    todo: list[tuple[FileStat, int, DocRow | None]] = field(default_factory=list)  # files to read
+    gone: list[DocRow] = field(default_factory=list)  # documents no longer on disk
+    stale_ids: list[int] = field(default_factory=list)  # under a folder that could not be read: kept
+    fresh_ids: list[int] = field(default_factory=list)  # stale before, read again now
+
+
+@dataclass
 class _Item:
     """What the reader thread found out about one file."""
 
@@ -148,15 +196,18 @@ class _Item:
 
 class Indexer:
     def __init__(self, store: Store, embedder: Embedder, rules: Rules, max_file_bytes: int, ocr: bool = True,
-                 server: EmbeddingServer | None = None):
-        """``server``: embed the meaning phase there (``embed_url``); queries stay with ``embedder``."""
+                 server: EmbeddingServer | None = None, parser: ParserWorker | None = None):
+        """``server``: embed the meaning phase there (``embed_url``); queries stay with ``embedder``.
+        ``parser``: a sandbox kept by a long-lived process across runs (the watcher's runs then
+        pay no child start-up); without one, each run starts its own and ends it."""
         self.store = store
         self.embedder = embedder
         self.server = server
         self.rules = rules
         self.max_file_bytes = max_file_bytes
         self.ocr = ocr
-        self.parser = ParserWorker()
+        self.own_parser = parser is None
+        self.parser = parser or ParserWorker()
 
     def _ocr_now(self, old: DocRow) -> bool:
         """A PDF whose scanned pages were left unread for want of OCR is read again once it is there."""
@@ -164,13 +215,25 @@ class Indexer:
         return unread and self.ocr and ocr_available()
 
     # ---- planning -------------------------------------------------------------------------------
+    def _retry_now(self, old: DocRow, fs: FileStat, now: float) -> bool:
+        """A failed file is read again though unchanged: its back-off has passed, or it was over
+        a size limit that has since been raised."""
+        if old.status != "failed":
+            return False
+        if old.retry_at is not None and now >= old.retry_at:
+            return True
+        return (old.error or "").startswith("too large (") and fs.size <= self.max_file_bytes
+
     def plan(self, folders: list[tuple[int, str]], stats: IndexStats,
-             scope: dict[int, list[str]] | None = None) -> tuple[list[tuple[FileStat, int, DocRow | None]], list[DocRow]]:
-        """Files to read (new, or size/mtime changed) and documents no longer on disk.
+             scope: dict[int, list[str]] | None = None) -> Plan:
+        """Files to read (new, or size/mtime changed, or failed and due again) and documents no
+        longer on disk. A document under a folder that could not be listed is not gone: it is
+        kept and marked stale, and unmarked once its folder reads again.
 
         ``scope`` limits a folder to some paths under it (the watcher's changed paths)."""
-        todo: list[tuple[FileStat, int, DocRow | None]] = []
-        gone: list[DocRow] = []
+        plan = Plan()
+        todo, gone = plan.todo, plan.gone
+        now = time.time()
         forgotten = self.store.forgotten()
         prefixes_forgotten = tuple(f.rstrip(os.sep) + os.sep for f in forgotten)
         forgotten_set = set(forgotten)
@@ -183,8 +246,9 @@ class Indexer:
             if scope is not None and not subs:
                 continue
             seen: set[str] = set()
-            files = walk(root, self.rules, stats.unreadable) if subs is None else (
-                fs for sub in subs for fs in walk_under(root, sub, self.rules, stats.unreadable))
+            blind: list[str] = []
+            files = walk(root, self.rules, stats.unreadable, blind) if subs is None else (
+                fs for sub in subs for fs in walk_under(root, sub, self.rules, stats.unreadable, blind))
             for fs in files:
                 if fs.path in seen or file_kind(Path(fs.path)) is None:
                     continue
@@ -193,17 +257,26 @@ class Indexer:
                 stats.scanned += 1
                 seen.add(fs.path)
                 old = known.get(fs.path)
-                if old and old.size == fs.size and old.mtime_ns == fs.mtime_ns and not self._ocr_now(old):
+                if old and old.stale_since is not None:
+                    plan.fresh_ids.append(old.id)
+                if (old and old.size == fs.size and old.mtime_ns == fs.mtime_ns and not self._ocr_now(old)
+                        and not self._retry_now(old, fs, now)):
                     stats.unchanged += 1
                     continue
                 todo.append((fs, fid, old))
             if subs is None:
-                gone.extend(d for p, d in known.items() if p not in seen)
+                missing = [d for p, d in known.items() if p not in seen]
             else:
                 prefixes = [s.rstrip(os.sep) + os.sep for s in subs]
-                gone.extend(d for p, d in known.items() if p not in seen
-                            and (p in subs or any(p.startswith(x) for x in prefixes)))
-        return todo, gone
+                missing = [d for p, d in known.items() if p not in seen
+                           and (p in subs or any(p.startswith(x) for x in prefixes))]
+            for d in missing:
+                if any(within(d.path, b) for b in blind):
+                    plan.stale_ids.append(d.id)  # unknown, not gone: its folder could not be read
+                else:
+                    gone.append(d)
+        stats.stale = len(plan.stale_ids)
+        return plan
 
     # ---- the reader thread --------------------------------------------------------------------
     def _read(self, fs: FileStat, folder_id: int, old: DocRow | None, gone_by_hash: dict[str, DocRow]) -> _Item:
@@ -286,7 +359,12 @@ class Indexer:
         stats = IndexStats()
         self._moved: list[DocRow] = []
         t0 = time.perf_counter()
-        todo, gone = self.plan(folders, stats, scope)
+        plan = self.plan(folders, stats, scope)
+        todo, gone = plan.todo, plan.gone
+        if plan.stale_ids or plan.fresh_ids:
+            with self.store.transaction(changes_search=False):
+                self.store.mark_stale(plan.stale_ids, True)
+                self.store.mark_stale(plan.fresh_ids, False)
         gone_by_hash = {d.content_hash: d for d in gone if d.content_hash}
         q: queue.Queue[_Item | None] = queue.Queue(maxsize=64)
         stop = threading.Event()
@@ -344,7 +422,7 @@ class Indexer:
                     if d.id not in moved:
                         self.store.delete_document(d.id)
                         stats.removed += 1
-                        stats.changes.append(Change("removed", d.path))
+                        stats.record(Change("removed", d.path))
                 self.store.gc_embeddings()
             report()
             self._embed_pending(stats, progress)
@@ -353,7 +431,8 @@ class Indexer:
         finally:
             stop.set()
             thread.join(timeout=5)
-            self.parser.close()
+            if self.own_parser:
+                self.parser.close()
         stats.seconds = time.perf_counter() - t0
         return stats
 
@@ -420,21 +499,25 @@ class Indexer:
             st.move_document(it.old.id, fs.path, it.folder_id, fs.size, fs.mtime_ns)
             self._moved.append(it.old)
             stats.moved += 1
-            stats.changes.append(Change("moved", fs.path, old_path=it.old.path))
+            stats.record(Change("moved", fs.path, old_path=it.old.path))
         elif it.kind == "fail":
-            st.upsert_document(it.folder_id, fs.path, fs.size, fs.mtime_ns, it.content_hash, it.file_kind, "failed", it.error)
+            same = it.old is not None and it.old.status == "failed" and (it.old.size, it.old.mtime_ns) == (fs.size, fs.mtime_ns)
+            attempts = (it.old.attempts if same and it.old else 0) + 1
+            delay = retry_delay(it.error or "", attempts)
+            st.upsert_document(it.folder_id, fs.path, fs.size, fs.mtime_ns, it.content_hash, it.file_kind, "failed", it.error,
+                               attempts=attempts, retry_at=None if delay is None else time.time() + delay)
             stats.failed += 1
-            stats.changes.append(Change("failed", fs.path, reason=it.error))
+            stats.record(Change("failed", fs.path, reason=it.error))
         else:
             doc_id = st.upsert_document(it.folder_id, fs.path, fs.size, fs.mtime_ns, it.content_hash, it.file_kind, "ok", None,
                                         it.note)
             st.add_chunks(doc_id, [(c.text, c.heading, c.page, c.start_line, c.end_line, c.hash) for c in it.chunks])
             if it.old is None:
                 stats.added += 1
-                stats.changes.append(Change("added", fs.path, chunks=len(it.chunks)))
+                stats.record(Change("added", fs.path, chunks=len(it.chunks)))
             else:
                 stats.updated += 1
-                stats.changes.append(Change("changed", fs.path))
+                stats.record(Change("changed", fs.path))
 
 
 def _drain(q: queue.Queue[_Item | None]) -> Iterator[_Item]:

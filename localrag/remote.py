@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 
 from .errors import LocalragError
+from .urls import urlopen
 
 CHARS_PER_TOKEN = 3.0  # no tokenizer for a remote model: count conservatively
 
@@ -68,7 +69,7 @@ class RemoteGenerator:
                                      headers={"Content-Type": "application/json", "Accept": "text/event-stream",
                                               **({"Authorization": f"Bearer {self.api_key}"} if self.api_key else {})})
         try:
-            resp = urllib.request.urlopen(req, timeout=self.timeout)
+            resp = urlopen(req, self.timeout)
         except urllib.error.HTTPError as e:
             detail = e.read(300).decode("utf-8", "replace").strip()
             raise LocalragError(f"the LLM server at {self.url} refused the request ({e.code}: {detail[:160]})") from None

@@ -92,6 +92,7 @@ class Watcher:
         self._thread: threading.Thread | None = None
         self.ready = threading.Event()  # set once the start-up reconcile is done and events flow
         self._rules = app.rules()  # compiled once: a burst brings thousands of events
+        app.keep_parser()  # every batch's run shares one parser sandbox
         self._retry: dict[str, set[str]] = {}  # paths whose indexing failed unexpectedly
         self._retry_all = False
 
@@ -200,7 +201,7 @@ class Watcher:
                 self.state.missing.add(root)
                 self.on_message(f"folder not found (unmounted or deleted?), its index is kept: {root}")
         if stats.changes:
-            self.state.changes += len(stats.changes)
+            self.state.changes += len(stats.changes) + stats.more_changes
             self.on_stats(stats)
 
     # ---- the observer -----------------------------------------------------------------------------

@@ -49,10 +49,7 @@ def make_app(home: Path, embedder: Embedder) -> Iterator[Callable[..., Localrag]
 
     def make(**settings: object) -> Localrag:
         s = Settings(**settings)  # type: ignore[arg-type]
-        app = Localrag(Paths(home, home), s)
-        if s.embed_model == "default":
-            app._embedder = embedder
-            app.store.check_model(embedder.info.fingerprint, embedder.info.name)
+        app = Localrag(Paths(home, home), s, embedder=embedder if s.embed_model == "default" else None)
         apps.append(app)
         return app
 
@@ -77,10 +74,18 @@ def docs(tmp_path: Path) -> Path:
     return d
 
 
-def run_cli(*args: str, home: Path, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """The installed command, in a subprocess, as a user runs it."""
+# root without the powers that let it read any file: how a test that needs "permission denied"
+# runs where CI runs, as root (a normal user is bound by permissions already)
+AS_A_USER = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"] if os.geteuid() == 0 else []
+
+
+def run_cli(*args: str, home: Path, check: bool = True, timeout: float = 300,
+            as_user: bool = False) -> subprocess.CompletedProcess[str]:
+    """The installed command, in a subprocess, as a user runs it (``as_user``: bound by file
+    permissions even when the tests run as root)."""
     env = dict(os.environ, LOCALRAG_HOME=str(home))
-    p = subprocess.run([sys.executable, "-m", "localrag", *args], capture_output=True, text=True, env=env,
+    prefix = AS_A_USER if as_user else []
+    p = subprocess.run([*prefix, sys.executable, "-m", "localrag", *args], capture_output=True, text=True, env=env,
                        timeout=timeout, stdin=subprocess.DEVNULL)
     if check and p.returncode != 0:
         raise AssertionError(f"localrag {' '.join(args)} exited {p.returncode}\n{p.stdout}\n{p.stderr}")

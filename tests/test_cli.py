@@ -48,6 +48,7 @@ def test_second_index_says_nothing_to_embed(home: Path, docs: Path) -> None:
     (["search", "x", "--mode", "keyword", "-k", "0"], "-k must be between 1 and 1000"),
     (["config", "set", "top_k", "many"], "top_k needs a int"),
     (["config", "set", "colour", "red"], "unknown setting 'colour'"),
+    (["forget", "/not/indexed/anywhere"], "is not in the index"),
 ])
 def test_user_errors_are_one_line_without_traceback(home: Path, args: list[str], message: str) -> None:
     p = run_cli(*args, home=home, check=False)
@@ -81,7 +82,7 @@ def test_corrupt_database_is_a_clear_error(home: Path) -> None:
 
 
 @pytest.mark.slow
-def test_ask_streams_then_lists_sources(home: Path) -> None:
+def test_ask_prints_the_checked_answer_then_its_quotes(home: Path) -> None:
     run_cli("add", str(SAMPLES), home=home)
     p = run_cli("ask", "How long does the descaling program run?", home=home)
     assert "Evidence (verbatim from your files):" in p.stdout
@@ -112,6 +113,18 @@ def test_bad_config_types_and_k_bounds_are_one_line(home: Path) -> None:
     run_cli("status", home=home)
     p = run_cli("search", "tea", "-k", "100000", home=home, check=False)
     assert p.returncode == 2 and "-k must be between 1 and 1000" in p.stderr and "Traceback" not in p.stderr
+    # numbers with no sensible meaning, or unbounded work, are refused where settings are read
+    for line, key in (("max_file_mb = nan", "max_file_mb"), ("max_file_mb = inf", "max_file_mb"),
+                      ("top_k = 100000000", "top_k"), ("n_ctx = -5", "n_ctx"), ("temperature = -1.0", "temperature"),
+                      ("embed_threads = -3", "embed_threads")):
+        (home / "config.toml").write_text(line + "\n")
+        p = run_cli("status", home=home, check=False)
+        assert p.returncode == 1 and f"{key} must be between" in p.stderr and "Traceback" not in p.stderr, line
+    (home / "config.toml").unlink()
+    for key, value in (("max_file_mb", "inf"), ("top_k", "5000"), ("n_ctx", "nan")):
+        p = run_cli("config", "set", key, value, home=home, check=False)
+        assert p.returncode == 1 and (f"{key} must be between" in p.stderr or f"{key} needs a" in p.stderr), (key, p.stderr)
+        assert "Traceback" not in p.stderr
 
 
 def test_os_errors_are_one_line(home: Path, tmp_path: Path) -> None:

@@ -111,8 +111,7 @@ class ScriptedServer:
 
 def test_server_going_away_mid_answer_shows_no_unchecked_text(home: Path, embedder) -> None:
     srv = ScriptedServer(["The descaling program runs for ", "twenty"], finish=False)
-    app = Localrag(Paths(home, home), Settings(llm="openai", llm_url=srv.url))
-    app._embedder = embedder
+    app = Localrag(Paths(home, home), Settings(llm="openai", llm_url=srv.url), embedder=embedder)
     app.add([str(SAMPLES)])
     app.index()
     ans = app.ask("How long does the descaling program run?")
@@ -147,8 +146,7 @@ def test_unreachable_server_is_a_clear_message(home: Path, docs: Path) -> None:
 
 
 def test_gpu_requested_but_absent_is_said(home: Path, embedder, docs: Path) -> None:
-    app = Localrag(Paths(home, home), Settings(n_gpu_layers=20, embed_gpu=True))
-    app._embedder = embedder
+    app = Localrag(Paths(home, home), Settings(n_gpu_layers=20, embed_gpu=True), embedder=embedder)
     gen = app.generator
     import llama_cpp
 

@@ -89,7 +89,12 @@ def test_tune_status_revert_on_a_real_index(home: Path, tmp_path: Path) -> None:
     assert rep["sources"]["queries file"] == 16 and rep["train_queries"] + rep["held_out_queries"] == 16
     assert rep["held_out_kind"] == "labeled queries"
     assert set(rep["baseline"]) == {"ndcg@10", "recall@10", "mrr@10"}
-    assert ("adopted" in rep["reason"]) == rep["adopted"]
+    # the decision follows the held-out figures of the candidate, by the documented rule
+    from localrag.tune import decide
+
+    adopted, reason = decide(rep["baseline"], rep["adapted"])
+    assert rep["adopted"] == adopted and rep["reason"].endswith(reason)
+    assert rep["reason"] == f"{rep['candidate']}: {reason}"  # the lever the decision is about, named
     # every lever has its row: training and held-out figures and the time it adds; the decision names one
     levers = {row["lever"]: row for row in rep["levers"]}
     assert {"default fusion", "adapter"} <= set(levers) and rep["candidate"] in levers

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -132,8 +133,11 @@ def test_watch_cli_and_restart_reconciles_to_a_fresh_index(home: Path, docs: Pat
     env = dict(os.environ, LOCALRAG_HOME=str(home))
     p = subprocess.Popen([sys.executable, "-m", "localrag", "watch"], env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
+    said: list[str] = []  # read on a thread, so the wait below can time out
+    reader = threading.Thread(target=lambda: said.extend(iter(p.stderr.readline, "")), daemon=True)
+    reader.start()
     try:
-        wait_for(lambda: "watching" in (p.stderr.readline() or ""), timeout=60)
+        wait_for(lambda: any("watching" in line for line in said), timeout=60)
         (docs / "live.md").write_text("Narwhals have one long tusk.\n")
 
         def found() -> bool:
@@ -143,8 +147,10 @@ def test_watch_cli_and_restart_reconciles_to_a_fresh_index(home: Path, docs: Pat
         wait_for(found, timeout=60, every=0.3)
     finally:
         p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=30)
-    assert p.returncode == 0 and "Traceback" not in err
+        p.wait(timeout=30)
+        reader.join(5)
+        out = p.stdout.read()
+    assert p.returncode == 0 and "Traceback" not in "".join(said)
     assert f"+ {docs / 'live.md'} (1 chunks)" in out
     # changes while no watcher runs: caught up on the next start (here: `index`), equal to a fresh index
     (docs / "tea.txt").unlink()
