@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, ListView, OptionList, ProgressBar, Static, TabbedContent, TabPane
 
@@ -23,9 +25,10 @@ from ..core import Localrag
 from ..errors import LocalragError
 from ..ingest import IndexStats, Progress, describe
 from ..retrieve import Result
-from ..scope import Scope
+from ..scope import Scope, within
 
 if TYPE_CHECKING:
+    from ..embed import Embedder
     from ..watch import Watcher
 from .screens import AddFolderScreen, ConfirmScreen, ExportScreen, PreviewScreen, SettingsScreen
 from .widgets import ConversationItem, Exchange, FolderItem, FolderList, SearchResults, Welcome
@@ -79,6 +82,15 @@ class LocalragApp(App[None]):
         self._index_state = ""
         self._last: Exchange | None = None
         self.scoped: set[str] = set()  # folders marked in the sidebar: questions look only there
+        self._chunks = 0
+        self._meaning = 1.0
+        self.told: deque[tuple[str, str, str]] = deque(maxlen=200)  # (severity, title, message) of each notification
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification is also kept in ``told``: what the person was told, in order."""
+        self.told.append((severity, title, str(message)))
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # ---- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -228,28 +240,37 @@ class LocalragApp(App[None]):
 
     # ---- sidebar --------------------------------------------------------------------------------
     def refresh_sidebar(self) -> None:
+        """Counts are read in a worker: the UI thread never waits on the database."""
+        self.load_sidebar()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sidebar")
+    def load_sidebar(self) -> None:
         try:
-            st = self.core.index_stats()
-        except LocalragError as e:
-            self.notify(str(e), severity="error")
+            st = self.core.summary()
+            convs = self.core.conversations()
+        except Exception as e:
+            self.call_from_thread(self.notify, error_text(e), severity="error")
             return
+        self.call_from_thread(self.show_sidebar, st, convs)
+
+    def show_sidebar(self, st: dict, convs: list[tuple[int, str, float]]) -> None:
         failed_by: dict[str, list[dict]] = {}
-        for f in st["failed"]:
-            for folder in st["folders"]:
-                if f["path"].startswith(folder["path"]):
-                    failed_by.setdefault(folder["path"], []).append(f)
+        for f in st["failed"]:  # each failure under the innermost folder holding it
+            holders = [folder["path"] for folder in st["folders"] if within(f["path"], folder["path"])]
+            if holders:
+                failed_by.setdefault(max(holders, key=len), []).append(f)
         folders = self.query_one("#folders", ListView)
         folders.clear()
         self.scoped &= {f["path"] for f in st["folders"]}  # a removed folder leaves the scope
         for f in st["folders"]:
             folders.append(FolderItem(f["path"], f["files"], f["chunks"], failed_by.get(f["path"], []),
                                       f["path"] in self.scoped))
-        convs = self.query_one("#conversations", ListView)
-        convs.clear()
-        for cid, title, _ in self.core.conversations():
-            convs.append(ConversationItem(cid, title))
+        conv_list = self.query_one("#conversations", ListView)
+        conv_list.clear()
+        for cid, title, _ in convs:
+            conv_list.append(ConversationItem(cid, title))
         self._chunks = st["chunks"]
-        self._meaning = st["coverage"]["meaning"]
+        self._meaning = st["meaning"]
         self.update_status()
 
     def update_status(self) -> None:
@@ -260,8 +281,8 @@ class LocalragApp(App[None]):
             watch = "watcher: rescanning (inotify limit)"
         else:
             watch = "watching" if w.state.running else "watcher starting…"
-        chunks = f"{getattr(self, '_chunks', 0)} chunks"
-        meaning = getattr(self, "_meaning", 1.0)
+        chunks = f"{self._chunks} chunks"
+        meaning = self._meaning
         if meaning < 1 and not self._index_state:  # stopped part-way: searchable by keywords, partly by meaning
             chunks += f" (meaning {meaning:.0%}: Ctrl+R embeds the rest)"
         parts = [self.models_text(), chunks, watch]
@@ -374,11 +395,18 @@ class LocalragApp(App[None]):
         if ex is not None and event.option_index < len(ex.results):
             self.open_preview(ex.results[event.option_index], ex.question)
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
     def open_preview(self, r: Result, query: str) -> None:
+        """The file is read in a worker (a PDF's parse can take seconds); the screen opens after."""
         def feedback(result: Result, helpful: bool) -> None:
             self.record_feedback(query, result, helpful)
 
-        self.push_screen(PreviewScreen(r, self.core.passage_context(r), query, feedback))
+        try:
+            context = self.core.passage_context(r)
+        except Exception as e:
+            self.call_from_thread(self.notify, error_text(e), title="Preview", severity="error")
+            return
+        self.call_from_thread(self.push_screen, PreviewScreen(r, context, query, feedback))
 
     @work(thread=True, exit_on_error=False, group="feedback")
     def record_feedback(self, query: str, result: Result, helpful: bool) -> None:
@@ -401,7 +429,7 @@ class LocalragApp(App[None]):
         except Exception as e:
             self.call_from_thread(self.notify, error_text(e), severity="error")
             return
-        self.call_from_thread(self.query_one(SearchResults).show, results)
+        self.call_from_thread(self.query_one(SearchResults).show, results, query)
         if not results:
             self.call_from_thread(self.notify, "no matching passages")
 
@@ -505,7 +533,8 @@ class LocalragApp(App[None]):
             if new is None:
                 return
             if new.embed_model != old.embed_model:
-                st = self.core.index_stats()
+                st = self.core.summary()
+                st["files"] = sum(f["files"] for f in st["folders"])
                 minutes = st["chunks"] / EMBED_RATE / 60
                 msg = (f"Changing the embedding model to '{new.embed_model}' re-embeds all {st['chunks']} chunks "
                        f"of {st['files']} files (about {minutes:.0f} min on this machine). Continue?")
@@ -565,12 +594,13 @@ def error_text(e: BaseException) -> str:
 
 
 def build_app(paths: Paths | None = None, settings: Settings | None = None, watch: bool = True,
-              blink: bool = True, preload: bool = True) -> LocalragApp:
-    """The one factory: the CLI and the tests build the app the same way (tests turn off the
-    watcher, model preloading and cursor blink, for stable screens)."""
+              blink: bool = True, preload: bool = True, embedder: Embedder | None = None) -> LocalragApp:
+    """The one factory: the CLI and the tests build the app the same way (tests may turn off
+    the watcher, model preloading and cursor blink, for stable screens, and hand over an
+    embedding model they already loaded)."""
     paths = paths or get_paths()
     settings = settings or Settings.load(paths)
-    core = Localrag(paths, settings)
+    core = Localrag(paths, settings, embedder=embedder)
     core.keep_vectors_in_memory()  # a long-lived process
     return LocalragApp(core, watch=watch, blink=blink, preload=preload)
 

@@ -158,9 +158,11 @@ class SearchResults(OptionList):
     def __init__(self) -> None:
         super().__init__(id="search-results")
         self.results: list[Result] = []
+        self.shown_for = ""  # the query the shown results answer
 
-    def show(self, results: list[Result]) -> None:
+    def show(self, results: list[Result], query: str = "") -> None:
         self.results = results
+        self.shown_for = query
         self.clear_options()
         for i, r in enumerate(results, 1):
             t = Text(f"{i}. ", style="bold")
