@@ -182,6 +182,8 @@ class Watcher:
         def waiting() -> None:
             self.on_message(WAITING_FOR_WRITER)
 
+        if not self.app.folders():
+            return  # nothing to watch yet (the TUI's first run): a folder added later is picked up by _check_roots
         try:
             stats = self.app.index(self.progress, scope=scope, on_wait=waiting)
         except LocalragError as e:
