@@ -238,13 +238,14 @@ class Indexer:
         prefixes_forgotten = tuple(f.rstrip(os.sep) + os.sep for f in forgotten)
         forgotten_set = set(forgotten)
         for fid, root in folders:
-            known = self.store.documents(fid)
             if not os.path.exists(root):
                 stats.missing_folders.append(root)  # unmounted or deleted: keep its index, say so
                 continue
             subs = scope.get(fid) if scope is not None else None
             if scope is not None and not subs:
                 continue
+            # the watcher's few paths read only their own documents, not the whole folder's
+            known = self.store.documents(fid) if subs is None else self.store.documents_under(fid, subs)
             seen: set[str] = set()
             blind: list[str] = []
             files = walk(root, self.rules, stats.unreadable, blind) if subs is None else (

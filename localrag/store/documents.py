@@ -41,6 +41,15 @@ class Documents(Vectors):
         q = f"SELECT {self._DOC_COLS} FROM documents WHERE folder_id=?"
         return {r[2]: _ro(r) for r in self.db.execute(q, (folder_id,))}
 
+    def documents_under(self, folder_id: int, paths: Sequence[str]) -> dict[str, DocRow]:
+        """The folder's documents at or under each of ``paths`` (found by the path's unique index)."""
+        out: dict[str, DocRow] = {}
+        q = f"SELECT {self._DOC_COLS} FROM documents WHERE folder_id=? AND (path = ? OR (path > ? AND path < ?))"
+        for p in paths:
+            prefix = p.rstrip(os.sep) + os.sep
+            out.update((r[2], _ro(r)) for r in self.db.execute(q, (folder_id, p, prefix, prefix[:-1] + chr(ord(os.sep) + 1))))
+        return out
+
     def document(self, path: str) -> DocRow | None:
         r = self.db.execute(f"SELECT {self._DOC_COLS} FROM documents WHERE path=?", (path,)).fetchone()
         return _ro(r) if r else None
