@@ -18,8 +18,8 @@ import numpy as np
 
 from localrag.config import Paths, Settings
 from localrag.core import Localrag
+from localrag.evaluation.trec import find_trec
 from localrag.store.vectors import RESCORE, code_words, hamming, nearest, pack_bits
-from localrag.trec import find_trec
 
 
 def exact_chunks(st, ids: np.ndarray, mat: np.ndarray, q: np.ndarray, k: int) -> list[int]:

@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from localrag.chunking import chunk_blocks
-from localrag.embed import Embedder
-from localrag.parsers import parse
+from localrag.indexing.chunking import chunk_blocks
+from localrag.indexing.parse.base import parse
+from localrag.models.embed import Embedder
 
 
 def main() -> None:

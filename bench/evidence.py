@@ -31,10 +31,10 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=0, help="answerable questions per half (0: all)")
     args = ap.parse_args()
 
-    from localrag import evidence
+    from localrag.answering import evidence
+    from localrag.answering.evidence import PASSAGES
     from localrag.config import Settings, get_paths
-    from localrag.evidence import PASSAGES
-    from localrag.squad import contains, sample, squad_app
+    from localrag.evaluation.squad import contains, sample, squad_app
 
     paths = get_paths()
     with squad_app(str(SQUAD), Settings.load(paths), paths, args.index_dir) as (app, data):

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from localrag.adapter import split_by_query
 from localrag.config import Paths, Settings
 from localrag.core import Localrag
-from localrag.metrics import mrr, ndcg, recall
-from localrag.retrieve import fts_terms, rrf
-from localrag.trec import find_trec
+from localrag.evaluation.metrics import mrr, ndcg, recall
+from localrag.evaluation.trec import find_trec
+from localrag.search.adapter import split_by_query
+from localrag.search.retrieve import fts_terms, rrf
 
 DEPTH = 200
 

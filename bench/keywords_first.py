@@ -20,9 +20,9 @@ from pathlib import Path
 
 from localrag.config import Paths, Settings
 from localrag.core import Localrag
-from localrag.ingest import Progress
+from localrag.evaluation.trec import find_trec, write_trec_docs
+from localrag.indexing.indexer import Progress
 from localrag.store import Store
-from localrag.trec import find_trec, write_trec_docs
 
 
 def main() -> None:

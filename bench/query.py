@@ -27,11 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from localrag.levers import Levers, grid
-from localrag.retrieve import search
-from localrag.scope import Scope, make_scope
+from localrag.evaluation.trec import find_trec
+from localrag.search.levers import Levers, grid
+from localrag.search.retrieve import search
+from localrag.search.scope import Scope, make_scope
 from localrag.store import Store
-from localrag.trec import find_trec
 
 DIM = 384
 

@@ -34,7 +34,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="localrag-bench-watch-"))
     os.environ["LOCALRAG_HOME"] = str(tmp / "home")
     from localrag.core import Localrag
-    from localrag.watch import Watcher
+    from localrag.indexing.watch import Watcher
 
     folder = tmp / "notes"
     folder.mkdir()

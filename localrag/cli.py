@@ -13,18 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 import apsw
 
-from . import __version__
-from .config import MAX_K, Settings, get_paths
-from .core import WAITING_FOR_WRITER, Localrag
-from .errors import LocalragError
-from .export import when
+from localrag import __version__
+from localrag.answering.export import when
+from localrag.config import MAX_K, Settings, get_paths
+from localrag.core import WAITING_FOR_WRITER, Localrag
+from localrag.errors import LocalragError
 
 if TYPE_CHECKING:  # rich and the indexer: imported where used, so `search` starts fast
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
-    from .ingest import IndexStats
-    from .ingest import Progress as IndexProgress
+    from localrag.indexing.indexer import IndexStats
+    from localrag.indexing.indexer import Progress as IndexProgress
 
 
 
@@ -120,7 +120,7 @@ class IndexBar:
     def __call__(self, p: IndexProgress) -> None:
         """Keywords first (files read: searchable by words), then meaning (texts embedded)."""
         if self.bar is not None and self.task is not None:
-            from .ingest import describe
+            from localrag.indexing.indexer import describe
 
             done, total = p.done_total
             self.bar.update(self.task, completed=done, total=total or None, description=describe(p))
@@ -193,7 +193,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from .watch import Watcher
+    from localrag.indexing.watch import Watcher
 
     app = _app(args)
     if not app.folders():
@@ -338,7 +338,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:
-    from .mcp_server import serve
+    from localrag.mcp_server import serve
 
     app = _app(args)
     app.model_progress = None  # no progress bars: the client shows our stderr as a log, if at all
@@ -385,7 +385,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     _echo(f"{st['files']} files, {st['chunks']} chunks, {st['vectors']} vectors")
     cov = st["coverage"]
     if cov["chunks_without_vectors"]:
-        from .ingest import time_left
+        from localrag.indexing.indexer import time_left
 
         left = time_left(cov["seconds_left"])
         _echo(f"searchable: keywords 100%, meaning {cov['meaning']:.0%}" + (f", {left}" if left else "")
@@ -437,7 +437,7 @@ class QueryBar:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluate import eval_trec, load_queries, make_queries, run_eval
+    from localrag.evaluation.evaluate import eval_trec, load_queries, make_queries, run_eval
 
     interactive = not args.json
     if args.squad:
@@ -510,7 +510,7 @@ def _print_answer_figures(m: dict) -> None:
 
 
 def _eval_squad(args: argparse.Namespace) -> int:
-    from .squad import run_squad, sample, squad_app
+    from localrag.evaluation.squad import run_squad, sample, squad_app
 
     paths = get_paths()
     with IndexBar(not args.json) as ibar, QueryBar(not args.json) as qbar, \
@@ -528,8 +528,8 @@ def _eval_squad(args: argparse.Namespace) -> int:
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
-    from .evaluate import load_queries, trec_app
-    from .tune import run_tune, tune_status
+    from localrag.evaluation.evaluate import load_queries, trec_app
+    from localrag.evaluation.tune import run_tune, tune_status
 
     if args.status or args.revert:
         app = _app(args)
@@ -792,7 +792,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"-k must be between 1 and {MAX_K}")
     try:
         if args.command is None:  # the TUI, inside the same error boundary as every command
-            from .tui.app import run
+            from localrag.tui.app import run
 
             return run()
         return int(args.func(args) or 0)

@@ -16,7 +16,7 @@ from typing import Any
 import platformdirs
 import tomli_w
 
-from .errors import LocalragError
+from localrag.errors import LocalragError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -14,23 +14,23 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .adapter import Adapter
-from .config import MAX_K, Paths, Settings, get_paths
-from .embed import Embedder, expected_identity
-from .errors import LocalragError
-from .levers import Levers
-from .models import ByteProgress, resolve_llm_path
-from .retrieve import Result, search
-from .scope import Scope, make_scope, within
-from .store import Store
+from localrag.config import MAX_K, Paths, Settings, get_paths
+from localrag.errors import LocalragError
+from localrag.models.bundled import ByteProgress, resolve_llm_path
+from localrag.models.embed import Embedder, expected_identity
+from localrag.search.adapter import Adapter
+from localrag.search.levers import Levers
+from localrag.search.retrieve import Result, search
+from localrag.search.scope import Scope, make_scope, within
+from localrag.store import Store
 
 if TYPE_CHECKING:  # imported where used: a one-shot search never loads them
-    from .answer import Answer, Generator
-    from .ignore import Rules
-    from .ingest import IndexStats, ProgressFn
-    from .preview import PassageContext
-    from .remote import RemoteGenerator
-    from .sandbox import ParserWorker
+    from localrag.answering.answer import Answer, Generator
+    from localrag.answering.preview import PassageContext
+    from localrag.indexing.indexer import IndexStats, ProgressFn
+    from localrag.indexing.parse.sandbox import ParserWorker
+    from localrag.indexing.walk import Rules
+    from localrag.models.remote import RemoteGenerator
 
 WAITING_FOR_WRITER = "waiting for another localrag process that is indexing"  # said by every waiting writer
 
@@ -91,12 +91,12 @@ class Localrag:
             if self._generator is None:
                 s = self.settings
                 if s.llm == "openai":
-                    from .remote import RemoteGenerator
+                    from localrag.models.remote import RemoteGenerator
 
                     self._generator = RemoteGenerator(s.llm_url, s.llm_remote_model, s.llm_api_key_env, s.n_ctx,
                                                       api=s.llm_api)
                 else:
-                    from .answer import Generator
+                    from localrag.answering.answer import Generator
 
                     path = resolve_llm_path(s.llm_model, self.paths.models_dir, self.model_progress)
                     self._generator = Generator(path, s.n_ctx, s.n_gpu_layers, main_gpu=s.main_gpu)
@@ -138,7 +138,7 @@ class Localrag:
         """For processes that index again and again (the watcher): one parser sandbox for every
         run, so a saved file is not held up by a child's start-up."""
         if self._parser is None:
-            from .sandbox import ParserWorker
+            from localrag.indexing.parse.sandbox import ParserWorker
 
             self._parser = ParserWorker()  # its child starts on the first file that needs it
 
@@ -151,13 +151,13 @@ class Localrag:
             self._store = None
 
     def rules(self) -> Rules:
-        from .ignore import Rules
+        from localrag.indexing.walk import Rules
 
         return Rules(self.settings.ignore, [self.paths.data_dir, self.paths.config_dir])
 
     # ---- folders and indexing -------------------------------------------------------------------
     def add(self, paths: Sequence[str]) -> list[str]:
-        from .ingest import check_folder_path
+        from localrag.indexing.indexer import check_folder_path
 
         resolved = [check_folder_path(p) for p in paths]  # all or nothing: check every path first
         for p in resolved:
@@ -219,8 +219,8 @@ class Localrag:
             raise LocalragError("no folders to index: they were removed meanwhile")
         self.store.bind_model(emb.info.name, emb.info.dim, emb.info.fingerprint)
         s = self.settings
-        from .embed_server import EmbeddingServer
-        from .ingest import Indexer
+        from localrag.indexing.indexer import Indexer
+        from localrag.models.embed_server import EmbeddingServer
 
         server = EmbeddingServer(s.embed_url, s.embed_url_model, s.embed_api_key_env) if s.embed_url else None
         indexer = Indexer(self.store, emb, self.rules(), int(s.max_file_mb * 1e6), s.ocr, server, self._parser)
@@ -325,8 +325,8 @@ class Localrag:
         if s.llm == "local" and s.llm_model not in ("", "default"):
             resolve_llm_path(s.llm_model, self.paths.models_dir)  # a wrong model is said even if nothing answers
         # the evidence is drawn from a few more passages than a reader needs (unless told how many)
-        from .answer import answer
-        from .evidence import PASSAGES
+        from localrag.answering.answer import answer
+        from localrag.answering.evidence import PASSAGES
 
         results = self.search(question, checked_k(k) or max(self.settings.top_k, PASSAGES), mode, scope=scope)
         ans = answer(question, results, lambda: self.generator, self.embedder.embed, s.max_answer_tokens,
@@ -386,7 +386,7 @@ class Localrag:
                             fmt: str | None = None) -> tuple[str, str | None]:
         """A conversation as Markdown or JSON text, written to ``path`` if given (whole or not at
         all); returns (text, absolute path written or None)."""
-        from .export import format_for, render, write_atomic
+        from localrag.answering.export import format_for, render, write_atomic
 
         text = render(self.conversation(conversation_id), fmt or format_for(path))
         return text, write_atomic(path, text) if path else None
@@ -394,7 +394,7 @@ class Localrag:
     def index_stats(self) -> dict:
         """Folders, files, chunks and failed files (each with when it is tried again), without
         the model and GPU report of status()."""
-        from .ingest import retry_when
+        from localrag.indexing.indexer import retry_when
 
         st = self.store.stats()
         for f in st["failed"]:
@@ -423,7 +423,7 @@ class Localrag:
 
     def passage_context(self, r: Result, around: int | None = None) -> PassageContext:
         """A cited passage with the lines around it, read as its format's parser reads it."""
-        from .preview import CONTEXT_LINES, passage_context
+        from localrag.answering.preview import CONTEXT_LINES, passage_context
 
         return passage_context(r, CONTEXT_LINES if around is None else around)
 
@@ -445,8 +445,8 @@ class Localrag:
     def models(self, probe: bool = True) -> dict:
         """The answer model in use, the GGUFs on disk, the catalog, and (``probe``) the model
         servers running on this machine."""
-        from .catalog import installed_files, load_catalog, probe_servers
-        from .catalog import to_json as catalog_json
+        from localrag.models.catalog import installed_files, load_catalog, probe_servers
+        from localrag.models.catalog import to_json as catalog_json
 
         s = self.settings
         catalog = load_catalog(self.paths.config_dir)
@@ -470,7 +470,7 @@ class Localrag:
 
     def pull_model(self, name: str, progress: ByteProgress | None = None) -> Path:
         """Download a catalog model (resuming an earlier try), checked by sha256."""
-        from .catalog import load_catalog, pull
+        from localrag.models.catalog import load_catalog, pull
 
         catalog = load_catalog(self.paths.config_dir)
         if name not in catalog:
@@ -480,7 +480,7 @@ class Localrag:
     def use_model(self, name: str) -> str:
         """Make ``name`` the answer model, saved in the settings: ``default``, a pulled catalog
         model, a GGUF path, or a server model ``models`` lists (``ollama/NAME``, ``server/NAME``)."""
-        from .catalog import load_catalog, model_path, probe_servers
+        from localrag.models.catalog import load_catalog, model_path, probe_servers
 
         s = self.settings
         if name == "default":

@@ -16,9 +16,9 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
-from . import __version__
-from .core import Localrag
-from .errors import LocalragError
+from localrag import __version__
+from localrag.core import Localrag
+from localrag.errors import LocalragError
 
 INSTRUCTIONS = (
     "localrag searches and answers from the user's own files, indexed on this machine. Use `search` for ranked "

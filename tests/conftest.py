@@ -17,7 +17,7 @@ import pytest
 
 from localrag.config import Paths, Settings
 from localrag.core import Localrag
-from localrag.embed import Embedder
+from localrag.models.embed import Embedder
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "assets" / "sample-docs"

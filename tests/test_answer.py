@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from localrag import evidence, verify
-from localrag.answer import NOTHING_FOUND, QUOTE_LABEL, answer, fit
-from localrag.parsers import parse_pdf
-from localrag.retrieve import Result
-from localrag.verify import check_sentence, check_short, find_span, fits_question
+from localrag.answering import evidence, verify
+from localrag.answering.answer import NOTHING_FOUND, QUOTE_LABEL, answer, fit
+from localrag.answering.verify import check_sentence, check_short, find_span, fits_question
+from localrag.indexing.parse.base import parse_pdf
+from localrag.search.retrieve import Result
 
 from .conftest import SAMPLES
 
@@ -205,7 +205,7 @@ def test_weak_evidence_is_not_answered(embed) -> None:
 
 
 def test_relevance_uses_meaning_and_shared_words() -> None:
-    from localrag.answer import relevant_enough
+    from localrag.answering.answer import relevant_enough
 
     page = R(1, "Troubleshooting. If the coffee runs too fast, grind finer. The warranty lasts two years.")
     page.similarity = 0.18

@@ -3,8 +3,8 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from localrag.chunking import chunk_blocks
-from localrag.parsers import Block, parse_markdown
+from localrag.indexing.chunking import chunk_blocks
+from localrag.indexing.parse.base import Block, parse_markdown
 
 
 def test_chunks_follow_sections_and_carry_heading(embedder) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from localrag import ingest
-from localrag.embed import Embedder
+from localrag.indexing import indexer as ingest
+from localrag.models.embed import Embedder
 
 
 class Server:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from localrag import evaluate as ev
 from localrag.config import Paths, Settings
 from localrag.errors import LocalragError
-from localrag.evaluate import AnswerFigures, ModeFigures, Report, gains_for, load_queries, recommend
-from localrag.metrics import mrr, ndcg, recall
-from localrag.retrieve import Result
-from localrag.trec import find_trec
+from localrag.evaluation import evaluate as ev
+from localrag.evaluation.evaluate import AnswerFigures, ModeFigures, Report, gains_for, load_queries, recommend
+from localrag.evaluation.metrics import mrr, ndcg, recall
+from localrag.evaluation.trec import find_trec
+from localrag.search.retrieve import Result
 
 from .conftest import cli_json, run_cli
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from localrag.parsers import ParseError, file_kind, parse
+from localrag.indexing.parse.base import ParseError, file_kind, parse
 
 
 def make_docx(p: Path) -> None:
@@ -155,7 +155,7 @@ def test_broken_files_give_reasons(tmp_path: Path, name: str) -> None:
 def test_previews_show_every_format_as_it_was_indexed(make_app, formats: Path) -> None:
     """A citation of any format opens on its own text with its lines lit: never "corrupt PDF"
     for a slide, a chapter or a message, never a notebook's raw JSON."""
-    from localrag.preview import passage_context
+    from localrag.answering.preview import passage_context
 
     app = make_app()
     app.add([str(formats)])
@@ -176,7 +176,7 @@ def test_previews_show_every_format_as_it_was_indexed(make_app, formats: Path) -
 
 
 def test_one_registry_names_every_format_its_pages_and_its_sandbox() -> None:
-    from localrag.formats import FORMATS, KIND_OF_SUFFIX, parser_for, sandboxed
+    from localrag.indexing.parse.registry import FORMATS, KIND_OF_SUFFIX, parser_for, sandboxed
 
     suffixes = [s for f in FORMATS for s in f.suffixes]
     assert len(suffixes) == len(set(suffixes)) == len(KIND_OF_SUFFIX)  # a suffix names one kind

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from localrag import sandbox
-from localrag.parsers import ParseError
+from localrag.indexing.parse import sandbox
+from localrag.indexing.parse.base import ParseError
 
 from .conftest import clean_index_of, cli_json, run_cli
 from .test_parsers import make_pdf
@@ -128,8 +128,8 @@ def test_office_epub_and_mail_parsers_run_in_the_sandbox_too(tmp_path: Path) -> 
 def test_epub_and_mbox_are_read_from_memory_not_a_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import tempfile
 
-    from localrag.formats.epub import parse_epub
-    from localrag.formats.mail import parse_mbox
+    from localrag.indexing.parse.epub import parse_epub
+    from localrag.indexing.parse.mail import parse_mbox
 
     from .test_formats import make_epub, make_mail
 

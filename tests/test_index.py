@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from localrag import ingest
 from localrag.errors import LocalragError, ModelMismatchError
+from localrag.indexing import indexer as ingest
 from localrag.store import MIGRATIONS, Store
 
 from .conftest import cli_json, run_cli
@@ -180,7 +180,7 @@ def test_a_passing_failure_is_tried_again_and_an_unreadable_folder_loses_nothing
 
 
 def test_retry_back_off() -> None:
-    from localrag.ingest import retry_delay, retry_when
+    from localrag.indexing.indexer import retry_delay, retry_when
 
     assert [retry_delay("permission denied", n) for n in (1, 2, 3, 4)] == [0.0, 0.0, 600.0, 1200.0]
     assert retry_delay("PDF parsing took longer than 60s; skipped", 30) == 86_400.0  # at most a day

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from localrag.errors import LocalragError
-from localrag.levers import Levers, combine, expansion_terms, grid
+from localrag.search.levers import Levers, combine, expansion_terms, grid
 
 
 def test_expansion_terms_weigh_frequency_rank_and_rarity() -> None:
@@ -63,15 +63,15 @@ def test_vector_feedback_and_fusion_settings_change_the_ranking_only_as_asked(ti
 
 
 def test_adopted_settings_are_used_by_search_and_eval_until_reverted(tides, home: Path, tmp_path: Path) -> None:
-    from localrag.embed import expected_identity
+    from localrag.models.embed import expected_identity
 
     lv = Levers(expand_passages=1, expand_terms=10)
     tides.store.save_adapter(expected_identity("default")[1], b"", b"", 0, 0, json.dumps({"sources": {}}), True,
                              lv.to_json())
     assert tides.active_adapter() is None and tides.active_levers() == lv  # settings alone, no adapter
     assert [Path(r.path).name for r in tides.search("tides", 5, "keyword")][:2] == ["tides.md", "moon.md"]
-    from localrag.evaluate import run_eval
-    from localrag.query import Query
+    from localrag.evaluation.evaluate import run_eval
+    from localrag.evaluation.queries import Query
 
     rep = run_eval(tides, [Query("q1", "tides", {"moon.md": 1})])
     figs = {f.mode: f for f in rep.figures}

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from localrag.parsers import ParseError, decode, file_kind, parse, parse_html, parse_markdown, parse_pdf, parse_rst
+from localrag.indexing.parse.base import ParseError, decode, file_kind, parse, parse_html, parse_markdown, parse_pdf, parse_rst
 
 
 def test_file_kind_by_name() -> None:
@@ -103,7 +103,7 @@ def test_broken_and_encrypted_pdfs_give_reasons(tmp_path: Path) -> None:
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from localrag.parsers import paragraphs  # noqa: E402
+from localrag.indexing.parse.base import paragraphs  # noqa: E402
 
 MARKUPISH = st.text(alphabet=st.sampled_from(list("ab #=-`~:*[]<>/&;\n\t\r\x00\x1b\u00e9\u2028")), max_size=400)
 
@@ -177,7 +177,7 @@ def test_in_process_parsers_stay_linear_on_hostile_megabytes(kind: str, tmp_path
     more than 2 s (the old Markdown heading pattern took 12 s on 2,000 spaces)."""
     import time
 
-    from localrag.formats import sandboxed
+    from localrag.indexing.parse.registry import sandboxed
 
     assert not sandboxed(kind)
     slow = []
@@ -196,7 +196,7 @@ def test_in_process_parsers_stay_linear_on_hostile_megabytes(kind: str, tmp_path
 
 
 def test_unterminated_osc_escape_keeps_the_text_after_it() -> None:
-    from localrag.parsers import clean
+    from localrag.indexing.parse.base import clean
 
     assert clean("before \x1b]0;title after\nnext line") == "before ]0;title after\nnext line"
     assert clean("a \x1b]0;title\x07b") == "a b"  # a terminated one goes whole
@@ -210,8 +210,8 @@ def test_sandboxed_text_parsers_are_bounded_on_hostile_megabytes(kind: str) -> N
     parsed or stopped at the time limit, never longer, and the next file still parses."""
     import time
 
-    from localrag.formats import sandboxed
-    from localrag.sandbox import ParserWorker
+    from localrag.indexing.parse.registry import sandboxed
+    from localrag.indexing.parse.sandbox import ParserWorker
 
     assert sandboxed(kind)
     worker = ParserWorker(seconds=3)

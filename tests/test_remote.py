@@ -15,8 +15,8 @@ import pytest
 from localrag.config import Paths, Settings
 from localrag.core import Localrag
 from localrag.errors import LocalragError
-from localrag.models import ensure_default_llm
-from localrag.remote import RemoteGenerator
+from localrag.models.bundled import ensure_default_llm
+from localrag.models.remote import RemoteGenerator
 
 from .conftest import SAMPLES, cli_json, run_cli
 

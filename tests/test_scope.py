@@ -11,7 +11,7 @@ import pytest
 
 from localrag.core import Localrag
 from localrag.errors import LocalragError
-from localrag.scope import make_scope, parse_types
+from localrag.search.scope import make_scope, parse_types
 
 from .conftest import cli_json, run_cli
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from localrag.errors import LocalragError
-from localrag.retrieve import fts_terms, rrf
+from localrag.search.retrieve import fts_terms, rrf
 from localrag.store import Store
 
 
@@ -158,7 +158,7 @@ def test_keyword_search_split_by_word_counts_ranks_exactly_as_one_query(tmp_path
     import numpy as np
 
     import localrag.store.vectors as vectors
-    from localrag.scope import make_scope
+    from localrag.search.scope import make_scope
 
     st = _zipf_index(tmp_path / "z.db")
     rng = np.random.default_rng(3)

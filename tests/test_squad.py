@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from localrag.squad import contains, f1, load_squad
-from localrag.verify import squad_normalize
+from localrag.answering.verify import squad_normalize
+from localrag.evaluation.squad import contains, f1, load_squad
 
 from .conftest import run_cli
 

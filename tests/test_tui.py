@@ -237,7 +237,7 @@ def test_a_new_embedding_model_that_cannot_load_changes_nothing(home: Path, embe
 def test_a_folder_embedded_part_way_says_so_and_ctrl_r_finishes_it(home: Path, embedder, docs: Path) -> None:
     """Stopped in the meaning phase: the status bar says how much is searchable by meaning, the
     progress shows the meaning phase, and Ctrl+R embeds the rest."""
-    from localrag import ingest
+    from localrag.indexing import indexer as ingest
 
     for i in range(10):
         (docs / f"owl{i}.md").write_text(f"# Owl {i}\n\nA barn owl hunted over field {i} at dusk.\n")

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from localrag.adapter import Adapter, Example, split_by_query, train
-from localrag.tune import decide, inverse_cloze
+from localrag.evaluation.tune import decide, inverse_cloze
+from localrag.search.adapter import Adapter, Example, split_by_query, train
 
 from .conftest import cli_json, run_cli
 
@@ -90,7 +90,7 @@ def test_tune_status_revert_on_a_real_index(home: Path, tmp_path: Path) -> None:
     assert rep["held_out_kind"] == "labeled queries"
     assert set(rep["baseline"]) == {"ndcg@10", "recall@10", "mrr@10"}
     # the decision follows the held-out figures of the candidate, by the documented rule
-    from localrag.tune import decide
+    from localrag.evaluation.tune import decide
 
     adopted, reason = decide(rep["baseline"], rep["adapted"])
     assert rep["adopted"] == adopted and rep["reason"].endswith(reason)
@@ -109,7 +109,7 @@ def test_tune_status_revert_on_a_real_index(home: Path, tmp_path: Path) -> None:
     # whatever this run decided: an active adapter is used by eval, reported, and reverted
     from localrag.config import Paths, Settings
     from localrag.core import Localrag
-    from localrag.embed import expected_identity
+    from localrag.models.embed import expected_identity
 
     app = Localrag(Paths(home, home), Settings())
     u, v, dim, rank = Adapter(np.zeros((384, 2), np.float32), np.zeros((384, 2), np.float32)).to_blobs()

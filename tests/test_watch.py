@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from localrag.watch import Watcher
+from localrag.indexing.watch import Watcher
 
 from .conftest import clean_index_of, cli_json, run_cli
 

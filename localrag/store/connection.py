@@ -14,8 +14,8 @@ import apsw
 import numpy as np
 import sqlite_vec
 
-from ..errors import LocalragError
-from .schema import MIGRATIONS, apply_migration
+from localrag.errors import LocalragError
+from localrag.store.schema import MIGRATIONS, apply_migration
 
 BUSY_TIMEOUT_MS = 30_000
 

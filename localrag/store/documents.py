@@ -7,9 +7,9 @@ import os
 import time
 from collections.abc import Sequence
 
-from . import codefile
-from .rows import DocRow, _ro
-from .vectors import Vectors
+from localrag.store import codefile
+from localrag.store.rows import DocRow, _ro
+from localrag.store.vectors import Vectors
 
 
 class Documents(Vectors):

@@ -7,8 +7,8 @@ from typing import Any
 
 import apsw
 
-from . import codefile
-from .documents import Documents
+from localrag.store import codefile
+from localrag.store.documents import Documents
 
 
 class Health(Documents):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from .connection import Connection
+from localrag.store.connection import Connection
 
 
 class History(Connection):

@@ -26,12 +26,12 @@ from pathlib import Path
 import apsw
 import numpy as np
 
-from ..errors import LocalragError, ModelMismatchError
-from ..scope import Scope
-from . import codefile
-from .connection import Connection
-from .rows import ChunkRow
-from .schema import BITS_TABLE
+from localrag.errors import LocalragError, ModelMismatchError
+from localrag.search.scope import Scope
+from localrag.store import codefile
+from localrag.store.connection import Connection
+from localrag.store.rows import ChunkRow
+from localrag.store.schema import BITS_TABLE
 
 SPLIT_ROWS = 20_000  # fewer matching rows than this: one keyword query is fast enough
 SPLIT_SHARE = 0.25  # split off common words only when they hold at least this share of the matches

@@ -19,19 +19,19 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, ListView, OptionList, ProgressBar, Static, TabbedContent, TabPane
 
-from ..answer import Answer
-from ..config import Paths, Settings, get_paths
-from ..core import Localrag
-from ..errors import LocalragError
-from ..ingest import IndexStats, Progress, describe
-from ..retrieve import Result
-from ..scope import Scope, within
+from localrag.answering.answer import Answer
+from localrag.config import Paths, Settings, get_paths
+from localrag.core import Localrag
+from localrag.errors import LocalragError
+from localrag.indexing.indexer import IndexStats, Progress, describe
+from localrag.search.retrieve import Result
+from localrag.search.scope import Scope, within
 
 if TYPE_CHECKING:
-    from ..embed import Embedder
-    from ..watch import Watcher
-from .screens import AddFolderScreen, ConfirmScreen, ExportScreen, PreviewScreen, SettingsScreen
-from .widgets import ConversationItem, Exchange, FolderItem, FolderList, SearchResults, Welcome
+    from localrag.indexing.watch import Watcher
+    from localrag.models.embed import Embedder
+from localrag.tui.screens import AddFolderScreen, ConfirmScreen, ExportScreen, PreviewScreen, SettingsScreen
+from localrag.tui.widgets import ConversationItem, Exchange, FolderItem, FolderList, SearchResults, Welcome
 
 EMBED_RATE = 14.0  # chunks/s on 2 cores: what a re-embed estimate is based on
 
@@ -153,7 +153,7 @@ class LocalragApp(App[None]):
         return " · ".join(parts)
 
     def start_watcher(self) -> None:
-        from ..watch import Watcher
+        from localrag.indexing.watch import Watcher
 
         def on_stats(stats: IndexStats) -> None:
             self.call_from_thread(self._after_index, stats, "")

@@ -16,11 +16,11 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Footer, Input, Label, Static
 
-from ..config import Settings
-from ..errors import LocalragError
-from ..parsers import clean
-from ..preview import PassageContext
-from ..retrieve import Result
+from localrag.answering.preview import PassageContext
+from localrag.config import Settings
+from localrag.errors import LocalragError
+from localrag.indexing.parse.base import clean
+from localrag.search.retrieve import Result
 
 
 def passage_in_context(ctx: PassageContext) -> tuple[Text, int]:

@@ -15,8 +15,8 @@ from textual.message import Message
 from textual.widgets import Label, ListItem, ListView, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..parsers import clean
-from ..retrieve import Result
+from localrag.indexing.parse.base import clean
+from localrag.search.retrieve import Result
 
 _NOT_CITATION = re.compile(r"\[(?!\d+(?:,\s*\d+)*\])")
 

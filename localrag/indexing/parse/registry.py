@@ -1,0 +1,98 @@
+"""Parsers for more document formats, each a small module behind one interface:
+``parse(data: bytes) -> list[Block]``, raising ``ParseError`` with a reason a user can read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeGuard
+
+if TYPE_CHECKING:
+    from localrag.indexing.parse.base import Block
+
+Parser = Callable[[bytes], "list[Block]"]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One kind of file: the suffixes that name it, what its citations' page numbers count,
+    whether its line numbers are the file's own lines (a preview reads the file as text) and
+    whether a third-party parser reads it (then in the sandboxed child, with its limits)."""
+
+    kind: str
+    suffixes: tuple[str, ...]
+    page: str | None = None  # "page", "slide", "chapter", "message"; None: no pages
+    own_lines: bool = False
+    sandboxed: bool = True
+
+
+CODE = (
+    ".py", ".pyi", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".c", ".h", ".cc", ".cpp", ".cxx", ".hpp",
+    ".hh", ".go", ".rs", ".java", ".kt", ".kts", ".scala", ".rb", ".php", ".pl", ".pm", ".sh", ".bash",
+    ".zsh", ".fish", ".ps1", ".lua", ".r", ".jl", ".swift", ".m", ".mm", ".cs", ".fs", ".hs", ".ml",
+    ".ex", ".exs", ".erl", ".clj", ".el", ".lisp", ".scm", ".sql", ".css", ".scss", ".sass", ".less",
+    ".vue", ".svelte", ".toml", ".yaml", ".yml", ".ini", ".cfg", ".conf", ".json", ".xml", ".proto",
+    ".graphql", ".tf", ".nix", ".cmake", ".gradle", ".dart", ".zig", ".nim", ".v", ".vhd", ".asm", ".s",
+    ".bat", ".cmd", ".mk",
+)
+
+FORMATS = (
+    # our own parsers, in-process, each linear with a small constant (a hostile megabyte in under
+    # 2 s): line numbers are the file's own
+    Format("rst", (".rst", ".rest"), own_lines=True, sandboxed=False),
+    Format("text", (".txt", ".text", ".org", ".adoc", ".asciidoc", ".tex", ".log", ".textile", ".wiki"),
+           own_lines=True, sandboxed=False),
+    Format("code", CODE, own_lines=True, sandboxed=False),
+    # line numbers are the file's own, but the parser runs in the sandboxed child: markdown-it-py
+    # is linear but slow on a hostile megabyte (9 s of many small blocks), and the stdlib's
+    # html.parser is quadratic on unclosed comments and tags
+    Format("markdown", (".md", ".markdown", ".mdown", ".mkd", ".mdx"), own_lines=True),
+    Format("html", (".html", ".htm", ".xhtml"), own_lines=True),
+    # third-party parsers, in the sandboxed child: line numbers count the parser's lines
+    Format("pdf", (".pdf",), page="page"),
+    Format("docx", (".docx",)),
+    Format("pptx", (".pptx",), page="slide"),
+    Format("odt", (".odt",)),
+    Format("epub", (".epub",), page="chapter"),
+    Format("csv", (".csv",)),
+    Format("tsv", (".tsv",)),
+    Format("ipynb", (".ipynb",)),
+    Format("eml", (".eml",)),
+    Format("mbox", (".mbox",), page="message"),
+)
+BY_KIND = {f.kind: f for f in FORMATS}
+KIND_OF_SUFFIX = {suffix: f.kind for f in FORMATS for suffix in f.suffixes}
+
+
+def sandboxed(kind: str | None) -> TypeGuard[str]:
+    return kind in BY_KIND and BY_KIND[kind].sandboxed
+
+
+def own_lines(kind: str | None) -> bool:
+    """Unknown kinds (a file named README, say) are read as text: their own lines."""
+    return kind not in BY_KIND or BY_KIND[kind].own_lines
+
+
+def parser_for(kind: str) -> Parser | None:
+    """Imported on use: each library costs start-up time only when its format shows up."""
+    if kind in ("docx", "pptx", "odt"):
+        from localrag.indexing.parse import office
+
+        return {"docx": office.parse_docx, "pptx": office.parse_pptx, "odt": office.parse_odt}[kind]
+    if kind == "epub":
+        from localrag.indexing.parse.epub import parse_epub
+
+        return parse_epub
+    if kind in ("csv", "tsv"):
+        from localrag.indexing.parse.tabular import parse_csv, parse_tsv
+
+        return parse_csv if kind == "csv" else parse_tsv
+    if kind == "ipynb":
+        from localrag.indexing.parse.notebook import parse_ipynb
+
+        return parse_ipynb
+    if kind in ("eml", "mbox"):
+        from localrag.indexing.parse.mail import parse_eml, parse_mbox
+
+        return parse_eml if kind == "eml" else parse_mbox
+    return None

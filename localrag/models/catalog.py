@@ -1,0 +1,227 @@
+"""Better answer models in one command: a curated catalog of GGUFs (``catalog.toml``, with a
+user's own ``models.toml`` over it), downloads that resume and are checked by sha256 before
+use, and the model servers already running on this machine (Ollama, llama.cpp).
+
+Only ``pull`` touches the network; listing probes loopback only.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import shutil
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from localrag import __version__
+from localrag.errors import LocalragError
+from localrag.models.bundled import ByteProgress, sha256_file
+from localrag.models.urls import is_loopback, urlopen
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+GGUF_DIR = "gguf"
+USER_CATALOG = "models.toml"
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class CatalogModel:
+    name: str
+    title: str
+    publisher: str
+    url: str
+    file: str
+    size_mb: float
+    sha256: str
+    licence: str
+    context: int
+    good_for: str
+
+
+@dataclass(frozen=True)
+class Server:
+    """A model served on loopback: ``use`` points localrag's answers at it."""
+
+    name: str  # "ollama/qwen2.5:0.5b", "server/model-id"
+    kind: str  # "ollama" or "openai" (llama.cpp's server and other OpenAI-compatible ones)
+    url: str  # the OpenAI-compatible base URL
+    model: str
+
+
+def load_catalog(config_dir: Path) -> dict[str, CatalogModel]:
+    """The bundled catalog, with the user's ``models.toml`` entries over it."""
+    out = _parse(resources.files("localrag").joinpath("catalog.toml").read_text(encoding="utf-8"), "the bundled catalog")
+    user = config_dir / USER_CATALOG
+    if user.exists():
+        try:
+            text = user.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise LocalragError(f"cannot read {user}: {e}") from None
+        out.update(_parse(text, str(user)))
+    return out
+
+
+def _parse(text: str, where: str) -> dict[str, CatalogModel]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise LocalragError(f"{where} is not valid TOML: {e}") from None
+    out = {}
+    for name, entry in data.items():
+        if not isinstance(entry, dict) or not _NAME.match(name):
+            raise LocalragError(f"{where}: [{name}] must be a table named with lowercase letters, digits, . _ -")
+        try:
+            m = CatalogModel(name=name, title=str(entry.get("title", name)), publisher=str(entry.get("publisher", "")),
+                             url=str(entry["url"]), file=str(entry.get("file") or urlsplit(entry["url"]).path.rsplit("/", 1)[-1]),
+                             size_mb=float(entry.get("size_mb", 0)), sha256=str(entry.get("sha256", "")).lower(),
+                             licence=str(entry.get("licence", "")), context=int(entry.get("context", 0)),
+                             good_for=str(entry.get("good_for", "")))
+        except (KeyError, ValueError, TypeError) as e:
+            raise LocalragError(f"{where}: [{name}] needs url (and numbers for size_mb, context): {e}") from None
+        if m.sha256 and not _SHA.match(m.sha256):
+            raise LocalragError(f"{where}: [{name}] sha256 must be 64 hex digits")
+        if urlsplit(m.url).scheme not in ("http", "https") or "/" in m.file or not m.file.endswith(".gguf"):
+            raise LocalragError(f"{where}: [{name}] needs an http(s) url and a file name ending in .gguf")
+        out[name] = m
+    return out
+
+
+def model_path(models_dir: Path, m: CatalogModel) -> Path:
+    return models_dir / GGUF_DIR / m.file
+
+
+def installed_files(models_dir: Path) -> list[Path]:
+    d = models_dir / GGUF_DIR
+    return sorted(p for p in d.glob("*.gguf") if p.is_file()) if d.is_dir() else []
+
+
+# ---- download ------------------------------------------------------------------------------------
+class _KeepHashes(urllib.request.HTTPRedirectHandler):
+    """Hugging Face states an LFS file's sha256 on the redirect to its CDN; keep it."""
+
+    def __init__(self) -> None:
+        self.linked: str | None = None
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        self.linked = self.linked or _linked_sha(headers)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _linked_sha(headers: Any) -> str | None:
+    value = (headers.get("X-Linked-Etag") or "").strip().strip('"').removeprefix("W/").strip('"').lower()
+    return value if _SHA.match(value) else None
+
+
+def pull(m: CatalogModel, models_dir: Path, progress: ByteProgress | None = None, timeout: float = 30.0) -> Path:
+    """Download ``m`` into the models folder, resuming a ``.part`` left by an earlier try; the
+    file is moved into place only after its sha256 matched."""
+    dest = model_path(models_dir, m)
+    if dest.exists():
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    part = dest.with_name(dest.name + ".part")
+    have = part.stat().st_size if part.exists() else 0
+    host = urlsplit(m.url).netloc
+    headers = {"User-Agent": f"localrag/{__version__}"}
+    if have:
+        headers["Range"] = f"bytes={have}-"
+    hashes = _KeepHashes()
+    opener = urllib.request.build_opener(hashes)
+    try:
+        resp = opener.open(urllib.request.Request(m.url, headers=headers), timeout=timeout)
+    except urllib.error.HTTPError as e:
+        if e.code == 416 and have:  # the part is already whole: check it
+            return _finish(part, dest, m.sha256 or hashes.linked or _linked_sha(e.headers), m)
+        raise LocalragError(f"downloading {m.name} failed: HTTP {e.code} {e.reason} from {host}") from None
+    except (urllib.error.URLError, OSError) as e:
+        reason = getattr(e, "reason", e)
+        raise LocalragError(f"cannot reach {host} ({reason})" + (f"; {have / 1e6:.0f} MB kept, run the same command to resume"
+                                                                 if have else "")) from None
+    with resp:
+        expected = m.sha256 or hashes.linked or _linked_sha(resp.headers)
+        if not expected:
+            raise LocalragError(f"{host} does not publish a sha256 for {m.file} and the catalog pins none: not downloaded "
+                                f"(add sha256 to its entry in {USER_CATALOG})")
+        if resp.status != 206:  # the server ignored the range: start again
+            have = 0
+        length = resp.headers.get("Content-Length")
+        total = have + int(length) if length and length.isdigit() else int(m.size_mb * 1e6)
+        free = shutil.disk_usage(dest.parent).free
+        if total - have > free:
+            raise LocalragError(f"not enough disk space for {m.name}: {(total - have) / 1e6:.0f} MB needed, "
+                                f"{free / 1e6:.0f} MB free in {dest.parent}")
+        done = have
+        try:
+            with open(part, "ab" if have else "wb") as out:
+                while block := resp.read(1 << 20):
+                    out.write(block)
+                    done += len(block)
+                    if progress:
+                        progress(m.name, done, max(total, done))
+        except (OSError, urllib.error.URLError, http.client.HTTPException) as e:  # the connection or disk gave out
+            raise LocalragError(f"download of {m.name} interrupted at {done / 1e6:.0f} of {total / 1e6:.0f} MB "
+                                f"({getattr(e, 'strerror', None) or e}); run the same command to resume") from None
+        if length and length.isdigit() and done < total:
+            raise LocalragError(f"download of {m.name} interrupted at {done / 1e6:.0f} of {total / 1e6:.0f} MB; "
+                                "run the same command to resume")
+    return _finish(part, dest, expected, m)
+
+
+def _finish(part: Path, dest: Path, expected: str | None, m: CatalogModel) -> Path:
+    if not expected:
+        raise LocalragError(f"no sha256 to check {m.file} against: not used")
+    got = sha256_file(part)
+    if got != expected:
+        part.unlink(missing_ok=True)
+        raise LocalragError(f"{m.file} does not match its sha256 (expected {expected[:12]}..., got {got[:12]}...): "
+                            "the download was removed")
+    with part.open("rb") as fh:
+        if fh.read(4) != b"GGUF":
+            part.unlink(missing_ok=True)
+            raise LocalragError(f"{m.file} is not a GGUF model file: the download was removed")
+    os.replace(part, dest)
+    return dest
+
+
+# ---- servers on this machine ---------------------------------------------------------------------
+def probe_servers(urls: list[str], timeout: float = 0.5) -> list[Server]:
+    """Models served on loopback: Ollama (``/api/tags``) or OpenAI-compatible (``/v1/models``).
+    Anything else (another host, no answer, not JSON) is skipped quietly."""
+    found: list[Server] = []
+    for base in urls:
+        if not is_loopback(base):
+            continue  # never more than loopback: listing must not touch the network
+        root = base.rstrip("/")
+        ollama = not root.endswith("/v1")
+        try:
+            with urlopen(root + ("/api/tags" if ollama else "/models"), timeout) as r:  # direct, never a proxy
+                data = json.loads(r.read(1 << 20))
+        except (OSError, ValueError, urllib.error.URLError):
+            continue
+        if ollama:
+            for item in data.get("models", []) if isinstance(data, dict) else []:
+                name = str(item.get("name", ""))
+                if name:
+                    found.append(Server(f"ollama/{name}", "ollama", root + "/v1", name))
+        else:
+            for item in data.get("data", []) if isinstance(data, dict) else []:
+                mid = str(item.get("id", ""))
+                if mid:
+                    found.append(Server(f"server/{mid}", "openai", root, mid))
+    return found
+
+
+def to_json(m: CatalogModel) -> dict:
+    return asdict(m)

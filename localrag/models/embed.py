@@ -1,0 +1,132 @@
+"""Text to vectors through fastembed, plus the token counts the chunker needs.
+
+Embedding is the cost everything else hides behind, so texts are embedded in batches of
+similar length: padding a short text to its batch's longest is pure waste.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+from localrag.errors import LocalragError
+from localrag.models.bundled import (
+    EMBED_DIM,
+    EMBED_MAX_TOKENS,
+    EMBED_MODEL_ID,
+    EMBED_NAME,
+    EMBED_ONNX_SHA256,
+    ByteProgress,
+    ensure_default_embed_model,
+)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    dim: int
+    fingerprint: str
+    max_tokens: int
+
+
+def expected_identity(setting: str) -> tuple[str, str]:
+    """(name, fingerprint) a setting will produce, known before loading anything."""
+    if setting in ("", "default"):
+        return EMBED_NAME, EMBED_ONNX_SHA256
+    return setting, f"fastembed:{setting}"
+
+
+class Embedder:
+    """One loaded embedding model. Vectors are L2-normalised float32 rows."""
+
+    def __init__(self, setting: str, models_dir: Path, threads: int = 0, progress: ByteProgress | None = None,
+                 cuda: bool = False):
+        # Imported here: fastembed pulls in onnxruntime, which costs a second at start-up.
+        from fastembed import TextEmbedding
+        from fastembed.common.model_description import ModelSource, PoolingType
+
+        if setting in ("", "default"):
+            files = ensure_default_embed_model(models_dir, progress)
+            if not any(m["model"] == EMBED_MODEL_ID for m in TextEmbedding.list_supported_models()):
+                TextEmbedding.add_custom_model(
+                    model=EMBED_MODEL_ID,
+                    pooling=PoolingType.MEAN,
+                    normalization=True,
+                    sources=ModelSource(hf="sentence-transformers/all-MiniLM-L6-v2"),
+                    dim=EMBED_DIM,
+                    model_file="model.onnx",
+                )
+            self.model = TextEmbedding(
+                EMBED_MODEL_ID, specific_model_path=str(files.path), threads=threads or None, local_files_only=True,
+                cuda=cuda,
+            )
+            self.info = ModelInfo(files.name, EMBED_DIM, files.fingerprint, EMBED_MAX_TOKENS)
+        else:
+            supported = {m["model"].lower(): m for m in TextEmbedding.list_supported_models()}
+            desc = supported.get(setting.lower())
+            if desc is None:
+                raise LocalragError(f"unknown embedding model {setting!r}: name a fastembed model or 'default'")
+            cache = models_dir / "fastembed"
+            try:
+                self.model = TextEmbedding(setting, cache_dir=str(cache), threads=threads or None, cuda=cuda)
+            except Exception as e:  # fastembed raises bare exceptions for download failures
+                raise LocalragError(f"cannot load embedding model {setting}: {str(e).splitlines()[0][:200]}") from None
+            self.info = ModelInfo(setting, int(desc["dim"]), expected_identity(setting)[1], self._max_tokens())
+        # A private copy of the exact tokenizer the model sees, without truncation or padding,
+        # so counts are true lengths.
+        from tokenizers import Tokenizer
+
+        self._counter = Tokenizer.from_str(self._tokenizer().to_str())
+        self._counter.no_truncation()
+        self._counter.no_padding()
+
+    def _tokenizer(self) -> Tokenizer:
+        """The tokenizer fastembed runs (it may load it lazily)."""
+        inner = self.model.model
+        if getattr(inner, "tokenizer", None) is None and hasattr(inner, "_ensure_tokenizer"):
+            inner._ensure_tokenizer()
+        return inner.tokenizer  # type: ignore[attr-defined]  # fastembed's ONNX models all have one
+
+    def _max_tokens(self) -> int:
+        t = self._tokenizer().truncation
+        return int(t["max_length"]) if t else 512
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Token counts including the model's special tokens."""
+        if not texts:
+            return []
+        return [len(e.ids) for e in self._counter.encode_batch(list(texts))]
+
+    def embed(self, texts: Sequence[str], batch_size: int = 8,
+              on_row: Callable[[int], None] | None = None) -> np.ndarray:
+        """Embed texts in length-sorted batches; rows come back in the input order.
+
+        Small batches: once texts are sorted by length there is little padding to save, and
+        attention memory grows with the batch (measured on 2 cores, 192 texts: batch 8 took
+        5.2 s and peaked at 0.46 GB, batch 32 took 6.3 s and peaked at 1.1 GB).
+        ``on_row(n)`` is told how many rows are done, for progress bars."""
+        if not texts:
+            return np.zeros((0, self.info.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), self.info.dim), dtype=np.float32)
+        sorted_texts = [texts[i] for i in order]
+        for pos, vec in enumerate(self.model.embed(sorted_texts, batch_size=batch_size)):
+            out[order[pos]] = vec
+            if on_row and (pos + 1) % batch_size == 0:
+                on_row(pos + 1)
+        if on_row:
+            on_row(len(texts))
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return out / norms
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
