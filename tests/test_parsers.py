@@ -183,12 +183,12 @@ def test_in_process_parsers_stay_linear_on_hostile_megabytes(kind: str, tmp_path
     slow = []
     for name, text in _hostile_texts():
         data = text.encode("utf-8")
-        t = time.perf_counter()
+        t = time.process_time()  # this process's own work: another job on the machine does not count
         try:
             blocks = parse(tmp_path / f"x.{kind}", kind, data)
         except ParseError:
             blocks = []
-        took = time.perf_counter() - t
+        took = time.process_time() - t
         if took > 2.0:
             slow.append(f"{name}: {took:.1f}s")
         assert all(isinstance(b.text, str) for b in blocks)

@@ -27,7 +27,7 @@ class ParseError(Exception):
     """A file that cannot be turned into text; the message is the reason shown to the user."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     text: str
     start_line: int | None
@@ -194,33 +194,35 @@ def parse_rst(text: str) -> Iterator[Block]:
             styles.append((over, ch))
         return styles.index((over, ch)) + 1
 
-    while i < len(lines):
-        line = lines[i]
-        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+    bare = [line.strip() for line in lines]  # each line stripped and matched once: linear, small constant
+    adorned = [bool(b) and _RST_ADORN.match(line) is not None for line, b in zip(lines, bare)]
+    n = len(lines)
+    while i < n:
+        line, b = lines[i], bare[i]
         # overline + title + underline
-        if _RST_ADORN.match(line) and i + 2 < len(lines) and lines[i + 1].strip() and lines[i + 2].strip() == line.strip():
+        if adorned[i] and i + 2 < n and bare[i + 1] and bare[i + 2] == b:
             yield from flush()
-            yield Block(lines[i + 1].strip(), i + 1, i + 3, heading=level(True, line.strip()[0]))
+            yield Block(bare[i + 1], i + 1, i + 3, heading=level(True, b[0]))
             i += 3
             continue
-        if (line.strip() and not line.startswith((" ", "\t")) and _RST_ADORN.match(nxt)
-                and len(nxt.strip()) >= len(line.strip()) - 1 and not para):
+        if (b and i + 1 < n and adorned[i + 1] and not line.startswith((" ", "\t"))
+                and len(bare[i + 1]) >= len(b) - 1 and not para):
             yield from flush()
-            yield Block(line.strip(), i + 1, i + 2, heading=level(False, nxt.strip()[0]))
+            yield Block(b, i + 1, i + 2, heading=level(False, bare[i + 1][0]))
             i += 2
             continue
-        if not line.strip():
+        if not b:
             yield from flush()
             i += 1
             if literal_after:
                 # gather the indented literal block, blank lines included
                 j = i
-                while j < len(lines) and not lines[j].strip():
+                while j < n and not bare[j]:
                     j += 1
                 k = j
-                while k < len(lines) and (not lines[k].strip() or lines[k].startswith((" ", "\t"))):
+                while k < n and (not bare[k] or lines[k].startswith((" ", "\t"))):
                     k += 1
-                while k > j and not lines[k - 1].strip():
+                while k > j and not bare[k - 1]:
                     k -= 1
                 if k > j:
                     yield Block("\n".join(lines[j:k]), j + 1, k, code=True)
