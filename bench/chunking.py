@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from localrag.indexing.chunking import chunk_blocks
-from localrag.indexing.parse.base import parse
+from localrag.indexing.parse.registry import parse
 from localrag.models.embed import Embedder
 
 

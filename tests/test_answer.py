@@ -12,7 +12,7 @@ import pytest
 from localrag.answering import evidence, verify
 from localrag.answering.answer import NOTHING_FOUND, QUOTE_LABEL, answer, fit
 from localrag.answering.verify import check_sentence, check_short, find_span, fits_question
-from localrag.indexing.parse.base import parse_pdf
+from localrag.indexing.parse.pdf import parse_pdf
 from localrag.search.retrieve import Result
 
 from .conftest import SAMPLES

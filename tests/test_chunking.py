@@ -4,7 +4,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from localrag.indexing.chunking import chunk_blocks
-from localrag.indexing.parse.base import Block, parse_markdown
+from localrag.indexing.parse.base import Block
+from localrag.indexing.parse.text import parse_markdown
 
 
 def test_chunks_follow_sections_and_carry_heading(embedder) -> None:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from localrag.indexing.parse.base import ParseError, file_kind, parse
+from localrag.indexing.parse.base import ParseError
+from localrag.indexing.parse.registry import file_kind, parse
 
 
 def make_docx(p: Path) -> None:

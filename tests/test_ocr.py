@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from localrag.core import Localrag
-from localrag.indexing.parse.base import read_pdf
 from localrag.indexing.parse.ocr import join_lines
+from localrag.indexing.parse.pdf import read_pdf
 
 SCANNED = ["The quarterly report of the Zanzibar", "lighthouse keepers association lists", "forty-two brass lanterns."]
 

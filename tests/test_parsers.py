@@ -2,7 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from localrag.indexing.parse.base import ParseError, decode, file_kind, parse, parse_html, parse_markdown, parse_pdf, parse_rst
+from localrag.indexing.parse.base import ParseError, decode
+from localrag.indexing.parse.pdf import parse_pdf
+from localrag.indexing.parse.registry import file_kind, parse
+from localrag.indexing.parse.text import parse_html, parse_markdown, parse_rst
 
 
 def test_file_kind_by_name() -> None:

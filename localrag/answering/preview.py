@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from localrag.indexing.parse.base import Block, ParseError, clean, decode, file_kind, parse
-from localrag.indexing.parse.registry import own_lines, sandboxed
+from localrag.indexing.parse.base import Block, ParseError, clean, decode
+from localrag.indexing.parse.registry import file_kind, own_lines, parse, sandboxed
 from localrag.search.retrieve import Result
 
 CONTEXT_LINES = 12

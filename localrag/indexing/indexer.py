@@ -21,9 +21,10 @@ from pathlib import Path
 
 from localrag.errors import LocalragError
 from localrag.indexing.chunking import Chunk, chunk_blocks, embed_text
-from localrag.indexing.parse.base import NO_TEXT, Block, ParseError, file_kind, parse
+from localrag.indexing.parse.base import Block, ParseError
 from localrag.indexing.parse.ocr import available as ocr_available
-from localrag.indexing.parse.registry import sandboxed
+from localrag.indexing.parse.pdf import NO_TEXT
+from localrag.indexing.parse.registry import file_kind, parse, sandboxed
 from localrag.indexing.parse.sandbox import ParserWorker
 from localrag.indexing.walk import FileStat, Rules, walk, walk_under
 from localrag.models.embed import Embedder

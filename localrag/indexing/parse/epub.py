@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import io
 
-from localrag.indexing.parse.base import Block, ParseError, decode, parse_html
+from localrag.indexing.parse.base import Block, ParseError, decode
+from localrag.indexing.parse.text import parse_html
 
 
 def parse_epub(data: bytes) -> list[Block]:

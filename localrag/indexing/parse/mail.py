@@ -8,7 +8,8 @@ import email.policy
 from collections.abc import Iterator
 from email.message import EmailMessage
 
-from localrag.indexing.parse.base import Block, ParseError, clean, paragraphs, parse_html
+from localrag.indexing.parse.base import Block, ParseError, clean, paragraphs
+from localrag.indexing.parse.text import parse_html
 
 
 def _body(msg: EmailMessage) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from localrag.indexing.parse.base import Block, ParseError, clean, parse_markdown
+from localrag.indexing.parse.base import Block, ParseError, clean
+from localrag.indexing.parse.text import parse_markdown
 
 
 def _text(v: object) -> str:

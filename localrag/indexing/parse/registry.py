@@ -1,16 +1,20 @@
-"""Parsers for more document formats, each a small module behind one interface:
+"""Which parser reads a file: every format with its suffixes, what its pages count, whether its
+line numbers are the file's own and whether it runs in the sandbox; and ``parse``, one file to
+blocks. Each third-party format is a small module behind one interface,
 ``parse(data: bytes) -> list[Block]``, raising ``ParseError`` with a reason a user can read."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeGuard
+from pathlib import Path
+from typing import TypeGuard
 
-if TYPE_CHECKING:
-    from localrag.indexing.parse.base import Block
+from localrag.indexing.parse.base import Block, clean, decode, paragraphs
+from localrag.indexing.parse.pdf import parse_pdf
+from localrag.indexing.parse.text import parse_html, parse_markdown, parse_rst
 
-Parser = Callable[[bytes], "list[Block]"]
+Parser = Callable[[bytes], list[Block]]
 
 
 @dataclass(frozen=True)
@@ -96,3 +100,44 @@ def parser_for(kind: str) -> Parser | None:
 
         return parse_eml if kind == "eml" else parse_mbox
     return None
+
+
+TEXT_NAMES = {
+    "readme", "license", "licence", "copying", "authors", "contributors", "changelog", "changes", "news",
+    "notice", "todo", "makefile", "dockerfile", "containerfile", "gemfile", "rakefile", "procfile",
+    "vagrantfile", "justfile", "install", "history",
+}
+
+
+def file_kind(path: Path) -> str | None:
+    """The parser for a path, by its name (the registry in ``formats``); None means: skip
+    quietly, not a document."""
+    suffix = path.suffix.lower()
+    inner = Path(path.stem).suffix.lower()
+    if suffix == ".txt" and KIND_OF_SUFFIX.get(inner) in ("markdown", "rst"):  # Sphinx's _sources/*.rst.txt
+        suffix = inner
+    if suffix in KIND_OF_SUFFIX:
+        return KIND_OF_SUFFIX[suffix]
+    stem = path.name.lower()
+    if stem in TEXT_NAMES or path.stem.lower() in TEXT_NAMES:
+        return "text"
+    return None
+
+
+def parse(path: Path, kind: str, data: bytes | None = None) -> list[Block]:
+    """Blocks of one file. ``data`` is the file's bytes when the caller already read them."""
+    if kind == "pdf":
+        return parse_pdf(path)
+    if data is None:
+        data = path.read_bytes()
+    fmt = parser_for(kind)
+    if fmt is not None:
+        return fmt(data)
+    text = clean(decode(data))
+    if kind == "markdown":
+        return list(parse_markdown(text))
+    if kind == "rst":
+        return list(parse_rst(text))
+    if kind == "html":
+        return parse_html(text)
+    return list(paragraphs(text.split("\n"), 1, code=(kind == "code")))

@@ -18,7 +18,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from localrag.indexing.parse.base import Block, ParseError, PdfText, paragraphs, parse, read_pdf
+from localrag.indexing.parse.base import Block, ParseError, paragraphs
+from localrag.indexing.parse.pdf import PdfText, read_pdf
+from localrag.indexing.parse.registry import parse
 
 PARSE_SECONDS = 60.0
 PARSE_MEMORY = 2 << 30  # bytes of address space for the child
