@@ -25,11 +25,12 @@ from localrag.search.scope import Scope, make_scope, within
 from localrag.store import Store
 
 if TYPE_CHECKING:  # imported where used: a one-shot search never loads them
-    from localrag.answering.answer import Answer, Generator
+    from localrag.answering.answer import Answer
     from localrag.answering.preview import PassageContext
     from localrag.indexing.indexer import IndexStats, ProgressFn
     from localrag.indexing.parse.sandbox import ParserWorker
     from localrag.indexing.walk import Rules
+    from localrag.models.generator import Generator
     from localrag.models.remote import RemoteGenerator
 
 WAITING_FOR_WRITER = "waiting for another localrag process that is indexing"  # said by every waiting writer
@@ -96,7 +97,7 @@ class Localrag:
                     self._generator = RemoteGenerator(s.llm_url, s.llm_remote_model, s.llm_api_key_env, s.n_ctx,
                                                       api=s.llm_api)
                 else:
-                    from localrag.answering.answer import Generator
+                    from localrag.models.generator import Generator
 
                     path = resolve_llm_path(s.llm_model, self.paths.models_dir, self.model_progress)
                     self._generator = Generator(path, s.n_ctx, s.n_gpu_layers, main_gpu=s.main_gpu)

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 from localrag.answering import evidence, verify
 from localrag.answering.evidence import Sentence
@@ -114,65 +112,6 @@ class Answer:
                 "found": self.found, "attributed": self.attributed, "error": self.error, "warning": self.warning,
                 "partial": self.partial,
                 "nearest": [r.to_json() for r in self.nearest]}
-
-
-class Generator:
-    """A loaded GGUF model. Loading is the slow part, so one instance serves many questions."""
-
-    def __init__(self, model_path: Path, n_ctx: int, n_gpu_layers: int = -1, seed: int = 0, main_gpu: int = 0):
-        import llama_cpp
-
-        _quiet(llama_cpp)
-        self.model_path = model_path
-        gpu = llama_cpp.llama_supports_gpu_offload()
-        self.gpu = bool(gpu)
-        try:
-            self.llm: Any = llama_cpp.Llama(  # its stubs type the streams as unions of both kinds
-                model_path=str(model_path), n_ctx=n_ctx, n_gpu_layers=n_gpu_layers if gpu else 0,
-                main_gpu=main_gpu, verbose=False, seed=seed,
-            )
-        except (ValueError, RuntimeError) as e:
-            raise LocalragError(f"cannot load model {model_path}: {str(e).splitlines()[0][:160]}") from None
-        self.n_ctx = self.llm.n_ctx()
-        # An instruction-tuned GGUF carries its chat template; a base model (the bundled one) does not.
-        self.chat = bool(self.llm.metadata.get("tokenizer.chat_template"))
-        self._lock = threading.Lock()
-
-    def count(self, text: str) -> int:
-        return len(self.llm.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=False))
-
-    def stream(self, prompt: str, max_tokens: int, temperature: float, stop: Sequence[str],
-               cancel: threading.Event | None = None) -> Iterator[str]:
-        with self._lock:  # one generation at a time per loaded model
-            for part in self.llm.create_completion(prompt, max_tokens=max_tokens, temperature=temperature,
-                                                   top_p=0.9, repeat_penalty=1.15, stop=list(stop), stream=True):
-                if cancel is not None and cancel.is_set():
-                    break
-                yield part["choices"][0]["text"]
-
-    def stream_chat(self, messages: list[dict], max_tokens: int, temperature: float,
-                    cancel: threading.Event | None = None) -> Iterator[str]:
-        with self._lock:
-            for part in self.llm.create_chat_completion(messages, max_tokens=max_tokens, temperature=temperature,
-                                                        top_p=0.9, stream=True):
-                if cancel is not None and cancel.is_set():
-                    break
-                yield (part["choices"][0].get("delta") or {}).get("content") or ""
-
-
-def _quiet(llama_cpp: object) -> None:
-    """llama.cpp writes its load log straight to stderr; a user should not see it."""
-    try:
-        cb_type = llama_cpp.llama_log_callback  # type: ignore[attr-defined]
-
-        @cb_type
-        def _noop(level: int, text: bytes, user_data: object) -> None:
-            return None
-
-        llama_cpp.llama_log_set(_noop, None)  # type: ignore[attr-defined]
-        _quiet.keep = _noop  # type: ignore[attr-defined]  # the C side holds a pointer: keep it alive
-    except AttributeError:
-        pass
 
 
 # ---- prompts ------------------------------------------------------------------------------------

@@ -28,11 +28,12 @@ from localrag.search.retrieve import Result
 
 if TYPE_CHECKING:
 
-    from localrag.answering.answer import Answer, Generator
+    from localrag.answering.answer import Answer
     from localrag.config import Paths, Settings
     from localrag.core import Localrag
     from localrag.indexing.indexer import ProgressFn
     from localrag.models.bundled import ByteProgress
+    from localrag.models.generator import Generator
     from localrag.models.remote import RemoteGenerator
 
 MODES = ("keyword", "vector", "hybrid")
