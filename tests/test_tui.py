@@ -90,7 +90,7 @@ def test_ask_shows_the_checked_answer_cites_and_opens_the_passage(home: Path, em
             await pilot.press("ctrl+n")
             assert not app.query(Exchange)
             convs = app.query_one("#conversations", ListView)
-            assert len(convs.children) == 1
+            await wait_until(pilot, lambda: len(convs.children) == 1)  # the sidebar is refilled by a worker
             convs.index = 0
             convs.action_select_cursor()
             await wait_until(pilot, lambda: app.query(Exchange))
@@ -191,6 +191,7 @@ def test_folders_marked_in_the_sidebar_scope_the_search(home: Path, embedder, do
         app.core.index()
         async with app.run_test(size=(100, 30)) as pilot:
             folders = app.query_one("#folders", ListView)
+            await wait_until(pilot, lambda: len(app.query(FolderItem)) == 2)  # filled by a worker after the first paint
             paths = [item.path for item in app.query(FolderItem)]
             folders.focus()
             folders.index = paths.index(str(SAMPLES))
@@ -260,7 +261,8 @@ def test_a_folder_embedded_part_way_says_so_and_ctrl_r_finishes_it(home: Path, e
         app.show_progress = spy  # type: ignore[method-assign]
         async with app.run_test(size=(120, 30)) as pilot:
             bar = app.query_one("#statusbar", Static)
-            assert "(meaning 0%: Ctrl+R embeds the rest)" in str(bar.render())
+            # the counts are read in a worker after the first paint
+            await wait_until(pilot, lambda: "(meaning 0%: Ctrl+R embeds the rest)" in str(bar.render()))
             await pilot.press("ctrl+r")
             await wait_until(pilot, lambda: app.core.index_stats()["coverage"]["meaning"] == 1.0
                              and "meaning" not in str(bar.render()))
@@ -296,6 +298,8 @@ def test_snapshot_search_screen(snap_compare, home: Path, embedder, docs: Path) 
     async def run_before(pilot) -> None:
         await pilot.press("ctrl+t", *"tomato planting", "enter")
         await wait_until(pilot, lambda: app.query_one(SearchResults).results)
+        await wait_until(pilot, lambda: not any(w.is_running for w in app.workers))  # the sidebar's counts too
+        await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 

@@ -50,7 +50,7 @@ def test_create_edit_rename_delete_files_and_dirs(watched, docs: Path) -> None:
     wait_for(lambda: paths_for(app, "helium"))
     (docs / "new.md").rename(docs / "airships.md")
     wait_for(lambda: paths_for(app, "helium") == {str(docs / "airships.md")})
-    assert any(x.startswith("> ") for x in lines)
+    wait_for(lambda: any(x.startswith("> ") for x in lines))  # told after the run that made it searchable
     (docs / "garden").rename(docs / "allotment")
     wait_for(lambda: paths_for(app, "tomatoes") == {str(docs / "allotment" / "tomatoes.rst")})
     (docs / "airships.md").unlink()
