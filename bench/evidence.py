@@ -34,10 +34,11 @@ def main() -> int:
     from localrag.answering import evidence
     from localrag.answering.evidence import PASSAGES
     from localrag.config import Settings, get_paths
-    from localrag.evaluation.squad import contains, sample, squad_app
+    from localrag.core import Localrag
+    from localrag.evaluation.squad import contains, sample
 
     paths = get_paths()
-    with squad_app(str(SQUAD), Settings.load(paths), paths, args.index_dir) as (app, data):
+    with Localrag.squad_collection(str(SQUAD), Settings.load(paths), paths, args.index_dir) as (app, data):
         app.keep_vectors_in_memory()
         titles = [t for t, _ in data.articles]
         halves = {"articles 1-5": set(titles[:5]), "articles 6-10": set(titles[5:])}

@@ -437,7 +437,7 @@ class QueryBar:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from localrag.evaluation.evaluate import eval_trec, load_queries, make_queries, run_eval
+    from localrag.evaluation.evaluate import load_queries
 
     interactive = not args.json
     if args.squad:
@@ -445,21 +445,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.make_queries:
         app = _app(args)
         with QueryBar(interactive) as bar:
-            n = make_queries(app, args.make_queries, args.out, args.seed, bar)
+            n = app.make_queries(args.make_queries, args.out, args.seed, bar)
         _echo(f"wrote {n} synthetic queries to {args.out}; review them: the local model wrote them")
         return 0
     if args.trec:
         paths = get_paths()
-        with IndexBar(interactive) as ibar, QueryBar(interactive) as qbar:
-            rep = eval_trec(args.trec, Settings.load(paths), paths, args.index_dir, args.answers, ibar, qbar,
-                            ModelBar())
+        with IndexBar(interactive) as ibar, QueryBar(interactive) as qbar, \
+                Localrag.trec_collection(args.trec, Settings.load(paths), paths, args.index_dir, ibar,
+                                         ModelBar()) as (trec, topics):
+            rep = trec.evaluate(topics, args.answers, on_query=qbar)
     else:
         if not args.queries:
             raise LocalragError("name a QUERIES file (JSONL), or use --trec DIR or --make-queries N")
         queries = load_queries(args.queries)
         app = _app(args)
         with QueryBar(interactive) as bar:
-            rep = run_eval(app, queries, args.answers, args.k, bar)
+            rep = app.evaluate(queries, args.answers, args.k, bar)
     if args.json:
         print(json.dumps(rep.to_json(), indent=2))
         return 0
@@ -510,13 +511,14 @@ def _print_answer_figures(m: dict) -> None:
 
 
 def _eval_squad(args: argparse.Namespace) -> int:
-    from localrag.evaluation.squad import run_squad, sample, squad_app
+    from localrag.evaluation.squad import sample
 
     paths = get_paths()
     with IndexBar(not args.json) as ibar, QueryBar(not args.json) as qbar, \
-            squad_app(args.squad, Settings.load(paths), paths, args.index_dir, ibar, ModelBar()) as (app, data):
+            Localrag.squad_collection(args.squad, Settings.load(paths), paths, args.index_dir, ibar,
+                                      ModelBar()) as (app, data):
         questions = sample(data.questions, args.limit, args.seed)
-        m = run_squad(app, questions, args.k, qbar)
+        m = app.evaluate_answers(questions, args.k, qbar)
     figures = m.figures()
     if args.json:
         print(json.dumps({"figures": figures, "questions": m.rows}, indent=2))
@@ -528,8 +530,7 @@ def _eval_squad(args: argparse.Namespace) -> int:
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
-    from localrag.evaluation.evaluate import load_queries, trec_app
-    from localrag.evaluation.tune import run_tune, tune_status
+    from localrag.evaluation.evaluate import load_queries
 
     if args.status or args.revert:
         app = _app(args)
@@ -538,7 +539,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
             _echo("back to the baseline retrieval (no adapter, default fusion)" if n else
                   "nothing tuned was active; nothing changed")
             return 0
-        st = tune_status(app)
+        st = app.tune_status()
         if args.json:
             print(json.dumps(st, indent=2))
         elif not st.get("report"):
@@ -556,12 +557,12 @@ def cmd_tune(args: argparse.Namespace) -> int:
     with QueryBar(not args.json) as bar:
         if args.trec:
             paths = get_paths()
-            with IndexBar(not args.json) as ibar, trec_app(args.trec, Settings.load(paths), paths, args.index_dir,
-                                                           ibar, ModelBar()) as (app, queries):
-                rep = run_tune(app, queries, args.seed, args.held_out, args.ict if args.ict is not None else 0, bar)
+            with IndexBar(not args.json) as ibar, Localrag.trec_collection(args.trec, Settings.load(paths), paths,
+                                                                           args.index_dir, ibar, ModelBar()) as (app, queries):
+                rep = app.tune(queries, args.seed, args.held_out, args.ict if args.ict is not None else 0, bar)
         else:
             labeled = load_queries(args.pairs) if args.pairs else []
-            rep = run_tune(_app(args), labeled, args.seed, args.held_out, args.ict, bar)
+            rep = _app(args).tune(labeled, args.seed, args.held_out, args.ict, bar)
     if args.json:
         print(json.dumps(rep.to_json(), indent=2))
         return 0

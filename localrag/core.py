@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,18 +25,21 @@ from localrag.search.adapter import Adapter
 from localrag.search.levers import Levers
 from localrag.search.retrieve import Result, search
 from localrag.search.scope import Scope, make_scope, within
-from localrag.store import Store
+from localrag.store import WAITING_FOR_WRITER, Store  # noqa: F401 - the CLI says it too
 
 if TYPE_CHECKING:  # imported where used: a one-shot search never loads them
     from localrag.answering.answer import Answer
     from localrag.answering.preview import PassageContext
+    from localrag.evaluation.evaluate import Report
+    from localrag.evaluation.queries import Query
+    from localrag.evaluation.squad import QA, AnswerMetrics, SquadSet
+    from localrag.evaluation.tune import TuneReport
     from localrag.indexing.indexer import IndexStats, ProgressFn
     from localrag.indexing.parse.sandbox import ParserWorker
     from localrag.indexing.walk import Rules
     from localrag.models.generator import Generator
     from localrag.models.remote import RemoteGenerator
 
-WAITING_FOR_WRITER = "waiting for another localrag process that is indexing"  # said by every waiting writer
 
 
 @dataclass
@@ -441,6 +447,101 @@ class Localrag:
                 raise LocalragError(f"lines {start_line}-{end} are not in passage {chunk_id} (lines {lo}-{hi})")
             lo, hi = start_line, end
         return Result(row.id, row.path, 0.0, row.text, row.heading, row.page, lo, hi)
+
+    # ---- measuring ------------------------------------------------------------------------------
+    @classmethod
+    @contextmanager
+    def collection(cls, write_docs: Callable[[Path], object], settings: Settings, paths: Paths,
+                   index_dir: str | None = None, progress: ProgressFn | None = None,
+                   model_progress: ByteProgress | None = None) -> Iterator[Localrag]:
+        """A collection's documents (written by ``write_docs`` into a folder) in an index of their
+        own, deleted afterwards, also on Ctrl-C; kept and re-used in ``index_dir`` when given
+        (embedding a collection takes minutes)."""
+        tmp = None
+        if index_dir:
+            root = Path(index_dir).expanduser().resolve()
+            root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        else:
+            tmp = tempfile.TemporaryDirectory(prefix="localrag-eval-")
+            root = Path(tmp.name)
+        try:
+            docs = root / "docs"
+            if not docs.exists():  # written aside, then renamed: an interrupted run never leaves half a collection
+                partial = root / "docs.partial"
+                shutil.rmtree(partial, ignore_errors=True)
+                write_docs(partial)
+                partial.rename(docs)
+            app = cls(Paths(root / "home", root / "home", models_override=paths.models_dir), settings,
+                      model_progress=model_progress)
+            try:
+                if not app.folders():
+                    app.add([str(docs)])
+                app.index(progress)
+                yield app
+            finally:
+                app.close()
+        finally:
+            if tmp is not None:
+                tmp.cleanup()
+
+    @classmethod
+    @contextmanager
+    def trec_collection(cls, directory: str, settings: Settings, paths: Paths, index_dir: str | None = None,
+                        progress: ProgressFn | None = None,
+                        model_progress: ByteProgress | None = None) -> Iterator[tuple[Localrag, list[Query]]]:
+        """A TREC collection in its own index (one file per doc id), with its topics as queries."""
+        from localrag.evaluation.trec import find_trec, write_trec_docs
+
+        col = find_trec(directory)
+        queries = col.queries()
+        with cls.collection(lambda folder: write_trec_docs(col, folder), settings, paths, index_dir, progress,
+                            model_progress) as app:
+            yield app, queries
+
+    @classmethod
+    @contextmanager
+    def squad_collection(cls, path: str, settings: Settings, paths: Paths, index_dir: str | None = None,
+                         progress: ProgressFn | None = None,
+                         model_progress: ByteProgress | None = None) -> Iterator[tuple[Localrag, SquadSet]]:
+        """A SQuAD file's articles in an index of their own (one file an article)."""
+        from localrag.evaluation.squad import load_squad
+
+        data = load_squad(path)
+        with cls.collection(data.write, settings, paths, index_dir, progress, model_progress) as app:
+            yield app, data
+
+    def evaluate(self, queries: Sequence[Query], answers: bool = False, k: int | None = None,
+                 on_query: Callable[[str, int, int], None] | None = None) -> Report:
+        """Score retrieval (and answers) on labelled queries; never writes to the index."""
+        from localrag.evaluation.evaluate import run_eval
+
+        return run_eval(self, queries, answers, k, on_query)
+
+    def make_queries(self, n: int, out: str, seed: int = 0, on_query: Callable[[str, int, int], None] | None = None) -> int:
+        """A starter QUERIES file written by the local model (one question a sampled chunk)."""
+        from localrag.evaluation.evaluate import make_queries
+
+        return make_queries(self, n, out, seed, on_query)
+
+    def evaluate_answers(self, questions: list[QA], k: int | None = None,
+                         on_query: Callable[[str, int, int], None] | None = None) -> AnswerMetrics:
+        """Ask each SQuAD question and score the answers against the gold ones."""
+        from localrag.evaluation.squad import run_squad
+
+        return run_squad(self, questions, k, on_query)
+
+    def tune(self, labeled: Sequence[Query] = (), seed: int = 0, held_out: float = 0.3, ict: int | None = None,
+             on_step: Callable[[str, int, int], None] | None = None) -> TuneReport:
+        """Try the retrieval levers and a query adapter; adopt one only on a held-out gain."""
+        from localrag.evaluation.tune import run_tune
+
+        return run_tune(self, labeled, seed, held_out, ict, on_step)
+
+    def tune_status(self) -> dict:
+        """What `tune` adopted, if anything, and on what figures."""
+        from localrag.evaluation.tune import tune_status
+
+        return tune_status(self)
 
     # ---- answer models ----------------------------------------------------------------------------
     def models(self, probe: bool = True) -> dict:

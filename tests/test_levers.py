@@ -70,10 +70,9 @@ def test_adopted_settings_are_used_by_search_and_eval_until_reverted(tides, home
                              lv.to_json())
     assert tides.active_adapter() is None and tides.active_levers() == lv  # settings alone, no adapter
     assert [Path(r.path).name for r in tides.search("tides", 5, "keyword")][:2] == ["tides.md", "moon.md"]
-    from localrag.evaluation.evaluate import run_eval
     from localrag.evaluation.queries import Query
 
-    rep = run_eval(tides, [Query("q1", "tides", {"moon.md": 1})])
+    rep = tides.evaluate([Query("q1", "tides", {"moon.md": 1})])
     figs = {f.mode: f for f in rep.figures}
     assert figs["keyword"].recall10 == 0 and figs["hybrid+tuned"].recall10 == 1  # baseline vs adopted, side by side
     assert figs["keyword+tuned"].recall10 == 1

@@ -10,12 +10,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import statistics
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,16 +20,12 @@ from typing import TYPE_CHECKING
 from localrag.errors import LocalragError
 from localrag.evaluation.metrics import mrr, ndcg, percentile, recall
 from localrag.evaluation.queries import Query
-from localrag.evaluation.trec import find_trec, write_trec_docs
 from localrag.search.retrieve import Result
 
 if TYPE_CHECKING:
 
     from localrag.answering.answer import Answer
-    from localrag.config import Paths, Settings
     from localrag.core import Localrag
-    from localrag.indexing.indexer import ProgressFn
-    from localrag.models.bundled import ByteProgress
     from localrag.models.generator import Generator
     from localrag.models.remote import RemoteGenerator
 
@@ -310,7 +303,7 @@ def run_eval(app: Localrag, queries: Sequence[Query], answers: bool = False, k: 
              on_query: Callable[[str, int, int], None] | None = None) -> Report:
     """Score retrieval (and answers) on labeled queries; never writes to the index."""
     app.keep_vectors_in_memory()  # many searches in one process
-    judge = Judge([p for (p,) in app.store.db.execute("SELECT path FROM documents WHERE status='ok'")], app.folders())
+    judge = Judge(app.store.indexed_paths(), app.folders())
     modes = list(MODES)  # the baseline; and what `tune` adopted, if anything
     levers = not app.active_levers().is_default()  # feedback settings can change keyword search too
     if levers or app.active_adapter() is not None:
@@ -349,65 +342,6 @@ def run_eval(app: Localrag, queries: Sequence[Query], answers: bool = False, k: 
         rep.answers = figs
     rep.recommendations = recommend(rep)
     return rep
-
-
-@contextmanager
-def trec_app(directory: str, app_settings: Settings, paths: Paths, index_dir: str | None = None,
-             progress: ProgressFn | None = None,
-             model_progress: ByteProgress | None = None) -> Iterator[tuple[Localrag, list[Query]]]:
-    """A TREC collection in its own index (one file per doc id), deleted afterwards, also on
-    Ctrl-C. With ``index_dir`` it is kept there and re-used (embedding a collection takes minutes)."""
-    col = find_trec(directory)
-    queries = col.queries()
-    with collection_app(lambda folder: write_trec_docs(col, folder), app_settings, paths, index_dir, progress,
-                        model_progress) as app:
-        yield app, queries
-
-
-@contextmanager
-def collection_app(write_docs: Callable[[Path], object], app_settings: Settings, paths: Paths,
-                   index_dir: str | None = None, progress: ProgressFn | None = None,
-                   model_progress: ByteProgress | None = None) -> Iterator[Localrag]:
-    """A collection's documents (written by ``write_docs`` into a folder) in an index of their
-    own, deleted afterwards, also on Ctrl-C; kept and re-used in ``index_dir`` when given."""
-    from localrag.config import Paths
-    from localrag.core import Localrag
-
-    tmp = None
-    if index_dir:
-        root = Path(index_dir).expanduser().resolve()
-        root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="localrag-eval-")
-        root = Path(tmp.name)
-    try:
-        docs = root / "docs"
-        if not docs.exists():  # written aside, then renamed: an interrupted run never leaves half a collection
-            partial = root / "docs.partial"
-            shutil.rmtree(partial, ignore_errors=True)
-            write_docs(partial)
-            partial.rename(docs)
-        app = Localrag(Paths(root / "home", root / "home", models_override=paths.models_dir), app_settings,
-                       model_progress=model_progress)
-        try:
-            if not app.folders():
-                app.add([str(docs)])
-            app.index(progress)
-            yield app
-        finally:
-            app.close()
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
-
-
-def eval_trec(directory: str, app_settings: Settings, paths: Paths, index_dir: str | None = None,
-              answers: bool = False, progress: ProgressFn | None = None,
-              on_query: Callable[[str, int, int], None] | None = None,
-              model_progress: ByteProgress | None = None) -> Report:
-    """Evaluate retrieval on a TREC collection, so figures compare with published ones."""
-    with trec_app(directory, app_settings, paths, index_dir, progress, model_progress) as (app, queries):
-        return run_eval(app, queries, answers, on_query=on_query)
 
 
 def make_queries(app: Localrag, n: int, out: str, seed: int = 0,

@@ -12,8 +12,7 @@ import re
 import statistics
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,10 +22,7 @@ from localrag.errors import LocalragError
 
 if TYPE_CHECKING:
     from localrag.answering.answer import Answer
-    from localrag.config import Paths, Settings
     from localrag.core import Localrag
-    from localrag.indexing.indexer import ProgressFn
-    from localrag.models.bundled import ByteProgress
 
 
 @dataclass
@@ -217,15 +213,3 @@ def run_squad(app: Localrag, questions: list[QA], k: int | None = None,
         if on_query:
             on_query("answers", i + 1, len(questions))
     return m
-
-
-@contextmanager
-def squad_app(path: str, app_settings: Settings, paths: Paths, index_dir: str | None = None,
-              progress: ProgressFn | None = None,
-              model_progress: ByteProgress | None = None) -> Iterator[tuple[Localrag, SquadSet]]:
-    """The SQuAD file's articles in an index of their own (see ``evaluate.collection_app``)."""
-    from localrag.evaluation.evaluate import collection_app
-
-    data = load_squad(path)
-    with collection_app(data.write, app_settings, paths, index_dir, progress, model_progress) as app:
-        yield app, data

@@ -104,7 +104,7 @@ def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_o
     t0 = time.perf_counter()
     store = app.store
     app.keep_vectors_in_memory()
-    judge = Judge([p for (p,) in store.db.execute("SELECT path FROM documents WHERE status='ok'")], app.folders())
+    judge = Judge(store.indexed_paths(), app.folders())
     # (query id, text, positive chunk ids, positive text, negative chunk ids, relevance for evaluation)
     specs: list[tuple[str, str, list[int], str | None, set[int], dict[str, int]]] = []
     sources = {"queries file": 0, "feedback": 0, "inverse cloze": 0}
@@ -119,9 +119,9 @@ def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_o
             specs.append((f"q:{q.qid}", q.text, pos, None, set(), q.relevant))
             sources["queries file"] += 1
     fb: dict[str, tuple[list[int], set[int], dict[str, int]]] = {}
-    for query, path, chunk_id, helpful in store.db.execute(
-            "SELECT query, path, chunk_id, helpful FROM feedback ORDER BY id"):
-        ids = [int(chunk_id)] if chunk_id and store.chunks_by_ids([int(chunk_id)]) else store.doc_chunk_ids(path)
+    for row in store.feedback():
+        query, path, chunk_id, helpful = row.query, row.path, row.chunk_id, row.helpful
+        ids = [chunk_id] if chunk_id and store.chunks_by_ids([chunk_id]) else store.doc_chunk_ids(path)
         entry = fb.setdefault(query, ([], set(), {}))
         if helpful:
             entry[0].extend(ids)

@@ -16,15 +16,19 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
-from localrag.core import WAITING_FOR_WRITER, Localrag
 from localrag.errors import LocalragError
 from localrag.indexing.indexer import IndexStats, ProgressFn
 from localrag.indexing.walk import is_temp_name
+from localrag.store import WAITING_FOR_WRITER
+
+if TYPE_CHECKING:
+    from localrag.core import Localrag
 
 INOTIFY_HINT = ("the system's inotify watch limit is reached; raise it with "
                 "`sudo sysctl fs.inotify.max_user_watches=524288` (and in /etc/sysctl.conf); "

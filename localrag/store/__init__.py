@@ -7,13 +7,13 @@ is already in the index (an unchanged chunk, a moved file) is never embedded aga
 
 from __future__ import annotations
 
-from localrag.store.connection import BUSY_TIMEOUT_MS
+from localrag.store.connection import BUSY_TIMEOUT_MS, WAITING_FOR_WRITER
 from localrag.store.health import Health
 from localrag.store.history import History
 from localrag.store.rows import ChunkRow, DocRow
 from localrag.store.schema import MIGRATIONS, apply_migration
 
-__all__ = ["BUSY_TIMEOUT_MS", "MIGRATIONS", "apply_migration", "ChunkRow", "DocRow", "Store"]
+__all__ = ["BUSY_TIMEOUT_MS", "WAITING_FOR_WRITER", "MIGRATIONS", "apply_migration", "ChunkRow", "DocRow", "Store"]
 
 
 class Store(Health, History):

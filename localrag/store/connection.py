@@ -18,6 +18,7 @@ from localrag.errors import LocalragError
 from localrag.store.schema import MIGRATIONS, apply_migration
 
 BUSY_TIMEOUT_MS = 30_000
+WAITING_FOR_WRITER = "waiting for another localrag process that is indexing"  # said by every writer that waits for the lock
 
 
 class Connection:

@@ -50,6 +50,10 @@ class Documents(Vectors):
             out.update((r[2], _ro(r)) for r in self.db.execute(q, (folder_id, p, prefix, prefix[:-1] + chr(ord(os.sep) + 1))))
         return out
 
+    def indexed_paths(self) -> list[str]:
+        """Every document that was read and has its chunks (what an evaluation can name)."""
+        return [str(r[0]) for r in self.db.execute("SELECT path FROM documents WHERE status='ok'")]
+
     def document(self, path: str) -> DocRow | None:
         r = self.db.execute(f"SELECT {self._DOC_COLS} FROM documents WHERE path=?", (path,)).fetchone()
         return _ro(r) if r else None

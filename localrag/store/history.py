@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from localrag.store.connection import Connection
+from localrag.store.rows import FeedbackRow
 
 
 class History(Connection):
@@ -55,6 +56,11 @@ class History(Connection):
                                                        time.time()))
 
     # ---- adapters ---------------------------------------------------------------------------------
+    def feedback(self) -> list[FeedbackRow]:
+        """Every verdict recorded, oldest first."""
+        return [FeedbackRow(str(q), str(p), int(c) if c else None, bool(h)) for q, p, c, h in self.db.execute(
+            "SELECT query, path, chunk_id, helpful FROM feedback ORDER BY id")]
+
     def save_adapter(self, fingerprint: str, u: bytes, v: bytes, dim: int, rank: int, report: str,
                      active: bool, levers: str | None = None) -> int:
         """What a `tune` run made: an adapter (rank 0: none) and retrieval settings, active if adopted."""

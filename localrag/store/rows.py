@@ -35,5 +35,15 @@ class ChunkRow:
     end_line: int | None
 
 
+@dataclass
+class FeedbackRow:
+    """A person's verdict on a source of an answer (the TUI's + and -), for `tune`."""
+
+    query: str
+    path: str
+    chunk_id: int | None
+    helpful: bool
+
+
 def _ro(row: Sequence) -> DocRow:
     return DocRow(*row)

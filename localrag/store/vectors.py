@@ -22,16 +22,19 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import apsw
 import numpy as np
 
 from localrag.errors import LocalragError, ModelMismatchError
-from localrag.search.scope import Scope
 from localrag.store import codefile
 from localrag.store.connection import Connection
 from localrag.store.rows import ChunkRow
 from localrag.store.schema import BITS_TABLE
+
+if TYPE_CHECKING:  # a scope is read here (its SQL and parameters), never made
+    from localrag.search.scope import Scope
 
 SPLIT_ROWS = 20_000  # fewer matching rows than this: one keyword query is fast enough
 SPLIT_SHARE = 0.25  # split off common words only when they hold at least this share of the matches
