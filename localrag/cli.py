@@ -584,46 +584,21 @@ def cmd_tune(args: argparse.Namespace) -> int:
     return 0
 
 
-PROBLEMS = {
-    "keyword_index_ok": "the keyword index disagrees with the chunks",
-    "chunks_without_vectors": "chunks wait for their vectors (harmless: searchable by keywords; `localrag index` embeds them)",
-    "vectors_without_rows": "stray vectors belong to no text",
-    "rows_without_vectors": "vector rows lost their vector",
-    "rows_without_codes": "vectors miss their search codes (rebuilt by --repair without re-embedding)",
-    "unused_vectors": "vectors are no longer used (harmless, reclaimed by the next index)",
-    "chunk_counts_off": "documents have a wrong chunk count",
-    "orphan_chunks": "chunks belong to no document",
-    "documents_without_chunks": "indexed files have no chunks",
-    "codes_file_damaged": "codes file beside the index is damaged (harmless: searches read the index; --repair removes it)",
-}
-
-
 def cmd_doctor(args: argparse.Namespace) -> int:
     app = _app(args)
-    found, fixed = app.doctor(args.repair)
-    problems = []
-    if found["integrity"] != "ok":
-        problems.append(f"SQLite integrity check: {found['integrity']}")
-    for key, text in PROBLEMS.items():
-        v = found[key]
-        if key == "keyword_index_ok":
-            if not v:
-                problems.append(text)
-        elif v:
-            problems.append(f"{v} {text}")
+    rep = app.doctor(args.repair)
     if args.json:
-        print(json.dumps({"checks": found, "problems": problems, "repaired": fixed}, indent=2))
+        print(json.dumps(rep.to_json(), indent=2))
     else:
-        for p in problems:
-            _echo(f"problem: {p}")
-        for f in fixed:
+        for p in rep.problems:
+            _echo(f"problem: {p.message}")
+        for f in rep.repaired:
             _echo(f"repaired: {f}")
-        if not problems:
+        if not rep.problems:
             _echo(f"the index is healthy ({app.paths.db_file})")
         elif not args.repair:
             _echo("run `localrag doctor --repair` to fix these (intact vectors are kept)")
-    serious = [p for p in problems if "harmless" not in p]
-    return 0 if not serious or args.repair else 1
+    return 1 if rep.serious and not args.repair else 0
 
 
 def cmd_forget(args: argparse.Namespace) -> int:

@@ -42,6 +42,47 @@ if TYPE_CHECKING:  # imported where used: a one-shot search never loads them
 
 
 
+DEFAULT_EMBED_RATE = 14.0  # texts a second, before an index run has measured this machine's own
+
+# what each of the store's checks means, and whether it can wait (harmless) or needs --repair
+CHECKS: dict[str, tuple[str, str]] = {
+    "keyword_index_ok": ("serious", "the keyword index disagrees with the chunks"),
+    "chunks_without_vectors": ("harmless", "chunks wait for their vectors (harmless: searchable by keywords; "
+                                           "`localrag index` embeds them)"),
+    "vectors_without_rows": ("serious", "stray vectors belong to no text"),
+    "rows_without_vectors": ("serious", "vector rows lost their vector"),
+    "rows_without_codes": ("serious", "vectors miss their search codes (rebuilt by --repair without re-embedding)"),
+    "unused_vectors": ("harmless", "vectors are no longer used (harmless, reclaimed by the next index)"),
+    "chunk_counts_off": ("serious", "documents have a wrong chunk count"),
+    "orphan_chunks": ("serious", "chunks belong to no document"),
+    "documents_without_chunks": ("serious", "indexed files have no chunks"),
+    "codes_file_damaged": ("harmless", "codes file beside the index is damaged (harmless: searches read the index; "
+                                       "--repair removes it)"),
+}
+
+
+@dataclass
+class Problem:
+    check: str
+    count: int
+    severity: str  # "serious" (needs `doctor --repair`) or "harmless" (mends itself, or costs nothing)
+    message: str
+
+
+@dataclass
+class DoctorReport:
+    checks: dict
+    problems: list[Problem]
+    repaired: list[str]
+
+    @property
+    def serious(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "serious"]
+
+    def to_json(self) -> dict:
+        return {"checks": self.checks, "problems": [vars(p) for p in self.problems], "repaired": self.repaired}
+
+
 @dataclass
 class RemoveResult:
     path: str
@@ -196,11 +237,23 @@ class Localrag:
         with self.store.writer_lock():
             return self.store.forget(target)
 
-    def doctor(self, repair: bool = False) -> tuple[dict, list[str]]:
+    def doctor(self, repair: bool = False) -> DoctorReport:
+        """Whether documents, chunks, keywords and vectors agree, each disagreement with its
+        severity; ``repair`` mends them without re-embedding what is intact."""
         with self.store.writer_lock():
             found = self.store.check()
             fixed = self.store.repair() if repair else []
-        return found, fixed
+        problems = []
+        if found["integrity"] != "ok":
+            problems.append(Problem("integrity", 1, "serious", f"SQLite integrity check: {found['integrity']}"))
+        for key, (severity, text) in CHECKS.items():
+            v = int(found[key])
+            if key == "keyword_index_ok":
+                if not v:
+                    problems.append(Problem(key, 1, severity, text))
+            elif v:
+                problems.append(Problem(key, v, severity, f"{v} {text}"))
+        return DoctorReport(found, problems, fixed)
 
     def folders(self) -> list[str]:
         return [p for _, p in self.store.folders()]
@@ -412,6 +465,40 @@ class Localrag:
         """Folders with their files, chunks and failures, the chunk total and the share searchable
         by meaning: cheap enough to ask after every change the watcher makes."""
         return self.store.summary()
+
+    def exchanges(self, conversation_id: int) -> list[tuple[str, str, list[tuple[int, Result]], bool]]:
+        """A conversation's (question, answer, numbered sources, whether they are verbatim quotes),
+        oldest first, from the stored citations (an answer's quotes, or the nearest passages)."""
+        out = []
+        for q, a, cits in self.store.messages(conversation_id):
+            saved = [c for c in _loads(cits, []) if isinstance(c, dict) and "path" in c]
+            shown = [c for c in saved if c.get("cited")] or saved
+            sources = [(int(c.get("n", 0)), Result(c.get("chunk_id", 0), c["path"], 0.0, c.get("text", ""),
+                                                   c.get("heading", ""), c.get("page"), c.get("start_line"),
+                                                   c.get("end_line"))) for c in shown]
+            out.append((q, a, sources, any("quote" in c for c in shown)))
+        return out
+
+    def reembed_estimate(self) -> tuple[int, int, float]:
+        """(chunks, files, minutes) that re-embedding everything would take, at the speed the last
+        index run measured on this machine (a cautious default before any run)."""
+        st = self.store.summary()
+        files = sum(f["files"] for f in st["folders"])
+        rate = self.store.embed_rate() or DEFAULT_EMBED_RATE
+        return st["chunks"], files, st["chunks"] / rate / 60
+
+    def apply_settings(self, new: Settings) -> bool:
+        """Save and use ``new`` (an embedding model change goes through reindex instead). True
+        when the language model must be loaded again for it."""
+        old = self.settings
+        new.validate()
+        new.save(self.paths)
+        self.settings = new
+        reload = (new.llm, new.llm_model, new.llm_url, new.llm_remote_model, new.n_ctx, new.n_gpu_layers, new.main_gpu) != (
+            old.llm, old.llm_model, old.llm_url, old.llm_remote_model, old.n_ctx, old.n_gpu_layers, old.main_gpu)
+        if reload:
+            self.reload_generator()
+        return reload
 
     def conversations(self, limit: int = 200) -> list[tuple[int, str, float]]:
         return self.store.conversations(limit)

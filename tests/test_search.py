@@ -249,9 +249,10 @@ def test_one_shot_searches_map_the_codes_file_while_it_names_the_index_state(mak
     app.index()
     path.write_bytes(b"LRCODES1 not really")  # damaged (a copy cut short, a foreign file)
     assert make_app().search(q, k=1, mode="vector")[0].path.endswith("coffee.md")
-    found, _ = app.doctor()
-    assert found["codes_file_damaged"] == 1
-    _, fixed = app.doctor(repair=True)
+    rep = app.doctor()
+    assert rep.checks["codes_file_damaged"] == 1
+    assert [(p.check, p.severity) for p in rep.problems] == [("codes_file_damaged", "harmless")] and not rep.serious
+    fixed = app.doctor(repair=True).repaired
     assert not path.exists() and any("codes file" in f for f in fixed)
 
 

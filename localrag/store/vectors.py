@@ -187,6 +187,11 @@ class Vectors(Connection):
         if per_s > 0:
             self.set_meta("embed_rate", f"{per_s:.3f}")
 
+    def embed_rate(self) -> float | None:
+        """Texts a second the last index run embedded, if one measured it."""
+        rate = float(self.meta("embed_rate") or 0)
+        return rate if rate > 0 else None
+
     def coverage(self) -> dict[str, float | int | None]:
         """How much of the index each half of hybrid search sees: keywords cover every chunk
         once it is written; meaning covers the chunks whose text has a vector."""

@@ -3,7 +3,6 @@ through ``call_from_thread``; models load after the first paint, so the app open
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import deque
 from collections.abc import Iterable
@@ -32,8 +31,6 @@ if TYPE_CHECKING:
     from localrag.models.embed import Embedder
 from localrag.tui.screens import AddFolderScreen, ConfirmScreen, ExportScreen, PreviewScreen, SettingsScreen
 from localrag.tui.widgets import ConversationItem, Exchange, FolderItem, FolderList, SearchResults, Welcome
-
-EMBED_RATE = 14.0  # chunks/s on 2 cores: what a re-embed estimate is based on
 
 
 class LocalragApp(App[None]):
@@ -315,16 +312,11 @@ class LocalragApp(App[None]):
         self.action_new_conversation()
         self.conversation_id = item.conversation_id
         chat = self.query_one("#chat")
-        for q, a, cits in self.core.messages(item.conversation_id):
+        for q, a, sources, quotes in self.core.exchanges(item.conversation_id):
             ex = Exchange(q)
             await chat.mount(ex)
             await ex.set_text(a)
-            saved = json.loads(cits)
-            shown = [c for c in saved if c.get("cited")] or saved
-            ex.set_sources([(c.get("n", 0), Result(c.get("chunk_id", 0), c["path"], 0.0, c.get("text", ""),
-                                                   c.get("heading", ""), c.get("page"), c.get("start_line"),
-                                                   c.get("end_line"))) for c in shown],
-                           quotes=any("quote" in c for c in shown))
+            ex.set_sources(sources, quotes=quotes)
             self._last = ex
         self.query_one("#ask-input", Input).focus()
 
@@ -533,11 +525,9 @@ class LocalragApp(App[None]):
             if new is None:
                 return
             if new.embed_model != old.embed_model:
-                st = self.core.summary()
-                st["files"] = sum(f["files"] for f in st["folders"])
-                minutes = st["chunks"] / EMBED_RATE / 60
-                msg = (f"Changing the embedding model to '{new.embed_model}' re-embeds all {st['chunks']} chunks "
-                       f"of {st['files']} files (about {minutes:.0f} min on this machine). Continue?")
+                chunks, files, minutes = self.core.reembed_estimate()
+                msg = (f"Changing the embedding model to '{new.embed_model}' re-embeds all {chunks} chunks "
+                       f"of {files} files (about {minutes:.0f} min on this machine). Continue?")
 
                 def go(yes: bool | None) -> None:
                     if yes:  # saved by the core once the new model has loaded, never before
@@ -552,15 +542,15 @@ class LocalragApp(App[None]):
         self.push_screen(SettingsScreen(old), done)
 
     def _apply_settings(self, new: Settings) -> None:
-        old = self.core.settings
         try:
-            new.save(self.core.paths)
+            reload = self.core.apply_settings(new)
         except OSError as e:
             self.notify(f"cannot save settings: {e.strerror}", severity="error")
             return
-        self.core.settings = new
-        if (new.llm_model, new.n_ctx, new.n_gpu_layers) != (old.llm_model, old.n_ctx, old.n_gpu_layers):
-            self.core.reload_generator()
+        except LocalragError as e:
+            self.notify(str(e), severity="error")
+            return
+        if reload:
             self.load_models()
         self.notify("Settings saved")
 
