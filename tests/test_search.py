@@ -14,7 +14,7 @@ def test_rrf_fuses_by_rank() -> None:
 
 
 def test_keyword_queries_are_never_syntax() -> None:
-    from localrag.store.vectors import _any
+    from localrag.store.keywords import _any
 
     assert fts_terms('the "NEAR" AND (x* OR y) -z') == ["near", "x", "y", "z"]
     assert fts_terms("the of") == ["the", "of"]  # only stopwords: keep them rather than nothing
@@ -157,7 +157,7 @@ def test_keyword_search_split_by_word_counts_ranks_exactly_as_one_query(tmp_path
     scoped or not, also when the bound is not beaten and one full query answers after all."""
     import numpy as np
 
-    import localrag.store.vectors as vectors
+    import localrag.store.keywords as keywords
     from localrag.search.scope import make_scope
 
     st = _zipf_index(tmp_path / "z.db")
@@ -169,18 +169,18 @@ def test_keyword_search_split_by_word_counts_ranks_exactly_as_one_query(tmp_path
     real = st._bm25
     monkeypatch.setattr(st, "_bm25", lambda e, k, s: calls.append(e) or real(e, k, s))
     for guess, want in ((0.75, "split"), (50.0, "fallback")):
-        monkeypatch.setattr(vectors, "SPLIT_GUESS", guess)
+        monkeypatch.setattr(keywords, "SPLIT_GUESS", guess)
         ways = []
         for words in queries:
             for sc in (None, scope):
-                monkeypatch.setattr(vectors, "SPLIT_ROWS", 10**12)  # one query, as before the split
+                monkeypatch.setattr(keywords, "SPLIT_ROWS", 10**12)  # one query, as before the split
                 one = st.keyword_search(words, 50, sc)
-                monkeypatch.setattr(vectors, "SPLIT_ROWS", 0)
+                monkeypatch.setattr(keywords, "SPLIT_ROWS", 0)
                 calls.clear()
                 two = st.keyword_search(words, 50, sc)
                 ways.append({1: "one", 2: "split", 3: "fallback"}[len(calls)])
                 assert two == one, (words, sc)  # ids, order and scores bit for bit
-        assert ways.count(want) >= 10, ways  # the path under test was taken, not skipped  # the path under test was taken, not skipped
+        assert ways.count(want) >= 10, ways  # the path under test was taken, not skipped
     st.close()
 
 

@@ -152,6 +152,19 @@ class Connection:
             pass  # the connection rolls back on its own when it cannot
 
     @contextmanager
+    def transaction_read(self) -> Iterator[None]:
+        """One snapshot for several reads (WAL): a writer's commit in between is not half seen."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.db.in_transaction:
+                self.db.execute("COMMIT")
+
+    @contextmanager
     def writer_lock(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
         """One indexing process per database (watcher, TUI, `index`): the next one waits its turn."""
         try:

@@ -8,11 +8,12 @@ import time
 from collections.abc import Sequence
 
 from localrag.store import codefile
+from localrag.store.keywords import Keywords
 from localrag.store.rows import DocRow, _ro
 from localrag.store.vectors import Vectors
 
 
-class Documents(Vectors):
+class Documents(Vectors, Keywords):
     # ---- folders ----------------------------------------------------------------------------------
     def add_folder(self, path: str) -> int:
         with self.transaction():
