@@ -53,7 +53,7 @@ def main() -> None:
     home = Path(args.index_dir) / "home"
     app = Localrag(Paths(home, home), Settings())
     st = app.store
-    ids, mat = st.all_vectors()
+    ids, mat = st.vectors.all_vectors()
     rng = np.random.default_rng(0)
     queries = [mat[i] for i in rng.choice(len(mat), 300, replace=False)]
     labels = ["passages"] * len(queries)
@@ -63,11 +63,11 @@ def main() -> None:
         labels += ["topics"] * len(topics)
     print(f"{len(ids)} real vectors of {mat.shape[1]} dimensions; RESCORE={RESCORE}")
     for cached in (True, False):
-        st.cache_vectors = cached
+        st.vectors.cache = cached
         by: dict[str, list[float]] = {}
         for q, label in zip(queries, labels):
             exact = exact_chunks(st, ids, mat, q, 10)
-            approx = [c for c, _ in st.vector_search(q, 10)]
+            approx = [c for c, _ in st.vectors.vector_search(q, 10)]
             by.setdefault(label, []).append(len(set(exact) & set(approx)) / max(1, len(exact)))
         where = "in-memory codes" if cached else "sqlite-vec codes"
         print(f"  recall@10 vs exact, {where}: " + ", ".join(

@@ -40,7 +40,7 @@ def main() -> None:
     app = Localrag(Paths(home, home), Settings())
     app.keep_vectors_in_memory()
     st = app.store
-    ids, mat = st.all_vectors()
+    ids, mat = st.vectors.all_vectors()
     row_of = {int(e): i for i, e in enumerate(ids)}
     doc_of: dict[int, str] = {}
     vec_row: dict[int, int] = {}
@@ -53,7 +53,7 @@ def main() -> None:
     runs = {}
     for q in queries:
         qv = app.query_vector(q.text, adapter=False)
-        runs[q.qid] = (qv, st.vector_search(qv, DEPTH), st.keyword_search(fts_terms(q.text), DEPTH))
+        runs[q.qid] = (qv, st.vectors.vector_search(qv, DEPTH), st.keywords.keyword_search(fts_terms(q.text), DEPTH))
     print(f"{len(queries)} queries fetched in {time.perf_counter() - t:.1f}s")
 
     def score(ranked: list[int], q) -> tuple[float, float, float]:

@@ -39,14 +39,14 @@ DIM = 384
 def build(path: Path, n: int, rng: np.random.Generator, vocab: list[str], texts: list[str] | None = None) -> None:
     """Bulk: one transaction per 1,000 documents, every row through executemany."""
     st = Store(path)
-    st.bind_model("bench", DIM, "bench")
-    fid = st.add_folder("/bench")
+    st.vectors.bind_model("bench", DIM, "bench")
+    fid = st.documents.add_folder("/bench")
     per_doc = 20
     words = np.array(vocab)
     for start in range(0, n // per_doc, 1000):
         with st.transaction():
             for d in range(start, min(start + 1000, n // per_doc)):
-                doc = st.upsert_document(fid, f"/bench/part{d % 10}/{d % 100}/doc{d}.md", 1, 1, f"h{d}", "markdown", "ok", None)
+                doc = st.documents.upsert_document(fid, f"/bench/part{d % 10}/{d % 100}/doc{d}.md", 1, 1, f"h{d}", "markdown", "ok", None)
                 if texts:
                     bodies = [texts[(d * per_doc + c) % len(texts)] for c in range(per_doc)]
                 else:
@@ -55,8 +55,8 @@ def build(path: Path, n: int, rng: np.random.Generator, vocab: list[str], texts:
                 rows = [(bodies[c], "", None, c * 10 + 1, c * 10 + 9, hashes[c]) for c in range(per_doc)]
                 vecs = rng.standard_normal((per_doc, DIM)).astype(np.float32)
                 vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-                st.add_vectors(hashes, vecs)
-                st.add_chunks(doc, rows)
+                st.vectors.add_vectors(hashes, vecs)
+                st.documents.add_chunks(doc, rows)
     st.close()
 
 
@@ -92,7 +92,7 @@ def main() -> None:
                 build(db, n, rng, VOCAB, [text for _, text in col.docs()] if col else None)
                 print(f"{n} chunks built in {time.perf_counter() - t:.0f}s", flush=True)
             st = Store(db)  # as `localrag index` ends: the codes beside the index, for one-shot searches
-            st.save_codes_file()
+            st.vectors.save_codes_file()
             st.close()
             # each measure in a fresh process: its memory is the index's, not the build's
             subprocess.run([sys.executable, __file__, "--long-lived", str(db), "--queries", str(args.queries), *more],
@@ -129,7 +129,7 @@ def long_lived(db: Path, n_queries: int) -> None:
     st = Store(db, cache_vectors=True)
     n = st.scalar("SELECT count(*) FROM chunks")
     t = time.perf_counter()
-    st.vector_codes()
+    st.vectors.vector_codes()
     print(f"  {n:>7} chunks  codes loaded into memory in {time.perf_counter() - t:.2f}s (once per long-lived process)")
     qv = queries_and_vectors(n_queries)
     queries = list(qv)
@@ -152,7 +152,7 @@ def long_lived(db: Path, n_queries: int) -> None:
     for lv in grid():  # what each of tune's levers adds (target: <= 30 ms at 10k chunks)
         if not lv.is_default():
             print(f"  {n:>7} chunks  hybrid + {lv.describe()}: p50 +{p50(st, qv, queries, None, lv) - base:5.1f} ms")
-    st.cache_vectors = False
+    st.vectors.cache = False
     for label, sc in scopes:
         print(f"  {n:>7} chunks  hybrid {label:>13}, codes on disk (sqlite-vec), warm process:"
               f" p50 {p50(st, qv, queries[:20], sc):6.1f} ms")

@@ -101,7 +101,7 @@ class Localrag:
         self._store: Store | None = None
         self._embedder: Embedder | None = None
         if embedder is not None:
-            self.store.check_model(embedder.info.fingerprint, embedder.info.name)
+            self.store.vectors.check_model(embedder.info.fingerprint, embedder.info.name)
             self._embedder = embedder
         self._generator: Generator | RemoteGenerator | None = None
         self._adapter: tuple[int, Adapter] | None = None
@@ -126,10 +126,10 @@ class Localrag:
         with self._embed_lock:
             if self._embedder is None:
                 name, fingerprint = expected_identity(self.settings.embed_model)
-                self.store.check_model(fingerprint, name)  # refuse before loading (or downloading) anything
+                self.store.vectors.check_model(fingerprint, name)  # refuse before loading (or downloading) anything
                 emb = Embedder(self.settings.embed_model, self.paths.models_dir, self.settings.embed_threads,
                                self.model_progress, cuda=self._embed_cuda())
-                self.store.check_model(emb.info.fingerprint, emb.info.name)
+                self.store.vectors.check_model(emb.info.fingerprint, emb.info.name)
                 self._embedder = emb
             return self._embedder
 
@@ -180,7 +180,7 @@ class Localrag:
 
     def keep_vectors_in_memory(self) -> None:
         """For long-lived processes (TUI, eval, tune): search an in-memory copy of the vectors."""
-        self.store.cache_vectors = True
+        self.store.vectors.cache = True
 
     def keep_parser(self) -> None:
         """For processes that index again and again (the watcher): one parser sandbox for every
@@ -212,8 +212,8 @@ class Localrag:
             if self.rules().is_own(p):
                 raise LocalragError(f"{p} is localrag's own data folder; it cannot be indexed")
         for p in resolved:
-            self.store.unforget(p)  # adding again is the way back after `forget`
-            self.store.add_folder(p)
+            self.store.documents.unforget(p)  # adding again is the way back after `forget`
+            self.store.documents.add_folder(p)
         return resolved
 
     def remove(self, path: str, on_wait: Callable[[], None] | None = None) -> RemoveResult:
@@ -221,10 +221,10 @@ class Localrag:
         indexer never finds its folder gone half-way."""
         target = str(Path(path).expanduser().resolve()) if os.path.exists(path) else os.path.abspath(path)
         with self.store.writer_lock(on_wait):
-            for fid, p in self.store.folders():
+            for fid, p in self.store.documents.folders():
                 if p == target or p == path:
-                    return RemoveResult(p, self.store.remove_folder(fid))
-        known = ", ".join(p for _, p in self.store.folders()) or "none"
+                    return RemoveResult(p, self.store.documents.remove_folder(fid))
+        known = ", ".join(p for _, p in self.store.documents.folders()) or "none"
         raise LocalragError(f"{path} is not a registered folder (registered: {known})")
 
     def forget(self, path: str) -> tuple[int, bool]:
@@ -232,17 +232,17 @@ class Localrag:
         Returns (files forgotten, whether their text is gone from the WAL too: a reader that
         another process holds open can keep it there until the next checkpoint)."""
         target = os.path.abspath(os.path.expanduser(path))
-        if not self.store.holds_path(target) and not any(within(target, f) for f in self.folders()):
+        if not self.store.documents.holds_path(target) and not any(within(target, f) for f in self.folders()):
             raise LocalragError(f"{path} is not in the index")  # said before any work is done
         with self.store.writer_lock():
-            return self.store.forget(target)
+            return self.store.documents.forget(target)
 
     def doctor(self, repair: bool = False) -> DoctorReport:
         """Whether documents, chunks, keywords and vectors agree, each disagreement with its
         severity; ``repair`` mends them without re-embedding what is intact."""
         with self.store.writer_lock():
-            found = self.store.check()
-            fixed = self.store.repair() if repair else []
+            found = self.store.health.check()
+            fixed = self.store.health.repair() if repair else []
         problems = []
         if found["integrity"] != "ok":
             problems.append(Problem("integrity", 1, "serious", f"SQLite integrity check: {found['integrity']}"))
@@ -256,13 +256,13 @@ class Localrag:
         return DoctorReport(found, problems, fixed)
 
     def folders(self) -> list[str]:
-        return [p for _, p in self.store.folders()]
+        return [p for _, p in self.store.documents.folders()]
 
     def index(self, progress: ProgressFn | None = None, only: Sequence[str] | None = None,
               scope: dict[str, list[str]] | None = None, on_wait: Callable[[], None] | None = None) -> IndexStats:
         """Bring the index in step with the folders (``only`` some of them; ``scope``: only some
         paths under them, as the watcher knows what changed)."""
-        if not self.store.folders():  # said before any model loads
+        if not self.store.documents.folders():  # said before any model loads
             raise LocalragError("no folders registered yet: add one with `localrag add PATH`")
         emb = self.embedder
         with self.store.writer_lock(on_wait):
@@ -272,12 +272,12 @@ class Localrag:
                       scope: dict[str, list[str]] | None) -> IndexStats:
         """The indexer run, under the writer lock: the folders are read here, after any wait, so
         one removed meanwhile is not indexed."""
-        folders = self.store.folders()
+        folders = self.store.documents.folders()
         if only:
             folders = [(i, p) for i, p in folders if p in only]
         if not folders:
             raise LocalragError("no folders to index: they were removed meanwhile")
-        self.store.bind_model(emb.info.name, emb.info.dim, emb.info.fingerprint)
+        self.store.vectors.bind_model(emb.info.name, emb.info.dim, emb.info.fingerprint)
         s = self.settings
         from localrag.indexing.indexer import Indexer
         from localrag.models.embed_server import EmbeddingServer
@@ -287,7 +287,7 @@ class Localrag:
         scope_ids = None if scope is None else {i: scope[p] for i, p in folders if p in scope}
         stats = indexer.run(folders, progress, scope_ids)
         if scope is None:  # a whole run, not the watcher's few files: 56 MB written at a million
-            self.store.save_codes_file()  # one-shot searches map it (a big index only)
+            self.store.vectors.save_codes_file()  # one-shot searches map it (a big index only)
         return stats
 
     def reindex(self, progress: ProgressFn | None = None, on_wait: Callable[[], None] | None = None,
@@ -301,7 +301,7 @@ class Localrag:
         s = new_settings or self.settings
         emb = Embedder(s.embed_model, self.paths.models_dir, s.embed_threads, self.model_progress, cuda=self._embed_cuda())
         with self.store.writer_lock(on_wait):
-            self.store.reset_vectors()
+            self.store.vectors.reset_vectors()
             if new_settings is not None:
                 new_settings.save(self.paths)
                 self.settings = new_settings
@@ -311,7 +311,7 @@ class Localrag:
     # ---- questions ------------------------------------------------------------------------------
     def _active_tuning(self) -> tuple | None:
         """The row `tune` adopted, if it was made for the embedding model in use."""
-        row = self.store.active_adapter()
+        row = self.store.history.active_adapter()
         self.adapter_note = None
         if row is None:
             return None
@@ -354,7 +354,7 @@ class Localrag:
         if not paths and not types:
             return None
         sc = make_scope(paths, types, self.folders())
-        if sc and not self.store.scope_has_chunks(sc):
+        if sc and not self.store.chunks.scope_has_chunks(sc):
             raise LocalragError(f"nothing indexed matches the scope ({sc.describe()})")
         return sc
 
@@ -396,34 +396,34 @@ class Localrag:
 
     def partial_note(self, mode: str | None = None) -> str | None:
         """While vectors are still being made, say that search by meaning saw part of the index."""
-        return None if (mode or self.settings.search_mode) == "keyword" else self.store.partial_note()
+        return None if (mode or self.settings.search_mode) == "keyword" else self.store.vectors.partial_note()
 
     # ---- conversations ----------------------------------------------------------------------------
     def history(self, conversation_id: int | None) -> list[tuple[str, str]]:
         """Earlier (question, answer) pairs, for follow-up questions."""
-        return [(q, a) for q, a, _ in self.store.messages(conversation_id)] if conversation_id else []
+        return [(q, a) for q, a, _ in self.store.history.messages(conversation_id)] if conversation_id else []
 
     def ask_in_conversation(self, conversation_id: int | None, question: str,
                             on_text: Callable[[str], None] | None = None, cancel: threading.Event | None = None,
                             k: int | None = None, mode: str | None = None, scope: Scope | None = None,
                             origin: str = "tui") -> tuple[int, Answer]:
         """Ask with the conversation so far, and keep the exchange (a new conversation if None)."""
-        if conversation_id is not None and self.store.conversation(conversation_id) is None:
+        if conversation_id is not None and self.store.history.conversation(conversation_id) is None:
             raise LocalragError(f"no conversation {conversation_id}: `localrag conversations` lists them")
         history = self.history(conversation_id)
         ans = self.ask(question, k, on_text=on_text, history=history, cancel=cancel, mode=mode, scope=scope)
         if conversation_id is None:
-            conversation_id = self.store.new_conversation(question, origin)
+            conversation_id = self.store.history.new_conversation(question, origin)
         saved = [dict(q.to_json(), text=q.text, heading=q.result.heading, cited=True) for q in ans.evidence]
         details = {"answer_kind": ans.kind, "supported": ans.supported, "unsupported": ans.unsupported,
                    "scope": scope.to_json() if scope else None}
-        self.store.add_message(conversation_id, question, ans.text,
+        self.store.history.add_message(conversation_id, question, ans.text,
                                json.dumps(saved or [r.to_json() for r in ans.nearest]), json.dumps(details))
         return conversation_id, ans
 
     def latest_conversation(self, origin: str | None = None) -> int | None:
         """The most recently used conversation (of ``origin`` only, if given), for ``--continue``."""
-        rows = self.store.conversations(1, origin)
+        rows = self.store.history.conversations(1, origin)
         return rows[0][0] if rows else None
 
     def conversation(self, conversation_id: int | None = None) -> dict:
@@ -431,12 +431,12 @@ class Localrag:
         cid = conversation_id if conversation_id is not None else self.latest_conversation()
         if cid is None:
             raise LocalragError("no conversations yet: ask a question first")
-        head = self.store.conversation(cid)
+        head = self.store.history.conversation(cid)
         if head is None:
             raise LocalragError(f"no conversation {cid}: `localrag conversations` lists them")
         title, created, updated, origin = head
         messages = []
-        for q, a, sources, details, at in self.store.message_rows(cid):
+        for q, a, sources, details, at in self.store.history.message_rows(cid):
             messages.append({"question": q, "answer": a, "asked_at": at, **_loads(details, {}),
                              "sources": _loads(sources, [])})
         return {"id": cid, "title": title, "created_at": created, "updated_at": updated, "origin": origin,
@@ -456,7 +456,7 @@ class Localrag:
         the model and GPU report of status()."""
         from localrag.indexing.indexer import retry_when
 
-        st = self.store.stats()
+        st = self.store.health.stats()
         for f in st["failed"]:
             f["retry"] = retry_when(f["retry_at"])
         return st
@@ -464,13 +464,13 @@ class Localrag:
     def summary(self) -> dict:
         """Folders with their files, chunks and failures, the chunk total and the share searchable
         by meaning: cheap enough to ask after every change the watcher makes."""
-        return self.store.summary()
+        return self.store.health.summary()
 
     def exchanges(self, conversation_id: int) -> list[tuple[str, str, list[tuple[int, Result]], bool]]:
         """A conversation's (question, answer, numbered sources, whether they are verbatim quotes),
         oldest first, from the stored citations (an answer's quotes, or the nearest passages)."""
         out = []
-        for q, a, cits in self.store.messages(conversation_id):
+        for q, a, cits in self.store.history.messages(conversation_id):
             saved = [c for c in _loads(cits, []) if isinstance(c, dict) and "path" in c]
             shown = [c for c in saved if c.get("cited")] or saved
             sources = [(int(c.get("n", 0)), Result(c.get("chunk_id", 0), c["path"], 0.0, c.get("text", ""),
@@ -482,9 +482,9 @@ class Localrag:
     def reembed_estimate(self) -> tuple[int, int, float]:
         """(chunks, files, minutes) that re-embedding everything would take, at the speed the last
         index run measured on this machine (a cautious default before any run)."""
-        st = self.store.summary()
+        st = self.store.health.summary()
         files = sum(f["files"] for f in st["folders"])
-        rate = self.store.embed_rate() or DEFAULT_EMBED_RATE
+        rate = self.store.vectors.embed_rate() or DEFAULT_EMBED_RATE
         return st["chunks"], files, st["chunks"] / rate / 60
 
     def apply_settings(self, new: Settings) -> bool:
@@ -501,19 +501,19 @@ class Localrag:
         return reload
 
     def conversations(self, limit: int = 200) -> list[tuple[int, str, float]]:
-        return self.store.conversations(limit)
+        return self.store.history.conversations(limit)
 
     def messages(self, conversation_id: int) -> list[tuple[str, str, str]]:
         """(question, answer, sources as JSON) of a conversation, oldest first."""
-        return self.store.messages(conversation_id)
+        return self.store.history.messages(conversation_id)
 
     def revert_tuning(self) -> int:
         """Back to the baseline embedding (instant); the number of adapters switched off."""
-        return self.store.deactivate_adapters()
+        return self.store.history.deactivate_adapters()
 
     def record_feedback(self, query: str, r: Result, helpful: bool) -> None:
         """A person's verdict on a source, for `tune` to learn from."""
-        self.store.add_feedback(query, r.path, r.chunk_id or None, helpful)
+        self.store.history.add_feedback(query, r.path, r.chunk_id or None, helpful)
 
     def passage_context(self, r: Result, around: int | None = None) -> PassageContext:
         """A cited passage with the lines around it, read as its format's parser reads it."""
@@ -524,7 +524,7 @@ class Localrag:
     def passage(self, chunk_id: int, start_line: int | None = None, end_line: int | None = None) -> Result:
         """An indexed passage by its id (narrowed to some of its lines, as a quote is). Only what
         is in the index can be read this way, never an arbitrary file."""
-        row = self.store.chunks_by_ids([chunk_id]).get(chunk_id)
+        row = self.store.chunks.chunks_by_ids([chunk_id]).get(chunk_id)
         if row is None:
             raise LocalragError(f"no passage {chunk_id} in the index (it may have changed since: search again)")
         lo, hi = row.start_line, row.end_line
@@ -699,7 +699,7 @@ class Localrag:
 
     def status(self) -> dict:
         st = self.index_stats()
-        rec = self.store.model_record()
+        rec = self.store.vectors.model_record()
         size = sum(os.path.getsize(p) for p in (self.paths.db_file, Path(str(self.paths.db_file) + "-wal"))
                    if os.path.exists(p))
         st.update({

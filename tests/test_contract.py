@@ -31,4 +31,4 @@ def test_front_ends_use_only_the_core_api() -> None:
 
 
 def test_the_private_field_check_would_catch_a_breach() -> None:
-    assert sorted(private_uses(ast.parse("x = app.store.stats()\ny = core._generator\nz = 1\n"))) == [1, 2]
+    assert sorted(private_uses(ast.parse("x = app.store.health.stats()\ny = core._generator\nz = 1\n"))) == [1, 2]

@@ -94,7 +94,7 @@ def test_indexing_embeds_on_the_server_and_questions_stay_local(make_app, docs: 
     assert hit.path.endswith("heron07.md") and len(srv.requests) == asked  # the question was embedded here
     # the stored vectors are the local model's own (up to the runtimes' rounding)
     cid = hit.chunk_id
-    stored = app.store.chunk_vectors([cid])[cid]
+    stored = app.store.vectors.chunk_vectors([cid])[cid]
     text = app.store.db.execute("SELECT text, heading FROM chunks WHERE id=?", (cid,)).fetchone()
     assert float(stored @ embedder.embed([ingest.embed_text(text[0], text[1])])[0]) > 0.999
 

@@ -93,7 +93,7 @@ def test_hostile_corpus_gives_reasons_and_never_stops(make_app, tmp_path: Path) 
     assert all(p.startswith(str(d) + os.sep) for p in every)  # nothing outside, /etc/passwd included
     hit = app.search("stoats", k=1, mode="keyword")[0]
     assert hit.path.endswith("newline\nname.md")
-    assert app.store.check()["integrity"] == "ok"
+    assert app.store.health.check()["integrity"] == "ok"
 
 
 def test_pdf_time_limit_stops_a_slow_parse(tmp_path: Path) -> None:
@@ -159,24 +159,24 @@ def test_doctor_finds_and_repairs_without_reembedding(make_app, docs: Path, home
     assert run_cli("doctor", home=home, check=False).returncode == 1  # serious problems: the exit code says so
     fixed = app.doctor(repair=True).repaired
     assert any("keyword index" in f for f in fixed) and any("embeds only their texts" in f for f in fixed)
-    assert app.store.check()["chunks_without_vectors"] == 1  # still searchable by keywords meanwhile
+    assert app.store.health.check()["chunks_without_vectors"] == 1  # still searchable by keywords meanwhile
     s = app.index()
     assert s.chunks_embedded == 1 and s.updated == 0  # only the damaged text, from the index: no file re-read
-    found = app.store.check()
+    found = app.store.health.check()
     assert found["keyword_index_ok"] and sum(v for k, v in found.items() if k not in ("integrity", "keyword_index_ok")) == 0
     db.execute("DELETE FROM chunks WHERE doc_id = (SELECT id FROM documents WHERE path LIKE '%coffee.md')")
-    assert app.store.check()["documents_without_chunks"] == 1  # the state the reindex bug left behind
+    assert app.store.health.check()["documents_without_chunks"] == 1  # the state the reindex bug left behind
     app.doctor(repair=True)
-    assert app.index().updated == 1 and app.store.check()["documents_without_chunks"] == 0
+    assert app.index().updated == 1 and app.store.health.check()["documents_without_chunks"] == 0
     # the search codes are derived data: rebuilt from the stored vectors, nothing re-embedded
     tea = db.execute("SELECT e.id FROM embeddings e JOIN chunks c ON c.hash = e.hash "
                      "JOIN documents d ON d.id = c.doc_id WHERE d.path LIKE '%tea.txt'").fetchone()[0]
     db.execute("DELETE FROM vec_bits WHERE rowid=?", (tea,))
-    assert app.store.check()["rows_without_codes"] == 1
+    assert app.store.health.check()["rows_without_codes"] == 1
     assert app.search("green tea water temperature", k=1, mode="vector")[0].path != str(docs / "tea.txt")
     fixed = app.doctor(repair=True).repaired
     assert any("rebuilt 1 from the stored vectors" in f for f in fixed)
-    assert app.index().chunks_embedded == 0 and app.store.check()["rows_without_codes"] == 0
+    assert app.index().chunks_embedded == 0 and app.store.health.check()["rows_without_codes"] == 0
     assert app.search("green tea water temperature", k=1, mode="vector")[0].path == str(docs / "tea.txt")
 
 

@@ -252,7 +252,7 @@ def test_other_model_is_refused_with_both_names(make_app, docs: Path, home: Path
     app.close()
     st = Store(home / "index.db")
     with pytest.raises(ModelMismatchError) as e:
-        st.bind_model("BAAI/bge-small-en-v1.5", 384, "fastembed:BAAI/bge-small-en-v1.5")
+        st.vectors.bind_model("BAAI/bge-small-en-v1.5", 384, "fastembed:BAAI/bge-small-en-v1.5")
     msg = str(e.value)
     assert "all-MiniLM-L6-v2" in msg and "bge-small" in msg and "localrag reindex" in msg
 
@@ -335,14 +335,14 @@ def test_an_older_schema_is_upgraded_in_place_keeping_its_data(tmp_path: Path, v
     db.close()
     st = Store(path)
     assert st.scalar("PRAGMA user_version") == len(MIGRATIONS)
-    assert [p for _, p in st.folders()] == ["/old/notes"]
-    assert [t for _, t, _ in st.conversations()] == (["old chat"] if version >= 2 else [])
-    assert [t for _, t, _ in st.conversations(origin="tui")] == (["old chat"] if version >= 2 else [])  # held in the TUI
-    old_failure = st.document("/old/notes/locked.md")
+    assert [p for _, p in st.documents.folders()] == ["/old/notes"]
+    assert [t for _, t, _ in st.history.conversations()] == (["old chat"] if version >= 2 else [])
+    assert [t for _, t, _ in st.history.conversations(origin="tui")] == (["old chat"] if version >= 2 else [])  # held in the TUI
+    old_failure = st.documents.document("/old/notes/locked.md")
     assert old_failure is not None and (old_failure.attempts, old_failure.retry_at) == (1, 0)  # tried again next run
-    st.forget("/old/notes/secret.md")  # the newest table works
+    st.documents.forget("/old/notes/secret.md")  # the newest table works
     if version >= 3:
-        row = st.active_adapter()
+        row = st.history.active_adapter()
         assert row is not None and row[5] == 1 and row[8] is None  # no retrieval settings: the defaults
     st.close()
 
@@ -382,9 +382,9 @@ def test_float_vectors_of_schema_5_move_beside_their_rows(tmp_path: Path) -> Non
     assert st.db.execute("SELECT 1 FROM sqlite_master WHERE name='vec'").fetchone() is None
     assert st.scalar("SELECT count(*) FROM vec_bits") == 30
     for i in (0, 17, 29):
-        (cid, sim), *_ = st.vector_search(vecs[i], 3)
+        (cid, sim), *_ = st.vectors.vector_search(vecs[i], 3)
         assert cid == i + 1 and sim == pytest.approx(1.0, abs=1e-5)
-    assert {k: v for k, v in st.check().items() if k not in ("integrity", "keyword_index_ok") and v} == {}
+    assert {k: v for k, v in st.health.check().items() if k not in ("integrity", "keyword_index_ok") and v} == {}
     st.close()
 
 

@@ -66,7 +66,7 @@ def test_adopted_settings_are_used_by_search_and_eval_until_reverted(tides, home
     from localrag.models.embed import expected_identity
 
     lv = Levers(expand_passages=1, expand_terms=10)
-    tides.store.save_adapter(expected_identity("default")[1], b"", b"", 0, 0, json.dumps({"sources": {}}), True,
+    tides.store.history.save_adapter(expected_identity("default")[1], b"", b"", 0, 0, json.dumps({"sources": {}}), True,
                              lv.to_json())
     assert tides.active_adapter() is None and tides.active_levers() == lv  # settings alone, no adapter
     assert [Path(r.path).name for r in tides.search("tides", 5, "keyword")][:2] == ["tides.md", "moon.md"]
@@ -79,5 +79,5 @@ def test_adopted_settings_are_used_by_search_and_eval_until_reverted(tides, home
     assert tides.revert_tuning() == 1 and tides.active_levers().is_default()
     assert [Path(r.path).name for r in tides.search("tides", 5, "keyword")] == ["tides.md"]
     # settings made for another embedding model are not used
-    tides.store.save_adapter("fastembed:other-model", b"", b"", 0, 0, "{}", True, lv.to_json())
+    tides.store.history.save_adapter("fastembed:other-model", b"", b"", 0, 0, "{}", True, lv.to_json())
     assert tides.active_levers().is_default() and "another embedding model" in tides.adapter_note

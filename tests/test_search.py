@@ -56,9 +56,9 @@ def test_bad_mode_is_a_clear_error(indexed) -> None:
 
 def test_in_memory_vectors_rank_like_sqlite_vec_and_follow_writes(indexed, docs) -> None:
     q = indexed.query_vector("planting vegetables in the garden")
-    cold = indexed.store.vector_search(q, 5)
-    indexed.store.cache_vectors = True
-    warm = indexed.store.vector_search(q, 5)
+    cold = indexed.store.vectors.vector_search(q, 5)
+    indexed.store.vectors.cache = True
+    warm = indexed.store.vectors.vector_search(q, 5)
     assert [c for c, _ in warm] == [c for c, _ in cold]
     assert [s for _, s in warm] == pytest.approx([s for _, s in cold], abs=1e-5)
     (docs / "beans.md").write_text("Plant bean seeds in the vegetable garden in late spring.\n")
@@ -69,16 +69,16 @@ def test_in_memory_vectors_rank_like_sqlite_vec_and_follow_writes(indexed, docs)
 def test_chats_and_feedback_keep_the_cached_vectors(indexed, docs) -> None:
     """Only what search reads invalidates a long-lived process's copy of the vectors."""
     st = indexed.store
-    st.cache_vectors = True
-    ids, mat = st.vector_codes()
-    gen = st.meta("generation")
-    cid = st.new_conversation("tea?")
-    st.add_message(cid, "tea?", "80 degrees", "[]")
-    st.add_feedback("tea?", str(docs / "tea.txt"), None, True)
-    assert st.meta("generation") == gen and st.vector_codes()[1] is mat  # not reloaded
+    st.vectors.cache = True
+    ids, mat = st.vectors.vector_codes()
+    gen = st.conn.meta("generation")
+    cid = st.history.new_conversation("tea?")
+    st.history.add_message(cid, "tea?", "80 degrees", "[]")
+    st.history.add_feedback("tea?", str(docs / "tea.txt"), None, True)
+    assert st.conn.meta("generation") == gen and st.vectors.vector_codes()[1] is mat  # not reloaded
     (docs / "tea.txt").write_text("Black tea wants boiling water.\n")
     indexed.index()
-    assert st.meta("generation") != gen and st.vector_codes()[1] is not mat
+    assert st.conn.meta("generation") != gen and st.vectors.vector_codes()[1] is not mat
 
 
 def test_codes_read_from_sqlite_vec_blocks_equal_its_rows(make_app, tmp_path: Path) -> None:
@@ -100,17 +100,17 @@ def test_codes_read_from_sqlite_vec_blocks_equal_its_rows(make_app, tmp_path: Pa
     app.index()  # their vectors are dropped: holes in the blocks
     st = app.store
     width = 384 // 8
-    fast = st._codes_from_blocks(width)
+    fast = st.vectors._codes_from_blocks(width)
     assert fast is not None
     rows = {int(r): bytes(b) for r, b in st.db.execute("SELECT rowid, embedding FROM vec_bits")}
     assert len(rows) == len(fast[0]) == st.scalar("SELECT count(*) FROM embeddings") > 20
     assert {int(i): c.tobytes() for i, c in zip(*fast)} == rows
-    floats = dict(zip(*st.all_vectors()))
+    floats = dict(zip(*st.vectors.all_vectors()))
     assert all(pack_bits(floats[i]).tobytes() == c for i, c in rows.items())  # the codes are the floats' signs
     st.db.execute("ALTER TABLE vec_bits_chunks RENAME TO vec_bits_chunks_moved")  # an unknown layout
     try:
-        assert st._codes_from_blocks(width) is None
-        _, ids, codes = st._read_codes()
+        assert st.vectors._codes_from_blocks(width) is None
+        _, ids, codes = st.vectors._read_codes()
         assert {int(i): c.tobytes() for i, c in zip(ids, codes)} == rows
         assert np.array_equal(np.sort(ids), np.sort(fast[0]))
     finally:
@@ -140,15 +140,15 @@ def _zipf_index(path: Path, n_docs: int = 150, per_doc: int = 20) -> Store:
     p = 1.0 / np.arange(1, len(vocab) + 1)
     p /= p.sum()
     st = Store(path)
-    fid = st.add_folder("/z")
+    fid = st.documents.add_folder("/z")
     with st.transaction():
         for d in range(n_docs):
-            doc = st.upsert_document(fid, f"/z/part{d % 4}/doc{d}.md", 1, 1, f"h{d}", "markdown", "ok", None)
+            doc = st.documents.upsert_document(fid, f"/z/part{d % 4}/doc{d}.md", 1, 1, f"h{d}", "markdown", "ok", None)
             rows = []
             for c in range(per_doc):
                 words = vocab[rng.choice(len(vocab), size=int(rng.integers(20, 160)), p=p)]
                 rows.append((" ".join(words), " ".join(words[:3]) if c % 3 == 0 else "", None, c + 1, c + 1, f"{d}-{c}"))
-            st.add_chunks(doc, rows)
+            st.documents.add_chunks(doc, rows)
     return st
 
 
@@ -166,18 +166,18 @@ def test_keyword_search_split_by_word_counts_ranks_exactly_as_one_query(tmp_path
     queries += [["w0", "w1", "w2"], ["w1", "w2900"], ["w5", "w5"]]  # all common; one rare; a repeat
     scope = make_scope(["/z/part1"], [], ["/z"])
     calls: list[str] = []
-    real = st._bm25
-    monkeypatch.setattr(st, "_bm25", lambda e, k, s: calls.append(e) or real(e, k, s))
+    real = st.keywords._bm25
+    monkeypatch.setattr(st.keywords, "_bm25", lambda e, k, s: calls.append(e) or real(e, k, s))
     for guess, want in ((0.75, "split"), (50.0, "fallback")):
         monkeypatch.setattr(keywords, "SPLIT_GUESS", guess)
         ways = []
         for words in queries:
             for sc in (None, scope):
                 monkeypatch.setattr(keywords, "SPLIT_ROWS", 10**12)  # one query, as before the split
-                one = st.keyword_search(words, 50, sc)
+                one = st.keywords.keyword_search(words, 50, sc)
                 monkeypatch.setattr(keywords, "SPLIT_ROWS", 0)
                 calls.clear()
-                two = st.keyword_search(words, 50, sc)
+                two = st.keywords.keyword_search(words, 50, sc)
                 ways.append({1: "one", 2: "split", 3: "fallback"}[len(calls)])
                 assert two == one, (words, sc)  # ids, order and scores bit for bit
         assert ways.count(want) >= 10, ways  # the path under test was taken, not skipped
@@ -193,13 +193,13 @@ def test_full_blocks_of_codes_are_read_in_place_and_equal_the_rows(tmp_path: Pat
     from localrag.store.vectors import code_words, hamming, pack_bits
 
     st = Store(tmp_path / "codes.db")
-    st.bind_model("test", 384, "fp")
+    st.vectors.bind_model("test", 384, "fp")
     vecs = np.random.default_rng(0).standard_normal((2600, 384)).astype(np.float32)
     with st.transaction():
-        st.add_vectors([f"h{i}" for i in range(len(vecs))], vecs)
+        st.vectors.add_vectors([f"h{i}" for i in range(len(vecs))], vecs)
         st.db.execute("DELETE FROM vec_bits WHERE rowid IN (1500, 1501, 1777)")  # holes in the second block
-    with st.transaction_read():
-        fast = st._codes_from_blocks(48)
+    with st.conn.transaction_read():
+        fast = st.vectors._codes_from_blocks(48)
     assert fast is not None
     rows = {int(r): bytes(b) for r, b in st.db.execute("SELECT rowid, embedding FROM vec_bits")}
     assert len(fast[0]) == len(rows) == 2597

@@ -113,7 +113,7 @@ def test_tune_status_revert_on_a_real_index(home: Path, tmp_path: Path) -> None:
 
     app = Localrag(Paths(home, home), Settings())
     u, v, dim, rank = Adapter(np.zeros((384, 2), np.float32), np.zeros((384, 2), np.float32)).to_blobs()
-    app.store.save_adapter(expected_identity("default")[1], u, v, dim, rank, json.dumps(rep), True)
+    app.store.history.save_adapter(expected_identity("default")[1], u, v, dim, rank, json.dumps(rep), True)
     app.close()
     assert cli_json("tune", "--status", home=home)["active"] is True
     ev = cli_json("eval", str(q), home=home)
@@ -123,7 +123,7 @@ def test_tune_status_revert_on_a_real_index(home: Path, tmp_path: Path) -> None:
     assert "nothing changed" in run_cli("tune", "--revert", home=home).stdout
     # a different embedding model disables a stored adapter with a message, never mixes
     app = Localrag(Paths(home, home), Settings())
-    app.store.save_adapter("fastembed:other-model", u, v, dim, rank, json.dumps(rep), True)
+    app.store.history.save_adapter("fastembed:other-model", u, v, dim, rank, json.dumps(rep), True)
     assert app.active_adapter() is None and "another embedding model" in app.adapter_note
     app.close()
 

@@ -303,7 +303,7 @@ def run_eval(app: Localrag, queries: Sequence[Query], answers: bool = False, k: 
              on_query: Callable[[str, int, int], None] | None = None) -> Report:
     """Score retrieval (and answers) on labeled queries; never writes to the index."""
     app.keep_vectors_in_memory()  # many searches in one process
-    judge = Judge(app.store.indexed_paths(), app.folders())
+    judge = Judge(app.store.documents.indexed_paths(), app.folders())
     modes = list(MODES)  # the baseline; and what `tune` adopted, if anything
     levers = not app.active_levers().is_default()  # feedback settings can change keyword search too
     if levers or app.active_adapter() is not None:
@@ -350,7 +350,7 @@ def make_queries(app: Localrag, n: int, out: str, seed: int = 0,
     target = Path(out)
     if target.exists():
         raise LocalragError(f"{target} exists; choose another file with --out")
-    rows = app.store.sample_chunks(n * 3, seed)  # spares for when the model writes no question
+    rows = app.store.chunks.sample_chunks(n * 3, seed)  # spares for when the model writes no question
     if not rows:
         raise LocalragError("the index has no chunks to write questions from: add and index a folder first")
     gen = app.generator

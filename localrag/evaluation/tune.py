@@ -104,7 +104,7 @@ def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_o
     t0 = time.perf_counter()
     store = app.store
     app.keep_vectors_in_memory()
-    judge = Judge(store.indexed_paths(), app.folders())
+    judge = Judge(store.documents.indexed_paths(), app.folders())
     # (query id, text, positive chunk ids, positive text, negative chunk ids, relevance for evaluation)
     specs: list[tuple[str, str, list[int], str | None, set[int], dict[str, int]]] = []
     sources = {"queries file": 0, "feedback": 0, "inverse cloze": 0}
@@ -114,14 +114,14 @@ def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_o
         for unit, grade in units.items():
             if grade > 0:
                 path, _, cid = unit.partition("#")
-                pos.extend([int(cid)] if cid else store.doc_chunk_ids(path))
+                pos.extend([int(cid)] if cid else store.chunks.doc_chunk_ids(path))
         if pos:
             specs.append((f"q:{q.qid}", q.text, pos, None, set(), q.relevant))
             sources["queries file"] += 1
     fb: dict[str, tuple[list[int], set[int], dict[str, int]]] = {}
-    for row in store.feedback():
+    for row in store.history.feedback():
         query, path, chunk_id, helpful = row.query, row.path, row.chunk_id, row.helpful
-        ids = [chunk_id] if chunk_id and store.chunks_by_ids([chunk_id]) else store.doc_chunk_ids(path)
+        ids = [chunk_id] if chunk_id and store.chunks.chunks_by_ids([chunk_id]) else store.chunks.doc_chunk_ids(path)
         entry = fb.setdefault(query, ([], set(), {}))
         if helpful:
             entry[0].extend(ids)
@@ -134,9 +134,9 @@ def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_o
             sources["feedback"] += 1
     n_ict = ict if ict is not None else (200 if len(specs) < 50 else 0)
     if n_ict:
-        for qid, sentence, rest in inverse_cloze(store.sample_chunks(n_ict * 3, seed), n_ict, seed):
+        for qid, sentence, rest in inverse_cloze(store.chunks.sample_chunks(n_ict * 3, seed), n_ict, seed):
             ict_id = int(qid.split("-")[1])
-            ict_path = store.chunks_by_ids([ict_id])[ict_id].path
+            ict_path = store.chunks.chunks_by_ids([ict_id])[ict_id].path
             specs.append((qid, sentence, [], rest, {ict_id}, {f"{ict_path}#{ict_id}": 1}))
             sources["inverse cloze"] += 1
     if len(specs) < 4:
@@ -152,17 +152,17 @@ def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_o
                                                                                           len(train_specs)))
     rests = [s[3] for s in train_specs if s[3]]
     rest_vecs = iter(emb.embed(rests)) if rests else iter(())
-    pos_vecs = store.chunk_vectors(sorted({c for s in train_specs for c in s[2]}))
+    pos_vecs = store.vectors.chunk_vectors(sorted({c for s in train_specs for c in s[2]}))
     examples: list[Example] = []
-    _, matrix = store.all_vectors()
+    _, matrix = store.vectors.all_vectors()
     rnd = np.random.default_rng(seed)
     for s, qv in zip(train_specs, qvecs):
         pos = [pos_vecs[c] for c in s[2] if c in pos_vecs] + ([next(rest_vecs)] if s[3] else [])
         if not pos:
             continue
         exclude = set(s[2]) | s[4]
-        mined = [c for c, _ in store.vector_search(qv, 40) if c not in exclude][:15]
-        negs = list(store.chunk_vectors(mined + sorted(s[4])).values())
+        mined = [c for c, _ in store.vectors.vector_search(qv, 40) if c not in exclude][:15]
+        negs = list(store.vectors.chunk_vectors(mined + sorted(s[4])).values())
         # random negatives too: with hard ones alone the map learns to push queries away from
         # everything near them, and ranking against the whole index collapses
         negs += [matrix[i] for i in rnd.choice(len(matrix), size=min(32, len(matrix)), replace=False)]
@@ -233,13 +233,13 @@ def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_o
         u, v, dim, rank = b"", b"", 0, 0
     else:
         u, v, dim, rank = adapter.to_blobs()
-    store.save_adapter(emb.info.fingerprint, u, v, dim, rank, json.dumps(report.to_json()), adopted,
+    store.history.save_adapter(emb.info.fingerprint, u, v, dim, rank, json.dumps(report.to_json()), adopted,
                        use_levers.to_json() if adopted and not use_levers.is_default() else None)
     return report
 
 
 def tune_status(app: Localrag) -> dict:
-    row = app.store.active_adapter()
+    row = app.store.history.active_adapter()
     if row is None:
         return {"active": False}
     adapter = app.active_adapter() is not None

@@ -235,7 +235,7 @@ class Indexer:
         plan = Plan()
         todo, gone = plan.todo, plan.gone
         now = time.time()
-        forgotten = self.store.forgotten()
+        forgotten = self.store.documents.forgotten()
         prefixes_forgotten = tuple(f.rstrip(os.sep) + os.sep for f in forgotten)
         forgotten_set = set(forgotten)
         for fid, root in folders:
@@ -246,7 +246,7 @@ class Indexer:
             if scope is not None and not subs:
                 continue
             # the watcher's few paths read only their own documents, not the whole folder's
-            known = self.store.documents(fid) if subs is None else self.store.documents_under(fid, subs)
+            known = self.store.documents.in_folder(fid) if subs is None else self.store.documents.under(fid, subs)
             seen: set[str] = set()
             blind: list[str] = []
             files = walk(root, self.rules, stats.unreadable, blind) if subs is None else (
@@ -365,8 +365,8 @@ class Indexer:
         todo, gone = plan.todo, plan.gone
         if plan.stale_ids or plan.fresh_ids:
             with self.store.transaction(changes_search=False):
-                self.store.mark_stale(plan.stale_ids, True)
-                self.store.mark_stale(plan.fresh_ids, False)
+                self.store.documents.mark_stale(plan.stale_ids, True)
+                self.store.documents.mark_stale(plan.fresh_ids, False)
         gone_by_hash = {d.content_hash: d for d in gone if d.content_hash}
         q: queue.Queue[_Item | None] = queue.Queue(maxsize=64)
         stop = threading.Event()
@@ -404,7 +404,7 @@ class Indexer:
             for item in _drain(q):
                 if item.kind == "doc":
                     hashes = [c.hash for c in item.chunks]
-                    known = self.store.known_hashes(hashes)
+                    known = self.store.vectors.known_hashes(hashes)
                     for h in hashes:
                         if h in known or h in new_hashes:
                             stats.chunks_reused += 1
@@ -422,10 +422,10 @@ class Indexer:
             with self.store.transaction():
                 for d in gone:
                     if d.id not in moved:
-                        self.store.delete_document(d.id)
+                        self.store.documents.delete_document(d.id)
                         stats.removed += 1
                         stats.record(Change("removed", d.path))
-                self.store.gc_embeddings()
+                self.store.vectors.gc_embeddings()
             report()
             self._embed_pending(stats, progress)
         except KeyboardInterrupt:
@@ -445,7 +445,7 @@ class Indexer:
         with self.store.transaction():
             for it in items:
                 self._apply(it, stats)
-            self.store.add_pending(fresh)
+            self.store.vectors.add_pending(fresh)
         n = len(items)
         items.clear()
         return n
@@ -453,8 +453,8 @@ class Indexer:
     def _embed_pending(self, stats: IndexStats, progress: ProgressFn | None) -> None:
         """The meaning phase: embed every text without a vector (this run's, or one an earlier
         run left when it was stopped), a window at a time, each committed on its own."""
-        total = self.store.count_unembedded()
-        self.store.set_meta("texts_pending", str(total))  # exact again, whatever happened since
+        total = self.store.vectors.count_unembedded()
+        self.store.conn.set_meta("texts_pending", str(total))  # exact again, whatever happened since
         if not total:
             return
         t = time.perf_counter()
@@ -474,31 +474,31 @@ class Indexer:
                 embed = self.server.embed
             report(0)
             after = 0
-            while rows := self.store.unembedded(after, WINDOW_TEXTS):
+            while rows := self.store.vectors.unembedded(after, WINDOW_TEXTS):
                 after = rows[-1][0]
                 texts = {h: embed_text(text, heading) for _, h, text, heading in rows}
                 hashes = list(texts)
                 start = done
                 vectors = embed([texts[h] for h in hashes], on_row=lambda n: report(start + n))  # noqa: B023
                 with self.store.transaction():
-                    self.store.add_vectors(hashes, vectors)
-                    self.store.add_pending(-len(hashes))
+                    self.store.vectors.add_vectors(hashes, vectors)
+                    self.store.vectors.add_pending(-len(hashes))
                 done += len(hashes)
                 stats.chunks_embedded += len(hashes)
                 report(done)
         except ServerError as e:  # the server went away or serves another model: keep what is done
             stats.stopped = (f"{e}; {done} texts embedded and kept, every file is searchable by keywords; "
                              "run `localrag index` to embed the rest")
-        self.store.set_embed_rate(done / stats.embed_seconds if done and stats.embed_seconds else 0.0)
+        self.store.vectors.set_embed_rate(done / stats.embed_seconds if done and stats.embed_seconds else 0.0)
 
     def _apply(self, it: _Item, stats: IndexStats) -> None:
         st = self.store
         fs = it.fs
         if it.kind == "touch" and it.old:
-            st.touch_document(it.old.id, fs.size, fs.mtime_ns)
+            st.documents.touch_document(it.old.id, fs.size, fs.mtime_ns)
             stats.unchanged += 1
         elif it.kind == "move" and it.old:
-            st.move_document(it.old.id, fs.path, it.folder_id, fs.size, fs.mtime_ns)
+            st.documents.move_document(it.old.id, fs.path, it.folder_id, fs.size, fs.mtime_ns)
             self._moved.append(it.old)
             stats.moved += 1
             stats.record(Change("moved", fs.path, old_path=it.old.path))
@@ -506,14 +506,14 @@ class Indexer:
             same = it.old is not None and it.old.status == "failed" and (it.old.size, it.old.mtime_ns) == (fs.size, fs.mtime_ns)
             attempts = (it.old.attempts if same and it.old else 0) + 1
             delay = retry_delay(it.error or "", attempts)
-            st.upsert_document(it.folder_id, fs.path, fs.size, fs.mtime_ns, it.content_hash, it.file_kind, "failed", it.error,
+            st.documents.upsert_document(it.folder_id, fs.path, fs.size, fs.mtime_ns, it.content_hash, it.file_kind, "failed", it.error,
                                attempts=attempts, retry_at=None if delay is None else time.time() + delay)
             stats.failed += 1
             stats.record(Change("failed", fs.path, reason=it.error))
         else:
-            doc_id = st.upsert_document(it.folder_id, fs.path, fs.size, fs.mtime_ns, it.content_hash, it.file_kind, "ok", None,
+            doc_id = st.documents.upsert_document(it.folder_id, fs.path, fs.size, fs.mtime_ns, it.content_hash, it.file_kind, "ok", None,
                                         it.note)
-            st.add_chunks(doc_id, [(c.text, c.heading, c.page, c.start_line, c.end_line, c.hash) for c in it.chunks])
+            st.documents.add_chunks(doc_id, [(c.text, c.heading, c.page, c.start_line, c.end_line, c.hash) for c in it.chunks])
             if it.old is None:
                 stats.added += 1
                 stats.record(Change("added", fs.path, chunks=len(it.chunks)))

@@ -100,17 +100,17 @@ def search(store: Store, query_vector: QueryVector, query: str, k: int = 5, mode
     def vector_side() -> list[tuple[int, float]]:
         nonlocal qv
         qv = query_vector(query)
-        return store.vector_search(qv, depth, scope)
+        return store.vectors.vector_search(qv, depth, scope)
 
     if mode == "hybrid":
         # both sides release the GIL (numpy/onnxruntime, SQLite), so they overlap on two cores
         pending = _pool().submit(vector_side)
-        kw = store.keyword_search(fts_terms(query), depth, scope, _pool())
+        kw = store.keywords.keyword_search(fts_terms(query), depth, scope, _pool())
         vec = pending.result()
     elif mode == "vector":
         vec = vector_side()
     else:
-        kw = store.keyword_search(fts_terms(query), depth, scope, _pool())
+        kw = store.keywords.keyword_search(fts_terms(query), depth, scope, _pool())
     if lv.rocchio_passages and vec and qv is not None:
         vec = _rocchio(store, qv, vec, lv, depth, scope)
     sims = dict(vec)
@@ -123,7 +123,7 @@ def search(store: Store, query_vector: QueryVector, query: str, k: int = 5, mode
     if lv.expand_passages and mode != "vector" and ranked:
         ranked = _expand(store, query, ranked, vec, kw, lv, mode, depth, scope)
     ranked = ranked[:k]
-    rows = store.chunks_by_ids([c for c, _ in ranked])
+    rows = store.chunks.chunks_by_ids([c for c, _ in ranked])
     out: list[Result] = []
     for cid, score in ranked:
         r = rows.get(cid)
@@ -136,12 +136,12 @@ def search(store: Store, query_vector: QueryVector, query: str, k: int = 5, mode
 def _rocchio(store: Store, qv: np.ndarray, vec: list[tuple[int, float]], lv: Levers, depth: int,
              scope: Scope | None) -> list[tuple[int, float]]:
     """The vector side again, from the query moved toward its best passages."""
-    top = store.chunk_vectors([c for c, _ in vec[: lv.rocchio_passages]])
+    top = store.vectors.chunk_vectors([c for c, _ in vec[: lv.rocchio_passages]])
     if not top:
         return vec
     q2 = qv + lv.rocchio_beta * np.mean(list(top.values()), axis=0)
     q2 = (q2 / (np.linalg.norm(q2) or 1.0)).astype(np.float32)
-    return store.vector_search(q2, depth, scope)
+    return store.vectors.vector_search(q2, depth, scope)
 
 
 _STOP_STEMS: frozenset[str] | None = None
@@ -152,16 +152,16 @@ def _expand(store: Store, query: str, ranked: list[tuple[int, float]], vec: list
             scope: Scope | None) -> list[tuple[int, float]]:
     """Keyword feedback: the best passages' weightiest words, searched and fused as a third ranking."""
     best = [c for c, _ in ranked[: lv.expand_passages]]
-    rows = store.chunks_by_ids(best)
-    stems = [store.stems(rows[c].text) for c in best if c in rows]
-    df, n = store.document_frequencies({w for ws in stems for w in ws})
+    rows = store.chunks.chunks_by_ids(best)
+    stems = [store.keywords.stems(rows[c].text) for c in best if c in rows]
+    df, n = store.keywords.document_frequencies({w for ws in stems for w in ws})
     global _STOP_STEMS
     if _STOP_STEMS is None:  # the same tokenizer everywhere: worked out once
-        _STOP_STEMS = frozenset(store.stems(" ".join(sorted(STOPWORDS))))
-    terms = expansion_terms(stems, set(store.stems(query)), df, n, lv.expand_terms, _STOP_STEMS)
+        _STOP_STEMS = frozenset(store.keywords.stems(" ".join(sorted(STOPWORDS))))
+    terms = expansion_terms(stems, set(store.keywords.stems(query)), df, n, lv.expand_terms, _STOP_STEMS)
     if not terms:
         return ranked
-    more = store.keyword_search(terms, depth, scope)
+    more = store.keywords.keyword_search(terms, depth, scope)
     lists = [[c for c, _ in kw], [c for c, _ in more]]
     weights = [1.0, lv.expand_weight]
     if mode == "hybrid":

@@ -6,12 +6,11 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import apsw
-import numpy as np
 import sqlite_vec
 
 from localrag.errors import LocalragError
@@ -22,15 +21,8 @@ WAITING_FOR_WRITER = "waiting for another localrag process that is indexing"  # 
 
 
 class Connection:
-    def __init__(self, path: Path, readonly: bool = False, cache_vectors: bool = False):
+    def __init__(self, path: Path, readonly: bool = False):
         self.path = path
-        self.cache_vectors = cache_vectors
-        self._vm: tuple[str, np.ndarray, np.ndarray] | None = None
-        self._vm_lock = threading.Lock()
-        self._masks: dict[tuple, np.ndarray] = {}  # scope -> allowed rows of the vector matrix
-        # document frequencies by index generation: plain data, shared by every thread's connection
-        self._df: tuple[str, dict[str, int], int] | None = None
-        self._df_lock = threading.Lock()
         if not readonly:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             if not path.exists():
@@ -198,3 +190,30 @@ class Connection:
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                         (key, value))
+
+
+class Part:
+    """One job of the store (documents, chunks, vectors, keywords, history, health), on the
+    connection it shares with the others: what each part does to the database is in its module."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    @property
+    def db(self) -> apsw.Connection:
+        return self.conn.db
+
+    def scalar(self, sql: str, params: tuple = ()) -> Any:
+        return self.conn.scalar(sql, params)
+
+    def meta(self, key: str) -> str | None:
+        return self.conn.meta(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.set_meta(key, value)
+
+    def transaction(self, changes_search: bool = True) -> AbstractContextManager[None]:
+        return self.conn.transaction(changes_search)
+
+    def transaction_read(self) -> AbstractContextManager[None]:
+        return self.conn.transaction_read()

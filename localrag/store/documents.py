@@ -8,12 +8,15 @@ import time
 from collections.abc import Sequence
 
 from localrag.store import codefile
-from localrag.store.keywords import Keywords
+from localrag.store.connection import Connection, Part
 from localrag.store.rows import DocRow, _ro
 from localrag.store.vectors import Vectors
 
 
-class Documents(Vectors, Keywords):
+class Documents(Part):
+    def __init__(self, conn: Connection, vectors: Vectors):
+        super().__init__(conn)
+        self.vectors = vectors  # a deleted text's vector goes with it
     # ---- folders ----------------------------------------------------------------------------------
     def add_folder(self, path: str) -> int:
         with self.transaction():
@@ -32,17 +35,17 @@ class Documents(Vectors, Keywords):
             self.db.execute("DELETE FROM chunks WHERE doc_id IN (SELECT id FROM documents WHERE folder_id=?)", (folder_id,))
             self.db.execute("DELETE FROM documents WHERE folder_id=?", (folder_id,))
             self.db.execute("DELETE FROM folders WHERE id=?", (folder_id,))
-            self.gc_embeddings()
+            self.vectors.gc_embeddings()
         return int(n)
 
     # ---- documents ------------------------------------------------------------------------------
     _DOC_COLS = "id, folder_id, path, size, mtime_ns, content_hash, status, error, n_chunks, note, attempts, retry_at, stale_since"
 
-    def documents(self, folder_id: int) -> dict[str, DocRow]:
+    def in_folder(self, folder_id: int) -> dict[str, DocRow]:
         q = f"SELECT {self._DOC_COLS} FROM documents WHERE folder_id=?"
         return {r[2]: _ro(r) for r in self.db.execute(q, (folder_id,))}
 
-    def documents_under(self, folder_id: int, paths: Sequence[str]) -> dict[str, DocRow]:
+    def under(self, folder_id: int, paths: Sequence[str]) -> dict[str, DocRow]:
         """The folder's documents at or under each of ``paths`` (found by the path's unique index)."""
         out: dict[str, DocRow] = {}
         q = f"SELECT {self._DOC_COLS} FROM documents WHERE folder_id=? AND (path = ? OR (path > ? AND path < ?))"
@@ -127,8 +130,8 @@ class Documents(Vectors, Keywords):
                 self.db.execute("DELETE FROM messages WHERE id=?", (mid,))
             self.db.execute("DELETE FROM feedback WHERE path = ? OR substr(path, 1, ?) = ?", (path, len(prefix), prefix))
             self.db.execute("INSERT OR REPLACE INTO forgotten(path, at) VALUES (?, ?)", (path, time.time()))
-            self.gc_embeddings()
-        codefile.remove(self.codes_path)  # its codes too (the next index writes the file again)
+            self.vectors.gc_embeddings()
+        codefile.remove(self.vectors.codes_path)  # its codes too (the next index writes the file again)
         return len(ids), self.compact()
 
     def holds_path(self, path: str) -> bool:

@@ -8,10 +8,16 @@ from typing import Any
 import apsw
 
 from localrag.store import codefile
+from localrag.store.connection import Connection, Part
 from localrag.store.documents import Documents
+from localrag.store.vectors import Vectors
 
 
-class Health(Documents):
+class Health(Part):
+    def __init__(self, conn: Connection, documents: Documents, vectors: Vectors):
+        super().__init__(conn)
+        self.documents = documents
+        self.vectors = vectors
     # ---- health ---------------------------------------------------------------------------------
     def check(self) -> dict[str, int | str]:
         """Counts of every disagreement between documents, chunks, keywords and vectors."""
@@ -41,7 +47,7 @@ class Health(Documents):
                                     "(SELECT count(*) FROM chunks c WHERE c.doc_id = d.id)"),
             "orphan_chunks": one("SELECT count(*) FROM chunks c WHERE NOT EXISTS "
                                  "(SELECT 1 FROM documents d WHERE d.id = c.doc_id)"),
-            "codes_file_damaged": int(codefile.damaged(self.codes_path)),
+            "codes_file_damaged": int(codefile.damaged(self.vectors.codes_path)),
             # an indexed file always has chunks (an empty one is recorded as failed); size -1 marks
             # files already waiting to be re-read (after reindex or repair)
             "documents_without_chunks": one("SELECT count(*) FROM documents d WHERE status='ok' AND size >= 0 AND "
@@ -52,10 +58,10 @@ class Health(Documents):
         """Fix what check() finds without re-embedding what is intact; documents whose vectors
         are lost are marked so the next index re-reads them (and embeds only what is missing)."""
         done: list[str] = []
-        if codefile.damaged(self.codes_path):
+        if codefile.damaged(self.vectors.codes_path):
             done.append("removed the damaged codes file beside the index (searches read the index;"
                         " a big index's next `localrag index` writes a new one)")
-        codefile.remove(self.codes_path)  # a cache: rewritten by a big index's next index run
+        codefile.remove(self.vectors.codes_path)  # a cache: rewritten by a big index's next index run
         with self.transaction():
             lost = self.db.execute("DELETE FROM embeddings WHERE vector IS NULL RETURNING id").fetchall()
             if lost:
@@ -86,8 +92,8 @@ class Health(Documents):
             self.db.execute("UPDATE documents SET n_chunks = (SELECT count(*) FROM chunks c WHERE c.doc_id = documents.id)")
             self.db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
             done.append("rebuilt the keyword index")
-            self.set_meta("texts_pending", str(self.count_unembedded()))
-            g = self.gc_embeddings()
+            self.set_meta("texts_pending", str(self.vectors.count_unembedded()))
+            g = self.vectors.gc_embeddings()
             if g:
                 done.append(f"dropped {g} unused vectors")
         return done
@@ -100,7 +106,7 @@ class Health(Documents):
             "SELECT folder_id, sum(status='ok'), sum(status='failed'), coalesce(sum(n_chunks), 0)"
             " FROM documents GROUP BY folder_id")}
         folders = [{"path": path, "files": counts.get(fid, (0, 0, 0))[0], "failed": counts.get(fid, (0, 0, 0))[1],
-                    "chunks": counts.get(fid, (0, 0, 0))[2]} for fid, path in self.folders()]
+                    "chunks": counts.get(fid, (0, 0, 0))[2]} for fid, path in self.documents.folders()]
         failed = [{"path": p, "reason": e} for p, e in self.db.execute(
             "SELECT path, error FROM documents WHERE status='failed' ORDER BY path LIMIT ?", (failed_limit,))]
         pending = int(self.meta("texts_pending") or 0)
@@ -113,7 +119,7 @@ class Health(Documents):
             return self.scalar(q, a)
 
         per_folder = []
-        for fid, path in self.folders():
+        for fid, path in self.documents.folders():
             per_folder.append({
                 "path": path,
                 "files": one("SELECT count(*) FROM documents WHERE folder_id=? AND status='ok'", fid),
@@ -132,7 +138,7 @@ class Health(Documents):
             "files": one("SELECT count(*) FROM documents WHERE status='ok'"),
             "chunks": one("SELECT count(*) FROM chunks"),
             "vectors": one("SELECT count(*) FROM embeddings"),
-            "coverage": self.coverage(),
+            "coverage": self.vectors.coverage(),
             "failed": failed,
             "stale": stale,
             "notes": notes,

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import time
 
-from localrag.store.connection import Connection
+from localrag.store.connection import Part
 from localrag.store.rows import FeedbackRow
 
 
-class History(Connection):
+class History(Part):
     # ---- conversations and feedback -----------------------------------------------------------------
     def new_conversation(self, title: str, origin: str = "tui") -> int:
         now = time.time()

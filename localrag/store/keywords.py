@@ -4,13 +4,14 @@ stems, and MaxScore for queries whose common words match most of a big index."""
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING
 
 import apsw
 
-from localrag.store.connection import Connection
+from localrag.store.connection import Connection, Part
 
 if TYPE_CHECKING:  # a scope is read here (its SQL and parameters), never made
     from localrag.search.scope import Scope
@@ -31,10 +32,12 @@ def _bound(rows: int, total: int) -> float:
     return 2.2 * (idf if idf > 0 else 1e-6)
 
 
-class Keywords(Connection):
-    def scope_has_chunks(self, scope: Scope) -> bool:
-        return self.scalar(f"SELECT EXISTS(SELECT 1 FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE {scope.sql})",
-                           scope.params) == 1
+class Keywords(Part):
+    def __init__(self, conn: Connection):
+        super().__init__(conn)
+        # document frequencies by index generation: plain data, shared by every thread's connection
+        self._df: tuple[str, dict[str, int], int] | None = None
+        self._df_lock = threading.Lock()
 
     def keyword_search(self, words: Sequence[str], k: int, scope: Scope | None = None,
                        pool: Executor | None = None) -> list[tuple[int, float]]:
@@ -118,7 +121,7 @@ class Keywords(Connection):
 
     def stems(self, text: str) -> list[str]:
         """The words of ``text`` as the keyword index holds them (its own Porter tokenizer)."""
-        return list(self.tokenizer(text.encode("utf-8", "replace"), apsw.FTS5_TOKENIZE_DOCUMENT, None,
+        return list(self.conn.tokenizer(text.encode("utf-8", "replace"), apsw.FTS5_TOKENIZE_DOCUMENT, None,
                                    include_offsets=False, include_colocated=False))
 
     def document_frequencies(self, stems: Iterable[str]) -> tuple[dict[str, int], int]:

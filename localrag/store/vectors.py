@@ -17,6 +17,7 @@ million), too slow for the candidates re-scoring needs; its row-by-row scan take
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,8 +27,7 @@ import numpy as np
 
 from localrag.errors import LocalragError, ModelMismatchError
 from localrag.store import codefile
-from localrag.store.connection import Connection
-from localrag.store.rows import ChunkRow
+from localrag.store.connection import Connection, Part
 from localrag.store.schema import BITS_TABLE
 
 if TYPE_CHECKING:  # a scope is read here (its SQL and parameters), never made
@@ -79,7 +79,14 @@ def nearest(dist: np.ndarray, n: int) -> np.ndarray:
     return near
 
 
-class Vectors(Connection):
+class Vectors(Part):
+    def __init__(self, conn: Connection, cache: bool = False):
+        super().__init__(conn)
+        self.cache = cache  # a long-lived process keeps the codes (and scope masks) in memory
+        self._vm: tuple[str, np.ndarray, np.ndarray] | None = None
+        self._vm_lock = threading.Lock()
+        self._masks: dict[tuple, np.ndarray] = {}  # scope -> allowed rows of the vector matrix
+
     # ---- embedding model guard ------------------------------------------------------------------
     def model_record(self) -> tuple[str, int, str] | None:
         name, dim, fp = self.meta("embed_model"), self.meta("embed_dim"), self.meta("embed_fingerprint")
@@ -201,23 +208,11 @@ class Vectors(Connection):
             self.db.execute(f"DELETE FROM embeddings WHERE id IN ({marks})", part)
         return len(ids)
 
-    # ---- reading --------------------------------------------------------------------------------
-    _CHUNK_COLS = "c.id, c.doc_id, d.path, c.text, c.heading, c.page, c.start_line, c.end_line"
-
-    def chunks_by_ids(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
-        out: dict[int, ChunkRow] = {}
-        for start in range(0, len(ids), 500):  # SQLite caps the variables of one statement
-            part = list(ids[start: start + 500])
-            q = (f"SELECT {self._CHUNK_COLS} FROM chunks c JOIN documents d ON d.id = c.doc_id"
-                 f" WHERE c.id IN ({','.join('?' * len(part))})")
-            out.update((int(r[0]), ChunkRow(*r)) for r in self.db.execute(q, part))
-        return out
-
     def vector_search(self, query: np.ndarray, k: int, scope: Scope | None = None) -> list[tuple[int, float]]:
         """(chunk id, cosine similarity), best first. Chunks sharing a text share its vector.
 
         Coarse candidates by Hamming distance of the codes (kept in memory by a long-lived process
-        that sets ``cache_vectors``), then exact cosine. A ``scope`` limits the search itself (not
+        that sets ``cache``), then exact cosine. A ``scope`` limits the search itself (not
         its results), so k hits come from the scope.
         """
         if self.model_record() is None:
@@ -270,7 +265,7 @@ class Vectors(Connection):
         is unchanged, as it asks many questions of one scope."""
         key = (scope.sql, scope.params, self.meta("generation") or "0", len(ids))
         with self._vm_lock:
-            mask = self._masks.get(key) if self.cache_vectors else None
+            mask = self._masks.get(key) if self.cache else None
         if mask is None:
             allowed = np.fromiter((r[0] for r in self.db.execute(in_scope, scope.params)), dtype=np.int64)
             mask = np.isin(ids, allowed)
@@ -282,8 +277,8 @@ class Vectors(Connection):
 
     def vector_codes(self) -> tuple[np.ndarray, np.ndarray]:
         """Every vector's id and its 1-bit code (as ``code_words``). A long-lived process
-        (``cache_vectors``) keeps them (48 MB at a million 384-d vectors) until the index changes."""
-        if not self.cache_vectors:  # one search: the file beside the index, else scanned where they lie
+        (``cache``) keeps them (48 MB at a million 384-d vectors) until the index changes."""
+        if not self.cache:  # one search: the file beside the index, else scanned where they lie
             with self.transaction_read():
                 mapped = codefile.read(self.codes_path, self._codes_key())
                 if mapped is not None:
@@ -300,7 +295,7 @@ class Vectors(Connection):
     @property
     def codes_path(self) -> Path:
         """The codes file beside the index, for one-shot searches."""
-        return codefile.path_for(self.path)
+        return codefile.path_for(self.conn.path)
 
     def _codes_key(self) -> str:
         """The state of the codes: which index, which generation, its newest vector."""
@@ -390,15 +385,6 @@ class Vectors(Connection):
                 i += 1
         return ids[:i], mat[:i]
 
-    def sample_chunks(self, n: int, seed: int) -> list[tuple[int, str, str]]:
-        """(id, path, text) of ``n`` chunks of some substance, in a seeded random order: only
-        their ids are held to draw from, and only the drawn texts are read."""
-        ids = np.fromiter((int(r[0]) for r in self.db.execute("SELECT id FROM chunks WHERE length(text) > 200 ORDER BY id")),
-                          dtype=np.int64)
-        picked = [int(i) for i in np.random.default_rng(seed).permutation(ids)[:n]]
-        rows = self.chunks_by_ids(picked)
-        return [(cid, rows[cid].path, rows[cid].text) for cid in picked if cid in rows]
-
     def chunk_vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
         """Stored vectors of chunks (those that have one yet)."""
         out: dict[int, np.ndarray] = {}
@@ -409,7 +395,3 @@ class Vectors(Connection):
             for cid, blob in self.db.execute(q, part):
                 out[int(cid)] = np.frombuffer(blob, dtype=np.float32)
         return out
-
-    def doc_chunk_ids(self, path: str) -> list[int]:
-        return [int(r[0]) for r in self.db.execute(
-            "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE d.path=?", (path,))]
