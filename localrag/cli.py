@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # rich and the indexer: imported where used, so `search` star
 
 
 class LazyConsole:
-    """A rich Console made on first use: plain lines and `--json` never import rich (30 ms)."""
+    """A rich Console made on first use: plain lines and `--json` never import rich (its import costs more than the search)."""
 
     def __init__(self, stderr: bool = False) -> None:
         self.stderr = stderr

@@ -1,6 +1,6 @@
 """The one API the CLI and the TUI both call. Models load lazily: a command that needs no
 model (status, remove) never pays for one; nor does a one-shot `localrag search` import the
-answering, indexing and model-catalog code (about 100 ms of a 300 ms process)."""
+answering, indexing and model-catalog code (a third of such a process's time; bench/query.py)."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ from localrag.search.scope import within
 from localrag.store import DocRow, Store
 
 UNREAD = "(scans?)"  # in a note: pages left unread, to be read once OCR is there
-WINDOW_TEXTS = 64  # texts embedded (length-sorted) and committed together: ~3 s of work a crash can lose
+WINDOW_TEXTS = 64  # texts embedded (length-sorted) and committed together: seconds of work a crash can lose
 WINDOW_ITEMS = 200  # files committed together in the keyword phase
 WINDOW_CHUNKS = 2000  # ... or chunks: a window is a fraction of a second of SQLite work
 

@@ -109,8 +109,8 @@ class Embedder:
         """Embed texts in length-sorted batches; rows come back in the input order.
 
         Small batches: once texts are sorted by length there is little padding to save, and
-        attention memory grows with the batch (measured on 2 cores, 192 texts: batch 8 took
-        5.2 s and peaked at 0.46 GB, batch 32 took 6.3 s and peaked at 1.1 GB).
+        attention memory grows with the batch (batch 8 was both faster and less than half the
+        peak memory of batch 32 when measured; bench/ingest.py).
         ``on_row(n)`` is told how many rows are done, for progress bars."""
         if not texts:
             return np.zeros((0, self.info.dim), dtype=np.float32)

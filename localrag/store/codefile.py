@@ -1,6 +1,6 @@
 """The 1-bit codes beside the database (``index.db.codes``), laid out for the scan, so a
 one-shot process (`localrag search`) memory-maps them instead of reading 48 MB of sqlite-vec
-blocks at a million vectors (about 60 ms less a search on 2 cores).
+blocks at a million vectors (bench/query.py measures the difference).
 
 It is a cache of the database, never a source: it names the database state it was written from
 (the index's id, generation and newest vector id) and a reader that finds another state ignores

@@ -44,8 +44,8 @@ class Keywords(Part):
         """(chunk id, BM25 score with higher = better), best first, for rows holding any of
         ``words``; only from ``scope`` if given.
 
-        FTS5 scores every row that holds a word, about 2 us a row: 80 ms for five words over a
-        million chunks, most of it for the commonest words. So when common words would cost
+        FTS5 scores every row that holds a word, so at a million chunks most of a query's time
+        goes to its commonest words (bench/query.py prints the figures). So when common words would cost
         most, the same top k (bit for bit) comes from cheaper queries (MaxScore): the rows with
         a rarer word, scored by the rarer words; the rows with both, scored by all (on ``pool``
         meanwhile, if given: its own connection, so a write committed in between may be seen

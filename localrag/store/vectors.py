@@ -8,11 +8,11 @@ primary key. Both live in the same database and change in the same transactions,
 cannot drift apart; doctor rebuilds the codes from the floats.
 
 The scan is numpy's over sqlite-vec's own blocks of 1,024 codes, read whole from its shadow
-tables (40-60 ms for a million), and held in memory by a long-lived process; a one-shot
+tables, and held in memory by a long-lived process; a one-shot
 process maps them from the codes file beside the index (``codefile``) when it is current.
 sqlite-vec's KNN
-query keeps its top k in a way that grows with k (100 ms at k=100, 420 ms at k=400 over a
-million), too slow for the candidates re-scoring needs; its row-by-row scan takes 1.7 s.
+query keeps its top k in a way whose cost grows with k, too slow for the few hundred candidates
+re-scoring needs, and its row-by-row scan is slower still (bench/ann.py, bench/query.py).
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ def pack_bits(vectors: np.ndarray) -> np.ndarray:
 
 def code_words(codes: np.ndarray, copy: bool = True) -> np.ndarray:
     """Codes (a row of bytes each) as columns of machine words, shape (words, rows): the scan
-    then runs down contiguous columns (11 ms for a million, against 19 ms down strided ones).
-    ``copy=False``: a strided view, for one scan only (the copy itself takes 30 ms)."""
+    then runs down contiguous columns (faster than down strided ones). ``copy=False``: a
+    strided view, for one scan only (the copy itself costs more than one scan)."""
     wide = np.uint64 if codes.shape[1] % 8 == 0 else np.uint8
     words = np.ascontiguousarray(codes).view(wide).T
     return np.ascontiguousarray(words) if copy else words
@@ -68,7 +68,7 @@ def hamming(words: np.ndarray, query_code: np.ndarray) -> np.ndarray:
 
 def nearest(dist: np.ndarray, n: int) -> np.ndarray:
     """Positions of the ``n`` smallest distances (at the edge, the first), found by counting
-    the distances (a few hundred values) instead of partitioning a million: 4 ms against 15."""
+    the distances (a few hundred values) instead of partitioning a million (several times faster)."""
     if n >= len(dist):
         return np.arange(len(dist))
     cut = int(np.searchsorted(np.cumsum(np.bincount(dist)), n))  # the distance of the n-th nearest
@@ -304,7 +304,7 @@ class Vectors(Part):
 
     def save_codes_file(self) -> None:
         """After indexing: write the codes beside the index for one-shot searches, if the index
-        is big enough for it to matter (reading them from the database takes 10 ms at 100k)."""
+        is big enough for it to matter (below CODES_FILE_MIN, reading them from the database is cheap)."""
         path = self.codes_path
         with self.transaction_read():
             if self.model_record() is None or self.scalar("SELECT count(*) FROM embeddings") < CODES_FILE_MIN:

@@ -41,14 +41,14 @@ CODE = (
 )
 
 FORMATS = (
-    # our own parsers, in-process, each linear with a small constant (a hostile megabyte in under
-    # 2 s): line numbers are the file's own
+    # our own parsers, in-process, each linear with a small constant (tests/test_parsers.py feeds
+    # them hostile megabytes): line numbers are the file's own
     Format("rst", (".rst", ".rest"), own_lines=True, sandboxed=False),
     Format("text", (".txt", ".text", ".org", ".adoc", ".asciidoc", ".tex", ".log", ".textile", ".wiki"),
            own_lines=True, sandboxed=False),
     Format("code", CODE, own_lines=True, sandboxed=False),
     # line numbers are the file's own, but the parser runs in the sandboxed child: markdown-it-py
-    # is linear but slow on a hostile megabyte (9 s of many small blocks), and the stdlib's
+    # is linear but slow on a hostile megabyte of many small blocks, and the stdlib's
     # html.parser is quadratic on unclosed comments and tags
     Format("markdown", (".md", ".markdown", ".mdown", ".mkd", ".mdx"), own_lines=True),
     Format("html", (".html", ".htm", ".xhtml"), own_lines=True),
