@@ -26,6 +26,7 @@ from localrag.search.levers import Levers
 from localrag.search.retrieve import Result, search
 from localrag.search.scope import Scope, make_scope, within
 from localrag.store import WAITING_FOR_WRITER, Store  # noqa: F401 - the CLI says it too
+from localrag.store.rows import AdapterRow
 
 if TYPE_CHECKING:  # imported where used: a one-shot search never loads them
     from localrag.answering.answer import Answer
@@ -309,13 +310,13 @@ class Localrag:
             return self._index_locked(emb, progress, None, None)
 
     # ---- questions ------------------------------------------------------------------------------
-    def _active_tuning(self) -> tuple | None:
+    def _active_tuning(self) -> AdapterRow | None:
         """The row `tune` adopted, if it was made for the embedding model in use."""
         row = self.store.history.active_adapter()
         self.adapter_note = None
         if row is None:
             return None
-        if row[1] != expected_identity(self.settings.embed_model)[1]:
+        if row.fingerprint != expected_identity(self.settings.embed_model)[1]:
             self.adapter_note = ("the active tuning was made for another embedding model, so it is "
                                  "disabled; run `localrag tune` again, or `localrag tune --revert`")
             return None
@@ -326,12 +327,11 @@ class Localrag:
         row = self._active_tuning()
         if row is None:
             return None, Levers()
-        levers = Levers.from_json(row[8])
-        if not row[5]:  # rank 0: `tune` adopted retrieval settings alone
+        levers = Levers.from_json(row.levers)
+        if not row.rank:  # rank 0: `tune` adopted retrieval settings alone
             return None, levers
-        aid, _, u, v, dim, rank = row[:6]
-        if self._adapter is None or self._adapter[0] != aid:
-            self._adapter = (aid, Adapter.from_blobs(u, v, dim, rank))
+        if self._adapter is None or self._adapter[0] != row.id:
+            self._adapter = (row.id, Adapter.from_blobs(row.u, row.v, row.dim, row.rank))
         return self._adapter[1], levers
 
     def active_adapter(self) -> Adapter | None:

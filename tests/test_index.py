@@ -343,7 +343,7 @@ def test_an_older_schema_is_upgraded_in_place_keeping_its_data(tmp_path: Path, v
     st.documents.forget("/old/notes/secret.md")  # the newest table works
     if version >= 3:
         row = st.history.active_adapter()
-        assert row is not None and row[5] == 1 and row[8] is None  # no retrieval settings: the defaults
+        assert row is not None and row.rank == 1 and row.levers is None  # no retrieval settings: the defaults
     st.close()
 
 

@@ -246,7 +246,7 @@ def tune_status(app: Localrag) -> dict:
     levers = app.active_levers()
     active = adapter or not levers.is_default()
     uses = " + ".join((["adapter"] if adapter else []) + ([levers.describe()] if not levers.is_default() else [])) or "nothing"
-    return {"active": active, "id": row[0], "trained_at": row[7], "report": json.loads(row[6]),
+    return {"active": active, "id": row.id, "trained_at": row.created_at, "report": json.loads(row.report),
             "adapter": adapter, "retrieval": levers.describe(), "uses": uses, "note": app.adapter_note}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from localrag.store.connection import Part
-from localrag.store.rows import FeedbackRow
+from localrag.store.rows import AdapterRow, FeedbackRow
 
 
 class History(Part):
@@ -72,10 +72,10 @@ class History(Part):
                                                             int(active), levers))
             return int(self.db.last_insert_rowid())
 
-    def active_adapter(self) -> tuple[int, str, bytes, bytes, int, int, str, float, str | None] | None:
+    def active_adapter(self) -> AdapterRow | None:
         row = self.db.execute("SELECT id, fingerprint, u, v, dim, rank, report, created_at, levers FROM adapters"
                               " WHERE active=1").fetchone()
-        return tuple(row) if row else None  # type: ignore[return-value]
+        return AdapterRow(*row) if row else None  # type: ignore[arg-type]  # the columns' types, as stored
 
     def deactivate_adapters(self) -> int:
         with self.transaction(changes_search=False):

@@ -36,6 +36,21 @@ class ChunkRow:
 
 
 @dataclass
+class AdapterRow:
+    """What `tune` adopted: a query adapter (rank 0: none) and retrieval settings (levers, JSON)."""
+
+    id: int
+    fingerprint: str  # the embedding model it was made for
+    u: bytes
+    v: bytes
+    dim: int
+    rank: int
+    report: str  # JSON
+    created_at: float
+    levers: str | None  # JSON; None: the defaults
+
+
+@dataclass
 class FeedbackRow:
     """A person's verdict on a source of an answer (the TUI's + and -), for `tune`."""
 
