@@ -106,7 +106,7 @@ class Localrag:
             self._embedder = embedder
         self._generator: Generator | RemoteGenerator | None = None
         self._adapter: tuple[int, Adapter] | None = None
-        self._parser: ParserWorker | None = None  # kept by long-lived processes (keep_vectors_in_memory)
+        self._parser: ParserWorker | None = None  # kept between index runs by the watcher (keep_parser)
         self.adapter_note: str | None = None
         self.notes: list[str] = []  # things a user should hear once (GPU requested but absent...)
         # one lock a model: a search never waits for the language model to load
