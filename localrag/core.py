@@ -418,7 +418,7 @@ class Localrag:
         details = {"answer_kind": ans.kind, "supported": ans.supported, "unsupported": ans.unsupported,
                    "scope": scope.to_json() if scope else None}
         self.store.history.add_message(conversation_id, question, ans.text,
-                               json.dumps(saved or [r.to_json() for r in ans.nearest]), json.dumps(details))
+                                       json.dumps(saved or [r.to_json() for r in ans.nearest]), json.dumps(details))
         return conversation_id, ans
 
     def latest_conversation(self, origin: str | None = None) -> int | None:
@@ -502,10 +502,6 @@ class Localrag:
 
     def conversations(self, limit: int = 200) -> list[tuple[int, str, float]]:
         return self.store.history.conversations(limit)
-
-    def messages(self, conversation_id: int) -> list[tuple[str, str, str]]:
-        """(question, answer, sources as JSON) of a conversation, oldest first."""
-        return self.store.history.messages(conversation_id)
 
     def revert_tuning(self) -> int:
         """Back to the baseline embedding (instant); the number of adapters switched off."""

@@ -234,7 +234,7 @@ def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_o
     else:
         u, v, dim, rank = adapter.to_blobs()
     store.history.save_adapter(emb.info.fingerprint, u, v, dim, rank, json.dumps(report.to_json()), adopted,
-                       use_levers.to_json() if adopted and not use_levers.is_default() else None)
+                               use_levers.to_json() if adopted and not use_levers.is_default() else None)
     return report
 
 

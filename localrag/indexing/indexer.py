@@ -41,6 +41,7 @@ WINDOW_CHUNKS = 2000  # ... or chunks: a window is a fraction of a second of SQL
 # reasons a read can fail that say nothing about the file's content: tried again at the next run
 PASSING = ("vanished", "permission denied", "cannot read", "took longer than", "the parser crashed",
            "the parser is gone", "too large to parse in memory", "needs too much memory")
+TOO_LARGE = "too large ("  # how a file over max_file_mb's reason starts: read again once the limit allows it
 MAX_CHANGES = 1000  # changes a run keeps as records (the rest are counted): memory stays flat
 
 
@@ -49,7 +50,7 @@ def retry_delay(reason: str, attempts: int) -> float | None:
     for a passing cause (the next two runs), then backing off to a day; a day and more for a
     file its parser refused (a newer localrag may read it); None for one over the size limit,
     read again when it or the limit changes."""
-    if reason.startswith("too large ("):
+    if reason.startswith(TOO_LARGE):
         return None
     if any(p in reason for p in PASSING):
         return 0.0 if attempts <= 2 else float(min(600 * 2 ** (attempts - 3), 86_400))
@@ -223,7 +224,7 @@ class Indexer:
             return False
         if old.retry_at is not None and now >= old.retry_at:
             return True
-        return (old.error or "").startswith("too large (") and fs.size <= self.max_file_bytes
+        return (old.error or "").startswith(TOO_LARGE) and fs.size <= self.max_file_bytes
 
     def plan(self, folders: list[tuple[int, str]], stats: IndexStats,
              scope: dict[int, list[str]] | None = None) -> Plan:
@@ -286,7 +287,7 @@ class Indexer:
         if fs.size > self.max_file_bytes:
             mb = fs.size / 1e6
             return _Item("fail", fs, folder_id, old, None, kind,
-                         error=f"too large ({mb:.0f} MB; the limit is max_file_mb={self.max_file_bytes / 1e6:.0f})")
+                         error=f"{TOO_LARGE}{mb:.0f} MB; the limit is max_file_mb={self.max_file_bytes / 1e6:.0f})")
         try:
             with open(fs.path, "rb") as fh:
                 data = fh.read(self.max_file_bytes + 1)
@@ -503,16 +504,16 @@ class Indexer:
             stats.moved += 1
             stats.record(Change("moved", fs.path, old_path=it.old.path))
         elif it.kind == "fail":
-            same = it.old is not None and it.old.status == "failed" and (it.old.size, it.old.mtime_ns) == (fs.size, fs.mtime_ns)
-            attempts = (it.old.attempts if same and it.old else 0) + 1
+            again = it.old if it.old and it.old.status == "failed" and (it.old.size, it.old.mtime_ns) == (fs.size, fs.mtime_ns) else None
+            attempts = (again.attempts if again else 0) + 1  # failures of this very file in a row
             delay = retry_delay(it.error or "", attempts)
-            st.documents.upsert_document(it.folder_id, fs.path, fs.size, fs.mtime_ns, it.content_hash, it.file_kind, "failed", it.error,
-                               attempts=attempts, retry_at=None if delay is None else time.time() + delay)
+            st.documents.upsert_document(it.folder_id, fs.path, fs.size, fs.mtime_ns, it.content_hash, it.file_kind, "failed",
+                                         it.error, attempts=attempts, retry_at=None if delay is None else time.time() + delay)
             stats.failed += 1
             stats.record(Change("failed", fs.path, reason=it.error))
         else:
-            doc_id = st.documents.upsert_document(it.folder_id, fs.path, fs.size, fs.mtime_ns, it.content_hash, it.file_kind, "ok", None,
-                                        it.note)
+            doc_id = st.documents.upsert_document(it.folder_id, fs.path, fs.size, fs.mtime_ns, it.content_hash, it.file_kind,
+                                                  "ok", None, it.note)
             st.documents.add_chunks(doc_id, [(c.text, c.heading, c.page, c.start_line, c.end_line, c.hash) for c in it.chunks])
             if it.old is None:
                 stats.added += 1

@@ -13,6 +13,12 @@ from localrag.store.rows import DocRow, _ro
 from localrag.store.vectors import Vectors
 
 
+def _at_or_under(path: str) -> tuple[str, tuple[str, int, str]]:
+    """The condition (and its parameters) for rows whose ``path`` is ``path`` or lies under it."""
+    prefix = path.rstrip(os.sep) + os.sep
+    return "path = ? OR substr(path, 1, ?) = ?", (path, len(prefix), prefix)
+
+
 class Documents(Part):
     def __init__(self, conn: Connection, vectors: Vectors):
         super().__init__(conn)
@@ -118,9 +124,9 @@ class Documents(Part):
         cached answers citing it, feedback; then compact, so its text is gone from the disk.
         Returns (files forgotten, whether the WAL could be emptied of their text too)."""
         prefix = path.rstrip(os.sep) + os.sep
+        where, params = _at_or_under(path)
         with self.transaction():
-            ids = [int(r[0]) for r in self.db.execute(
-                "SELECT id FROM documents WHERE path = ? OR substr(path, 1, ?) = ?", (path, len(prefix), prefix))]
+            ids = [int(r[0]) for r in self.db.execute(f"SELECT id FROM documents WHERE {where}", params)]
             for doc_id in ids:
                 self.delete_document(doc_id)
             cited = [int(mid) for mid, cits in self.db.execute("SELECT id, citations FROM messages")
@@ -128,7 +134,7 @@ class Documents(Part):
                             for c in json.loads(cits or "[]"))]
             for mid in cited:  # cached answers that quote the file
                 self.db.execute("DELETE FROM messages WHERE id=?", (mid,))
-            self.db.execute("DELETE FROM feedback WHERE path = ? OR substr(path, 1, ?) = ?", (path, len(prefix), prefix))
+            self.db.execute(f"DELETE FROM feedback WHERE {where}", params)
             self.db.execute("INSERT OR REPLACE INTO forgotten(path, at) VALUES (?, ?)", (path, time.time()))
             self.vectors.gc_embeddings()
         codefile.remove(self.vectors.codes_path)  # its codes too (the next index writes the file again)
@@ -136,17 +142,16 @@ class Documents(Part):
 
     def holds_path(self, path: str) -> bool:
         """A document at ``path``, or under it when it is a folder."""
-        prefix = path.rstrip(os.sep) + os.sep
-        return self.db.execute("SELECT 1 FROM documents WHERE path = ? OR substr(path, 1, ?) = ? LIMIT 1",
-                               (path, len(prefix), prefix)).fetchone() is not None
+        where, params = _at_or_under(path)
+        return self.db.execute(f"SELECT 1 FROM documents WHERE {where} LIMIT 1", params).fetchone() is not None
 
     def forgotten(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT path FROM forgotten")]
 
     def unforget(self, path: str) -> None:
-        prefix = path.rstrip(os.sep) + os.sep
+        where, params = _at_or_under(path)
         with self.transaction(changes_search=False):
-            self.db.execute("DELETE FROM forgotten WHERE path = ? OR substr(path, 1, ?) = ?", (path, len(prefix), prefix))
+            self.db.execute(f"DELETE FROM forgotten WHERE {where}", params)
 
     def compact(self, wait: float = 10.0) -> bool:
         """Rewrite the file without free pages and empty the WAL: deleted text leaves the disk.

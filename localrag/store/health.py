@@ -102,30 +102,29 @@ class Health(Part):
     def summary(self, failed_limit: int = 500) -> dict:
         """What a sidebar shows after every change, cheap at any size: counts from the documents
         table (a row a file) and the kept counters, never a scan of the chunks."""
+        folders = self._folder_counts()
+        failed = [{"path": p, "reason": e} for p, e in self.db.execute(
+            "SELECT path, error FROM documents WHERE status='failed' ORDER BY path LIMIT ?", (failed_limit,))]
+        share = self.vectors.meaning_share()
+        return {"folders": folders, "chunks": sum(f["chunks"] for f in folders), "failed": failed,
+                "meaning": 1.0 if share is None else share}
+
+    def _folder_counts(self) -> list[dict]:
+        """Each folder's files, failed files and chunks, from one pass over the documents table."""
         counts = {int(fid): (int(ok or 0), int(bad or 0), int(n or 0)) for fid, ok, bad, n in self.db.execute(
             "SELECT folder_id, sum(status='ok'), sum(status='failed'), coalesce(sum(n_chunks), 0)"
             " FROM documents GROUP BY folder_id")}
-        folders = [{"path": path, "files": counts.get(fid, (0, 0, 0))[0], "failed": counts.get(fid, (0, 0, 0))[1],
-                    "chunks": counts.get(fid, (0, 0, 0))[2]} for fid, path in self.documents.folders()]
-        failed = [{"path": p, "reason": e} for p, e in self.db.execute(
-            "SELECT path, error FROM documents WHERE status='failed' ORDER BY path LIMIT ?", (failed_limit,))]
-        pending = int(self.meta("texts_pending") or 0)
-        have = int(self.scalar("SELECT count(*) FROM embeddings")) if pending > 0 else 0
-        return {"folders": folders, "chunks": sum(f["chunks"] for f in folders), "failed": failed,
-                "meaning": 1.0 if pending <= 0 else have / (have + pending)}
+        out = []
+        for fid, path in self.documents.folders():
+            files, failed, chunks = counts.get(fid, (0, 0, 0))
+            out.append({"path": path, "files": files, "failed": failed, "chunks": chunks})
+        return out
 
     def stats(self) -> dict:
         def one(q: str, *a: object) -> Any:
             return self.scalar(q, a)
 
-        per_folder = []
-        for fid, path in self.documents.folders():
-            per_folder.append({
-                "path": path,
-                "files": one("SELECT count(*) FROM documents WHERE folder_id=? AND status='ok'", fid),
-                "failed": one("SELECT count(*) FROM documents WHERE folder_id=? AND status='failed'", fid),
-                "chunks": one("SELECT coalesce(sum(n_chunks),0) FROM documents WHERE folder_id=?", fid),
-            })
+        per_folder = self._folder_counts()
         failed = [{"path": p, "reason": e, "attempts": int(n or 0), "retry_at": at}
                   for p, e, n, at in
                   self.db.execute("SELECT path, error, attempts, retry_at FROM documents WHERE status='failed' ORDER BY path")]

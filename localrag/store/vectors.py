@@ -162,13 +162,20 @@ class Vectors(Part):
             self.db.execute("INSERT INTO meta(key, value) VALUES ('texts_pending', max(0, ?)) "
                             "ON CONFLICT(key) DO UPDATE SET value = max(0, value + ?)", (n, n))
 
-    def partial_note(self) -> str | None:
-        """Said with an answer while vectors are still being made: how much meaning search saw."""
+    def meaning_share(self) -> float | None:
+        """The share of texts that have a vector while some still wait (None: all have one),
+        from the kept counter, without counting the chunks."""
         pending = int(self.meta("texts_pending") or 0)
         if pending <= 0:
             return None
         have = int(self.scalar("SELECT count(*) FROM embeddings"))
-        share = have / (have + pending)
+        return have / (have + pending)
+
+    def partial_note(self) -> str | None:
+        """Said with an answer while vectors are still being made: how much meaning search saw."""
+        share = self.meaning_share()
+        if share is None:
+            return None
         return (f"indexing is not finished: search by meaning covers {share:.0%} of the passages so far (keywords "
                 "cover all), so this rests on part of your folders")
 
