@@ -26,6 +26,9 @@ def test_markdown_headings_code_and_lines() -> None:
     assert [(b.heading, b.start_line, b.end_line, b.code) for b in blocks] == [
         (1, 1, 1, False), (0, 3, 4, False), (0, 6, 10, True), (2, 12, 13, False), (0, 14, 14, False)]
     assert blocks[2].text.count("\n") == 4  # the blank line inside the fence stays in one block
+    # link definitions are text a person searches for (a URL, a name), never dropped as markup
+    refs = list(parse_markdown("See [the docs].\n\n[the docs]: https://example.org/manual\n"))
+    assert [(b.text, b.start_line) for b in refs] == [("See [the docs].", 1), ("[the docs]: https://example.org/manual", 3)]
 
 
 def test_rst_sections_levels_and_literal_blocks() -> None:

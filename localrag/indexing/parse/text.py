@@ -18,6 +18,7 @@ def _markdown_it() -> Any:
 
     md = MarkdownIt("commonmark", {"html": True}).enable("table")
     md.disable(["inline", "text_join"], ignoreInvalid=True)
+    md.disable("reference")  # a link definition ("[docs]: https://...") is text to search, not markup to drop
     return md
 
 
