@@ -1,6 +1,6 @@
 """Answer latency with the bundled models: a warm process and a one-shot `localrag ask`.
 
-    .venv/bin/python bench/answers.py [--runs 5]
+    .venv/bin/python bench/answers.py [--runs 5] [--model PATH]
 
 Indexes the sample documents in a temporary LOCALRAG_HOME (models are assembled there once,
 before timing), then prints medians of:
@@ -28,8 +28,10 @@ QUESTIONS = ["How long does the descaling program run?", "How long is the warran
 
 
 def timed_ask(app, gen, question: str) -> tuple[float | None, float]:
-    """Seconds to the model's first token (through its real stream) and to the first shown text."""
-    original = gen.stream
+    """Seconds to the model's first token (through its real stream, completion or chat) and to
+    the first shown text."""
+    name = "stream_chat" if gen.chat else "stream"
+    original = getattr(gen, name)
     t0 = time.perf_counter()
     token: list[float] = []
     shown: list[float] = []
@@ -40,26 +42,33 @@ def timed_ask(app, gen, question: str) -> tuple[float | None, float]:
                 token.append(time.perf_counter() - t0)
             yield piece
 
-    gen.stream = timed
+    setattr(gen, name, timed)
     try:
         app.ask(question, on_text=lambda _: shown or shown.append(time.perf_counter() - t0))
     finally:
-        gen.stream = original
+        setattr(gen, name, original)
     return (token[0] if token else None), shown[0]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--model", help="a GGUF file to answer with (default: the default model)")
     args = ap.parse_args()
+    model = ["--model", args.model] if args.model else []
     with tempfile.TemporaryDirectory(prefix="localrag-bench-") as home:
         env = dict(os.environ, LOCALRAG_HOME=home)
         subprocess.run([sys.executable, "-m", "localrag", "add", str(ROOT / "assets" / "sample-docs")], env=env,
                        check=True, capture_output=True)
         os.environ["LOCALRAG_HOME"] = home
+        from localrag.config import Settings, get_paths
         from localrag.core import Localrag
 
-        app = Localrag()
+        paths = get_paths()
+        settings = Settings.load(paths)
+        if args.model:
+            settings.llm_model = args.model
+        app = Localrag(paths, settings)
         app.keep_vectors_in_memory()
         gen = app.generator
         app.ask(QUESTIONS[0])  # warm-up: first calls pay for lazy set-up
@@ -75,7 +84,7 @@ def main() -> None:
         wall: list[float] = []
         for q in QUESTIONS[: args.runs]:
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "localrag", "ask", q], env=env, check=True, capture_output=True)
+            subprocess.run([sys.executable, "-m", "localrag", "ask", q, *model], env=env, check=True, capture_output=True)
             wall.append(time.perf_counter() - t0)
 
     print(f"warm, model's first token:   median {statistics.median(first_token):.2f} s "

@@ -25,6 +25,22 @@ ROOT = Path(__file__).resolve().parents[1]
 SQUAD = ROOT.parent / "shared" / "datasets" / "squad-train10" / "train-v2.0-10-articles.json"
 
 
+def cached_embed(app):
+    """The app's embedder, each text embedded once: passages recur across questions."""
+    import numpy as np
+
+    cache: dict[str, object] = {}
+
+    def embed(texts):
+        todo = [t for t in dict.fromkeys(texts) if t not in cache]
+        if todo:
+            for t, v in zip(todo, app.embedder.embed(todo)):
+                cache[t] = v
+        return np.stack([cache[t] for t in texts])
+
+    return embed
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--index-dir", default=str(Path(tempfile.gettempdir()) / "localrag-bench-squad"))
@@ -42,16 +58,7 @@ def main() -> int:
         app.keep_vectors_in_memory()
         titles = [t for t, _ in data.articles]
         halves = {"articles 1-5": set(titles[:5]), "articles 6-10": set(titles[5:])}
-        cache: dict[str, object] = {}
-
-        def embed(texts):  # passages recur across questions: embed each text once
-            import numpy as np
-
-            todo = [t for t in dict.fromkeys(texts) if t not in cache]
-            if todo:
-                for t, v in zip(todo, app.embedder.embed(todo)):
-                    cache[t] = v
-            return np.stack([cache[t] for t in texts])
+        embed = cached_embed(app)
 
         for name, arts in halves.items():
             qs = [q for q in data.questions if q.answers and q.article in arts]

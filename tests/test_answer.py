@@ -59,6 +59,71 @@ def test_a_paraphrase_with_an_invented_name_is_not_supported() -> None:
     assert not check_sentence("Napoleon's warranty lasts two years from purchase.", quotes).supported
 
 
+def test_a_question_names_its_subject_exactly() -> None:
+    s = verify.subject("What does error code E24 mean on the dishwasher?")
+    assert s.exact == ("e24",) and "mean" not in s.words and {"error", "dishwasher"} <= s.words
+    assert verify.subject("What is the price of part DW-4471?").exact == ("dw-4471",)
+    assert verify.subject("What is RETRY_LIMIT set to?").exact == ("retry_limit",)
+    assert verify.subject("What does prorate() return?").exact == ("prorate",)
+    assert verify.subject('Which file says "out of paper"?').exact == ("out of paper",)
+    assert verify.subject("Who approves trips over 2,000 euros?").exact == ("2000",)
+    assert verify.subject("Who owns Café Müller?").names == {"cafe", "muller"} == verify.subject("Who owns Cafe Muller?").names
+    assert verify.missing_terms(verify.subject("What does E24 mean?"), "E24: the drain is blocked.") == []
+    assert verify.missing_terms(verify.subject("What does E24 mean?"), "E15: water in the base tray; E240 too.") == ["e24"]
+    assert verify.missing_terms(verify.subject("Price of DW-4471?"), "DW-4471,coarse filter,12.90") == []
+
+
+def test_a_sentence_may_restate_the_question_but_not_its_names() -> None:
+    e24 = ["E24: the drain is blocked."]
+    assert check_sentence("Error code E24 means the drain is blocked.", e24, question="What does error code E24 mean?").supported
+    assert not check_sentence("Error code E24 means the drain is blocked.", e24).supported  # without the question: 50%
+    hotel = ["The hotel limit is £180 a night in London and £120 a night elsewhere in the United Kingdom."]
+    tokyo = check_sentence("The hotel limit in Tokyo is £180 a night.", hotel, question="What is the hotel limit in Tokyo?")
+    assert not tokyo.supported and "tokyo" in tokyo.reason
+    echo = check_sentence("The hotel limit is what you asked.", hotel, question="What is the hotel limit?")
+    assert not echo.supported
+
+
+def test_a_quote_backs_an_answer_only_if_it_is_about_the_question() -> None:
+    def embed(texts):  # pure logic: every text alike, so only the words decide
+        return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+    notes = [R(1, "Planning meeting, 14 October 2025."),
+             R(2, "Das Café Müller öffnet werktags um 7:30 Uhr.")]
+    ranked = evidence.rank("When does Café Müller open on weekdays?", notes, embed)
+    date = next(s for s in ranked if "October" in s.text)
+    assert not date.answers_question and date.about == 0  # the date is not about the café
+    assert ranked[0].text.startswith("Das Café Müller")  # and gets no "a time, for when" bonus over it
+    from localrag.answering.answer import check_short as snap
+
+    shown, quote, why = snap("14 October 2025", ranked, "When does Café Müller open on weekdays?")
+    assert quote is None and "does not mention cafe" in why
+    shown, quote, why = snap("7:30 Uhr", ranked, "When does Café Müller open on weekdays?")
+    assert quote is not None and shown == "7:30 Uhr"
+
+
+def test_the_sentence_naming_the_code_ranks_first() -> None:
+    def embed(texts):
+        return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+    page = R(1, "Error codes. E15: water in the base tray; switch off and call service. E24: the drain is blocked.")
+    ranked = evidence.rank("What does error code E24 mean on the dishwasher?", [page], embed)
+    assert ranked[0].text == "E24: the drain is blocked."
+    assert not evidence.answers_question(evidence.rank("What does error code E31 mean?", [page], embed))
+
+
+def test_a_chat_reply_gives_a_short_answer_and_a_sentence() -> None:
+    from localrag.answering.answer import parse_reply
+
+    assert parse_reply("Answer: 1,548\nSentence: Victoria had 1,548 public schools [1].") == (
+        "1,548", "Victoria had 1,548 public schools.")
+    assert parse_reply("**Answer:** Evidence 2: the drain\n**Sentence:** The drain is blocked.") == (
+        "the drain", "The drain is blocked.")
+    assert parse_reply("Evidence 1: The drain is blocked by food and the pump hums.") == (
+        "", "The drain is blocked by food and the pump hums.")
+    assert parse_reply("the drain") == ("the drain", "")
+
+
 # ---- sentences and quotes (pure logic) --------------------------------------------------------------
 def test_sentences_keep_their_own_lines_and_are_verbatim() -> None:
     text = ("First line of a paragraph\nthat wraps. A second sentence.\n\nA new paragraph here.\n"
@@ -172,6 +237,34 @@ def test_an_invented_second_sentence_is_dropped(embed) -> None:
     q = ans.evidence[0]
     assert q.text == "The descaling program runs for 20 minutes and stops on its own."
     assert (q.sentence.start_line, q.sentence.end_line) == (2, 2)
+
+
+def test_a_chat_model_gives_a_short_answer_then_a_sentence_both_checked(embed) -> None:
+    q = "How long does the descaling program run?"
+    gen = ScriptedGen(["Answer: 20 minutes\nSentence: The descaling program runs for 20 minutes."], chat=True)
+    ans = answer(q, MANUAL, lambda: gen, embed, 100, 0.0, 0.25)
+    assert ans.supported and ans.short_answer == "20 minutes"
+    assert ans.text == "The descaling program runs for 20 minutes. [1]"  # the shown answer follows the model
+    assert ans.to_json()["short_answer"] == "20 minutes"
+    wrong = ScriptedGen(["Answer: 25 minutes\nSentence: The descaling program runs for 20 minutes."], chat=True)
+    ans = answer(q, MANUAL, lambda: wrong, embed, 100, 0.0, 0.25)
+    assert ans.short_answer == "" and ans.supported and "20 minutes" in ans.text  # the sentence stands alone
+    said = ScriptedGen(["Answer: 20 minutes\nSentence: It was invented by Napoleon in 1802."], chat=True)
+    ans = answer(q, MANUAL, lambda: said, embed, 100, 0.0, 0.25)
+    assert ans.text == "20 minutes [1]" and "Napoleon" in ans.unsupported[0]
+
+
+def test_the_right_words_from_a_quote_about_something_else_are_not_supported(embed) -> None:
+    notes = [R(1, "Planning meeting, 14 October 2025.\nThe release is planned for November."),
+             R(2, "Das Café Müller öffnet werktags um 7:30 Uhr.")]
+    q = "When does Café Müller open on weekdays?"
+    ans = answer(q, notes, lambda: ScriptedGen(["14 October 2025", "14 October 2025"]), embed, 100, 0.0, 0.25)
+    assert not ans.supported and ans.short_answer == "" and "October" not in ans.text
+    ans = answer(q, notes, lambda: ScriptedGen(["7:30 Uhr"]), embed, 100, 0.0, 0.25)
+    assert ans.supported and ans.short_answer == "7:30 Uhr" and ans.evidence[0].text.startswith("Das Café")
+    none = answer("What does error code E31 mean?", [R(1, "E24: the drain is blocked. E15: water in the tray.")],
+                  lambda: ScriptedGen(["the drain is blocked"]), embed, 100, 0.0, 0.25)
+    assert none.kind == "not_found" and none.nearest  # declined, the nearest passages still shown
 
 
 def test_a_wrong_number_falls_back_to_the_quote(embed) -> None:

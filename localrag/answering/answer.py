@@ -3,10 +3,13 @@ let the model fill in only the short answer, and show as fact only what the quot
 
 1. The retrieved passages are cut into sentences and ranked (``evidence``).
 2. The model sees only the best few sentences: a base model through a few-shot completion
-   prompt that asks for a short phrase, a chat model through its chat template.
+   prompt that asks for a short phrase, a chat model through its chat template, answering with
+   a short answer and one sentence.
 3. Every sentence of the model's answer is checked against those sentences (``verify``): a
-   short answer is snapped to the exact words of its quote; what is not backed is dropped.
-4. When nothing the model said survives, the answer is the best quote, labelled as a quote.
+   short answer is snapped to the exact words of its quote; what is not backed is dropped. A
+   quote backs nothing unless it is about what the question asks (``Sentence.answers_question``).
+4. When nothing the model said survives, the answer is a quote about the question, labelled as
+   a quote; when no sentence is about the question, it declines.
 """
 
 from __future__ import annotations
@@ -42,10 +45,12 @@ FEW_SHOT = (
     "Answer: Alexander Fleming\n\n"
 )
 CHAT_INSTRUCTIONS = (
-    "Answer the question using only the numbered evidence from the user's own files. Be brief: one or two "
-    "sentences, and cite the evidence you used by its number, like [1]. If the evidence does not answer the "
-    "question, say that the files do not say."
+    "Answer the question using only the numbered evidence from the user's own files. Reply in two lines:\n"
+    "Answer: the few words of the evidence that answer the question\n"
+    "Sentence: one plain sentence that answers the question\n"
+    "If the evidence does not answer the question, reply only: Not in the files."
 )
+CHECK_POOL = 10  # ranked sentences a chat model's answer may rest on (it is shown the best few)
 
 
 @dataclass
@@ -92,6 +97,7 @@ class Quote:
 class Answer:
     question: str
     text: str = ""
+    short_answer: str = ""  # the answer in a few verbatim words of its quote ("" when none was backed)
     citations: list[Citation] = field(default_factory=list)  # the passages retrieved for the question
     evidence: list[Quote] = field(default_factory=list)  # the sentences the answer rests on, best first
     nearest: list[Result] = field(default_factory=list)  # shown when nothing relevant was found
@@ -106,7 +112,8 @@ class Answer:
     partial: str | None = None  # the index is still being embedded: the answer rests on part of it
 
     def to_json(self) -> dict:
-        return {"question": self.question, "answer": self.text, "answer_kind": self.kind,
+        return {"question": self.question, "answer": self.text, "short_answer": self.short_answer,
+                "answer_kind": self.kind,
                 "supported": self.supported, "evidence": [q.to_json() for q in self.evidence],
                 "unsupported": self.unsupported, "citations": [c.to_json() for c in self.citations],
                 "found": self.found, "attributed": self.attributed, "error": self.error, "warning": self.warning,
@@ -125,19 +132,34 @@ def completion_prompt(question: str, sents: Sequence[Sentence]) -> str:
     return f"{FEW_SHOT}Evidence: {ev}\nQuestion: {_one_line(question)}\nAnswer:"
 
 
+# One worked exchange before the real one: small chat models copy a shown format far better
+# than they follow a described one. Written for this prompt, not taken from any evaluation set.
+CHAT_EXAMPLE = (
+    "[1] The Nile flows north through eleven countries.\n[2] It empties into the Mediterranean Sea near Alexandria.",
+    "Into which sea does the Nile flow?",
+    "Answer: the Mediterranean Sea\nSentence: The Nile flows into the Mediterranean Sea near Alexandria.",
+)
+
+
+def _chat_turn(evidence_lines: str, question: str) -> str:
+    return f"{CHAT_INSTRUCTIONS}\n\nEvidence:\n{evidence_lines}\n\nQuestion: {question.strip()}"
+
+
 def chat_messages(question: str, sents: Sequence[Sentence], history: Sequence[tuple[str, str]] = ()) -> list[dict]:
-    msgs: list[dict] = []
+    ev_example, q_example, a_example = CHAT_EXAMPLE
+    msgs: list[dict] = [{"role": "user", "content": _chat_turn(ev_example, q_example)},
+                        {"role": "assistant", "content": a_example}]
     for q, a in history[-3:]:
         msgs += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
     ev = "\n".join(f"[{i}] {_one_line(s.text)}" for i, s in enumerate(sents, 1))
-    msgs.append({"role": "user", "content": f"{CHAT_INSTRUCTIONS}\n\nEvidence:\n{ev}\n\nQuestion: {question.strip()}"})
+    msgs.append({"role": "user", "content": _chat_turn(ev, question)})
     return msgs
 
 
 def fit(question: str, ranked: Sequence[Sentence], count: Callable[[str], int], budget: int,
         most: int = PROMPT_SENTENCES) -> list[Sentence]:
     """The best sentences that fit the model's window, in rank order, dropped whole."""
-    used = count(FEW_SHOT + CHAT_INSTRUCTIONS) + count(question) + 16
+    used = count(FEW_SHOT + CHAT_INSTRUCTIONS + "".join(CHAT_EXAMPLE)) + count(question) + 16
     if used > budget:
         raise LocalragError("the question is too long for the model's context window (raise n_ctx)")
     kept: list[Sentence] = []
@@ -190,23 +212,84 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in segment("en", text) if s.strip()]
 
 
-def check(text: str, sents: Sequence[Sentence], question: str = "",
-          short_only: bool = False) -> list[tuple[str, Sentence | None, str]]:
+_EVIDENCE_PREFIX = re.compile(r"^\s*(?:evidence|quote|source)\s*\[?\d+\]?\s*[:.-]\s*", re.I)
+_LABEL = re.compile(r"^\s*[*_]*(short answer|answer|sentence)[*_]*\s*:\s*[*_]*", re.I)
+
+
+def parse_reply(text: str) -> tuple[str, str]:
+    """A chat model's reply as (short answer, sentence): the two labelled lines it was asked for,
+    or, when it wrote free text, a phrase as the short answer and anything longer as sentences."""
+    short, sentence = "", ""
+    free: list[str] = []
+    for line in text.splitlines():
+        line = _EVIDENCE_PREFIX.sub("", CITATION_MARK.sub("", line)).strip()
+        m = _LABEL.match(line)
+        if not m:
+            if line and not line.endswith(":"):  # "The words that answer it are:" says nothing
+                free.append(line)
+            continue
+        value = _EVIDENCE_PREFIX.sub("", line[m.end():]).strip().strip("*_ ")
+        if m.group(1).lower() == "sentence":
+            sentence = sentence or value
+        else:
+            short = short or value
+    if not short and not sentence and free:
+        rest = " ".join(free)
+        return (rest, "") if verify.is_short(rest) else ("", rest)
+    return short, sentence
+
+
+Backed = tuple[str, "Sentence | None", str]  # (text to show, the quote backing it or None, why not)
+
+
+def _about(quote: Sentence, question: str) -> str:
+    """Why a quote cannot support an answer to ``question``, or "" when it can."""
+    if not question or quote.answers_question:
+        return ""
+    if quote.missing:
+        return f"its quote does not mention {quote.missing[0]}"
+    return "its quote is not about what the question asks"
+
+
+def check_short(text: str, sents: Sequence[Sentence], question: str = "") -> Backed:
+    """A short answer, snapped to the exact words of the first quote that holds it and is about
+    the question."""
+    text = text.rstrip(". ")
+    why = verify.NOT_IN_QUOTES
+    for s in sents:
+        c = verify.check_short(text, [s.text], question)
+        if not c.supported:
+            if c.reason != verify.NOT_IN_QUOTES:  # the answer itself is wrong (an echo, the wrong kind)
+                return (text, None, c.reason)
+            continue
+        why = _about(s, question)
+        if not why:
+            return (c.span, s, "")
+    return (text, None, why)
+
+
+def check_sentences(text: str, sents: Sequence[Sentence], question: str = "") -> list[Backed]:
+    out: list[Backed] = []
+    quotes = [s.text for s in sents]
+    for sentence in _sentences(text):
+        c = verify.check_sentence(sentence, quotes, question=question)
+        quote = sents[c.quote] if c.supported and c.quote is not None else None
+        why = c.reason or (_about(quote, question) if quote else "")
+        out.append((sentence, None if why else quote, why))
+    return out
+
+
+def check(text: str, sents: Sequence[Sentence], question: str = "", short_only: bool = False) -> list[Backed]:
     """Each sentence of a model's answer as (text to show, the quote backing it or None, why not).
     A short answer is replaced by the exact words of its quote. With ``short_only`` (a base
-    model), a longer answer is not trusted at all: such models paraphrase facts wrongly."""
-    quotes = [s.text for s in sents]
-    text = CITATION_MARK.sub("", text).strip()
+    model), a longer answer is not trusted at all: such models paraphrase facts wrongly. A quote
+    backs an answer only if it is about what the question asks (``Sentence.answers_question``)."""
+    text = _EVIDENCE_PREFIX.sub("", CITATION_MARK.sub("", text)).strip()
     if short_only and not verify.is_short(text):
         return [(text, None, "a small model's long answer is not trusted")]
     if verify.is_short(text):
-        c = verify.check_short(text.rstrip(". "), quotes, question)
-        return [(c.span, sents[c.quote], "") if c.supported and c.quote is not None else (text, None, c.reason)]
-    out = []
-    for sentence in _sentences(text):
-        c = verify.check_sentence(sentence, quotes)
-        out.append((sentence, sents[c.quote] if c.supported and c.quote is not None else None, c.reason))
-    return out
+        return [check_short(text, sents, question)]
+    return check_sentences(text, sents, question)
 
 
 def answer(question: str, results: Sequence[Result], load_gen: Callable[[], object], embed: evidence.EmbedFn,
@@ -219,7 +302,7 @@ def answer(question: str, results: Sequence[Result], load_gen: Callable[[], obje
     if not results or not relevant_enough(question, results, min_score):
         return _not_found(ans, results, on_text)
     ranked = evidence.rank(question, results, embed)
-    if not ranked or evidence.strength(ranked) < min_evidence:
+    if not ranked or evidence.strength(ranked) < min_evidence or not evidence.answers_question(ranked):
         return _not_found(ans, results, on_text, WEAK_EVIDENCE)
     ans.citations = [Citation(i + 1, r) for i, r in enumerate(results)]
     gen = load_gen()
@@ -243,7 +326,14 @@ def answer(question: str, results: Sequence[Result], load_gen: Callable[[], obje
         said_anything = said_anything or bool(raw.strip())
         if not raw.strip() or verify.says_not_found(raw):
             continue
-        for shown, quote, _why in check(raw, given, question, short_only=not chat):
+        if chat:
+            short, said = _check_chat(raw, given, ranked[:CHECK_POOL], question)
+        else:
+            short = check(raw, given, question, short_only=True)[0]
+            said = [short]
+        if short[1] is not None:
+            ans.short_answer = short[0]
+        for shown, quote, _why in said:
             if quote is None:
                 ans.unsupported.append(shown)
             else:
@@ -258,6 +348,8 @@ def answer(question: str, results: Sequence[Result], load_gen: Callable[[], obje
     for _, q in backed:
         if q not in firsts:
             firsts.append(q)
+    if not firsts:  # the quote shown instead is one about the question (there is one: else it declined)
+        firsts = [next(s for s in ranked[:evidence.LOOK] if s.answers_question)]
     ans.evidence = [Quote(i + 1, s) for i, s in enumerate(evidence.pick(ranked, firsts))]
     number = {id(q.sentence): q.n for q in ans.evidence}
     if backed:
@@ -273,6 +365,37 @@ def answer(question: str, results: Sequence[Result], load_gen: Callable[[], obje
     if on_text:
         on_text(ans.text)
     return ans
+
+
+def _check_chat(raw: str, shown: Sequence[Sentence], pool: Sequence[Sentence],
+                question: str) -> tuple[Backed, list[Backed]]:
+    """A chat model's reply checked: its short answer (snapped to a quote) and what to show, its
+    sentence where the quotes back it, else the short answer. Quotes it was shown come first; a
+    sentence of the files it was not shown (but ranked near) backs an answer too."""
+    short_text, sentence = parse_reply(raw)
+    rest = [s for s in pool if s not in shown]
+    if short_text and not verify.is_short(short_text):  # a whole sentence given as the "answer"
+        sentence, short_text = sentence or short_text, ""
+    short: Backed = ("", None, "")
+    if short_text:
+        short = check_short(short_text, list(shown) + rest, question)
+    said: list[Backed] = []
+    if sentence:
+        said = check_sentences(sentence, list(shown), question)
+        if any(q is None for _, q, _ in said) and rest:
+            again = check_sentences(sentence, list(shown) + rest, question)
+            said = again if sum(q is not None for _, q, _ in again) > sum(q is not None for _, q, _ in said) else said
+        backed = " ".join(t for t, q, _ in said if q is not None)
+        if backed and (short[1] is None or _agrees(short[0], backed)):
+            return short, said  # the sentences the quotes back are shown; the others are listed as unsupported
+    aside = [(t, None, why or "it does not state the short answer") for t, _, why in said]
+    return short, ([short] if short_text else []) + aside
+
+
+def _agrees(short: str, sentence: str) -> bool:
+    """The sentence states the short answer (its content words), not some other fact."""
+    need = verify.content(short) or {t for t, _, _ in verify.tokens(short)}
+    return need <= {t for t, _, _ in verify.tokens(sentence)}
 
 
 def _not_found(ans: Answer, results: Sequence[Result], on_text: Callable[[str], None] | None,

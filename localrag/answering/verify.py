@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,16 +27,31 @@ NOT_FOUND_PHRASES = ("not found", "not in the evidence", "unknown", "no answer",
                      "does not say", "not mentioned", "not stated")
 
 
+def _fold(word: str) -> str:
+    """Without accents ("Beyoncé" meets "Beyonce", "Müller" "Muller"): people type names both ways."""
+    if word.isascii():
+        return word
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
 def stem(word: str) -> str:
     """A light suffix strip so 'minutes'/'minute' and 'played'/'plays' meet; numbers unchanged."""
-    w = word.lower()
+    w = _fold(word.lower())
     if w in NUMBER_WORDS:
         return NUMBER_WORDS[w]
     if _NUMBER.match(w):
         return w.replace(",", "")
-    for suffix in ("'s", "ing", "ed", "es", "s"):
+    if w.endswith("'s"):
+        return w[:-2]
+    for suffix in ("ing", "ed"):
         if len(w) > len(suffix) + 3 and w.endswith(suffix):
             return w[: -len(suffix)]
+    if len(w) > 5 and w.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return w[:-2]  # boxes -> box, matches -> match
+    if len(w) > 5 and w.endswith("ies"):
+        return w[:-3] + "y"  # companies -> company
+    if len(w) > 4 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]  # invoices -> invoice, minutes -> minute; not class, status, analysis
     return w
 
 
@@ -60,6 +76,57 @@ def names(text: str) -> set[str]:
     return {stem(m.group()) for m in _NAME.finditer(text.strip())} - STOPWORDS
 
 
+# Words that say what kind of answer a question wants, not what it is about.
+FRAME_WORDS = frozenset(
+    "mean means meant long many much often far big old called name named kind type sort year years date time "
+    "number happen happened term refer refers describe described use used give given get got say said".split())
+_CODE = re.compile(r"(?<![\w-])(?=[\w.-]*\d)(?=[\w.-]*[^\W\d_])\w[\w.-]*\w(?![\w-])")  # E24, DW-4471, v2.0
+_IDENT = re.compile(r"(?<![\w.])(?:[A-Za-z]+_\w+|[a-z]+[A-Z]\w*|\w+\(\))")  # snake_case, camelCase, f()
+_QUOTED = re.compile(r"\"([^\"]{2,60})\"|\u201c([^\u201d]{2,60})\u201d")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a question is about: its exact terms (codes, identifiers, numbers, names, quoted
+    phrases), which a sentence that answers it must name, and its other content words."""
+
+    exact: tuple[str, ...]  # as written, lower case: matched as whole words of the sentence or its heading
+    names: frozenset[str]  # stems of the names: they weigh double in how much of the subject a sentence has
+    words: frozenset[str]  # stems of the content words, exact terms' stems included
+
+
+def subject(question: str) -> Subject:
+    q = question.strip()
+    exact: list[str] = []
+    for m in _QUOTED.finditer(q):
+        exact.append((m.group(1) or m.group(2)).lower())
+    for m in _CODE.finditer(q):
+        exact.append(m.group().lower())
+    for m in _IDENT.finditer(q):
+        exact.append(m.group().removesuffix("()").lower())
+    exact += sorted(numbers(q) - {t for e in exact for t in numbers(e)})
+    words = frozenset(content(q) - FRAME_WORDS)
+    exact_stems = {t for e in exact for t, _, _ in tokens(e)}
+    named = {t for n in names(_CODE.sub(" ", q)) for t, _, _ in tokens(n)}  # "Jean-Paul" -> jean, paul
+    return Subject(tuple(dict.fromkeys(exact)), frozenset(named - exact_stems - FRAME_WORDS - STOPWORDS), words)
+
+
+def holds_term(text: str, term: str) -> bool:
+    """A code, identifier or phrase as a whole word of ``text``; a number by its value."""
+    if _NUMBER.match(term):
+        return term in numbers(text)
+    return re.search(rf"(?<![\w-]){re.escape(_fold(term))}(?![\w-])", _fold(text.lower())) is not None
+
+
+def missing_terms(subj: Subject, text: str, around: str = "") -> list[str]:
+    """The exact terms of the question that ``text`` does not name; and when the question names
+    people or places, its names if neither ``text`` nor ``around`` has any of them."""
+    missing = [t for t in subj.exact if not holds_term(text, t)]
+    if subj.names and not subj.names & {t for t, _, _ in tokens(f"{text}\n{around}")}:
+        missing += sorted(subj.names)
+    return missing
+
+
 _PUNCTUATION = frozenset(string.punctuation)
 
 
@@ -73,6 +140,9 @@ def squad_normalize(text: str) -> str:
 def says_not_found(answer: str) -> bool:
     a = squad_normalize(answer)
     return not a or any(p in a for p in NOT_FOUND_PHRASES)
+
+
+NOT_IN_QUOTES = "its words are not in the quoted evidence"
 
 
 @dataclass
@@ -196,22 +266,26 @@ def check_short(answer: str, quotes: Sequence[str], question: str = "") -> Check
         span = find_span(answer, q)
         if span:
             return Check(True, i, span)
-    return Check(False, reason="its words are not in the quoted evidence")
+    return Check(False, reason=NOT_IN_QUOTES)
 
 
-def check_sentence(sentence: str, quotes: Sequence[str], min_share: float = 0.85) -> Check:
+def check_sentence(sentence: str, quotes: Sequence[str], min_share: float = 0.85, question: str = "") -> Check:
     """A longer sentence is supported when every number and name is in the evidence and nearly
-    all its content words are in one quote."""
-    words = content(sentence)
+    all its content words are in one quote. Words it takes from the question ("Error E24 means
+    ...") are the question's, not claims: only the rest is checked, and there must be a rest."""
+    subj = subject(question) if question else None
+    # the question's plain words may be restated; its names, codes and numbers must be in the evidence
+    asked = content(question) - (subj.names | {t for e in subj.exact for t, _, _ in tokens(e)} if subj else set())
+    words = content(sentence) - asked
     evidence = " ".join(quotes)
     missing_nums = numbers(sentence) - numbers(evidence)
     if missing_nums:
         return Check(False, reason=f"the number {sorted(missing_nums)[0]} is not in the evidence")
-    missing_names = names(sentence) - content(evidence)
+    missing_names = (names(sentence) | (subj.names & content(sentence) if subj else set())) - content(evidence)
     if missing_names:
         return Check(False, reason=f"the name {sorted(missing_names)[0]} is not in the evidence")
     if not words:
-        return Check(False, reason="it says nothing checkable")
+        return Check(False, reason="it says nothing checkable" if not asked else "it only repeats the question")
     best, best_i = 0.0, None
     for i, q in enumerate(quotes):
         share = len(words & content(q)) / len(words)

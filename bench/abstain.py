@@ -1,0 +1,94 @@
+"""When to decline, and when a quote supports an answer: the trade-offs, without the model.
+
+    .venv/bin/python bench/abstain.py [--index-dir DIR] [--limit N] [--set tests/answerset]
+
+For the shared SQuAD articles (a seeded sample, half of it unanswerable questions) and the
+project's answer set, retrieves and ranks the evidence as `ask` does and prints:
+- the top sentence hit (a gold answer in the best sentence) and top-3 hit;
+- the abstention curve: for each threshold on the share of the question's subject the best
+  sentences hold (``MIN_ABOUT``), the share of unanswerable questions declined against the
+  share of answerable ones wrongly declined (the evidence-strength rule applied as well);
+- the support check's trade-off: of the best sentences holding a gold answer, the share that
+  pass as "about the question", and of the unanswerable questions' best sentences, the share
+  that pass (a generated answer resting on one would be shown as supported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SQUAD = ROOT.parent / "shared" / "datasets" / "squad-train10" / "train-v2.0-10-articles.json"
+THRESHOLDS = (0.0, 0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6)
+LOOK = 3  # sentences checked before declining: those a model is shown
+
+
+def features(app, questions) -> list[dict]:
+    from evidence import cached_embed  # bench/evidence.py, beside this script
+
+    from localrag.answering import evidence
+    from localrag.answering.evidence import PASSAGES
+    from localrag.evaluation.squad import contains
+
+    app.keep_vectors_in_memory()
+    embed = cached_embed(app)
+    out = []
+    for qa in questions:
+        results = app.search(qa.question, PASSAGES)
+        ranked = evidence.rank(qa.question, results, embed) if results else []
+        top = [{"gold": bool(qa.answers) and contains(s.text, qa.answers), "about": s.about, "missing": bool(s.missing),
+                "relevance": s.relevance} for s in ranked[:LOOK]]
+        out.append({"answerable": bool(qa.answers), "strength": evidence.strength(ranked) if ranked else -9.0,
+                    "top": top})
+    return out
+
+
+def report(name: str, rows: list[dict], min_evidence: float) -> None:
+    ans = [r for r in rows if r["answerable"]]
+    una = [r for r in rows if not r["answerable"]]
+    print(f"{name}: {len(ans)} answerable, {len(una)} unanswerable questions")
+    if ans:
+        print(f"  top-1 sentence hit {sum(bool(r['top']) and r['top'][0]['gold'] for r in ans) / len(ans):.3f}, "
+              f"top-3 {sum(any(t['gold'] for t in r['top']) for r in ans) / len(ans):.3f}")
+    print("  decline when none of the best 3 sentences is about the question (and below min_evidence):")
+    print("    min_about  unanswerable declined  answerable wrongly declined  gold sentence passes")
+    for th in THRESHOLDS:
+        def about(t: dict, th: float = th) -> bool:
+            return not t["missing"] and t["about"] >= th
+
+        def declined(r: dict, th: float = th) -> bool:
+            return r["strength"] < min_evidence or not any(about(t, th) for t in r["top"])
+
+        golds = [t for r in ans for t in r["top"][:1] if t["gold"]]
+        d_una = sum(map(declined, una)) / len(una) if una else 0.0
+        d_ans = sum(map(declined, ans)) / len(ans) if ans else 0.0
+        keep = sum(map(about, golds)) / len(golds) if golds else 0.0
+        print(f"    {th:9.2f}  {d_una:21.3f}  {d_ans:27.3f}  {keep:20.3f}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--index-dir", default=str(Path(tempfile.gettempdir()) / "localrag-bench-squad"))
+    ap.add_argument("--limit", type=int, default=600, help="SQuAD questions sampled, half unanswerable (0: all)")
+    ap.add_argument("--set", default=str(ROOT / "tests" / "answerset"), help="an answer set folder")
+    args = ap.parse_args()
+
+    from localrag.config import Settings, get_paths
+    from localrag.core import Localrag
+    from localrag.evaluation.squad import sample
+
+    paths = get_paths()
+    settings = Settings.load(paths)
+    with Localrag.squad_collection(str(SQUAD), settings, paths, args.index_dir) as (app, data):
+        asked = sample(data.questions, args.limit or None, 0, balanced=True)  # a curve on both kinds
+        report("shared SQuAD articles", features(app, asked), settings.min_evidence)
+    with Localrag.answer_set_collection(args.set, settings, paths) as (app, aset):
+        report(f"answer set {args.set}", features(app, aset.questions), settings.min_evidence)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
