@@ -440,8 +440,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from localrag.evaluation.evaluate import load_queries
 
     interactive = not args.json
-    if args.squad:
-        return _eval_squad(args)
+    if args.squad or args.answer_set:
+        return _eval_answers(args)
     if args.make_queries:
         app = _app(args)
         with QueryBar(interactive) as bar:
@@ -492,11 +492,12 @@ ANSWER_FIGURES = (  # key, label, what it means
     ("passage_hit", "passage hit", "a retrieved passage holds a gold answer"),
     ("evidence_hit", "evidence hit", "a quote holds a gold answer"),
     ("answer_hit", "answer hit", "a gold answer inside the answer"),
-    ("answer_f1", "answer F1", "token F1 against the gold answers"),
+    ("answer_f1", "short answer F1", "token F1 of the short answer against the gold answers"),
     ("citation_hit", "citation hit", "a cited passage holds a gold answer"),
     ("citation_precision", "citation precision", "cited passages holding a gold answer"),
     ("supported_rate", "supported", "answers shown as backed by their quotes"),
     ("supported_precision", "supported precision", "supported answers that are right"),
+    ("supported_but_wrong", "supported but wrong", "supported yet no gold answer, or on an unanswerable"),
     ("supported_but_absent_from_quotes", "supported, words not in quotes", "must be 0"),
     ("abstained_on_unanswerable", "abstained, unanswerable", "said the files do not answer"),
     ("abstained_on_answerable", "abstained, answerable", "wrongly said so"),
@@ -510,21 +511,30 @@ def _print_answer_figures(m: dict) -> None:
             _echo(f"  {label:<32}{m[key]:>8}" + (f"   {means}" if means else ""))
 
 
-def _eval_squad(args: argparse.Namespace) -> int:
+def _eval_answers(args: argparse.Namespace) -> int:
     from localrag.evaluation.squad import sample
 
     paths = get_paths()
-    with IndexBar(not args.json) as ibar, QueryBar(not args.json) as qbar, \
-            Localrag.squad_collection(args.squad, Settings.load(paths), paths, args.index_dir, ibar,
-                                      ModelBar()) as (app, data):
-        questions = sample(data.questions, args.limit, args.seed)
-        m = app.evaluate_answers(questions, args.k, qbar)
+    settings = Settings.load(paths)
+    if args.model:
+        settings.llm_model = args.model
+    with IndexBar(not args.json) as ibar, QueryBar(not args.json) as qbar:
+        if args.squad:
+            with Localrag.squad_collection(args.squad, settings, paths, args.index_dir, ibar, ModelBar()) as (app, squad):
+                m = app.evaluate_answers(sample(squad.questions, args.limit, args.seed, args.balanced), args.k, qbar)
+            source = f"{len(squad.articles)} articles"
+        else:
+            with Localrag.answer_set_collection(args.answer_set, settings, paths, args.index_dir, ibar,
+                                                ModelBar()) as (app, answer_set):
+                m = app.evaluate_answers(sample(answer_set.questions, args.limit, args.seed, args.balanced), args.k,
+                                         qbar)
+            source = str(args.answer_set)
     figures = m.figures()
     if args.json:
         print(json.dumps({"figures": figures, "questions": m.rows}, indent=2))
         return 0
     _echo(f"{figures['questions']} questions ({figures['answerable']} answerable, {figures['unanswerable']} not) "
-          f"from {len(data.articles)} articles")
+          f"from {source}")
     _print_answer_figures(figures)
     return 0
 
@@ -724,7 +734,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--trec", metavar="DIR", help="a TREC collection (documents, topics, qrels) in a temporary index")
     e.add_argument("--index-dir", metavar="DIR", help="with --trec: keep and re-use the collection's index here")
     e.add_argument("--squad", metavar="FILE", help="measure answers on a SQuAD 2.0 JSON file, in a temporary index")
-    e.add_argument("--limit", type=int, metavar="N", help="with --squad: a seeded sample of N questions")
+    e.add_argument("--model", metavar="PATH", help="with --squad or --answer-set: a GGUF file to answer with")
+    e.add_argument("--answer-set", metavar="DIR", help="measure answers on a folder of docs/ and questions.toml")
+    e.add_argument("--limit", type=int, metavar="N", help="with --squad or --answer-set: a seeded sample of N questions")
+    e.add_argument("--balanced", action="store_true",
+                   help="with --limit: half of the sample unanswerable questions, to measure declining")
     e.add_argument("--make-queries", type=int, metavar="N", help="write N synthetic queries from your index")
     e.add_argument("--out", default="localrag-queries.jsonl", help="with --make-queries: the file to write")
     e.add_argument("--seed", type=int, default=0)

@@ -31,6 +31,7 @@ from localrag.store.rows import AdapterRow
 if TYPE_CHECKING:  # imported where used: a one-shot search never loads them
     from localrag.answering.answer import Answer
     from localrag.answering.preview import PassageContext
+    from localrag.evaluation.answerset import AnswerSet
     from localrag.evaluation.evaluate import Report
     from localrag.evaluation.queries import Query
     from localrag.evaluation.squad import QA, AnswerMetrics, SquadSet
@@ -590,6 +591,18 @@ class Localrag:
         from localrag.evaluation.squad import load_squad
 
         data = load_squad(path)
+        with cls.collection(data.write, settings, paths, index_dir, progress, model_progress) as app:
+            yield app, data
+
+    @classmethod
+    @contextmanager
+    def answer_set_collection(cls, path: str, settings: Settings, paths: Paths, index_dir: str | None = None,
+                              progress: ProgressFn | None = None,
+                              model_progress: ByteProgress | None = None) -> Iterator[tuple[Localrag, AnswerSet]]:
+        """An answer set's documents (``questions.toml`` beside ``docs/``) in an index of their own."""
+        from localrag.evaluation.answerset import load_answer_set
+
+        data = load_answer_set(path)
         with cls.collection(data.write, settings, paths, index_dir, progress, model_progress) as app:
             yield app, data
 

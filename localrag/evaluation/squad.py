@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from localrag.answering.verify import squad_normalize
+from localrag.answering.verify import is_short, squad_normalize
 from localrag.errors import LocalragError
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ class AnswerMetrics:
     unanswerable: int = 0
     passage_hit: int = 0  # a retrieved passage holds a gold answer
     answer_hit: int = 0  # a gold answer inside the answer
-    f1_sum: float = 0.0
+    f1_sum: float = 0.0  # of the short answer (the shown text when there is none)
     evidence_hit: int = 0  # a gold answer inside a quote
     answered: int = 0  # answerable questions not abstained on
     citation_hit: int = 0  # ... with a cited passage (one a quote comes from) holding a gold answer
@@ -120,8 +120,9 @@ class AnswerMetrics:
     supported_answerable: int = 0
     supported_right: int = 0  # supported answers (to answerable questions) holding a gold answer
     unsupported_right: int = 0  # shown as a quote (not supported) yet holding a gold answer
-    supported_absent: int = 0  # supported answers whose words are absent from their quotes: must be 0
+    supported_absent: int = 0  # supported short answers whose words are absent from their quotes: must be 0
     generated: int = 0
+    supported_wrong: int = 0  # supported yet holding no gold answer, or supported on an unanswerable question
     abstained_unanswerable: int = 0
     abstained_answerable: int = 0
     seconds: list[float] = field(default_factory=list)
@@ -133,12 +134,15 @@ class AnswerMetrics:
         text = shown_answer(ans)
         quotes = [q.text for q in ans.evidence]
         abstained = ans.kind == "not_found"
+        short = ans.short_answer or text  # a chat model's sentence paraphrases; its short answer is verbatim
         if ans.supported:
             self.supported += 1
-            if not contains(" ".join(quotes), [_without_marks(ans.text)]):
+            verbatim = ans.short_answer or (text if is_short(text) else "")  # a checked sentence may paraphrase
+            if verbatim and not contains(" ".join(quotes), [verbatim]):
                 self.supported_absent += 1
         self.generated += ans.kind == "generated"
-        row = {"id": qa.qid, "question": qa.question, "gold": qa.answers, "answer": ans.text, "kind": ans.kind,
+        row = {"id": qa.qid, "question": qa.question, "gold": qa.answers, "answer": ans.text,
+               "short_answer": ans.short_answer, "unsupported": ans.unsupported, "kind": ans.kind,
                "supported": ans.supported, "quotes": quotes, "seconds": round(seconds, 3),
                "evidence_score": round(ans.evidence[0].sentence.relevance, 4) if ans.evidence else None,
                "similarity": max((r.similarity or 0.0 for r in
@@ -146,14 +150,16 @@ class AnswerMetrics:
         if not qa.answers:
             self.unanswerable += 1
             self.abstained_unanswerable += abstained
+            self.supported_wrong += ans.supported
             self.rows.append(row)
             return
         self.answerable += 1
         passages = [c.result.text for c in ans.citations] or [r.text for r in ans.nearest]
         self.passage_hit += any(contains(p, qa.answers) for p in passages)
         hit = contains(text, qa.answers) and not abstained
+        self.supported_wrong += ans.supported and not hit
         self.answer_hit += hit
-        best_f1 = 0.0 if abstained else max(f1(text, g) for g in qa.answers)
+        best_f1 = 0.0 if abstained else max(f1(short, g) for g in qa.answers)
         self.f1_sum += best_f1
         self.evidence_hit += any(contains(q, qa.answers) for q in quotes)
         if ans.supported:
@@ -186,6 +192,7 @@ class AnswerMetrics:
             "citation_precision": share(self.cited_right, self.cited),
             "supported_rate": share(self.supported, self.asked),
             "supported_precision": share(self.supported_right, self.supported_answerable),
+            "supported_but_wrong": share(self.supported_wrong, self.asked),
             "supported_but_absent_from_quotes": self.supported_absent,
             "generated_rate": share(self.generated, self.asked),
             "abstained_on_unanswerable": share(self.abstained_unanswerable, self.unanswerable),
@@ -194,7 +201,13 @@ class AnswerMetrics:
         }
 
 
-def sample(questions: list[QA], limit: int | None, seed: int) -> list[QA]:
+def sample(questions: list[QA], limit: int | None, seed: int, balanced: bool = False) -> list[QA]:
+    """A seeded sample; ``balanced``: half of it unanswerable questions (as held-out SQuAD 2.0 is),
+    so abstention is measured on as many questions as answering."""
+    if balanced:
+        half = (limit or len(questions)) // 2
+        return (sample([q for q in questions if q.answers], half, seed)
+                + sample([q for q in questions if not q.answers], half, seed))
     if not limit or limit >= len(questions):
         return list(questions)
     picked = list(questions)
