@@ -67,6 +67,8 @@ def test_a_question_names_its_subject_exactly() -> None:
     assert verify.subject("What does prorate() return?").exact == ("prorate",)
     assert verify.subject('Which file says "out of paper"?').exact == ("out of paper",)
     assert verify.subject("Who approves trips over 2,000 euros?").exact == ("2000",)
+    assert verify.subject("What was wrong with the 3rd generation?").exact == ()  # often written "third"
+    assert verify.subject("What did the iPods lack?").exact == ()  # a brand, not an identifier
     assert verify.subject("Who owns Café Müller?").names == {"cafe", "muller"} == verify.subject("Who owns Cafe Muller?").names
     assert verify.missing_terms(verify.subject("What does E24 mean?"), "E24: the drain is blocked.") == []
     assert verify.missing_terms(verify.subject("What does E24 mean?"), "E15: water in the base tray; E240 too.") == ["e24"]

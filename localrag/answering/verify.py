@@ -81,7 +81,8 @@ FRAME_WORDS = frozenset(
     "mean means meant long many much often far big old called name named kind type sort year years date time "
     "number happen happened term refer refers describe described use used give given get got say said".split())
 _CODE = re.compile(r"(?<![\w-])(?=[\w.-]*\d)(?=[\w.-]*[^\W\d_])\w[\w.-]*\w(?![\w-])")  # E24, DW-4471, v2.0
-_IDENT = re.compile(r"(?<![\w.])(?:[A-Za-z]+_\w+|[a-z]+[A-Z]\w*|\w+\(\))")  # snake_case, camelCase, f()
+_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$", re.I)
+_IDENT = re.compile(r"(?<![\w.])(?:[A-Za-z]+_\w+|[a-z]{2,}[A-Z]\w*|\w+\(\))")  # snake_case, camelCase, f()
 _QUOTED = re.compile(r"\"([^\"]{2,60})\"|\u201c([^\u201d]{2,60})\u201d")
 
 
@@ -101,7 +102,8 @@ def subject(question: str) -> Subject:
     for m in _QUOTED.finditer(q):
         exact.append((m.group(1) or m.group(2)).lower())
     for m in _CODE.finditer(q):
-        exact.append(m.group().lower())
+        if not _ORDINAL.match(m.group()):  # "3rd" is written "third" as often
+            exact.append(m.group().lower())
     for m in _IDENT.finditer(q):
         exact.append(m.group().removesuffix("()").lower())
     exact += sorted(numbers(q) - {t for e in exact for t in numbers(e)})
