@@ -313,6 +313,7 @@ def answer(question: str, results: Sequence[Result], load_gen: Callable[[], obje
     # at a time: the best, then the next if its answer to the best is not backed.
     attempts = ([sents] if chat else [[s] for s in sents[:BASE_TRIES]]) if sents else []
     backed: list[tuple[str, Sentence]] = []
+    short_quote: Sentence | None = None
     said_anything = False
     for given in attempts:
         try:
@@ -332,7 +333,7 @@ def answer(question: str, results: Sequence[Result], load_gen: Callable[[], obje
             short = check(raw, given, question, short_only=True)[0]
             said = [short]
         if short[1] is not None:
-            ans.short_answer = short[0]
+            ans.short_answer, short_quote = short[0], short[1]
         for shown, quote, _why in said:
             if quote is None:
                 ans.unsupported.append(shown)
@@ -345,9 +346,9 @@ def answer(question: str, results: Sequence[Result], load_gen: Callable[[], obje
             " (a base model behind a chat API? try llm_api = completions)" if chat else "")
             + "; showing the best quote instead")
     firsts: list[Sentence] = []
-    for _, q in backed:
+    for q in [q for _, q in backed] + ([short_quote] if short_quote is not None and backed else []):
         if q not in firsts:
-            firsts.append(q)
+            firsts.append(q)  # the short answer's own quote is shown too: its words stand there
     if not firsts:  # the quote shown instead is one about the question (there is one: else it declined)
         firsts = [next(s for s in ranked[:evidence.LOOK] if s.answers_question)]
     ans.evidence = [Quote(i + 1, s) for i, s in enumerate(evidence.pick(ranked, firsts))]
