@@ -9,6 +9,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import apsw
@@ -517,6 +518,8 @@ def _eval_answers(args: argparse.Namespace) -> int:
     paths = get_paths()
     settings = Settings.load(paths)
     if args.model:
+        if not Path(args.model).expanduser().is_file():  # said now, not after the collection is indexed
+            raise LocalragError(f"model file not found: {args.model}")
         settings.llm_model = args.model
     with IndexBar(not args.json) as ibar, QueryBar(not args.json) as qbar:
         if args.squad:

@@ -88,8 +88,8 @@ _QUOTED = re.compile(r"\"([^\"]{2,60})\"|\u201c([^\u201d]{2,60})\u201d")
 
 @dataclass(frozen=True)
 class Subject:
-    """What a question is about: its exact terms (codes, identifiers, numbers, names, quoted
-    phrases), which a sentence that answers it must name, and its other content words."""
+    """What a question is about: its exact terms (codes, identifiers, numbers, quoted phrases),
+    which a sentence that answers it must name, its names, and its content words."""
 
     exact: tuple[str, ...]  # as written, lower case: matched as whole words of the sentence or its heading
     names: frozenset[str]  # stems of the names: they weigh double in how much of the subject a sentence has
