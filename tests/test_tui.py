@@ -70,7 +70,7 @@ def test_ask_shows_the_checked_answer_cites_and_opens_the_passage(home: Path, em
             assert app.clipboard.startswith(ex.text)
             assert f"[1] {quote.path}:page 2, lines {quote.start_line}-{quote.end_line}" in app.clipboard
             await pilot.press("ctrl+l", "enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen))
+            await wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen) and app.screen.query("#passage"))
             rendered = str(app.screen.query_one("#passage", Static).render())
             assert "descaling program runs for twenty minutes" in rendered
             body, _ = passage_in_context(app.core.passage_context(quote))  # what the preview shows, lit

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
+from textual.await_remove import AwaitRemove
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.notifications import SeverityLevel
@@ -309,7 +310,7 @@ class LocalragApp(App[None]):
         item = event.item
         if not isinstance(item, ConversationItem):
             return
-        self.action_new_conversation()
+        await self.action_new_conversation()  # else a reopened exchange can be pruned with the old ones
         self.conversation_id = item.conversation_id
         chat = self.query_one("#chat")
         for q, a, sources, quotes in self.core.exchanges(item.conversation_id):
@@ -432,12 +433,14 @@ class LocalragApp(App[None]):
             self.open_preview(res[event.option_index], self.query_one("#search-input", Input).value)
 
     # ---- actions --------------------------------------------------------------------------------
-    def action_new_conversation(self) -> None:
+    def action_new_conversation(self) -> AwaitRemove:
+        """Returns the removal of the old exchanges: a caller that mounts new ones awaits it first."""
         self.conversation_id = None
         self._last = None
-        self.query_one("#chat").remove_children()
+        removed = self.query_one("#chat").remove_children()
         self.query_one(TabbedContent).active = "ask-tab"
         self.query_one("#ask-input", Input).focus()
+        return removed
 
     def action_toggle_mode(self) -> None:
         tabs = self.query_one(TabbedContent)
