@@ -209,6 +209,15 @@ def test_unterminated_osc_escape_keeps_the_text_after_it() -> None:
     assert clean("a \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ b") == "a link b"
 
 
+def test_invisible_but_harmless_characters_stay_so_quotes_are_the_files_own_text() -> None:
+    """Wikipedia text is full of zero-width spaces; a quote without them is not the file's text."""
+    from localrag.indexing.parse.base import clean
+
+    text = "pronunciation: \u200b[fʁe.de.ʁik]; soft\u00adhyphen"
+    assert clean(text) == text
+    assert clean("a\u2028b\x00c") == "abc"  # line separators and NULs still go
+
+
 @pytest.mark.parametrize("kind", ["markdown", "html"])
 def test_sandboxed_text_parsers_are_bounded_on_hostile_megabytes(kind: str) -> None:
     """Markdown (markdown-it-py: linear, but 9 s on a megabyte of list items) and HTML (the
