@@ -1,9 +1,10 @@
-"""Chunks as the rest of localrag reads them: by id (in batches), by document, a sample for
-evaluation, and whether a scope holds any."""
+"""Chunks as the rest of localrag reads them: by id (in batches), by document (in order, with
+their vectors, for whole-document answers), a sample for evaluation, and whether a scope holds
+any."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -43,3 +44,49 @@ class Chunks(Part):
     def doc_chunk_ids(self, path: str) -> list[int]:
         return [int(r[0]) for r in self.db.execute(
             "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE d.path=?", (path,))]
+
+    def outline(self, path: str) -> list[tuple[int, str, int | None, int]]:
+        """A document's chunks in file order as (id, heading, page, words), without their text: a
+        500-page PDF's outline is small, and only the chunks a summary picks are read whole."""
+        return [(int(r[0]), str(r[1]), r[2], int(r[3])) for r in self.db.execute(
+            "SELECT c.id, c.heading, c.page, length(c.text) - length(replace(c.text, ' ', '')) + 1"
+            " FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE d.path=? ORDER BY c.seq", (path,))]
+
+    def texts(self, path: str) -> Iterator[str]:
+        """A document's chunk texts in file order, one at a time (memory stays flat)."""
+        for (text,) in self.db.execute(
+                "SELECT c.text FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE d.path=? ORDER BY c.seq", (path,)):
+            yield str(text)
+
+    def vectors_of(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """The stored vectors of chunks by id (a chunk not embedded yet is absent)."""
+        out: dict[int, np.ndarray] = {}
+        for start in range(0, len(ids), 500):
+            part = list(ids[start: start + 500])
+            q = ("SELECT c.id, e.vector FROM chunks c JOIN embeddings e ON e.hash = c.hash"
+                 f" WHERE c.id IN ({','.join('?' * len(part))}) AND e.vector IS NOT NULL")
+            out.update((int(i), np.frombuffer(v, dtype=np.float32)) for i, v in self.db.execute(q, part))
+        return out
+
+    def titles(self) -> list[tuple[str, str]]:
+        """Every indexed document's (path, title): its first heading, or "" (what a question
+        naming "the espresso machine manual" or "the Normans article" is matched against)."""
+        return [(str(p), str(h or "")) for p, h in self.db.execute(
+            "SELECT d.path, (SELECT c.heading FROM chunks c WHERE c.doc_id = d.id ORDER BY c.seq LIMIT 1)"
+            " FROM documents d WHERE d.status='ok' ORDER BY d.path")]
+
+    def matching(self, expression: str, scope: Scope | None = None, limit: int = 100_000) -> list[tuple[int, str]]:
+        """(chunk id, path) of every chunk the FTS5 ``expression`` matches, in the scope: all
+        of them, not the best k (which files mention a word)."""
+        sql = ("SELECT c.id, d.path FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid"
+               " JOIN documents d ON d.id = c.doc_id WHERE chunks_fts MATCH ?")
+        params: tuple = (expression,)
+        if scope:
+            sql += f" AND {scope.sql}"
+            params += tuple(scope.params)
+        return [(int(i), str(p)) for i, p in self.db.execute(sql + " LIMIT ?", (*params, limit))]
+
+    def paths_in(self, scope: Scope) -> list[str]:
+        """The indexed documents a scope holds."""
+        return [str(r[0]) for r in self.db.execute(
+            f"SELECT d.path FROM documents d WHERE d.status='ok' AND {scope.sql} ORDER BY d.path", scope.params)]
