@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # rich and the indexer: imported where used, so `search` star
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
+    from localrag.answering.answer import Answer
     from localrag.indexing.indexer import IndexStats
     from localrag.indexing.indexer import Progress as IndexProgress
 
@@ -272,7 +273,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.cont and conversation is None:
         conversation = app.latest_conversation(origin="cli")  # none yet: this question starts one
     cid, ans = app.ask_in_conversation(conversation, args.question, on_text=stream, k=args.k, mode=args.mode,
-                                       scope=scope, origin="cli")
+                                       scope=scope, origin="cli", words=args.words)
     for note in [*app.notes, ans.partial, ans.warning, ans.error]:
         if note:
             _echo(f"localrag: {note}", file=err)
@@ -280,6 +281,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(dict(ans.to_json(), conversation_id=cid), indent=2))
         return 1 if ans.error else 0
     sys.stdout.write("\n")
+    if ans.question_kind != "fact":
+        _print_sources(ans)
+        _echo(f"(conversation {cid}: `localrag export` saves it)", file=err)
+        return 1 if ans.error else 0
     if not ans.found:
         if ans.nearest:
             _echo("\nNearest passages (not relevant enough to answer from):")
@@ -291,6 +296,30 @@ def cmd_ask(args: argparse.Namespace) -> int:
         _echo(f"[{q.n}] {q.location()}")
         _echo("    \u201c" + _snippet(q.text, 600) + "\u201d")
     _echo(f"(conversation {cid}: `localrag ask --continue` follows up, `localrag export` saves it)", file=err)
+    return 1 if ans.error else 0
+
+
+def _print_sources(ans: Answer) -> None:
+    """Where each quote of a whole-document answer is (its text is in the answer above)."""
+    if ans.unsupported:
+        _echo("\nNot backed by the quotes, so not shown: " + safe("; ".join(ans.unsupported)))
+    if ans.evidence:
+        _echo("\nSources (verbatim quotes above):")
+        for q in ans.evidence:
+            _echo(f"[{q.n}] {safe(q.location())}")
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    app = _app(args)
+    ans = app.summarize(args.paths, args.about or "", args.words, types=args.types or ())
+    for note in [*app.notes, ans.partial, ans.warning, ans.error]:
+        if note:
+            _echo(f"localrag: {note}", file=err)
+    if args.json:
+        print(json.dumps(ans.to_json(), indent=2))
+        return 1 if ans.error else 0
+    _echo(safe(ans.text))
+    _print_sources(ans)
     return 1 if ans.error else 0
 
 
@@ -522,6 +551,14 @@ def _eval_answers(args: argparse.Namespace) -> int:
             raise LocalragError(f"model file not found: {args.model}")
         settings.llm_model = args.model
     with IndexBar(not args.json) as ibar, QueryBar(not args.json) as qbar:
+        if args.squad and args.summaries:
+            with Localrag.squad_collection(args.squad, settings, paths, args.index_dir, ibar, ModelBar()) as (app, squad):
+                sm = app.evaluate_summaries(squad, args.words, qbar).to_json()
+            if args.json:
+                print(json.dumps(sm, indent=2))
+                return 0
+            _print_summary_figures(sm)
+            return 0
         if args.squad:
             with Localrag.squad_collection(args.squad, settings, paths, args.index_dir, ibar, ModelBar()) as (app, squad):
                 m = app.evaluate_answers(sample(squad.questions, args.limit, args.seed, args.balanced), args.k, qbar)
@@ -540,6 +577,22 @@ def _eval_answers(args: argparse.Namespace) -> int:
           f"from {source}")
     _print_answer_figures(figures)
     return 0
+
+
+def _print_summary_figures(m: dict) -> None:
+    if not m.get("summaries"):
+        _echo("no article had answerable questions to measure a summary by")
+        return
+    _echo(f"{m['summaries']} summaries of {m['words_budget']} words at most (each article by name and in scope)")
+    for key, label, means in (
+            ("coverage", "question coverage", "questions whose gold answer the summary holds"),
+            ("opening_coverage", "opening's coverage", "the same, for the article's first words"),
+            ("coverage_ratio", "ratio", "at least 1: better than the opening"),
+            ("articles_at_or_above_opening", "at or above the opening", "share of summaries"),
+            ("all_quotes_verbatim", "all quotes verbatim", "every quote is text of its file"),
+            ("most_words", "most words", "in one summary's quotes"),
+            ("p50_seconds", "seconds per summary (p50)", "")):
+        _echo(f"  {label:<28}{m[key]!s:>8}" + (f"   {means}" if means else ""))
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
@@ -702,8 +755,17 @@ def build_parser() -> argparse.ArgumentParser:
     _scope_args(q)
     q.add_argument("--continue", dest="cont", action="store_true", help="follow up on the latest `ask` conversation")
     q.add_argument("--conversation", type=int, metavar="ID", help="follow up on this conversation")
+    q.add_argument("--words", type=int, metavar="N", help="a summary's length in words (default: summary_words, 150)")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_ask)
+
+    sm = sub.add_parser("summarize", help="a summary of files, made of their own sentences with their lines")
+    sm.add_argument("paths", nargs="*", metavar="PATH", help="indexed files or folders (none: give --about)")
+    sm.add_argument("--about", metavar="TOPIC", help="what the files say about this topic")
+    sm.add_argument("--type", dest="types", action="append", metavar="EXT", help="only these file types, e.g. pdf,md")
+    sm.add_argument("--words", type=int, metavar="N", help="length in words (default: summary_words, 150)")
+    sm.add_argument("--json", action="store_true")
+    sm.set_defaults(func=cmd_summarize)
 
     md = sub.add_parser("models", help="answer models: installed, a catalog to pull from, servers running here")
     md.add_argument("action", nargs="?", choices=["list", "pull", "use"], default="list")
@@ -742,6 +804,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--limit", type=int, metavar="N", help="with --squad or --answer-set: a seeded sample of N questions")
     e.add_argument("--balanced", action="store_true",
                    help="with --limit: half of the sample unanswerable questions, to measure declining")
+    e.add_argument("--summaries", action="store_true",
+                   help="with --squad: measure summaries by the share of each article's questions they answer")
+    e.add_argument("--words", type=int, metavar="N", help="with --summaries: the summaries' length (default 150)")
     e.add_argument("--make-queries", type=int, metavar="N", help="write N synthetic queries from your index")
     e.add_argument("--out", default="localrag-queries.jsonl", help="with --make-queries: the file to write")
     e.add_argument("--seed", type=int, default=0)

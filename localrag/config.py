@@ -77,6 +77,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "top_k": (1, MAX_K), "n_ctx": (256, 1 << 20), "max_answer_tokens": (1, 32_768),
     "temperature": (0.0, 5.0), "min_score": (-1.0, 1.0), "min_evidence": (-10.0, 10.0),
     "max_file_mb": (0.001, 1e6), "embed_threads": (0, 1024), "main_gpu": (0, 64), "n_gpu_layers": (-1, 100_000),
+    "summary_words": (30, 2000),
 }
 
 _TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
@@ -105,6 +106,7 @@ class Settings:
     min_score: float = 0.25  # below this cosine similarity and without keyword hits, "nothing relevant"
     min_evidence: float = MIN_EVIDENCE  # best sentence's score below this: the files do not seem to answer
     max_file_mb: float = 50.0
+    summary_words: int = 150  # a summary's quotes, all together: what reads in one glance
     model_servers: list[str] = field(default_factory=lambda: list(DEFAULT_SERVERS))  # loopback only: `models` lists them
     ocr: bool = True  # read PDF pages without a text layer by OCR, when the `ocr` extra is installed
     ignore: list[str] = field(default_factory=list)  # gitignore-style patterns on top of the built-in rules

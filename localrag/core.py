@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from localrag.config import MAX_K, Paths, Settings, get_paths
+from localrag.config import BOUNDS, MAX_K, Paths, Settings, get_paths
 from localrag.errors import LocalragError
 from localrag.models.bundled import ByteProgress, resolve_llm_path
 from localrag.models.embed import Embedder, expected_identity
@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # imported where used: a one-shot search never loads them
     from localrag.evaluation.evaluate import Report
     from localrag.evaluation.queries import Query
     from localrag.evaluation.squad import QA, AnswerMetrics, SquadSet
+    from localrag.evaluation.summaries import SummaryMetrics
     from localrag.evaluation.tune import TuneReport
     from localrag.indexing.indexer import IndexStats, ProgressFn
     from localrag.indexing.parse.sandbox import ParserWorker
@@ -377,7 +378,10 @@ class Localrag:
 
     def ask(self, question: str, k: int | None = None, on_text: Callable[[str], None] | None = None,
             history: Sequence[tuple[str, str]] = (), cancel: threading.Event | None = None,
-            mode: str | None = None, scope: Scope | None = None) -> Answer:
+            mode: str | None = None, scope: Scope | None = None, words: int | None = None) -> Answer:
+        """A fact question gets a short answer on its quotes; a question about whole documents
+        (summarize X, compare A and B, which files mention Y, list every Z) gets quotes chosen
+        across them (``words``: a summary's budget, default ``summary_words``)."""
         if not question.strip():
             raise LocalragError("the question is empty")
         if not self.folders():  # said at once, before any model is loaded
@@ -385,6 +389,18 @@ class Localrag:
         s = self.settings
         if s.llm == "local" and s.llm_model not in ("", "default"):
             resolve_llm_path(s.llm_model, self.paths.models_dir)  # a wrong model is said even if nothing answers
+        from localrag.answering.kinds import FACT, classify
+
+        asked = classify(question)
+        if asked.kind != FACT:
+            from localrag.answering.documents import answer_documents
+
+            doc_ans = answer_documents(self._library(mode, cancel), question, asked, scope, checked_words(words, s))
+            if doc_ans is not None:
+                doc_ans.partial = self.partial_note(mode)
+                if on_text:
+                    on_text(doc_ans.text)
+                return doc_ans
         # the evidence is drawn from a few more passages than a reader needs (unless told how many)
         from localrag.answering.answer import answer
         from localrag.answering.evidence import PASSAGES
@@ -393,6 +409,45 @@ class Localrag:
         ans = answer(question, results, lambda: self.generator, self.embedder.embed, s.max_answer_tokens,
                      s.temperature, s.min_score, on_text, history, cancel, s.min_evidence)
         ans.partial = self.partial_note(mode)
+        return ans
+
+    def _library(self, mode: str | None = None, cancel: threading.Event | None = None) -> Any:
+        """What whole-document answers read: the index, the models, and this API's search."""
+        from localrag.answering.documents import Library
+
+        return Library(self.store, self.embedder.embed,
+                       lambda text, k, scope: self.search(text, k, mode, scope=scope),
+                       self._chat_generator, cancel)
+
+    def _chat_generator(self) -> Generator | RemoteGenerator | None:
+        """The language model if it is a chat model (one that can write a summary), else None,
+        without loading a base model only to learn that it is one."""
+        s = self.settings
+        gen = self._generator
+        if gen is None and s.llm == "local":
+            from localrag.models.generator import has_chat_template
+
+            if not has_chat_template(resolve_llm_path(s.llm_model, self.paths.models_dir, self.model_progress)):
+                return None
+        gen = gen or self.generator
+        return gen if gen.chat else None
+
+    def summarize(self, paths: Sequence[str] = (), query: str = "", words: int | None = None,
+                  types: Sequence[str] = (), cancel: threading.Event | None = None) -> Answer:
+        """A summary of the files at ``paths`` (each file, or the files under a folder), or of
+        what the files say about ``query``: the MCP server's and `localrag summarize`'s call."""
+        from localrag.answering.documents import summarize
+        from localrag.answering.kinds import SUMMARY, Asked
+
+        if not self.folders():
+            raise LocalragError("nothing is indexed yet: add a folder with `localrag add PATH`")
+        if not paths and not query.strip():
+            raise LocalragError("name the files to summarize, or a topic")
+        scope = self.scope(paths, types)
+        question = f"Summarize {', '.join(paths) if paths else query}"
+        ans = summarize(self._library(None, cancel), question, Asked(SUMMARY, topic=query.strip()), scope,
+                        checked_words(words, self.settings))
+        ans.partial = self.partial_note()
         return ans
 
     def partial_note(self, mode: str | None = None) -> str | None:
@@ -407,16 +462,18 @@ class Localrag:
     def ask_in_conversation(self, conversation_id: int | None, question: str,
                             on_text: Callable[[str], None] | None = None, cancel: threading.Event | None = None,
                             k: int | None = None, mode: str | None = None, scope: Scope | None = None,
-                            origin: str = "tui") -> tuple[int, Answer]:
+                            origin: str = "tui", words: int | None = None) -> tuple[int, Answer]:
         """Ask with the conversation so far, and keep the exchange (a new conversation if None)."""
         if conversation_id is not None and self.store.history.conversation(conversation_id) is None:
             raise LocalragError(f"no conversation {conversation_id}: `localrag conversations` lists them")
         history = self.history(conversation_id)
-        ans = self.ask(question, k, on_text=on_text, history=history, cancel=cancel, mode=mode, scope=scope)
+        ans = self.ask(question, k, on_text=on_text, history=history, cancel=cancel, mode=mode, scope=scope,
+                       words=words)
         if conversation_id is None:
             conversation_id = self.store.history.new_conversation(question, origin)
         saved = [dict(q.to_json(), text=q.text, heading=q.result.heading, cited=True) for q in ans.evidence]
-        details = {"answer_kind": ans.kind, "supported": ans.supported, "unsupported": ans.unsupported,
+        details = {"answer_kind": ans.kind, "question_kind": ans.question_kind, "documents": ans.documents,
+                   "supported": ans.supported, "unsupported": ans.unsupported,
                    "scope": scope.to_json() if scope else None}
         self.store.history.add_message(conversation_id, question, ans.text,
                                        json.dumps(saved or [r.to_json() for r in ans.nearest]), json.dumps(details))
@@ -619,6 +676,15 @@ class Localrag:
 
         return make_queries(self, n, out, seed, on_query)
 
+    def evaluate_summaries(self, data: SquadSet, words: int | None = None,
+                           on_article: Callable[[str, int, int], None] | None = None) -> SummaryMetrics:
+        """Summarise each article of a SQuAD collection (its index: ``squad_collection``) and
+        measure the summaries by the share of its questions they answer, against its opening."""
+        from localrag.evaluation.summaries import evaluate_summaries
+
+        self.keep_vectors_in_memory()
+        return evaluate_summaries(self, data, self.folders()[0], checked_words(words, self.settings), on_article)
+
     def evaluate_answers(self, questions: list[QA], k: int | None = None,
                          on_query: Callable[[str, int, int], None] | None = None) -> AnswerMetrics:
         """Ask each SQuAD question and score the answers against the gold ones."""
@@ -729,6 +795,16 @@ def checked_k(k: int | None) -> int | None:
     if k is not None and not (isinstance(k, int) and 1 <= k <= MAX_K):
         raise LocalragError(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
     return k
+
+
+def checked_words(words: int | None, settings: Settings) -> int:
+    """A summary's word budget (``--words``, an MCP call), bounded as the setting is."""
+    if words is None:
+        return settings.summary_words
+    lo, hi = BOUNDS["summary_words"]
+    if not (isinstance(words, int) and not isinstance(words, bool) and lo <= words <= hi):
+        raise LocalragError(f"words must be a whole number from {int(lo)} to {int(hi)}, not {words!r}")
+    return words
 
 
 def gpu_report(settings: Settings) -> dict:

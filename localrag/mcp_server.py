@@ -23,6 +23,8 @@ from localrag.errors import LocalragError
 INSTRUCTIONS = (
     "localrag searches and answers from the user's own files, indexed on this machine. Use `search` for ranked "
     "passages, `ask` for a short answer checked against verbatim quotes (each with its file, page and lines), "
+    "`summarize` for a summary of files made of their own sentences (or ask \"summarize X\", \"compare A and B\", "
+    "\"which files mention Y\", \"list every Z\" through `ask`), "
     "`get_passage` to read a result's surrounding lines, `status` for what is indexed. Scope any question to "
     "folders, files or globs with `in_paths` and to file types with `types`. Cite the path and lines you were given."
 )
@@ -63,12 +65,31 @@ def build_server(core: Localrag) -> MCPServer:
     def ask(question: str, in_paths: Paths | None = None, types: Types | None = None) -> dict[str, Any]:
         """A short answer from the user's files, checked word for word against verbatim quotes. `evidence` lists
         the quotes (path, page, start_line, end_line, quote); `supported` says the answer passed the check;
-        answer_kind is generated, quote (the files' own words) or not_found (then `nearest` passages)."""
+        answer_kind is generated, quote (the files' own words) or not_found (then `nearest` passages). Questions about
+        whole documents (summarize X, compare A and B, which files mention Y, list every Z) say so in `question_kind`
+        and answer with quotes chosen across the files (`documents`, `files`, `pairs`)."""
         def run() -> dict[str, Any]:
             scope = core.scope(in_paths or (), types or ())
             ans = core.ask(question, scope=scope)
             out = ans.to_json()
             out.pop("citations", None)  # the passages searched; the evidence is what the answer rests on
+            if ans.error:
+                raise ToolError(ans.error)
+            return out
+        return call(run)
+
+    @server.tool(annotations=READ_ONLY)
+    def summarize(paths: Annotated[list[str] | None, Field(description="indexed files or folders to summarize")] = None,
+                  query: Annotated[str, Field(description="or: a topic, to summarize what the files say about it")] = "",
+                  words: Annotated[int, Field(ge=30, le=2000)] = 150, types: Types | None = None) -> dict[str, Any]:
+        """A summary made of the files' own central sentences, spread across each file and in its order, each a
+        verbatim quote in `evidence` (path, page, start_line, end_line, quote), within `words` words. `answer` is
+        the summary as an outline; `documents` the files summarized; `choices` the candidates when a name fits
+        several."""
+        def run() -> dict[str, Any]:
+            ans = core.summarize(paths or (), query, words, types or ())
+            out = ans.to_json()
+            out.pop("citations", None)
             if ans.error:
                 raise ToolError(ans.error)
             return out

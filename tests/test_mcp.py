@@ -31,7 +31,7 @@ def test_tools_search_passages_and_status_are_structured(home: Path, docs: Path)
 
     async def body(client: Client) -> None:
         tools = {t.name: t for t in (await client.list_tools()).tools}
-        assert set(tools) == {"search", "ask", "get_passage", "status"}
+        assert set(tools) == {"search", "ask", "summarize", "get_passage", "status"}
         assert all(t.annotations and t.annotations.read_only_hint for t in tools.values())
 
         res = await client.call_tool("search", {"query": "water temperature for green tea", "k": 3})

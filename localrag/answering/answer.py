@@ -110,6 +110,11 @@ class Answer:
     error: str | None = None  # the generator failed part-way; ``text`` holds what came before
     warning: str | None = None  # something the user should know about this answer (empty model output...)
     partial: str | None = None  # the index is still being embedded: the answer rests on part of it
+    question_kind: str = "fact"  # "fact", "summary", "compare", "which_files" or "list" (``kinds``)
+    documents: list[str] = field(default_factory=list)  # the documents a whole-document answer is about
+    choices: list[str] = field(default_factory=list)  # a name that fits several files: them, to choose from
+    files: list[dict] = field(default_factory=list)  # "which files": path, passages, found_by, quote (its n)
+    pairs: list[list[int | None]] = field(default_factory=list)  # a comparison: quote numbers side by side
 
     def to_json(self) -> dict:
         return {"question": self.question, "answer": self.text, "short_answer": self.short_answer,
@@ -117,7 +122,8 @@ class Answer:
                 "supported": self.supported, "evidence": [q.to_json() for q in self.evidence],
                 "unsupported": self.unsupported, "citations": [c.to_json() for c in self.citations],
                 "found": self.found, "attributed": self.attributed, "error": self.error, "warning": self.warning,
-                "partial": self.partial,
+                "partial": self.partial, "question_kind": self.question_kind, "documents": self.documents,
+                "choices": self.choices, "files": self.files, "pairs": self.pairs,
                 "nearest": [r.to_json() for r in self.nearest]}
 
 

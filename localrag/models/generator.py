@@ -56,6 +56,25 @@ class Generator:
                 yield (part["choices"][0].get("delta") or {}).get("content") or ""
 
 
+_CHAT_TEMPLATES: dict[tuple[str, int], bool] = {}
+
+
+def has_chat_template(model_path: Path) -> bool:
+    """Whether a GGUF is instruction-tuned (it carries a chat template), read from its vocabulary
+    and metadata alone: a fraction of a second and of the memory a full load takes."""
+    import llama_cpp
+
+    key = (str(model_path), model_path.stat().st_mtime_ns)
+    if key not in _CHAT_TEMPLATES:
+        _quiet(llama_cpp)
+        try:
+            meta = llama_cpp.Llama(model_path=str(model_path), vocab_only=True, verbose=False).metadata
+        except (ValueError, RuntimeError) as e:
+            raise LocalragError(f"cannot load model {model_path}: {str(e).splitlines()[0][:160]}") from None
+        _CHAT_TEMPLATES[key] = bool(meta.get("tokenizer.chat_template"))
+    return _CHAT_TEMPLATES[key]
+
+
 def _quiet(llama_cpp: object) -> None:
     """llama.cpp writes its load log straight to stderr; a user should not see it."""
     try:
