@@ -32,8 +32,10 @@ QUESTIONS = [
     ("How long does the descaling program run?", "espresso-machine-manual.pdf"),
     ("What is a Python generator?", "python-glossary.rst"),
     ("Explain lambda functions", "python-glossary.rst"),
+    ("Summarize the espresso machine manual", "espresso-machine-manual.pdf"),  # a whole document, then a fact again
     ("Which folders are skipped when indexing?", "localrag-faq.md"),
 ]
+SUMMARY_AT = 3
 SEARCHES = [("renamed moved vectors", "localrag-faq.md"), ("decorator wrapper function", "python-glossary.rst")]
 NEW_NOTE = ("zebra-notes.md", "# Zebras\n\nZebras sleep standing up on the savanna at night.\n", "zebras savanna")
 
@@ -83,6 +85,19 @@ def test_a_persons_session_in_the_tui(home: Path, embedder, folder: Path) -> Non
                 assert ex.quotes, (question, ex.text)  # an answer with its verbatim quotes, not "nothing found"
                 assert any(Path(r.path).name == where for r in ex.results), (question, [r.path for r in ex.results])
                 assert not errors(), (question, errors())
+
+            # the summary reads as an outline of the manual's own sentences, from more than one page;
+            # Enter on one of its quotes opens it in its file
+            ex = app.query(Exchange)[SUMMARY_AT]
+            assert ex.text.startswith("Summary of espresso-machine-manual.pdf"), ex.text
+            assert len({r.page for r in ex.results}) >= 2 and all(Path(r.path).name == QUESTIONS[SUMMARY_AT][1]
+                                                                   for r in ex.results), ex.results
+            sources = ex.query_one(OptionList)
+            sources.focus()
+            sources.highlighted = 1
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen), 30, "the summary quote's preview")
+            await pilot.press("escape")
 
             # search mode: two searches with new words
             await pilot.press("ctrl+t")
@@ -151,13 +166,20 @@ def test_a_persons_session_over_mcp(home: Path, folder: Path) -> None:
                  ("ask", {"question": QUESTIONS[1][0]}),
                  ("search", {"query": SEARCHES[1][0], "mode": "keyword"}),
                  ("ask", {"question": QUESTIONS[2][0]}),
-                 ("search", {"query": "hidden virtual environments gitignore"})]
+                 ("search", {"query": "hidden virtual environments gitignore"}),
+                 ("summarize", {"paths": [str(folder / "localrag-faq.md")], "words": 60}),
+                 ("ask", {"question": "Which files mention descaling?"})]
         for name, args in calls:
             res = await client.call_tool(name, args)
             text = res.content[0].text if res.content else ""
             assert not res.is_error, (name, args, text)
             got = res.structured_content
             assert got is not None and (got.get("results") or got.get("evidence")), (name, args, got)
+            if name == "summarize":
+                assert got["question_kind"] == "summary" and got["documents"] == [str(folder / "localrag-faq.md")]
+                assert sum(len(q["quote"].split()) for q in got["evidence"]) <= 60, got
+            if args.get("question", "").startswith("Which files"):
+                assert [Path(f["path"]).name for f in got["files"]] == ["espresso-machine-manual.pdf"], got
         first = (await client.call_tool("search", {"query": "descaling program minutes", "k": 1})).structured_content
         p = await client.call_tool("get_passage", {"chunk_id": first["results"][0]["chunk_id"]})
         assert not p.is_error and "twenty minutes" in json.dumps(p.structured_content)
@@ -201,6 +223,11 @@ def test_a_persons_session_in_the_cli_with_watch_running(home: Path, folder: Pat
             time.sleep(0.3)
         js = cli_json("ask", "Where do zebras sleep standing up?", home=home)
         assert any(Path(e["path"]).name == name for e in js["evidence"]), js
+        js = cli_json("ask", "Which files mention zebras?", home=home)  # the whole folder, the new file too
+        assert js["question_kind"] == "which_files" and [Path(f["path"]).name for f in js["files"]] == [name], js
+        js = cli_json("ask", "Summarize the localrag FAQ", "--words", "50", home=home)
+        assert js["answer_kind"] == "summary" and js["evidence"], js
+        assert all(Path(e["path"]).name == "localrag-faq.md" for e in js["evidence"]), js
         st = cli_json("status", home=home)
         assert st["files"] == 4 and not st["failed"]
     finally:
