@@ -92,6 +92,57 @@ def test_coverage_counts_whole_words_of_gold_answers() -> None:
     assert opening(["one two three", "four five"], 4) == "one two three four"
 
 
+def _sentence(text: str, passage: str | None = None):
+    from localrag.answering.evidence import Sentence
+    from localrag.search.retrieve import Result
+
+    body = passage if passage is not None else text
+    start = body.index(text)
+    return Sentence(text, start, start + len(text), Result(1, "/d/x.md", 0.0, body, "", None, 1, 5), 0)
+
+
+def test_quotes_start_where_their_words_do_and_only_prose_is_quoted() -> None:
+    from localrag.answering.summary import _quotable, tidy
+
+    s = tidy(_sentence("Descaling\nDescale the machine every two months, or when the light turns orange."))
+    assert s.text.startswith("Descale the machine") and s.start == len("Descaling\n")
+    wrapped = "Mix 500 millilitres of water\nwith one sachet of citric acid descaler and pour it in."
+    assert tidy(_sentence(wrapped)).text == wrapped  # a wrapped line is not a heading
+    assert tidy(_sentence("- The beta feedback survey closes on 20 October.")).text.startswith("The beta")
+    assert _quotable(_sentence("Frédéric Chopin was a Polish composer; he wrote mostly for the piano [n 1]."))
+    for not_prose in ("ostream &operator<<(ostream &out, Person const &person) { return out << name; }",
+                      "Intensive 70 C 165 min Eco 50 C 220 min Quick 40 C 30 min Glass 45 C 95 min",
+                      "CLASSES AND MEMORY ALLOCATION Overloaded operators may themselves be overloaded.",
+                      "Chapter 5: The string data type and its many uses.",
+                      "Too short."):
+        assert not _quotable(_sentence(not_prose)), not_prose
+    assert not _quotable(_sentence("have a namespace containing arbitrary Python objects.",
+                                   "  have a namespace containing arbitrary Python objects. More."))
+
+
+def test_a_word_in_another_form_is_the_same_word_not_any_word_of_its_stem() -> None:
+    from localrag.answering.documents import _mentions, _same_word
+
+    def porter(w: str) -> list[str]:  # a stand-in: these words' Porter stems are their first six letters
+        return [w.lower()[:6]]
+
+    assert _same_word("Descaling", "descale", porter) and _same_word("invoices", "Invoice", porter)
+    assert _same_word("Müller", "muller", porter)
+    assert not _same_word("executive", "executed", porter) and not _same_word("expense", "expensive", porter)
+    assert _mentions("The refund policies changed.", "refund policy", porter)
+    assert not _mentions("A refund, then a policy.", "refund policy", porter)
+
+
+def test_stretches_cover_the_whole_document_and_end_at_sections() -> None:
+    from localrag.answering.summary import stretches
+
+    chunks = [(i, "A" if i < 5 else "B", None, 100) for i in range(10)]
+    runs = stretches(chunks, 2)
+    assert runs == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+    assert [i for r in stretches(chunks, 4) for i in r] == list(range(10))
+    assert len(stretches(chunks, 50)) == 10
+
+
 # ---- summaries --------------------------------------------------------------------------------------
 def test_a_summary_by_name_is_the_documents_own_sentences_across_it(library: tuple[Path, Path]) -> None:
     js = ask(library, "Summarize the espresso machine manual")
@@ -161,6 +212,10 @@ def test_which_files_mention_a_word_lists_every_file_that_does(library: tuple[Pa
     assert all("descal" in quotes[f["quote"]].lower() for f in by_words)
     js = ask(library, "Which of my files talk about Priya?")  # a name, in one file only
     assert [Path(f["path"]).name for f in js["files"] if f["found_by"] == "words"] == ["meeting-notes-2025.md"]
+    js = ask(library, "Which files mention expenses?")  # a word whose stem stems again ("expens", "expen")
+    by_words = sorted(Path(f["path"]).name for f in js["files"] if f["found_by"] == "words")
+    assert by_words == ["python-glossary.rst", "travel-policy.md"], js  # "at the expense of", in the glossary
+    assert "expensive" not in js["answer"]
     js = ask(library, "Which files mention xylophones?")
     assert not [f for f in js["files"] if f["found_by"] == "words"]
 

@@ -290,6 +290,7 @@ def backed_by(sentence: str, quotes: Sequence[str]) -> list[int]:
 # ---- which files -------------------------------------------------------------------------------------
 _ALTERNATIVES = re.compile(r"\s+(?:or|and/or)\s+|\s*,\s*", re.I)
 _LEADING = re.compile(r"^(?:the|a|an|any|some|my|our)\s+", re.I)
+_FTS_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def _expressions(store: Store, topic: str) -> list[tuple[str, str]]:
@@ -298,17 +299,32 @@ def _expressions(store: Store, topic: str) -> list[tuple[str, str]]:
     out = []
     for alt in _ALTERNATIVES.split(topic.strip().strip("\"'\u201c\u201d")):
         alt = _LEADING.sub("", alt.strip()).strip("\"'\u201c\u201d ")
-        terms = store.keywords.stems(alt)
-        if terms:
-            out.append((alt, '"' + " ".join(terms).replace('"', '""') + '"'))
+        if store.keywords.stems(alt):  # the words, not their stems: FTS5 stems a phrase's words itself
+            out.append((alt, '"' + " ".join(_FTS_WORD.findall(alt)).replace('"', '""') + '"'))
     return out
 
 
-def _mentions(store: Store, sentence: str, phrase: str) -> bool:
-    """Whether a sentence holds the phrase's words in a row, as the keyword index reads them."""
-    want = store.keywords.stems(phrase)
-    have = store.keywords.stems(sentence)
-    return bool(want) and any(have[i:i + len(want)] == want for i in range(len(have) - len(want) + 1))
+def _same_word(a: str, b: str, porter: Callable[[str], list[str]]) -> bool:
+    """The same word in another form: a plural or tense ("invoices", "descaling" for "descale"),
+    not any word of the same Porter stem ("executed" is not "executive", nor "starring" "star")."""
+    if verify.stem(a) == verify.stem(b):
+        return True
+    x, y = verify.stem(a), verify.stem(b)
+    common = len(os.path.commonprefix([x, y]))
+    return common >= 5 and common >= 0.8 * max(len(x), len(y)) and porter(a) == porter(b)
+
+
+def _mentions(sentence: str, phrase: str, porter: Callable[[str], list[str]]) -> bool:
+    """Whether a sentence holds the phrase's words in a row, each in some form of itself
+    (``_same_word``), accents and case aside."""
+    want = _FTS_WORD.findall(phrase)
+    have = _FTS_WORD.findall(sentence)
+    n = len(want)
+    return bool(want) and any(all(_same_word(w, h, porter) for w, h in zip(want, have[i:i + n]))
+                              for i in range(len(have) - n + 1))
+
+
+WORD_CHUNKS = 20  # matched chunks of a file read for a sentence that holds the word itself
 
 
 def which_files(lib: Library, question: str, asked: kinds.Asked, scope: Scope | None) -> Answer:
@@ -319,20 +335,23 @@ def which_files(lib: Library, question: str, asked: kinds.Asked, scope: Scope | 
     if not exprs:
         return _nothing(ans, kinds.WHICH_FILES, f"\u201c{asked.topic}\u201d has no words to look for.")
     hits: dict[str, list[int]] = {}
-    for _, expr in exprs:
+    for _, expr in exprs:  # every chunk of the scope the keyword index matches: no top k
         for cid, path in lib.store.chunks.matching(expr, scope):
             hits.setdefault(path, []).append(cid)
     read = _reader(lib.store)
-    quotes: list[tuple[str, Sentence | None, int, str]] = []  # (path, best sentence, passages, how found)
+    found: list[tuple[str, Sentence | None, int, str]] = []  # (path, its quote, passages, how found)
     for path, ids in sorted(hits.items(), key=lambda kv: (-len(set(kv[1])), kv[0])):
         ids = sorted(set(ids))
-        best = None
-        for r in read(ids[:3]):
-            best = next((summary.tidy(s) for s in evidence.split([r])
-                         if any(_mentions(lib.store, s.text, a) for a, _ in exprs)), None)
+        best, fallback = None, None
+        for r in read(ids[:WORD_CHUNKS]):
+            for sent in evidence.split([r]):
+                if any(_mentions(sent.text, a, lib.store.keywords.stems) for a, _ in exprs):
+                    best = summary.tidy(sent)
+                    break
+                fallback = fallback or summary.tidy(sent)
             if best is not None:
                 break
-        quotes.append((path, best, len(ids), "words"))
+        found.append((path, best or fallback, len(ids), "words" if best is not None else "word_form"))
     # by meaning: files with a passage close to the topic that never name it
     near: dict[str, Result] = {}
     for r in lib.search(asked.topic, 50, scope):
@@ -341,31 +360,33 @@ def which_files(lib: Library, question: str, asked: kinds.Asked, scope: Scope | 
     if near:
         ranked = evidence.rank(asked.topic, list(near.values()), lib.embed)
         for path in near:
-            best = next((summary.tidy(s) for s in ranked if s.result.path == path), None)
-            quotes.append((path, best, 1, "meaning"))
-    if not quotes:
+            found.append((path, next((summary.tidy(s) for s in ranked if s.result.path == path), None), 1, "meaning"))
+    if not found:
         return _nothing(ans, kinds.WHICH_FILES, f"No file mentions \u201c{asked.topic}\u201d.")
-    number = _number(ans, [s for _, s, _, _ in quotes if s is not None])
-    by_words = [q for q in quotes if q[3] == "words"]
-    lines = [f"{len(by_words)} file{'s mention' if len(by_words) != 1 else ' mentions'} \u201c{asked.topic}\u201d:"
-             if by_words else f"No file names \u201c{asked.topic}\u201d exactly."]
-    shown = 0
-    for path, s, count, how in quotes:
+    order = {"words": 0, "word_form": 1, "meaning": 2}
+    found.sort(key=lambda f: order[f[3]])  # stable: most passages first within each group
+    number = _number(ans, [s for _, s, _, _ in found if s is not None])
+    n_words = sum(f[3] == "words" for f in found)
+    heads = {"words": f"{n_words} file{'s mention' if n_words != 1 else ' mentions'} \u201c{asked.topic}\u201d:",
+             "word_form": "Another form of the word only:", "meaning": "Related in meaning (no mention of it):"}
+    lines: list[str] = [] if n_words else [f"No file names \u201c{asked.topic}\u201d itself."]
+    last = None
+    for k, (path, q, count, how) in enumerate(found):
         ans.files.append({"path": path, "passages": count, "found_by": how,
-                          "quote": number[id(s)] if s is not None else None})
-        if how == "meaning" and (shown == len(by_words)):
-            lines += ["", "Related in meaning (no exact mention):"]
-        shown += 1
-        if shown > MAX_FILES_SHOWN:
+                          "quote": number[id(q)] if q is not None else None})
+        if how != last:
+            lines += ([""] if lines else []) + [heads[how]]
+            last = how
+        if k >= MAX_FILES_SHOWN:
             continue
-        said = f"{count} passage{'s' if count != 1 else ''}" if how == "words" else "related"
-        quote = f" \u201c{_one_line(s.text)}\u201d [{number[id(s)]}]" if s is not None else ""
-        lines.append(f"- {name(path, all_paths)} ({said}){':' if quote else ''}{quote}")
-    if len(quotes) > MAX_FILES_SHOWN:
-        lines.append(f"- \u2026 and {len(quotes) - MAX_FILES_SHOWN} more (--json lists them all)")
-    ans.documents = [q[0] for q in quotes]
+        said = f"{count} passage{'s' if count != 1 else ''}" if how != "meaning" else "related"
+        quote = f": \u201c{_one_line(q.text)}\u201d [{number[id(q)]}]" if q is not None else ""
+        lines.append(f"- {name(path, all_paths)} ({said}){quote}")
+    if len(found) > MAX_FILES_SHOWN:
+        lines.append(f"- \u2026 and {len(found) - MAX_FILES_SHOWN} more (--json lists them all)")
+    ans.documents = [f[0] for f in found if f[3] == "words"]
     ans.text = "\n".join(lines)
-    ans.supported = bool(by_words)
+    ans.supported = bool(n_words)
     return _finish(ans, kinds.WHICH_FILES, "files")
 
 
@@ -388,7 +409,8 @@ def list_every(lib: Library, question: str, asked: kinds.Asked, scope: Scope | N
     for alt, expr in _expressions(lib.store, topic):  # every sentence that names it
         for cid, _ in lib.store.chunks.matching(expr, scope, limit=MAX_ITEMS * 4):
             for r in read([cid]):
-                items += [summary.tidy(s) for s in evidence.split([r]) if _mentions(lib.store, s.text, alt)]
+                items += [summary.tidy(s) for s in evidence.split([r])
+                          if _mentions(s.text, alt, lib.store.keywords.stems)]
     results = lib.search(topic, TOPIC_PASSAGES, scope)  # and those that mean it ("due on 3 May" for deadlines)
     if results:
         ranked = evidence.rank(topic, results, lib.embed)
