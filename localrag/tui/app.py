@@ -367,8 +367,10 @@ class LocalragApp(App[None]):
         if not ans.found:
             ex.set_sources([(0, r) for r in ans.nearest], note="Nearest passages (not relevant enough):")
         else:
-            note = "Evidence, verbatim from your files (Enter shows it in its file):"
-            ex.set_sources([(q.n, q.result) for q in ans.evidence], note=note, quotes=True)
+            whole = ans.question_kind != "fact"  # a summary, a list: its quotes are the answer above
+            note = ("Where each quote is (Enter shows it in its file):" if whole else
+                    "Evidence, verbatim from your files (Enter shows it in its file):")
+            ex.set_sources([(q.n, q.result) for q in ans.evidence], note=note, quotes=True, shown_above=whole)
         if ans.warning:
             self.notify(ans.warning, title="Answer", severity="warning", timeout=10)
         if ans.partial:

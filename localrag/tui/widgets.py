@@ -134,8 +134,10 @@ class Exchange(Vertical):
         self.text = text
         return self.query_one(Markdown).update(safe_markdown(text))
 
-    def set_sources(self, pairs: list[tuple[int, Result]], note: str = "", quotes: bool = False) -> None:
-        """Numbered sources; with ``quotes`` each is a verbatim quote, shown in full under its place."""
+    def set_sources(self, pairs: list[tuple[int, Result]], note: str = "", quotes: bool = False,
+                    shown_above: bool = False) -> None:
+        """Numbered sources; with ``quotes`` each is a verbatim quote, shown in full under its place
+        unless the answer above shows them already (``shown_above``: a summary's outline)."""
         self.results = [r for _, r in pairs]
         self.numbers = [n for n, _ in pairs]
         self.quotes = quotes
@@ -146,7 +148,7 @@ class Exchange(Vertical):
             label.append(short_location(r, lines_on_page=quotes))
             if r.heading and not quotes:
                 label.append(f"  {clean(r.heading)[:60]}", style="dim")
-            if quotes:
+            if quotes and not shown_above:
                 label.append("\n    \u201c" + " ".join(clean(r.text).split()) + "\u201d", style="italic")
             ol.add_option(Option(label))
         ol.display = bool(pairs)
