@@ -30,6 +30,7 @@ from localrag.store.rows import AdapterRow
 
 if TYPE_CHECKING:  # imported where used: a one-shot search never loads them
     from localrag.answering.answer import Answer
+    from localrag.answering.documents import Library
     from localrag.answering.preview import PassageContext
     from localrag.evaluation.answerset import AnswerSet
     from localrag.evaluation.evaluate import Report
@@ -411,7 +412,7 @@ class Localrag:
         ans.partial = self.partial_note(mode)
         return ans
 
-    def _library(self, mode: str | None = None, cancel: threading.Event | None = None) -> Any:
+    def _library(self, mode: str | None = None, cancel: threading.Event | None = None) -> Library:
         """What whole-document answers read: the index, the models, and this API's search."""
         from localrag.answering.documents import Library
 

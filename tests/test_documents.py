@@ -180,6 +180,10 @@ def test_summary_by_scope_and_an_ambiguous_name(library: tuple[Path, Path]) -> N
     assert sorted(Path(p).name for p in js["choices"]) == ["dishwasher-manual.pdf", "espresso-machine-manual.pdf"]
     out = run_cli("ask", "Summarize the manual", home=library[0]).stdout
     assert "Several files fit" in out and "dishwasher-manual.pdf" in out
+    js = ask(library, "Summarize travel-polcy.md")  # a misspelt file name: the close ones, not a guess
+    assert js["answer_kind"] == "choose" and [Path(p).name for p in js["choices"]] == ["travel-policy.md"]
+    js = ask(library, "Summarize Normans.md")
+    assert js["answer_kind"] == "not_found" and "No indexed file is named Normans.md" in js["answer"]
 
 
 def test_the_summarize_command_and_its_word_budget(library: tuple[Path, Path]) -> None:

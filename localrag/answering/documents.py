@@ -6,6 +6,7 @@ its sentences those quotes back are shown as its words.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import threading
@@ -23,6 +24,7 @@ from localrag.search.retrieve import Result
 from localrag.search.scope import Scope, make_scope
 from localrag.store import Store
 
+_FILE_NAME = re.compile(r"\.[A-Za-z0-9]{1,5}$")
 MAX_SCOPE_DOCS = 5  # a summary of a scope summarises each of at most this many documents
 TOPIC_PASSAGES = 20  # passages a summary of a topic (or a list) draws its sentences from
 MAX_FILES_SHOWN = 25  # files a "which files" answer lists in its text (its JSON has them all)
@@ -197,6 +199,13 @@ def summarize(lib: Library, question: str, asked: kinds.Asked, scope: Scope | No
     if found.choices:
         return _choose(ans, f"Several files fit \u201c{asked.target}\u201d.", [p for p in found.choices])
     paths = found.paths
+    if not paths and _FILE_NAME.search(asked.target):  # "Summarize Normans.md" with no such file: say so
+        near = difflib.get_close_matches(os.path.basename(asked.target).lower(),
+                                         [os.path.basename(p).lower() for p, _ in docs], n=5, cutoff=0.5)
+        close = [p for p, _ in docs if os.path.basename(p).lower() in near]
+        if close:
+            return _choose(ans, f"No indexed file is named {asked.target}; did you mean one of these?", close)
+        return _nothing(ans, kinds.SUMMARY, f"No indexed file is named {asked.target}.")
     if not paths and not asked.topic and not found.named:  # "summarize this", "the key takeaways"
         if scope is not None or len(docs) == 1:
             paths = [p for p, _ in docs]  # "summarize this" with --in: the scope's documents
@@ -325,6 +334,7 @@ def _mentions(sentence: str, phrase: str, porter: Callable[[str], list[str]]) ->
 
 
 WORD_CHUNKS = 20  # matched chunks of a file read for a sentence that holds the word itself
+QUOTED_FILES = 200  # files (those with most matches) read for their quote and the word's own form
 
 
 def which_files(lib: Library, question: str, asked: kinds.Asked, scope: Scope | None) -> Answer:
@@ -340,8 +350,11 @@ def which_files(lib: Library, question: str, asked: kinds.Asked, scope: Scope | 
             hits.setdefault(path, []).append(cid)
     read = _reader(lib.store)
     found: list[tuple[str, Sentence | None, int, str]] = []  # (path, its quote, passages, how found)
-    for path, ids in sorted(hits.items(), key=lambda kv: (-len(set(kv[1])), kv[0])):
+    for k, (path, ids) in enumerate(sorted(hits.items(), key=lambda kv: (-len(set(kv[1])), kv[0]))):
         ids = sorted(set(ids))
+        if k >= QUOTED_FILES:  # a word in thousands of files: the rest are listed by their keyword match
+            found.append((path, None, len(ids), "words"))
+            continue
         best, fallback = None, None
         for r in read(ids[:WORD_CHUNKS]):
             for sent in evidence.split([r]):
