@@ -133,6 +133,30 @@ def test_a_word_in_another_form_is_the_same_word_not_any_word_of_its_stem() -> N
     assert not _mentions("A refund, then a policy.", "refund policy", porter)
 
 
+def test_a_written_summary_keeps_only_sentences_its_quotes_back() -> None:
+    from localrag.answering.documents import _copies, backed_by
+
+    quotes = ["The hotel limit is 180 pounds a night in London.", "Trips above 2,000 euros need the director's approval.",
+              "The daily meal allowance is 45 euros."]
+    assert backed_by("The hotel limit in London is 180 pounds a night.", quotes) == [0]
+    assert backed_by("The hotel limit in London is 180 pounds a night, and the daily meal allowance is 45 euros.",
+                     quotes) == [0, 2]  # two quotes together
+    assert backed_by("London hotels cost at most 180 pounds, and meals 45 euros a day.", quotes) == []  # words of its own
+    assert backed_by("The hotel limit is 250 pounds a night in London.", quotes) == []  # a number they do not say
+    assert backed_by("Trains must be booked through the travel desk.", quotes) == []
+    assert _copies("The daily meal allowance is 45 euros.", quotes[2])
+
+
+def test_a_summary_with_the_base_model_never_loads_it(make_app, docs: Path) -> None:
+    """The bundled GGUF has no chat template: it cannot write a summary, so it is not loaded for one."""
+    app = make_app()
+    app.add([str(docs)])
+    app.index()
+    ans = app.summarize([str(docs / "coffee.md")], words=40)
+    assert ans.evidence and ans.kind == "summary" and not ans.unsupported
+    assert app.loaded_models()[1] is None
+
+
 def test_stretches_cover_the_whole_document_and_end_at_sections() -> None:
     from localrag.answering.summary import stretches
 
