@@ -20,6 +20,7 @@ class Generator:
 
         _quiet(llama_cpp)
         self.model_path = model_path
+        self.seed = seed  # every generation starts from it: one question, one answer, in any process
         gpu = llama_cpp.llama_supports_gpu_offload()
         self.gpu = bool(gpu)
         try:
@@ -41,7 +42,8 @@ class Generator:
                cancel: threading.Event | None = None) -> Iterator[str]:
         with self._lock:  # one generation at a time per loaded model
             for part in self.llm.create_completion(prompt, max_tokens=max_tokens, temperature=temperature,
-                                                   top_p=0.9, repeat_penalty=1.15, stop=list(stop), stream=True):
+                                                   top_p=0.9, repeat_penalty=1.15, stop=list(stop), stream=True,
+                                                   seed=self.seed):
                 if cancel is not None and cancel.is_set():
                     break
                 yield part["choices"][0]["text"]
@@ -50,7 +52,7 @@ class Generator:
                     cancel: threading.Event | None = None) -> Iterator[str]:
         with self._lock:
             for part in self.llm.create_chat_completion(messages, max_tokens=max_tokens, temperature=temperature,
-                                                        top_p=0.9, stream=True):
+                                                        top_p=0.9, stream=True, seed=self.seed):
                 if cancel is not None and cancel.is_set():
                     break
                 yield (part["choices"][0].get("delta") or {}).get("content") or ""
