@@ -138,6 +138,15 @@ def test_sentences_keep_their_own_lines_and_are_verbatim() -> None:
     assert all(text[s.start:s.end] == s.text for s in sents)
 
 
+def test_a_table_read_as_lines_is_a_row_a_quote_and_wrapped_prose_is_not() -> None:
+    table = "Program Temperature Duration\nIntensive 70 C 165 min\nEco 50 C 220 min\nQuick 40 C 30 min"
+    rows = [s.text for s in evidence.split([R(1, table, start_line=3)])]
+    assert rows == ["Program Temperature Duration", "Intensive 70 C 165 min", "Eco 50 C 220 min", "Quick 40 C 30 min"]
+    prose = ("Hold the steam button and the power button\ntogether for five seconds to start the descaling\n"
+             "program, which runs for 20 minutes and stops on its own.")
+    assert [s.text for s in evidence.split([R(1, prose)])] == [prose]
+
+
 def test_a_sentence_cut_at_a_chunk_boundary_is_no_quote() -> None:
     r = R(1, "earthquake. The dam held for three days after the quake. The town was evacuated on")
     assert [s.text for s in evidence.split([r])] == ["The dam held for three days after the quake.",

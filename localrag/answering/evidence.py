@@ -84,7 +84,8 @@ def _segment(text: str) -> list[tuple[int, int]]:
             if b["is_paragraph_break"]:
                 continue
             s, e = p0 + b["start_index"], p0 + b["end_index"]
-            spans.extend(_cut_long(text, s, e))
+            for s2, e2 in _cut_rows(text, s, e):
+                spans.extend(_cut_long(text, s2, e2))
     out = []
     for s, e in spans:  # trim white space off both ends; keep only spans with a word in them
         seg = text[s:e]
@@ -93,6 +94,22 @@ def _segment(text: str) -> list[tuple[int, int]]:
         if e2 > s2 and re.search(r"\w", text[s2:e2]):
             out.append((s2, e2))
     return out
+
+
+ROW_WORDS = 8  # a table's row as a PDF gives it: a short line, most of them with a number
+
+
+def _cut_rows(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """A table read as lines ("Eco 50 C 220 min" under "Program Temperature Duration") is one
+    row a quote, never all rows in one: an answer must come from its own row."""
+    lines = [(m.start() + s, m.end() + s) for m in re.finditer(r"[^\n]*\S[^\n]*", text[s:e])]
+    if len(lines) < 3:
+        return [(s, e)]
+    words = [len(_WORDS.findall(text[a:b])) for a, b in lines]
+    with_number = sum(bool(re.search(r"\d", text[a:b])) for a, b in lines)
+    if max(words) > ROW_WORDS or with_number * 2 < len(lines):
+        return [(s, e)]
+    return lines
 
 
 def _cut_long(text: str, s: int, e: int) -> list[tuple[int, int]]:
