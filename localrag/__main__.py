@@ -1,5 +1,5 @@
 import sys
 
-from localrag.cli import main
+from localrag.launch import main
 
 sys.exit(main())

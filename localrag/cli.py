@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import shutil
+import signal
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -88,7 +92,12 @@ class ModelBar:
             self.tasks.clear()
 
 
+SERVED: Localrag | None = None  # inside `localrag serve`: the one warm core every command uses
+
+
 def _app(args: argparse.Namespace) -> Localrag:
+    if SERVED is not None:  # the client runs commands with model flags here, never in the service
+        return SERVED
     paths = get_paths()
     settings = Settings.load(paths)
     if getattr(args, "model", None):
@@ -216,6 +225,90 @@ def cmd_watch(args: argparse.Namespace) -> int:
         pass
     finally:
         w.stop()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    global SERVED
+    from localrag.service.server import Service, install_streams
+
+    if args.idle <= 0:
+        raise LocalragError("--idle must be a number of minutes above 0")
+    app = _app(args)
+    svc = Service(app, _served_main, idle_seconds=args.idle * 60, log=lambda m: _echo(m, file=err),
+                  watch=not args.no_watch)
+    svc.claim()
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # systemd's SIGTERM, and Ctrl-C even when started in the background
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        SERVED = app
+        install_streams()
+        svc.start()
+        _echo(f"localrag serve: pid {os.getpid()}, socket {svc.sock_path}; Ctrl-C to stop", file=err)
+        svc.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        svc.stop()
+        SERVED = None
+    return 0
+
+
+def _served_main(argv: Sequence[str]) -> int:
+    """A client's command inside the service: its consoles made afresh for its terminal."""
+    out._real = None
+    err._real = None
+    return main(argv)
+
+
+def cmd_service(args: argparse.Namespace) -> int:
+    from localrag.service import pid_of_running
+    from localrag.service.client import request
+    from localrag.service.server import launch_agent_text, unit_path, unit_text
+
+    paths = get_paths()
+    unit = unit_path()
+    if args.action == "status":
+        st = request(paths.data_dir, {"op": "status"})
+        if args.json:
+            print(json.dumps({"running": st is not None, "unit": str(unit) if unit.exists() else None, **(st or {})},
+                             indent=2))
+            return 0 if st else 1
+        if st is None:
+            pid = pid_of_running(paths.data_dir)
+            _echo(f"not running{f' (pid {pid} holds the lock but does not answer)' if pid else ''}; "
+                  + (f"installed as {unit}" if unit.exists() else "`localrag service install` starts it at login"))
+            return 1
+        _echo(f"running since {when(st['since'])} (pid {st['pid']}, {st['rss_mb']:.0f} MB): {st['doing']}; "
+              f"{st['requests']} requests; models loaded: embeddings {st['embed_model'] or 'no'}, "
+              f"answers {st['llm_model'] or 'no (loads on the first question)'}")
+        return 0
+    if args.action == "install":
+        exe = shutil.which("localrag") or sys.argv[0]
+        home = os.environ.get("LOCALRAG_HOME")
+        text = launch_agent_text(exe, home) if sys.platform == "darwin" else unit_text(exe, home)
+        unit.parent.mkdir(parents=True, exist_ok=True)
+        unit.write_text(text, encoding="utf-8")
+        _echo(f"wrote {unit}")
+        if sys.platform == "darwin":
+            _echo(f"start it now with: launchctl load {unit}")
+        elif shutil.which("systemctl") and not args.no_start:
+            r = subprocess.run(["systemctl", "--user", "enable", "--now", unit.name], capture_output=True, text=True)
+            _echo("enabled and started: it runs at every login" if r.returncode == 0 else
+                  f"could not start it with systemctl --user ({(r.stderr or r.stdout).strip()[:160]}); "
+                  f"run: systemctl --user enable --now {unit.name}")
+        return 0
+    if not unit.exists():
+        _echo(f"not installed ({unit} does not exist)")
+        return 0
+    if sys.platform != "darwin" and shutil.which("systemctl") and not args.no_start:
+        subprocess.run(["systemctl", "--user", "disable", "--now", unit.name], capture_output=True, text=True)
+    unit.unlink()
+    _echo(f"removed {unit}")
     return 0
 
 
@@ -759,6 +852,19 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_ask)
 
+    sv = sub.add_parser("serve", help="one warm localrag: watch every folder, keep the models loaded, "
+                                      "answer the CLI's commands (until Ctrl-C)")
+    sv.add_argument("--idle", type=float, default=10.0, metavar="MINUTES",
+                    help="unload the language model after this long without a command (default 10)")
+    sv.add_argument("--no-watch", action="store_true", help="do not watch the folders")
+    sv.set_defaults(func=cmd_serve)
+
+    se = sub.add_parser("service", help="start `localrag serve` at login (a systemd user unit or a LaunchAgent)")
+    se.add_argument("action", choices=["status", "install", "uninstall"])
+    se.add_argument("--no-start", action="store_true", help="install: only write the unit; do not start it")
+    se.add_argument("--json", action="store_true")
+    se.set_defaults(func=cmd_service)
+
     sm = sub.add_parser("summarize", help="a summary of files, made of their own sentences with their lines")
     sm.add_argument("paths", nargs="*", metavar="PATH", help="indexed files or folders (none: give --about)")
     sm.add_argument("--about", metavar="TOPIC", help="what the files say about this topic")
@@ -834,6 +940,10 @@ def build_parser() -> argparse.ArgumentParser:
     fg = sub.add_parser("forget", help="remove a file's text from the index and the disk for good")
     fg.add_argument("path", metavar="PATH")
     fg.set_defaults(func=cmd_forget)
+
+    for name in ("ask", "search", "status", "index", "add", "remove", "forget", "summarize"):
+        sub.choices[name].add_argument("--local", action="store_true",
+                                       help="run in this process even while `localrag serve` runs")
 
     c = sub.add_parser("config", help="show or change settings")
     c.add_argument("action", nargs="?", choices=["show", "set", "path"], default="show")

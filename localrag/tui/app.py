@@ -26,6 +26,7 @@ from localrag.errors import LocalragError
 from localrag.indexing.indexer import IndexStats, Progress, describe
 from localrag.search.retrieve import Result
 from localrag.search.scope import Scope, within
+from localrag.service import pid_of_running
 
 if TYPE_CHECKING:
     from localrag.indexing.watch import Watcher
@@ -74,6 +75,7 @@ class LocalragApp(App[None]):
         self.blink = blink
         self.preload = preload
         self.watcher: Watcher | None = None
+        self.service_watching = False  # `localrag serve` runs for this data folder: it watches, not the app
         self.conversation_id: int | None = None
         self._cancel: threading.Event | None = None
         self._models = "loading models…" if preload else "models load on first use"
@@ -122,7 +124,10 @@ class LocalragApp(App[None]):
         if self.preload:
             self.load_models()
         if self.watch_enabled:
-            self.start_watcher()
+            if pid_of_running(self.core.paths.data_dir):  # one writer: the service keeps the folders in step
+                self.service_watching = True
+            else:
+                self.start_watcher()
 
     # ---- background work ------------------------------------------------------------------------
     @work(thread=True, exit_on_error=False, group="models")
@@ -274,7 +279,7 @@ class LocalragApp(App[None]):
     def update_status(self) -> None:
         w = self.watcher
         if w is None:
-            watch = "watcher off"
+            watch = "kept in step by localrag serve" if self.service_watching else "watcher off"
         elif w.state.polling:
             watch = "watcher: rescanning (inotify limit)"
         else:

@@ -1,0 +1,37 @@
+"""``localrag serve``: one warm localrag per data folder, on a Unix socket only its owner can open.
+
+The service runs the watcher (the index stays in step with no TUI open), keeps the embedding
+model loaded and the language model loaded after first use (unloaded after an idle time), and
+runs CLI commands for thin clients (``client``): the same code path, so the same output, JSON
+and exit codes as in-process, streamed back as they are written. Nothing here imports numpy,
+onnxruntime, llama_cpp or rich: a one-shot command that the service answers never loads them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+MAX_REQUEST = 64 * 1024  # bytes of one request line: argv and a few flags, never more
+FORWARDED = frozenset({"ask", "search", "status", "index", "add", "remove", "forget", "summarize"})
+READ_ONLY = frozenset({"ask", "search", "status", "summarize"})  # run here again if the service dies mid-way
+LOCAL_FLAGS = frozenset({"--model", "--llm", "--llm-url", "--llm-model", "--llm-key-env", "--llm-api", "--debug"})
+
+
+def service_dir(data_dir: Path) -> Path:
+    """Where the socket, the lock and the pid live: inside the data folder, 0700."""
+    return data_dir / "service"
+
+
+def socket_path(data_dir: Path) -> Path:
+    return service_dir(data_dir) / "sock"
+
+
+def pid_of_running(data_dir: Path) -> int | None:
+    """The pid the running service wrote, if its process is alive."""
+    try:
+        pid = int((service_dir(data_dir) / "pid").read_text(encoding="ascii").split()[0])
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError, IndexError):
+        return None

@@ -1,0 +1,122 @@
+"""The thin client: a one-shot command sent to the running service, its output written as it
+comes. Standard library only (imported before anything heavy, by ``localrag.launch``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from localrag.service import FORWARDED, LOCAL_FLAGS, MAX_REQUEST, READ_ONLY, socket_path
+
+CONNECT_TIMEOUT = 0.5
+
+
+def _command(argv: Sequence[str]) -> str | None:
+    """The subcommand of ``argv`` (the first word that is not an option)."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def _absolute(argv: Sequence[str], command: str) -> list[str]:
+    """Paths made absolute here: the service runs in another folder. ``--in`` values, and the
+    paths of add, remove, forget and summarize."""
+    out: list[str] = []
+    after_in = False
+    seen_command = False
+    for a in argv:
+        if after_in:
+            out.append(a if "*" in a and "/" not in a else os.path.abspath(os.path.expanduser(a)))
+            after_in = False
+            continue
+        if a == "--in":
+            after_in = True
+        elif a.startswith("--in="):
+            a = "--in=" + os.path.abspath(os.path.expanduser(a[5:]))
+        elif seen_command and not a.startswith("-") and command in ("add", "remove", "forget", "summarize"):
+            a = os.path.abspath(os.path.expanduser(a))
+        if a == command:
+            seen_command = True
+        out.append(a)
+    return out
+
+
+def connect(data_dir: Path) -> socket.socket | None:
+    path = socket_path(data_dir)
+    if not path.exists():
+        return None
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(CONNECT_TIMEOUT)
+    try:
+        s.connect(str(path))
+    except OSError:  # a socket left by a service that is gone, or not ours to open
+        s.close()
+        return None
+    s.settimeout(None)
+    return s
+
+
+def request(data_dir: Path, req: dict) -> dict | None:
+    """One request with one reply (``status``); None when no service answers."""
+    s = connect(data_dir)
+    if s is None:
+        return None
+    with s:
+        s.sendall(json.dumps(req).encode() + b"\n")
+        line = s.makefile("rb").readline(MAX_REQUEST * 16)
+    try:
+        reply = json.loads(line)
+    except ValueError:
+        return None
+    return reply if isinstance(reply, dict) else None
+
+
+def forward(argv: Sequence[str], data_dir: Path) -> int | None:
+    """Run ``argv`` in the service and return its exit code; None to run it here instead (no
+    service, a command or flag it does not take, ``--local``, or a read-only command the
+    service dropped mid-way)."""
+    command = _command(argv)
+    if command not in FORWARDED or "--local" in argv or any(a.split("=")[0] in LOCAL_FLAGS for a in argv):
+        return None
+    if command == "ask" and any(a in ("-h", "--help") for a in argv):
+        return None
+    s = connect(data_dir)
+    if s is None:
+        return None
+    req = {"op": "run", "argv": _absolute(argv, command), "tty": [sys.stdout.isatty(), sys.stderr.isatty()],
+           "columns": _columns()}
+    wrote = False
+    with s:
+        try:
+            s.sendall(json.dumps(req).encode() + b"\n")
+            for line in s.makefile("rb"):
+                frame = json.loads(line)
+                if "exit" in frame:
+                    return int(frame["exit"])
+                stream = sys.stdout if frame.get("s") == "o" else sys.stderr
+                stream.write(frame.get("t", ""))
+                stream.flush()
+                wrote = wrote or frame.get("s") == "o"
+        except KeyboardInterrupt:
+            print("localrag: interrupted", file=sys.stderr)
+            return 130
+        except BrokenPipeError:
+            return 0
+        except (OSError, ValueError):
+            pass
+    print("localrag: the service stopped during the request" + (
+        "; running it here instead" if command in READ_ONLY else ""), file=sys.stderr, flush=True)
+    if command in READ_ONLY:
+        if wrote:
+            print("", flush=True)
+        return None
+    return 1
+
+
+def _columns() -> int:
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return int(os.environ.get("COLUMNS", "0") or 0) or 100

@@ -1,0 +1,282 @@
+"""`localrag serve` and its thin clients, as real processes: the same output with and without it,
+one service per data folder, only its owner gets in, bad requests, an edit found with no TUI,
+the idle unload, a service that dies mid-answer, the login unit."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import SAMPLES, run_cli
+
+
+def _socket(home: Path) -> Path:
+    return home / "service" / "sock"
+
+
+def status_of(home: Path) -> dict | None:
+    from localrag.service.client import request
+
+    return request(home, {"op": "status"})
+
+
+class Served:
+    def __init__(self, home: Path, *args: str):
+        env = dict(os.environ, LOCALRAG_HOME=str(home))
+        self.home = home
+        self.proc = subprocess.Popen([sys.executable, "-m", "localrag", "serve", *args], env=env,
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        end = time.monotonic() + 120
+        while not (_socket(home).exists() and (st := status_of(home)) and st["doing"] == "idle"):
+            assert self.proc.poll() is None, self.proc.communicate()
+            assert time.monotonic() < end, "the service did not start"
+            time.sleep(0.1)
+
+    def stop(self) -> str:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        _, err = self.proc.communicate(timeout=60)
+        return err
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    d = tmp_path / "my-docs"
+    shutil.copytree(SAMPLES, d)
+    return d
+
+
+@pytest.fixture()
+def served(home: Path, folder: Path) -> Iterator[Served]:
+    run_cli("add", str(folder), home=home)
+    s = Served(home)
+    yield s
+    err = s.stop()
+    assert "Traceback" not in err, err
+    if s.proc.returncode != -signal.SIGKILL:  # stopped as systemd stops it: nothing left behind
+        assert s.proc.returncode == 0 and not _socket(home).exists()
+
+
+def cli(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return run_cli(*args, home=home, check=check)
+
+
+@pytest.mark.slow
+def test_the_cli_says_the_same_with_and_without_the_service(served: Served, folder: Path) -> None:
+    home = served.home
+    for args in (("search", "descaling program", "--json"), ("search", "generator function", "-k", "3"),
+                 ("summarize", str(folder / "localrag-faq.md"), "--json"),
+                 ("ask", "Which files mention lambda?", "--json")):
+        via, here = cli(home, *args), cli(home, *args, "--local")
+        assert via.returncode == here.returncode == 0
+        if "--json" in args:
+            a, b = json.loads(via.stdout), json.loads(here.stdout)
+            a.pop("conversation_id", None), b.pop("conversation_id", None)
+            assert a == b, args
+        else:
+            assert via.stdout == here.stdout, args
+    js = [json.loads(cli(home, "ask", "How long does the descaling program run?", "--json", *extra).stdout)
+          for extra in ((), ("--local",))]
+    for j in js:
+        j.pop("conversation_id")
+    assert js[0] == js[1] and "twenty minutes" in js[0]["answer"]
+    st = [json.loads(cli(home, "status", "--json", *extra).stdout) for extra in ((), ("--local",))]
+    assert {k: st[0][k] for k in ("files", "chunks", "folders")} == {k: st[1][k] for k in ("files", "chunks", "folders")}
+    bad = [cli(home, "search", "x", "--in", "/no/such/folder", *extra, check=False) for extra in ((), ("--local",))]
+    assert bad[0].returncode == bad[1].returncode == 1 and bad[0].stderr == bad[1].stderr
+    rel = subprocess.run([sys.executable, "-m", "localrag", "search", "descaling", "--in", "my-docs", "--json"],
+                         cwd=folder.parent, env=dict(os.environ, LOCALRAG_HOME=str(home)), capture_output=True,
+                         text=True, check=True)  # a relative path means the client's folder, not the service's
+    assert json.loads(rel.stdout)["results"]
+
+
+@pytest.mark.slow
+def test_one_service_per_data_folder(served: Served) -> None:
+    again = cli(served.home, "serve", check=False)
+    assert again.returncode == 1 and f"localrag: a service already runs for {served.home} (pid {served.proc.pid})\n" == again.stderr
+    assert "Traceback" not in again.stderr
+    st = cli(served.home, "service", "status")
+    assert f"pid {served.proc.pid}" in st.stdout and "running since" in st.stdout
+
+
+@pytest.mark.slow
+def test_a_one_shot_client_imports_nothing_heavy(served: Served) -> None:
+    code = ("import sys, json; from localrag.launch import main; rc = main(['search', 'descaling', '--json']); "
+            "heavy = [m for m in ('numpy', 'onnxruntime', 'llama_cpp', 'rich', 'apsw', 'fastembed') if m in sys.modules];"
+            "print(json.dumps({'rc': rc, 'heavy': heavy}))")
+    p = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, LOCALRAG_HOME=str(served.home)),
+                       capture_output=True, text=True, check=True)
+    last = json.loads(p.stdout.strip().splitlines()[-1])
+    assert last == {"rc": 0, "heavy": []}, p.stdout[-500:]
+
+
+@pytest.mark.slow
+def test_only_its_owner_gets_in_and_bad_requests_are_refused(served: Served) -> None:
+    sock = _socket(served.home)
+    assert oct(sock.parent.stat().st_mode & 0o777) == "0o700" and oct(sock.stat().st_mode & 0o777) == "0o600"
+
+    def raw(payload: bytes) -> str:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(str(sock))
+            s.sendall(payload)
+            s.shutdown(socket.SHUT_WR)
+            return s.makefile("rb").read().decode()
+
+    assert "malformed request" in raw(b"this is not json\n")
+    assert "op must be" in raw(b'{"op": "shell", "argv": ["rm"]}\n')
+    assert "does not run 'config'" in raw(b'{"op": "run", "argv": ["config", "set", "llm", "x"]}\n')
+    assert "too large" in raw(b'{"op": "run", "argv": ["' + b"a" * 70_000 + b'"]}\n')
+    assert json.loads(cli(served.home, "search", "descaling", "--json").stdout)["results"]  # still up
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("another user's client needs root to run as one")
+    # open the way (as a careless chmod and a link in a shared folder would) so only the service's own
+    # check stands: the socket's inode linked into a folder anyone may enter, its mode opened
+    shared = Path(tempfile.mkdtemp(prefix="localrag-peer-", dir="/tmp"))
+    os.chmod(shared, 0o755)
+    os.link(sock, shared / "sock")
+    os.chmod(sock, 0o777)
+    try:
+        probe = ("import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); "
+                 "s.sendall(b'{\"op\": \"status\"}\\n'); print(s.makefile('rb').read().decode())")
+        p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", probe,
+                            str(shared / "sock")], capture_output=True, text=True, timeout=30, cwd="/")
+        assert "serves only its owner" in p.stdout and '"pid"' not in p.stdout, (p.stdout, p.stderr)
+    finally:
+        os.chmod(sock, 0o600)
+        shutil.rmtree(shared)
+
+
+@pytest.mark.slow
+def test_a_saved_file_is_searchable_through_the_cli_with_no_tui(served: Served, folder: Path) -> None:
+    (folder / "otters.md").write_text("# Otters\n\nSea otters hold hands while they sleep on the water.\n",
+                                      encoding="utf-8")
+    t = time.monotonic()
+    while True:
+        hits = json.loads(cli(served.home, "search", "otters hold hands", "--mode", "keyword", "--json").stdout)["results"]
+        if hits and Path(hits[0]["path"]).name == "otters.md":
+            break
+        assert time.monotonic() - t < 30, "the service did not index the saved file"
+        time.sleep(0.2)
+    js = json.loads(cli(served.home, "ask", "Which files mention otters?", "--json").stdout)
+    assert [Path(f["path"]).name for f in js["files"]] == ["otters.md"]
+
+
+@pytest.mark.slow
+def test_the_language_model_is_unloaded_after_the_idle_time(home: Path, folder: Path) -> None:
+    run_cli("add", str(folder), home=home)
+    s = Served(home, "--idle", "0.05")  # three seconds
+    try:
+        assert cli(home, "ask", "How long does the descaling program run?").returncode == 0
+        st = status_of(home)
+        assert st and st["llm_model"], st
+        end = time.monotonic() + 30
+        while (st := status_of(home)) and st["llm_model"]:
+            assert time.monotonic() < end, "the language model stayed loaded"
+            time.sleep(0.5)
+        assert st and st["embed_model"]  # the embedding model stays: searches need it
+        assert cli(home, "ask", "How often should the machine be descaled?").returncode == 0  # loads it again
+    finally:
+        assert "Traceback" not in s.stop()
+
+
+@pytest.mark.slow
+def test_a_service_killed_mid_answer_is_said_and_the_question_answered_here(served: Served) -> None:
+    env = dict(os.environ, LOCALRAG_HOME=str(served.home))
+    client = subprocess.Popen([sys.executable, "-m", "localrag", "ask", "What is a Python generator?"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    end = time.monotonic() + 60
+    while (st := status_of(served.home)) is None or not st["doing"].startswith("running"):
+        assert time.monotonic() < end and client.poll() is None
+        time.sleep(0.02)
+    served.proc.kill()
+    out, err = client.communicate(timeout=120)
+    assert client.returncode == 0, (out, err)
+    assert "the service stopped during the request; running it here instead" in err
+    assert "Evidence (verbatim from your files)" in out and "Traceback" not in err
+    again = cli(served.home, "search", "generator", "--json")  # the socket it left is no obstacle
+    assert json.loads(again.stdout)["results"]
+
+
+@pytest.mark.slow
+def test_killed_while_indexing_a_restart_resumes(home: Path, tmp_path: Path) -> None:
+    many = tmp_path / "many"
+    many.mkdir()
+    for i in range(150):
+        (many / f"note-{i:03d}.md").write_text(f"# Note {i}\n\nThe number {i} is noted here as n{i:03d}x.\n",
+                                              encoding="utf-8")
+    run_cli("add", str(many), "--no-index", home=home)
+    s = Served(home, "--no-watch")
+    env = dict(os.environ, LOCALRAG_HOME=str(home))
+    indexing = subprocess.Popen([sys.executable, "-m", "localrag", "index"], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+    end = time.monotonic() + 60
+    while (st := status_of(home)) is None or st["doing"] != "running index":
+        assert time.monotonic() < end
+        time.sleep(0.02)
+    time.sleep(0.5)
+    s.proc.kill()
+    indexing.communicate(timeout=60)
+    s = Served(home)  # the catch-up scan resumes what was cut off
+    try:
+        end = time.monotonic() + 120
+        while json.loads(cli(home, "status", "--json").stdout)["files"] < 150:
+            assert time.monotonic() < end, "the restarted service did not finish the index"
+            time.sleep(0.5)
+        hits = json.loads(cli(home, "search", "n149x", "--mode", "keyword", "--json").stdout)["results"]
+        assert hits and Path(hits[0]["path"]).name == "note-149.md"
+    finally:
+        assert "Traceback" not in s.stop()
+    assert "healthy" in cli(home, "doctor").stdout
+
+
+def test_the_login_unit_is_written_checked_and_removed(home: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "xdg"
+    env = dict(os.environ, LOCALRAG_HOME=str(home), XDG_CONFIG_HOME=str(cfg))
+    run = subprocess.run([sys.executable, "-m", "localrag", "service", "install", "--no-start"], env=env,
+                         capture_output=True, text=True, check=True)
+    unit = cfg / "systemd" / "user" / "localrag.service"
+    assert str(unit) in run.stdout and unit.exists()
+    text = unit.read_text(encoding="utf-8")
+    assert "serve" in text and f"LOCALRAG_HOME={home}" in text and "Restart=on-failure" in text
+    if shutil.which("systemd-analyze"):
+        exe = text.split("ExecStart=")[1].split()[0]
+        if Path(exe).exists():
+            v = subprocess.run(["systemd-analyze", "verify", "--user", str(unit)], capture_output=True, text=True)
+            problems = [line for line in (v.stdout + v.stderr).splitlines() if "localrag.service" in line]
+            assert not problems, problems
+    st = subprocess.run([sys.executable, "-m", "localrag", "service", "status"], env=env, capture_output=True, text=True)
+    assert st.returncode == 1 and "not running" in st.stdout and str(unit) in st.stdout
+    subprocess.run([sys.executable, "-m", "localrag", "service", "uninstall", "--no-start"], env=env, check=True,
+                   capture_output=True)
+    assert not unit.exists()
+
+
+@pytest.mark.slow
+def test_the_tui_leaves_the_watching_to_a_running_service(served: Served, embedder) -> None:
+    import asyncio
+
+    from textual.widgets import Static
+
+    from localrag.config import Paths, Settings
+    from localrag.tui.app import build_app
+
+    async def run() -> None:
+        app = build_app(Paths(served.home, served.home), Settings(), watch=True, blink=False, preload=False,
+                        embedder=embedder)
+        async with app.run_test(size=(110, 30)) as pilot:
+            await pilot.pause(0.5)
+            assert app.watcher is None and app.service_watching
+            assert "kept in step by localrag serve" in str(app.query_one("#statusbar", Static).render())
+
+    asyncio.run(run())
