@@ -12,6 +12,7 @@ at its next write (an answer at its next token).
 from __future__ import annotations
 
 import fcntl
+import gc
 import json
 import os
 import resource
@@ -335,9 +336,21 @@ class Service:
             if time.monotonic() - self.last_answer >= self.idle_seconds and self._run_lock.acquire(blocking=False):
                 try:
                     self.core.reload_generator()
+                    gc.collect()
+                    _give_memory_back()
                     self.log("language model unloaded after the idle time")
                 finally:
                     self._run_lock.release()
+
+
+def _give_memory_back() -> None:
+    """Freed heap goes back to the system (glibc keeps it otherwise): the unload is felt."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: the allocator returns memory its own way
 
 
 def _rss_mb() -> float:

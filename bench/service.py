@@ -1,0 +1,132 @@
+"""One-shot commands with and without `localrag serve`, on the same index in one run.
+
+    .venv/bin/python bench/service.py [--runs N] [--search-home DIR]
+
+On a fresh index of the sample documents: `localrag ask` and `localrag search` wall time as a
+user runs them (a new process each), first with `--local` (in-process: start-up, imports and
+model loading every time), then through a running service (warm); a file saved in the folder
+until `localrag search` finds it with no TUI open; the service's memory idle with both models
+loaded, and after the idle unload. ``--search-home`` also times `search` on another index
+(e.g. an index of the Vaswani collection made by `localrag eval --trec DIR --index-dir D`: D/home).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = ["How long does the descaling program run?", "What is a Python generator?",
+             "Which folders are skipped when indexing?"]
+SEARCHES = ["descaling program minutes", "generator function yield", "renamed moved vectors", "lambda expression"]
+
+
+def wall(home: Path, *args: str) -> float:
+    env = dict(os.environ, LOCALRAG_HOME=str(home))
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "localrag", *args], env=env, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def status(home: Path) -> dict:
+    from localrag.service.client import request
+
+    return request(home, {"op": "status"}) or {}
+
+
+def start(home: Path, *args: str) -> subprocess.Popen:
+    env = dict(os.environ, LOCALRAG_HOME=str(home))
+    p = subprocess.Popen([sys.executable, "-m", "localrag", "serve", *args], env=env, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = time.monotonic() + 180
+    while status(home).get("doing") != "idle":
+        if p.poll() is not None or time.monotonic() > end:
+            raise SystemExit("the service did not start")
+        time.sleep(0.1)
+    return p
+
+
+def p50(xs: list[float]) -> str:
+    return f"{statistics.median(xs) * 1000:.0f} ms" if statistics.median(xs) < 2 else f"{statistics.median(xs):.2f} s"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--search-home", help="also time search on this LOCALRAG_HOME's index")
+    args = ap.parse_args()
+    from localrag.config import get_paths
+
+    root = Path(tempfile.mkdtemp(prefix="localrag-bench-svc-"))
+    home, folder = root / "home", root / "docs"
+    home.mkdir()
+    (home / "models").symlink_to(get_paths().models_dir, target_is_directory=True)
+    shutil.copytree(ROOT / "assets" / "sample-docs", folder)
+    wall(home, "add", str(folder))
+    rows: list[tuple[str, str, str]] = []
+    local_ask = [wall(home, "ask", q, "--local") for q in QUESTIONS for _ in range(args.runs)]
+    local_search = [wall(home, "search", q, "--local") for q in SEARCHES for _ in range(args.runs)]
+    svc = start(home, "--idle", "0.25")
+    try:
+        wall(home, "ask", QUESTIONS[0])  # the first answer loads the language model
+        served_ask = [wall(home, "ask", q) for q in QUESTIONS for _ in range(args.runs)]
+        served_search = [wall(home, "search", q) for q in SEARCHES for _ in range(args.runs)]
+        rows.append(("`localrag ask` wall p50", p50(local_ask), p50(served_ask)))
+        rows.append(("`localrag search` wall p50 (sample docs)", p50(local_search), p50(served_search)))
+        st = status(home)
+        loaded = st.get("rss_mb", 0.0)
+        saves = []
+        for i in range(5):
+            word = f"quokka{i}x"
+            t = time.perf_counter()
+            (folder / f"note-{i}.md").write_text(f"# Note\n\nThe {word} lives on Rottnest Island.\n", encoding="utf-8")
+            while True:
+                env = dict(os.environ, LOCALRAG_HOME=str(home))
+                out = subprocess.run([sys.executable, "-m", "localrag", "search", word, "--mode", "keyword", "--json"],
+                                     env=env, capture_output=True, text=True, check=True).stdout
+                if json.loads(out)["results"]:
+                    break
+                if time.perf_counter() - t > 30:
+                    raise SystemExit("a saved file was not found in 30 s")
+            saves.append(time.perf_counter() - t)
+        rows.append(("save -> found by `localrag search` p50", "(needs the TUI or watch)", p50(saves)))
+        end = time.monotonic() + 60
+        while status(home).get("llm_model") and time.monotonic() < end:
+            time.sleep(0.5)
+        unloaded = status(home).get("rss_mb", 0.0)
+        rows.append(("service RSS, both models loaded", "", f"{loaded:.0f} MB"))
+        rows.append(("service RSS, after the idle unload", "", f"{unloaded:.0f} MB"))
+    finally:
+        svc.terminate()
+        svc.wait(30)
+    if args.search_home:
+        other = Path(args.search_home).resolve()
+        n = json.loads(subprocess.run([sys.executable, "-m", "localrag", "status", "--json", "--local"],
+                                      env=dict(os.environ, LOCALRAG_HOME=str(other)), capture_output=True,
+                                      text=True, check=True).stdout)["chunks"]
+        local = [wall(other, "search", q, "--local") for q in SEARCHES for _ in range(args.runs)]
+        svc = start(other, "--no-watch")
+        try:
+            wall(other, "search", SEARCHES[0])
+            served = [wall(other, "search", q) for q in SEARCHES for _ in range(args.runs)]
+        finally:
+            svc.terminate()
+            svc.wait(30)
+        rows.append((f"`localrag search` wall p50 ({n:,} chunks)", p50(local), p50(served)))
+    print(f"{'figure':<44}{'without the service':>26}{'with it':>12}")
+    for name, a, b in rows:
+        print(f"{name:<44}{a:>26}{b:>12}")
+    shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
