@@ -365,18 +365,22 @@ def cmd_ask(args: argparse.Namespace) -> int:
     conversation = args.conversation
     if args.cont and conversation is None:
         conversation = app.latest_conversation(origin="cli")  # none yet: this question starts one
-    cid, ans = app.ask_in_conversation(conversation, args.question, on_text=stream, k=args.k, mode=args.mode,
-                                       scope=scope, origin="cli", words=args.words)
+    if args.no_conversation:  # the MCP server's questions, sent on by it: not the user's conversations
+        cid, ans = None, app.ask(args.question, args.k, on_text=stream, mode=args.mode, scope=scope, words=args.words)
+    else:
+        cid, ans = app.ask_in_conversation(conversation, args.question, on_text=stream, k=args.k, mode=args.mode,
+                                           scope=scope, origin="cli", words=args.words)
     for note in [*app.notes, ans.partial, ans.warning, ans.error]:
         if note:
             _echo(f"localrag: {note}", file=err)
     if args.json:
-        print(json.dumps(dict(ans.to_json(), conversation_id=cid), indent=2))
+        print(json.dumps(ans.to_json() if cid is None else dict(ans.to_json(), conversation_id=cid), indent=2))
         return 1 if ans.error else 0
     sys.stdout.write("\n")
     if ans.question_kind != "fact":
         _print_sources(ans)
-        _echo(f"(conversation {cid}: `localrag export` saves it)", file=err)
+        if cid is not None:
+            _echo(f"(conversation {cid}: `localrag export` saves it)", file=err)
         return 1 if ans.error else 0
     if not ans.found:
         if ans.nearest:
@@ -388,7 +392,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for q in ans.evidence:
         _echo(f"[{q.n}] {q.location()}")
         _echo("    \u201c" + _snippet(q.text, 600) + "\u201d")
-    _echo(f"(conversation {cid}: `localrag ask --continue` follows up, `localrag export` saves it)", file=err)
+    if cid is not None:
+        _echo(f"(conversation {cid}: `localrag ask --continue` follows up, `localrag export` saves it)", file=err)
     return 1 if ans.error else 0
 
 
@@ -849,6 +854,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--continue", dest="cont", action="store_true", help="follow up on the latest `ask` conversation")
     q.add_argument("--conversation", type=int, metavar="ID", help="follow up on this conversation")
     q.add_argument("--words", type=int, metavar="N", help="a summary's length in words (default: summary_words, 150)")
+    q.add_argument("--no-conversation", action="store_true", help=argparse.SUPPRESS)
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_ask)
 

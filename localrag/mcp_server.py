@@ -3,10 +3,14 @@ the official SDK). Read-only: it searches and answers from the same index the TU
 watcher write, as one more reader (SQLite WAL: it never blocks their writes, nor they its reads).
 
 Tool results are structured (paths, pages, line ranges, quotes), so a client can cite them.
+While `localrag serve` runs, search, ask and summarize go to it: a desktop assistant shares its
+warm models instead of loading its own.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
@@ -19,6 +23,7 @@ from pydantic import Field
 from localrag import __version__
 from localrag.core import Localrag
 from localrag.errors import LocalragError
+from localrag.service.client import run_captured
 
 INSTRUCTIONS = (
     "localrag searches and answers from the user's own files, indexed on this machine. Use `search` for ranked "
@@ -49,11 +54,30 @@ def build_server(core: Localrag) -> MCPServer:
             except LocalragError as e:  # what the user (or the client) can fix: one line, as in the CLI
                 raise ToolError(str(e)) from None
 
+    def served(argv: list[str], in_paths: list[str] | None = None, types: list[str] | None = None) -> dict | None:
+        """The call's answer from `localrag serve` when one runs (its warm models, its one writer),
+        else None: this process answers. ``argv``: the CLI command with ``--json``."""
+        for p in in_paths or ():
+            argv += ["--in", p if "*" in p and "/" not in p else os.path.abspath(os.path.expanduser(p))]
+        if types:
+            argv += ["--type", ",".join(types)]
+        got = run_captured(argv, core.paths.data_dir)
+        if got is None:
+            return None
+        code, out, err = got
+        if code != 0:
+            raise ToolError((err.strip().splitlines() or ["the service failed"])[-1].removeprefix("localrag: "))
+        return json.loads(out)
+
     @server.tool(annotations=READ_ONLY)
     def search(query: str, k: Annotated[int, Field(ge=1, le=100)] = 8, mode: str = "hybrid",
                in_paths: Paths | None = None, types: Types | None = None) -> dict[str, Any]:
         """Ranked passages of the user's files for a query (hybrid: meaning and keywords), without a language
         model. Each result has its path, page, start_line/end_line, heading, text and chunk_id."""
+        via = served(["search", query, "-k", str(k), "--mode", mode, "--json"], in_paths, types)
+        if via is not None:
+            return via
+
         def run() -> dict[str, Any]:
             scope = core.scope(in_paths or (), types or ())
             results = core.search(query, k, mode, scope=scope)
@@ -68,6 +92,13 @@ def build_server(core: Localrag) -> MCPServer:
         answer_kind is generated, quote (the files' own words) or not_found (then `nearest` passages). Questions about
         whole documents (summarize X, compare A and B, which files mention Y, list every Z) say so in `question_kind`
         and answer with quotes chosen across the files (`documents`, `files`, `pairs`)."""
+        via = served(["ask", question, "--json", "--no-conversation"], in_paths, types)
+        if via is not None:
+            via.pop("citations", None)
+            if via.get("error"):
+                raise ToolError(via["error"])
+            return via
+
         def run() -> dict[str, Any]:
             scope = core.scope(in_paths or (), types or ())
             ans = core.ask(question, scope=scope)
@@ -86,6 +117,12 @@ def build_server(core: Localrag) -> MCPServer:
         verbatim quote in `evidence` (path, page, start_line, end_line, quote), within `words` words. `answer` is
         the summary as an outline; `documents` the files summarized; `choices` the candidates when a name fits
         several."""
+        via = served(["summarize", *[os.path.abspath(os.path.expanduser(p)) for p in paths or ()],
+                      *(["--about", query] if query else []), "--words", str(words), "--json"], None, types)
+        if via is not None:
+            via.pop("citations", None)
+            return via
+
         def run() -> dict[str, Any]:
             ans = core.summarize(paths or (), query, words, types or ())
             out = ans.to_json()

@@ -280,3 +280,35 @@ def test_the_tui_leaves_the_watching_to_a_running_service(served: Served, embedd
             assert "kept in step by localrag serve" in str(app.query_one("#statusbar", Static).render())
 
     asyncio.run(run())
+
+
+@pytest.mark.slow
+def test_the_mcp_server_sends_its_calls_to_the_service(served: Served, folder: Path) -> None:
+    import asyncio
+
+    from mcp import Client
+    from mcp.client.stdio import StdioServerParameters
+
+    params = StdioServerParameters(command=sys.executable, args=["-m", "localrag", "mcp"],
+                                   env={"LOCALRAG_HOME": str(served.home), "PATH": os.environ.get("PATH", "")})
+    before = status_of(served.home)["requests"]
+    conversations = cli(served.home, "conversations", "--json").stdout
+
+    async def body(client: Client) -> None:
+        res = await client.call_tool("search", {"query": "descaling program minutes", "k": 2})
+        assert not res.is_error and len(res.structured_content["results"]) == 2
+        res = await client.call_tool("ask", {"question": "How long does the descaling program run?"})
+        assert not res.is_error and "twenty minutes" in res.structured_content["answer"]
+        assert "citations" not in res.structured_content
+        res = await client.call_tool("summarize", {"paths": [str(folder / "localrag-faq.md")], "words": 40})
+        assert not res.is_error and res.structured_content["question_kind"] == "summary"
+        res = await client.call_tool("search", {"query": "x", "in_paths": ["/no/such/folder"]})
+        assert res.is_error and "not" in res.content[0].text  # the service's one line, as a tool error
+
+    async def run() -> None:
+        async with Client(params) as client:
+            await asyncio.wait_for(body(client), 300)
+
+    asyncio.run(run())
+    assert status_of(served.home)["requests"] == before + 4  # every call went to the warm service
+    assert cli(served.home, "conversations", "--json").stdout == conversations  # not the user's conversations

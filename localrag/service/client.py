@@ -73,6 +73,29 @@ def request(data_dir: Path, req: dict) -> dict | None:
     return reply if isinstance(reply, dict) else None
 
 
+def run_captured(argv: Sequence[str], data_dir: Path) -> tuple[int, str, str] | None:
+    """Run ``argv`` (absolute paths only) in the service and return (exit code, stdout,
+    stderr), for callers that must not write to this process's stdout (the MCP server's is
+    its protocol); None when no service answers, or it went away mid-way."""
+    s = connect(data_dir)
+    if s is None:
+        return None
+    out: list[str] = []
+    err: list[str] = []
+    with s:
+        try:
+            s.sendall(json.dumps({"op": "run", "argv": list(argv), "tty": [False, False], "columns": 100}).encode()
+                      + b"\n")
+            for line in s.makefile("rb"):
+                frame = json.loads(line)
+                if "exit" in frame:
+                    return int(frame["exit"]), "".join(out), "".join(err)
+                (out if frame.get("s") == "o" else err).append(frame.get("t", ""))
+        except (OSError, ValueError):
+            pass
+    return None
+
+
 def forward(argv: Sequence[str], data_dir: Path) -> int | None:
     """Run ``argv`` in the service and return its exit code; None to run it here instead (no
     service, a command or flag it does not take, ``--local``, or a read-only command the
