@@ -77,6 +77,8 @@ def test_the_cli_says_the_same_with_and_without_the_service(served: Served, fold
     home = served.home
     for args in (("search", "descaling program", "--json"), ("search", "generator function", "-k", "3"),
                  ("summarize", str(folder / "localrag-faq.md"), "--json"),
+                 ("summarize", str(folder / "localrag-faq.md"), "--words", "40", "--type", "md", "--json"),
+                 ("summarize", "--about", "descaling", "--json"),
                  ("ask", "Which files mention lambda?", "--json")):
         via, here = cli(home, *args), cli(home, *args, "--local")
         assert via.returncode == here.returncode == 0
@@ -95,6 +97,8 @@ def test_the_cli_says_the_same_with_and_without_the_service(served: Served, fold
     assert {k: st[0][k] for k in ("files", "chunks", "folders")} == {k: st[1][k] for k in ("files", "chunks", "folders")}
     bad = [cli(home, "search", "x", "--in", "/no/such/folder", *extra, check=False) for extra in ((), ("--local",))]
     assert bad[0].returncode == bad[1].returncode == 1 and bad[0].stderr == bad[1].stderr
+    usage = [cli(home, "search", "x", "--mode", "nonsense", *extra, check=False) for extra in ((), ("--local",))]
+    assert usage[0].returncode == usage[1].returncode == 2 and usage[0].stderr == usage[1].stderr
     rel = subprocess.run([sys.executable, "-m", "localrag", "search", "descaling", "--in", "my-docs", "--json"],
                          cwd=folder.parent, env=dict(os.environ, LOCALRAG_HOME=str(home)), capture_output=True,
                          text=True, check=True)  # a relative path means the client's folder, not the service's
@@ -312,3 +316,14 @@ def test_the_mcp_server_sends_its_calls_to_the_service(served: Served, folder: P
     asyncio.run(run())
     assert status_of(served.home)["requests"] == before + 4  # every call went to the warm service
     assert cli(served.home, "conversations", "--json").stdout == conversations  # not the user's conversations
+
+
+def test_the_client_makes_paths_absolute_but_not_option_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from localrag.service.client import _absolute
+
+    monkeypatch.chdir(tmp_path)
+    got = _absolute(["summarize", "notes.md", "--about", "refunds", "--words", "80", "--type", "md", "--in", "sub"],
+                    "summarize")
+    assert got == ["summarize", str(tmp_path / "notes.md"), "--about", "refunds", "--words", "80", "--type", "md",
+                   "--in", str(tmp_path / "sub")]
+    assert _absolute(["search", "x", "-k", "3", "--in", "*.md"], "search") == ["search", "x", "-k", "3", "--in", "*.md"]

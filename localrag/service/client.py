@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import sys
 from collections.abc import Sequence
@@ -20,24 +21,31 @@ def _command(argv: Sequence[str]) -> str | None:
     return next((a for a in argv if not a.startswith("-")), None)
 
 
+VALUE_OPTIONS = frozenset({"-k", "--mode", "--type", "--words", "--about", "--conversation", "--in"})
+
+
+def _path(a: str) -> str:
+    return a if "*" in a and "/" not in a else os.path.abspath(os.path.expanduser(a))
+
+
 def _absolute(argv: Sequence[str], command: str) -> list[str]:
     """Paths made absolute here: the service runs in another folder. ``--in`` values, and the
-    paths of add, remove, forget and summarize."""
+    paths of add, remove, forget and summarize (not the values of other options)."""
     out: list[str] = []
-    after_in = False
+    value_of: str | None = None
     seen_command = False
     for a in argv:
-        if after_in:
-            out.append(a if "*" in a and "/" not in a else os.path.abspath(os.path.expanduser(a)))
-            after_in = False
+        if value_of is not None:
+            out.append(_path(a) if value_of == "--in" else a)
+            value_of = None
             continue
-        if a == "--in":
-            after_in = True
+        if a in VALUE_OPTIONS:
+            value_of = a
         elif a.startswith("--in="):
-            a = "--in=" + os.path.abspath(os.path.expanduser(a[5:]))
+            a = "--in=" + _path(a[5:])
         elif seen_command and not a.startswith("-") and command in ("add", "remove", "forget", "summarize"):
             a = os.path.abspath(os.path.expanduser(a))
-        if a == command:
+        elif a == command:
             seen_command = True
         out.append(a)
     return out
@@ -103,7 +111,7 @@ def forward(argv: Sequence[str], data_dir: Path) -> int | None:
     command = _command(argv)
     if command not in FORWARDED or "--local" in argv or any(a.split("=")[0] in LOCAL_FLAGS for a in argv):
         return None
-    if command == "ask" and any(a in ("-h", "--help") for a in argv):
+    if any(a in ("-h", "--help") for a in argv):
         return None
     s = connect(data_dir)
     if s is None:
@@ -139,7 +147,5 @@ def forward(argv: Sequence[str], data_dir: Path) -> int | None:
 
 
 def _columns() -> int:
-    try:
-        return os.get_terminal_size(sys.stdout.fileno()).columns
-    except (OSError, ValueError, AttributeError):
-        return int(os.environ.get("COLUMNS", "0") or 0) or 100
+    """This terminal's width as argparse and rich would take it here ($COLUMNS, the terminal, 80)."""
+    return shutil.get_terminal_size().columns

@@ -297,6 +297,8 @@ class Service:
             os.environ["COLUMNS"] = str(req.get("columns", 100))
             try:
                 code = self.run_command(req["argv"])
+            except SystemExit as e:  # argparse's usage errors: said to the client, as in its own process
+                code = e.code if isinstance(e.code, int) else 2
             except BrokenPipeError:
                 code = 0
             except Exception as e:  # the command's own boundary missed it: one line, the service stays up
