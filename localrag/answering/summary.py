@@ -114,7 +114,7 @@ def candidates(outline: Outline, slots: int) -> list[int]:
 
 
 _ENDS_SENTENCE = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
-_CODE_CHARS = frozenset("{}<>=\\|#*&^~`$@")  # not ";" nor brackets: prose has them
+_CODE_CHARS = frozenset("{}<>=\\|#&^~$@")  # not ";", brackets, "*" or backticks: prose has them (Markdown)
 _SHOUTED = re.compile(r"\b[A-Z]{2,}(?:\s+[A-Z&]{2,}){2,}\b")  # a page's running header run into the text
 _CONTENTS = re.compile(r"\.{4,}|^(?:chapter|section|part|appendix)\s+[\dIVX]+\b", re.I)
 
