@@ -327,3 +327,27 @@ def test_the_client_makes_paths_absolute_but_not_option_values(tmp_path: Path, m
     assert got == ["summarize", str(tmp_path / "notes.md"), "--about", "refunds", "--words", "80", "--type", "md",
                    "--in", str(tmp_path / "sub")]
     assert _absolute(["search", "x", "-k", "3", "--in", "*.md"], "search") == ["search", "x", "-k", "3", "--in", "*.md"]
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_a_terminal_stops_the_service_and_its_parser_quietly(home: Path, folder: Path) -> None:
+    """Ctrl-C reaches the whole process group, the parser sandbox's child too: it must not print
+    a traceback of its own while the service stops cleanly."""
+    run_cli("add", str(folder), home=home)
+    env = dict(os.environ, LOCALRAG_HOME=str(home))
+    proc = subprocess.Popen([sys.executable, "-m", "localrag", "serve"], env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        end = time.monotonic() + 120
+        while (st := status_of(home)) is None or st["doing"] != "idle":
+            assert proc.poll() is None and time.monotonic() < end
+            time.sleep(0.1)
+        shutil.copy(folder / "espresso-machine-manual.pdf", folder / "copy.pdf")  # parsed in the sandbox's child
+        while not json.loads(cli(home, "search", "descaling", "--in", str(folder / "copy.pdf"), "--json",
+                                 check=False).stdout or "{}").get("results"):
+            assert time.monotonic() < end, "the new PDF was not indexed"
+            time.sleep(0.2)
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "Traceback" not in err and "KeyboardInterrupt" not in err, err

@@ -27,6 +27,9 @@ PARSE_MEMORY = 2 << 30  # bytes of address space for the child
 
 
 def _serve(conn: Connection, memory: int) -> None:  # pragma: no cover - runs in the child
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal reaches the whole group: the parent stops it
     try:
         import resource
 
