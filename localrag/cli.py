@@ -97,6 +97,12 @@ SERVED: Localrag | None = None  # inside `localrag serve`: the one warm core eve
 
 def _app(args: argparse.Namespace) -> Localrag:
     if SERVED is not None:  # the client runs commands with model flags here, never in the service
+        now = Settings.load(SERVED.paths)  # `localrag config set` meanwhile: used from the next command on
+        if now != SERVED.settings:
+            if now.embed_model != SERVED.settings.embed_model:
+                raise LocalragError("the embedding model setting changed: run `localrag reindex --local`, "
+                                    "then restart localrag serve")
+            SERVED.apply_settings(now)
         return SERVED
     paths = get_paths()
     settings = Settings.load(paths)

@@ -99,6 +99,9 @@ def test_the_cli_says_the_same_with_and_without_the_service(served: Served, fold
     assert bad[0].returncode == bad[1].returncode == 1 and bad[0].stderr == bad[1].stderr
     usage = [cli(home, "search", "x", "--mode", "nonsense", *extra, check=False) for extra in ((), ("--local",))]
     assert usage[0].returncode == usage[1].returncode == 2 and usage[0].stderr == usage[1].stderr
+    cli(home, "config", "set", "top_k", "2")  # a setting changed while the service runs is used at once
+    for extra in ((), ("--local",)):
+        assert len(json.loads(cli(home, "search", "descaling", "--json", *extra).stdout)["results"]) == 2
     rel = subprocess.run([sys.executable, "-m", "localrag", "search", "descaling", "--in", "my-docs", "--json"],
                          cwd=folder.parent, env=dict(os.environ, LOCALRAG_HOME=str(home)), capture_output=True,
                          text=True, check=True)  # a relative path means the client's folder, not the service's
