@@ -107,7 +107,7 @@ def document_summary(lib: Library, path: str, words: int) -> list[Sentence]:
     ol = lib.store.chunks.outline(path)
     if not ol:
         return []
-    outline = summary.Outline(path, ol, lib.store.chunks.vectors_of([c[0] for c in ol]))
+    outline = summary.Outline(path, ol, lib.store.vectors.chunk_vectors([c[0] for c in ol]))
     vocab = summary.vocabulary(lib.store.chunks.texts(path))
     return summary.summarize(outline, _reader(lib.store), vocab, lib.embed, words)
 

@@ -1,6 +1,5 @@
-"""Chunks as the rest of localrag reads them: by id (in batches), by document (in order, with
-their vectors, for whole-document answers), a sample for evaluation, and whether a scope holds
-any."""
+"""Chunks as the rest of localrag reads them: by id (in batches), by document (in order, for
+whole-document answers), a sample for evaluation, and whether a scope holds any."""
 
 from __future__ import annotations
 
@@ -57,16 +56,6 @@ class Chunks(Part):
         for (text,) in self.db.execute(
                 "SELECT c.text FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE d.path=? ORDER BY c.seq", (path,)):
             yield str(text)
-
-    def vectors_of(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
-        """The stored vectors of chunks by id (a chunk not embedded yet is absent)."""
-        out: dict[int, np.ndarray] = {}
-        for start in range(0, len(ids), 500):
-            part = list(ids[start: start + 500])
-            q = ("SELECT c.id, e.vector FROM chunks c JOIN embeddings e ON e.hash = c.hash"
-                 f" WHERE c.id IN ({','.join('?' * len(part))}) AND e.vector IS NOT NULL")
-            out.update((int(i), np.frombuffer(v, dtype=np.float32)) for i, v in self.db.execute(q, part))
-        return out
 
     def titles(self) -> list[tuple[str, str]]:
         """Every indexed document's (path, title): its first heading, or "" (what a question
