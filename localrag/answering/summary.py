@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from localrag.answering.evidence import EmbedFn, Sentence, split
+from localrag.answering.evidence import EmbedFn, Sentence, _embed_text, split
 from localrag.answering.verify import STOPWORDS
 from localrag.search.retrieve import Result
 
@@ -94,18 +94,24 @@ def stretches(chunks: Sequence[tuple[int, str, int | None, int]], n: int) -> lis
     return out
 
 
-def candidates(outline: Outline, slots: int) -> list[int]:
-    """Chunk ids whose sentences may be quoted: the most central of each stretch."""
-    ids = [c[0] for c in outline.chunks]
-    vecs = [outline.vectors.get(i) for i in ids]
-    have = [v for v in vecs if v is not None]
-    if not have:  # not embedded yet: the opening of each stretch
-        return [ids[run[0]] for run in stretches(outline.chunks, slots)]
+def centre_of(outline: Outline) -> np.ndarray | None:
+    """The document's centre: the normalised mean of its stored chunk vectors (None before any)."""
+    have = list(outline.vectors.values())
+    if not have:
+        return None
     centre = np.mean(have, axis=0)
-    centre /= np.linalg.norm(centre) or 1.0
+    return centre / (np.linalg.norm(centre) or 1.0)
+
+
+def candidates(outline: Outline, runs: Sequence[Sequence[int]], centre: np.ndarray | None) -> list[int]:
+    """Chunk ids whose sentences may be quoted: the most central of each stretch (``runs``)."""
+    ids = [c[0] for c in outline.chunks]
+    if centre is None:  # not embedded yet: the opening of each stretch
+        return [ids[run[0]] for run in runs]
+    vecs = [outline.vectors.get(i) for i in ids]
     cent = [float(v @ centre) if v is not None else -1.0 for v in vecs]
     out: list[int] = []
-    for run in stretches(outline.chunks, slots):
+    for run in runs:
         best = sorted(run, key=lambda i: -cent[i])[:CANDIDATES_PER_STRETCH]
         if run[0] == 0 and 0 not in best:  # the opening states what a document is: always a candidate
             best.append(0)
@@ -194,17 +200,17 @@ def summarize(outline: Outline, read: Callable[[Sequence[int]], list[Result]], v
               embed: EmbedFn, words: int = DEFAULT_WORDS) -> list[Sentence]:
     """The summary's sentences in document order. ``read`` gives the candidate chunks' passages
     (in file order); ``vocab`` is the document's ``vocabulary``."""
-    slots = max(2, round(words / SENTENCE_WORDS))
-    cand = candidates(outline, slots)
-    results = read(cand)
+    runs = stretches(outline.chunks, max(2, round(words / SENTENCE_WORDS)))
+    centre = centre_of(outline)
+    results = read(candidates(outline, runs, centre))
     sents = [tidy(s) for s in split(results)]
     if not sents:
         return []
-    vecs = embed([f"{s.result.heading}: {s.text}" if s.result.heading else s.text for s in sents])
-    have = [v for v in outline.vectors.values()]
-    centre = np.mean(have, axis=0) if have else np.mean(vecs, axis=0)
-    centre = centre / (np.linalg.norm(centre) or 1.0)
-    run_of = {outline.chunks[i][0]: k for k, run in enumerate(stretches(outline.chunks, slots)) for i in run}
+    vecs = embed([_embed_text(s) for s in sents])
+    if centre is None:  # no stored vector yet: the sentences' own centre
+        centre = np.mean(vecs, axis=0)
+        centre = centre / (np.linalg.norm(centre) or 1.0)
+    run_of = {outline.chunks[i][0]: k for k, run in enumerate(runs) for i in run}
     picked = choose(sents, vecs, centre, vocab, lambda s: run_of.get(s.result.chunk_id, 0), words,
                     outline.chunks[0][0])
     order = {r.chunk_id: i for i, r in enumerate(results)}
