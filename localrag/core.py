@@ -437,7 +437,7 @@ class Localrag:
                   types: Sequence[str] = (), cancel: threading.Event | None = None) -> Answer:
         """A summary of the files at ``paths`` (each file, or the files under a folder), or of
         what the files say about ``query``: the MCP server's and `localrag summarize`'s call."""
-        from localrag.answering.documents import summarize
+        from localrag.answering.documents import answer_documents
         from localrag.answering.kinds import SUMMARY, Asked
 
         if not self.folders():
@@ -446,8 +446,9 @@ class Localrag:
             raise LocalragError("name the files to summarize, or a topic")
         scope = self.scope(paths, types)
         question = f"Summarize {', '.join(paths) if paths else query}"
-        ans = summarize(self._library(None, cancel), question, Asked(SUMMARY, topic=query.strip()), scope,
-                        checked_words(words, self.settings))
+        ans = answer_documents(self._library(None, cancel), question, Asked(SUMMARY, topic=query.strip()), scope,
+                               checked_words(words, self.settings))
+        assert ans is not None  # only a weak reading of a question gives None
         ans.partial = self.partial_note()
         return ans
 

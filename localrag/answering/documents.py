@@ -174,13 +174,12 @@ def _is_title(heading: str, path: str) -> bool:
 def _finish(ans: Answer, question_kind: str, kind: str) -> Answer:
     ans.question_kind = question_kind
     ans.kind = kind
-    cited = {q.sentence.result.chunk_id for q in ans.evidence}
     seen: set[int] = set()
-    for q in ans.evidence:
+    for q in ans.evidence:  # the passages of the quotes, each once: all of them cited
         r = q.sentence.result
         if r.chunk_id not in seen:
             seen.add(r.chunk_id)
-            ans.citations.append(Citation(len(ans.citations) + 1, r, r.chunk_id in cited))
+            ans.citations.append(Citation(len(ans.citations) + 1, r, True))
     ans.attributed = True
     return ans
 
@@ -191,14 +190,14 @@ def _nothing(ans: Answer, question_kind: str, text: str) -> Answer:
 
 
 # ---- summaries -------------------------------------------------------------------------------------
-def summarize(lib: Library, question: str, asked: kinds.Asked, scope: Scope | None, words: int) -> Answer:
+def summarize(lib: Library, question: str, asked: kinds.Asked, scope: Scope | None, words: int,
+              docs: list[tuple[str, str]]) -> Answer:
     ans = Answer(question)
-    docs = scope_docs(lib.store, scope)
     if not docs:
         return _nothing(ans, kinds.SUMMARY, "Nothing is indexed there yet.")
     found = resolve(asked.target, docs) if asked.target else Resolved()
     if found.choices:
-        return _choose(ans, f"Several files fit \u201c{asked.target}\u201d.", [p for p in found.choices])
+        return _choose(ans, f"Several files fit \u201c{asked.target}\u201d.", found.choices)
     paths = found.paths
     if not paths and _FILE_NAME.search(asked.target):  # "Summarize Normans.md" with no such file: say so
         near = difflib.get_close_matches(os.path.basename(asked.target).lower(),
@@ -339,9 +338,9 @@ WORD_CHUNKS = 20  # matched chunks of a file read for a sentence that holds the 
 QUOTED_FILES = 200  # files (those with most matches) read for their quote and the word's own form
 
 
-def which_files(lib: Library, question: str, asked: kinds.Asked, scope: Scope | None) -> Answer:
+def which_files(lib: Library, question: str, asked: kinds.Asked, scope: Scope | None,
+                docs: list[tuple[str, str]]) -> Answer:
     ans = Answer(question)
-    docs = scope_docs(lib.store, scope)
     all_paths = [p for p, _ in docs]
     exprs = _expressions(lib.store, asked.topic)
     if not exprs:
@@ -406,9 +405,9 @@ def which_files(lib: Library, question: str, asked: kinds.Asked, scope: Scope | 
 
 
 # ---- every mention -----------------------------------------------------------------------------------
-def list_every(lib: Library, question: str, asked: kinds.Asked, scope: Scope | None) -> Answer:
+def list_every(lib: Library, question: str, asked: kinds.Asked, scope: Scope | None,
+               docs: list[tuple[str, str]]) -> Answer:
     ans = Answer(question)
-    docs = scope_docs(lib.store, scope)
     all_paths = [p for p, _ in docs]
     if asked.target:
         found = resolve(asked.target, docs)
@@ -422,10 +421,8 @@ def list_every(lib: Library, question: str, asked: kinds.Asked, scope: Scope | N
     items: list[Sentence] = []
     read = _reader(lib.store)
     for alt, expr in _expressions(lib.store, topic):  # every sentence that names it
-        for cid, _ in lib.store.chunks.matching(expr, scope, limit=MAX_ITEMS * 4):
-            for r in read([cid]):
-                items += [summary.tidy(s) for s in evidence.split([r])
-                          if _mentions(s.text, alt, lib.store.keywords.stems)]
+        for r in read([cid for cid, _ in lib.store.chunks.matching(expr, scope, limit=MAX_ITEMS * 4)]):
+            items += [summary.tidy(s) for s in evidence.split([r]) if _mentions(s.text, alt, lib.store.keywords.stems)]
     results = lib.search(topic, TOPIC_PASSAGES, scope)  # and those that mean it ("due on 3 May" for deadlines)
     if results:
         ranked = evidence.rank(topic, results, lib.embed)
@@ -471,9 +468,9 @@ def topic_kind(topic: str) -> str | None:
 
 
 # ---- comparisons ---------------------------------------------------------------------------------------
-def compare(lib: Library, question: str, asked: kinds.Asked, scope: Scope | None, words: int) -> Answer:
+def compare(lib: Library, question: str, asked: kinds.Asked, scope: Scope | None, words: int,
+            docs: list[tuple[str, str]]) -> Answer:
     ans = Answer(question)
-    docs = scope_docs(lib.store, scope)
     all_paths = [p for p, _ in docs]
     a, b = resolve(asked.target, docs), resolve(asked.other, docs)
     for side, r in ((asked.target, a), (asked.other, b)):
@@ -544,19 +541,18 @@ def answer_documents(lib: Library, question: str, asked: kinds.Asked, scope: Sco
     """The answer to a question about whole documents, of the kind ``asked`` says; None when
     its reading was a weak one ("what does X cover?") and it names no indexed document: a fact
     question after all."""
+    docs = scope_docs(lib.store, scope)  # read once a question: every kind resolves names against them
     if asked.weak:
-        docs = scope_docs(lib.store, scope)
         sides = [asked.target] + ([asked.other] if asked.kind == kinds.COMPARE else [])
         named = [resolve(side, docs) for side in sides]
         if not all(r.paths or r.choices for r in named):
             return None
     if asked.kind == kinds.SUMMARY:
-        return summarize(lib, question, asked, scope, words)
+        return summarize(lib, question, asked, scope, words, docs)
     if asked.kind == kinds.WHICH_FILES:
-        return which_files(lib, question, asked, scope)
+        return which_files(lib, question, asked, scope, docs)
     if asked.kind == kinds.LIST:
-        return list_every(lib, question, asked, scope)
+        return list_every(lib, question, asked, scope, docs)
     if asked.kind == kinds.COMPARE:
-        return compare(lib, question, asked, scope, words)
+        return compare(lib, question, asked, scope, words, docs)
     raise ValueError(f"not a question about documents: {asked.kind}")
-
