@@ -167,7 +167,7 @@ def _outline_text(ans: Answer, sents: Sequence[Sentence], all_paths: Sequence[st
 def _is_title(heading: str, path: str) -> bool:
     """A heading that only repeats the document's name says nothing in an outline."""
     a = {w for w in re.findall(r"\w+", heading.lower())}
-    b = {w for w in re.findall(r"\w+", os.path.basename(path).rsplit(".", 1)[0].replace("_", " ").lower())}
+    b = {w for w in re.findall(r"\w+", evidence.file_name_words(path).lower())}
     return bool(a) and a <= b | {"s"}
 
 

@@ -218,11 +218,15 @@ def rank(question: str, results: Sequence[Result], embed: EmbedFn) -> list[Sente
     return out
 
 
+def file_name_words(path: str) -> str:
+    """A file's name as words: "meeting-notes_2025.md" -> "meeting notes 2025"."""
+    return path.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0].replace("-", " ").replace("_", " ")
+
+
 def _around(s: Sentence, prev: Sentence | None) -> str:
     """What a sentence is read with: its heading, its file's name and the sentence before."""
     r = s.result
-    name = r.path.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0].replace("-", " ").replace("_", " ")
-    return f"{r.heading}\n{name}\n{prev.text if prev else ''}"
+    return f"{r.heading}\n{file_name_words(r.path)}\n{prev.text if prev else ''}"
 
 
 def _exact_share(subj: Subject, text: str) -> float:

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from localrag.answering.evidence import file_name_words
 from localrag.answering.verify import stem
 
 # words that point, not name ("this", "my") and words for documents in general ("the Spectre
@@ -40,9 +41,7 @@ class Resolved:
 
 def _name_words(path: str, title: str) -> tuple[set[str], set[str]]:
     """(every word of the file name and title, the distinctive ones: generic words aside)."""
-    base = os.path.basename(path)
-    stem_name = base.rsplit(".", 1)[0] if "." in base else base
-    text = f"{stem_name.replace('_', ' ').replace('-', ' ')} {title}"
+    text = f"{file_name_words(path)} {title}"
     return words(text, frozenset()), words(text)
 
 
