@@ -23,7 +23,7 @@ from pydantic import Field
 from localrag import __version__
 from localrag.core import Localrag
 from localrag.errors import LocalragError
-from localrag.service.client import run_captured
+from localrag.service.client import absolute_path, run_captured
 
 INSTRUCTIONS = (
     "localrag searches and answers from the user's own files, indexed on this machine. Use `search` for ranked "
@@ -58,7 +58,7 @@ def build_server(core: Localrag) -> MCPServer:
         """The call's answer from `localrag serve` when one runs (its warm models, its one writer),
         else None: this process answers. ``argv``: the CLI command with ``--json``."""
         for p in in_paths or ():
-            argv += ["--in", p if "*" in p and "/" not in p else os.path.abspath(os.path.expanduser(p))]
+            argv += ["--in", absolute_path(p)]
         if types:
             argv += ["--type", ",".join(types)]
         got = run_captured(argv, core.paths.data_dir)

@@ -8,7 +8,7 @@ import os
 import shutil
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from localrag.service import FORWARDED, LOCAL_FLAGS, MAX_REQUEST, READ_ONLY, socket_path
@@ -24,7 +24,8 @@ def _command(argv: Sequence[str]) -> str | None:
 VALUE_OPTIONS = frozenset({"-k", "--mode", "--type", "--words", "--about", "--conversation", "--in"})
 
 
-def _path(a: str) -> str:
+def absolute_path(a: str) -> str:
+    """A path as the service (in another folder) must get it; a bare glob ("*.md") stays one."""
     return a if "*" in a and "/" not in a else os.path.abspath(os.path.expanduser(a))
 
 
@@ -36,13 +37,13 @@ def _absolute(argv: Sequence[str], command: str) -> list[str]:
     seen_command = False
     for a in argv:
         if value_of is not None:
-            out.append(_path(a) if value_of == "--in" else a)
+            out.append(absolute_path(a) if value_of == "--in" else a)
             value_of = None
             continue
         if a in VALUE_OPTIONS:
             value_of = a
         elif a.startswith("--in="):
-            a = "--in=" + _path(a[5:])
+            a = "--in=" + absolute_path(a[5:])
         elif seen_command and not a.startswith("-") and command in ("add", "remove", "forget", "summarize"):
             a = os.path.abspath(os.path.expanduser(a))
         elif a == command:
@@ -81,6 +82,18 @@ def request(data_dir: Path, req: dict) -> dict | None:
     return reply if isinstance(reply, dict) else None
 
 
+def _exchange(s: socket.socket, req: dict, on_frame: Callable[[bool, str], None]) -> int | None:
+    """Send one request and pass each frame of output on (``True`` for stdout); the exit code,
+    or None when the stream ends without one (the service went away)."""
+    s.sendall(json.dumps(req).encode() + b"\n")
+    for line in s.makefile("rb"):
+        frame = json.loads(line)
+        if "exit" in frame:
+            return int(frame["exit"])
+        on_frame(frame.get("s") == "o", frame.get("t", ""))
+    return None
+
+
 def run_captured(argv: Sequence[str], data_dir: Path) -> tuple[int, str, str] | None:
     """Run ``argv`` (absolute paths only) in the service and return (exit code, stdout,
     stderr), for callers that must not write to this process's stdout (the MCP server's is
@@ -92,16 +105,11 @@ def run_captured(argv: Sequence[str], data_dir: Path) -> tuple[int, str, str] | 
     err: list[str] = []
     with s:
         try:
-            s.sendall(json.dumps({"op": "run", "argv": list(argv), "tty": [False, False], "columns": 100}).encode()
-                      + b"\n")
-            for line in s.makefile("rb"):
-                frame = json.loads(line)
-                if "exit" in frame:
-                    return int(frame["exit"]), "".join(out), "".join(err)
-                (out if frame.get("s") == "o" else err).append(frame.get("t", ""))
+            code = _exchange(s, {"op": "run", "argv": list(argv), "tty": [False, False], "columns": 100},
+                             lambda to_out, text: (out if to_out else err).append(text))
         except (OSError, ValueError):
-            pass
-    return None
+            code = None
+    return None if code is None else (code, "".join(out), "".join(err))
 
 
 def forward(argv: Sequence[str], data_dir: Path) -> int | None:
@@ -119,24 +127,26 @@ def forward(argv: Sequence[str], data_dir: Path) -> int | None:
     req = {"op": "run", "argv": _absolute(argv, command), "tty": [sys.stdout.isatty(), sys.stderr.isatty()],
            "columns": _columns()}
     wrote = False
+
+    def write(to_out: bool, text: str) -> None:
+        nonlocal wrote
+        stream = sys.stdout if to_out else sys.stderr
+        stream.write(text)
+        stream.flush()
+        wrote = wrote or to_out
+
     with s:
         try:
-            s.sendall(json.dumps(req).encode() + b"\n")
-            for line in s.makefile("rb"):
-                frame = json.loads(line)
-                if "exit" in frame:
-                    return int(frame["exit"])
-                stream = sys.stdout if frame.get("s") == "o" else sys.stderr
-                stream.write(frame.get("t", ""))
-                stream.flush()
-                wrote = wrote or frame.get("s") == "o"
+            code = _exchange(s, req, write)
         except KeyboardInterrupt:
             print("localrag: interrupted", file=sys.stderr)
             return 130
-        except BrokenPipeError:
+        except BrokenPipeError:  # our own stdout closed (| head): done, as in-process
             return 0
         except (OSError, ValueError):
-            pass
+            code = None
+    if code is not None:
+        return code
     print("localrag: the service stopped during the request" + (
         "; running it here instead" if command in READ_ONLY else ""), file=sys.stderr, flush=True)
     if command in READ_ONLY:
