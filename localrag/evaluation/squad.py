@@ -42,9 +42,13 @@ class SquadSet:
         """One Markdown file per article: its title as a heading, its paragraphs as paragraphs."""
         folder.mkdir(parents=True, exist_ok=True)
         for title, paras in self.articles:
-            name = re.sub(r"[^A-Za-z0-9._-]", "_", title)[:100] or "article"
             body = "\n\n".join(" ".join(p.split()) for p in paras)
-            (folder / f"{name}.md").write_text(f"# {title.replace('_', ' ')}\n\n{body}\n", encoding="utf-8")
+            (folder / article_file(title)).write_text(f"# {title.replace('_', ' ')}\n\n{body}\n", encoding="utf-8")
+
+
+def article_file(title: str) -> str:
+    """The file an article is written to (``SquadSet.write``): its title, made safe, as Markdown."""
+    return (re.sub(r"[^A-Za-z0-9._-]", "_", title)[:100] or "article") + ".md"
 
 
 def load_squad(path: str | Path) -> SquadSet:

@@ -8,7 +8,6 @@ and with the file as the scope.
 from __future__ import annotations
 
 import os
-import re
 import statistics
 import time
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from localrag.answering.verify import squad_normalize
+from localrag.evaluation.squad import article_file
 
 if TYPE_CHECKING:
     from localrag.core import Localrag
@@ -72,10 +72,6 @@ class SummaryMetrics:
         }
 
 
-def _file_name(title: str) -> str:
-    return (re.sub(r"[^A-Za-z0-9._-]", "_", title)[:100] or "article") + ".md"
-
-
 def evaluate_summaries(app: Localrag, data: SquadSet, folder: str, words: int,
                        on_article: Callable[[str, int, int], None] | None = None) -> SummaryMetrics:
     """Summarise every article twice (by its file name; "this article" with the file as scope)."""
@@ -86,11 +82,11 @@ def evaluate_summaries(app: Localrag, data: SquadSet, folder: str, words: int,
         probes = [q.answers for q in data.questions if q.article == title and q.answers]
         if not probes:
             continue
-        path = os.path.join(folder, _file_name(title))
+        path = os.path.join(folder, article_file(title))
         with open(path, encoding="utf-8") as f:
             text = f.read()
         base = covered(opening(paras, words), probes)
-        for asked, question, scope in (("by name", f"Summarize {_file_name(title)}", None),
+        for asked, question, scope in (("by name", f"Summarize {article_file(title)}", None),
                                        ("in scope", "Summarize this article", app.scope([path]))):
             t = time.perf_counter()
             ans = app.ask(question, scope=scope, words=words)
