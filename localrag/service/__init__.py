@@ -10,12 +10,18 @@ onnxruntime, llama_cpp or rich: a one-shot command that the service answers neve
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 MAX_REQUEST = 64 * 1024  # bytes of one request line: argv and a few flags, never more
 FORWARDED = frozenset({"ask", "search", "status", "index", "add", "remove", "forget", "summarize"})
 READ_ONLY = frozenset({"ask", "search", "status", "summarize"})  # run here again if the service dies mid-way
 LOCAL_FLAGS = frozenset({"--model", "--llm", "--llm-url", "--llm-model", "--llm-key-env", "--llm-api", "--debug"})
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand of ``argv`` (the first word that is not an option)."""
+    return next((a for a in argv if not a.startswith("-")), None)
 
 
 def service_dir(data_dir: Path) -> Path:

@@ -11,14 +11,9 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from localrag.service import FORWARDED, LOCAL_FLAGS, MAX_REQUEST, READ_ONLY, socket_path
+from localrag.service import FORWARDED, LOCAL_FLAGS, MAX_REQUEST, READ_ONLY, command_of, socket_path
 
 CONNECT_TIMEOUT = 0.5
-
-
-def _command(argv: Sequence[str]) -> str | None:
-    """The subcommand of ``argv`` (the first word that is not an option)."""
-    return next((a for a in argv if not a.startswith("-")), None)
 
 
 VALUE_OPTIONS = frozenset({"-k", "--mode", "--type", "--words", "--about", "--conversation", "--in"})
@@ -116,7 +111,7 @@ def forward(argv: Sequence[str], data_dir: Path) -> int | None:
     """Run ``argv`` in the service and return its exit code; None to run it here instead (no
     service, a command or flag it does not take, ``--local``, or a read-only command the
     service dropped mid-way)."""
-    command = _command(argv)
+    command = command_of(argv)
     if command not in FORWARDED or "--local" in argv or any(a.split("=")[0] in LOCAL_FLAGS for a in argv):
         return None
     if any(a in ("-h", "--help") for a in argv):

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from localrag.errors import LocalragError
-from localrag.service import MAX_REQUEST, pid_of_running, service_dir, socket_path
+from localrag.service import FORWARDED, MAX_REQUEST, command_of, pid_of_running, service_dir, socket_path
 
 if TYPE_CHECKING:
     from localrag.core import Localrag
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from localrag.indexing.watch import Watcher
 
 RunCommand = Callable[[Sequence[str]], int]
-ALLOWED = frozenset({"ask", "search", "status", "index", "add", "remove", "forget", "summarize"})
 SOCKET_PATH_MAX = 100  # AF_UNIX paths are limited to 108 bytes on Linux, 104 on macOS
 
 
@@ -120,8 +119,8 @@ def validate(line: bytes) -> dict:
         argv = req.get("argv")
         if not isinstance(argv, list) or not argv or not all(isinstance(a, str) and len(a) < 8192 for a in argv):
             raise Refused("malformed request: argv must be a list of texts")
-        command = next((a for a in argv if not a.startswith("-")), None)
-        if command not in ALLOWED:
+        command = command_of(argv)
+        if command not in FORWARDED:
             raise Refused(f"the service does not run {command!r}; run it with --local")
         tty = req.get("tty", [False, False])
         if not (isinstance(tty, list) and all(isinstance(t, bool) for t in tty)):
@@ -291,7 +290,7 @@ class Service:
         sink = _Sink(conn, req.get("tty", [False, False]))
         with self._run_lock:  # one command at a time: they share the models
             self.requests += 1
-            self._request = next(a for a in req["argv"] if not a.startswith("-"))
+            self._request = command_of(req["argv"]) or "?"
             _local.sink = sink
             old_columns = os.environ.get("COLUMNS")
             os.environ["COLUMNS"] = str(req.get("columns", 100))
