@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,6 +41,42 @@ def expected_identity(setting: str) -> tuple[str, str]:
     if setting in ("", "default"):
         return EMBED_NAME, EMBED_ONNX_SHA256
     return setting, f"fastembed:{setting}"
+
+
+class _Arena:
+    """onnxruntime's memory arena keeps the peak of the largest batch it ever ran for the process's
+    life (a long-lived service held hundreds of MB it had needed once). A run told to shrink the
+    arena gives that back at its end. Shrinking after every batch slows a long embedding (each
+    batch grows the arena again), so a call of one batch shrinks as it runs and a longer call
+    shrinks once, with a tiny run after its last batch (bench/embed_memory.py)."""
+
+    def __init__(self, model: object):
+        import onnxruntime as ort
+
+        self.model = model
+        self.shrink = False
+        session = getattr(getattr(model, "model", None), "model", None)  # fastembed's ONNX session
+        if not isinstance(session, ort.InferenceSession):
+            self.options = None
+            return
+        self.options = ort.RunOptions()
+        self.options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+        run = session.run
+
+        def run_then_maybe_shrink(output_names: Any, input_feed: Any, run_options: Any = None) -> Any:
+            return run(output_names, input_feed, run_options or (self.options if self.shrink else None))
+
+        session.run = run_then_maybe_shrink  # type: ignore[method-assign]
+
+    def give_back(self) -> None:
+        """A one-word run that shrinks the arena: what the last batches grew goes back."""
+        if self.options is None:
+            return
+        self.shrink = True
+        try:
+            list(self.model.embed(["."]))  # type: ignore[attr-defined]
+        finally:
+            self.shrink = False
 
 
 class Embedder:
@@ -79,6 +115,7 @@ class Embedder:
             except Exception as e:  # fastembed raises bare exceptions for download failures
                 raise LocalragError(f"cannot load embedding model {setting}: {str(e).splitlines()[0][:200]}") from None
             self.info = ModelInfo(setting, int(desc["dim"]), expected_identity(setting)[1], self._max_tokens())
+        self._arena = _Arena(self.model)
         # A private copy of the exact tokenizer the model sees, without truncation or padding,
         # so counts are true lengths.
         from tokenizers import Tokenizer
@@ -117,10 +154,17 @@ class Embedder:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.empty((len(texts), self.info.dim), dtype=np.float32)
         sorted_texts = [texts[i] for i in order]
-        for pos, vec in enumerate(self.model.embed(sorted_texts, batch_size=batch_size)):
-            out[order[pos]] = vec
-            if on_row and (pos + 1) % batch_size == 0:
-                on_row(pos + 1)
+        one_batch = len(texts) <= batch_size
+        self._arena.shrink = one_batch
+        try:
+            for pos, vec in enumerate(self.model.embed(sorted_texts, batch_size=batch_size)):
+                out[order[pos]] = vec
+                if on_row and (pos + 1) % batch_size == 0:
+                    on_row(pos + 1)
+        finally:
+            self._arena.shrink = False
+        if not one_batch:
+            self._arena.give_back()
         if on_row:
             on_row(len(texts))
         norms = np.linalg.norm(out, axis=1, keepdims=True)
