@@ -139,8 +139,8 @@ class Service:
         self.idle_seconds = idle_seconds
         self.log = log or (lambda m: None)
         self.watch = watch
-        self.dir = service_dir(core.paths.data_dir)
-        self.sock_path = socket_path(core.paths.data_dir)
+        self.dir = Path(service_dir(core.paths.data_dir))
+        self.sock_path = Path(socket_path(core.paths.data_dir))
         self.started = time.time()
         self._starting = "starting"
         self._request = ""
@@ -320,6 +320,7 @@ class Service:
                 conn.sendall(json.dumps({"exit": int(code)}).encode() + b"\n")
             except OSError:
                 pass
+        _give_memory_back()  # each request's thread leaves its freed heap in an arena of its own
 
     def status(self) -> dict:
         emb, llm = self.core.loaded_models()
