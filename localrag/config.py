@@ -13,17 +13,16 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 import tomli_w
 
 from localrag.errors import LocalragError
+from localrag.home import home_dirs
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-APP_NAME = "localrag"
 DEFAULT_EMBED_MODEL = "default"  # the bundled all-MiniLM-L6-v2 int8
 DEFAULT_LLM_MODEL = "default"  # the bundled Gemma 3 270M Q4_K_M
 # The best evidence sentence's score under which an answer abstains. Calibrated on the shared
@@ -61,14 +60,8 @@ class Paths:
 
 
 def get_paths() -> Paths:
-    home = os.environ.get("LOCALRAG_HOME")
-    if home:
-        root = Path(home).expanduser().resolve()
-        return Paths(config_dir=root, data_dir=root)
-    return Paths(
-        config_dir=Path(platformdirs.user_config_dir(APP_NAME)),
-        data_dir=Path(platformdirs.user_data_dir(APP_NAME)),
-    )
+    config_dir, data_dir = home_dirs()
+    return Paths(config_dir=Path(config_dir), data_dir=Path(data_dir))
 
 
 # Every number a user sets, with what makes sense: outside these, work is unbounded (a top_k of

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        from localrag.config import get_paths
+        from localrag.home import home_dirs
         from localrag.service.client import forward
 
-        code = forward(args, get_paths().data_dir)
+        code = forward(args, home_dirs()[1])
     except Exception:  # the service is a speed-up: anything odd about it, and the command runs here
         code = None
     if code is not None:

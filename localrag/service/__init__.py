@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 MAX_REQUEST = 64 * 1024  # bytes of one request line: argv and a few flags, never more
 FORWARDED = frozenset({"ask", "search", "status", "index", "add", "remove", "forget", "summarize"})
@@ -24,19 +23,21 @@ def command_of(argv: Sequence[str]) -> str | None:
     return next((a for a in argv if not a.startswith("-")), None)
 
 
-def service_dir(data_dir: Path) -> Path:
-    """Where the socket, the lock and the pid live: inside the data folder, 0700."""
-    return data_dir / "service"
+def service_dir(data_dir: str | os.PathLike[str]) -> str:
+    """Where the socket, the lock and the pid live: inside the data folder, 0700. Paths are
+    texts here: the thin client does without pathlib."""
+    return os.path.join(data_dir, "service")
 
 
-def socket_path(data_dir: Path) -> Path:
-    return service_dir(data_dir) / "sock"
+def socket_path(data_dir: str | os.PathLike[str]) -> str:
+    return os.path.join(service_dir(data_dir), "sock")
 
 
-def pid_of_running(data_dir: Path) -> int | None:
+def pid_of_running(data_dir: str | os.PathLike[str]) -> int | None:
     """The pid the running service wrote, if its process is alive."""
     try:
-        pid = int((service_dir(data_dir) / "pid").read_text(encoding="ascii").split()[0])
+        with open(os.path.join(service_dir(data_dir), "pid"), encoding="ascii") as f:
+            pid = int(f.read().split()[0])
         os.kill(pid, 0)
         return pid
     except (OSError, ValueError, IndexError):

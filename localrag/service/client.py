@@ -9,7 +9,6 @@ import shutil
 import socket
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from localrag.service import FORWARDED, LOCAL_FLAGS, MAX_REQUEST, READ_ONLY, command_of, socket_path
 
@@ -47,14 +46,14 @@ def _absolute(argv: Sequence[str], command: str) -> list[str]:
     return out
 
 
-def connect(data_dir: Path) -> socket.socket | None:
+def connect(data_dir: str | os.PathLike[str]) -> socket.socket | None:
     path = socket_path(data_dir)
-    if not path.exists():
+    if not os.path.exists(path):
         return None
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(CONNECT_TIMEOUT)
     try:
-        s.connect(str(path))
+        s.connect(path)
     except OSError:  # a socket left by a service that is gone, or not ours to open
         s.close()
         return None
@@ -62,7 +61,7 @@ def connect(data_dir: Path) -> socket.socket | None:
     return s
 
 
-def request(data_dir: Path, req: dict) -> dict | None:
+def request(data_dir: str | os.PathLike[str], req: dict) -> dict | None:
     """One request with one reply (``status``); None when no service answers."""
     s = connect(data_dir)
     if s is None:
@@ -89,7 +88,7 @@ def _exchange(s: socket.socket, req: dict, on_frame: Callable[[bool, str], None]
     return None
 
 
-def run_captured(argv: Sequence[str], data_dir: Path) -> tuple[int, str, str] | None:
+def run_captured(argv: Sequence[str], data_dir: str | os.PathLike[str]) -> tuple[int, str, str] | None:
     """Run ``argv`` (absolute paths only) in the service and return (exit code, stdout,
     stderr), for callers that must not write to this process's stdout (the MCP server's is
     its protocol); None when no service answers, or it went away mid-way."""
@@ -107,7 +106,7 @@ def run_captured(argv: Sequence[str], data_dir: Path) -> tuple[int, str, str] | 
     return None if code is None else (code, "".join(out), "".join(err))
 
 
-def forward(argv: Sequence[str], data_dir: Path) -> int | None:
+def forward(argv: Sequence[str], data_dir: str | os.PathLike[str]) -> int | None:
     """Run ``argv`` in the service and return its exit code; None to run it here instead (no
     service, a command or flag it does not take, ``--local``, or a read-only command the
     service dropped mid-way)."""
