@@ -4,6 +4,7 @@ on stderr and exit code 1; progress goes to stderr so ``--json`` output stays cl
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -264,11 +265,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+@functools.cache
+def _served_parser() -> argparse.ArgumentParser:
+    """Built once in the service (building it is most of a warm search's time there); its help
+    and usage lines are laid out when shown, for the client's $COLUMNS."""
+    return build_parser()
+
+
 def _served_main(argv: Sequence[str]) -> int:
     """A client's command inside the service: its consoles made afresh for its terminal."""
     out._real = None
     err._real = None
-    return main(argv)
+    return main(argv, _served_parser())
 
 
 def cmd_service(args: argparse.Namespace) -> int:
@@ -965,8 +973,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
+    parser = parser or build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "k", None) is not None and not 1 <= args.k <= MAX_K:
         parser.error(f"-k must be between 1 and {MAX_K}")
