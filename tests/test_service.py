@@ -197,6 +197,19 @@ def test_the_language_model_is_unloaded_after_the_idle_time(home: Path, folder: 
         assert "Traceback" not in s.stop()
 
 
+def test_a_model_that_fails_to_load_is_said_in_one_line_and_the_service_stays_up(served: Served,
+                                                                                   tmp_path: Path) -> None:
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF\0\0\0\0not a model")
+    cli(served.home, "config", "set", "llm_model", str(broken))  # made while the service runs
+    r = cli(served.home, "ask", "How long does the descaling program run?", check=False)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines() == [r.stderr.strip()] and "cannot load model" in r.stderr
+    assert served.proc.poll() is None  # still up, still searching
+    assert json.loads(cli(served.home, "search", "descaling", "--json").stdout)["results"]
+    assert (st := status_of(served.home)) and st["llm_model"] is None
+
+
 @pytest.mark.slow
 def test_a_service_killed_mid_answer_is_said_and_the_question_answered_here(served: Served) -> None:
     env = dict(os.environ, LOCALRAG_HOME=str(served.home))
