@@ -1,7 +1,7 @@
 """Search latency from 10k to 1M chunks, excluding model load (synthetic vectors; Zipf or real text).
 
     .venv/bin/python bench/query.py [--sizes 10000,100000,1000000] [--queries 60] [--keep DIR]
-                                    [--text ../shared/datasets/vaswani]
+                                    [--text ../shared/datasets/vaswani] [--home DIR]
 
 Builds each index in bulk (and says how long it took), then, each in a fresh process: a
 long-lived one (p50/p95 of hybrid, vector and keyword search; hybrid scoped to a tenth and a
@@ -9,6 +9,9 @@ hundredth of the documents; what each of `tune`'s levers adds; its peak RSS) and
 one-shot ones, as `localrag search` is.
 Text is Zipf-distributed words; ``--text`` takes a TREC collection's documents instead (cycled
 to the size asked: real words at real rates) and its topics as the queries.
+``--home DIR`` builds each size as a LOCALRAG_HOME (DIR/home-N) that `localrag` and `localrag
+serve` open, stamped with the default embedding model's identity (its vectors are still random:
+they time a search, not its quality), for `bench/service.py --search-home DIR/home-N`.
 Targets at 1M chunks: hybrid p50 <= 50 ms long-lived, <= 300 ms one-shot, RSS <= 1 GB; a
 lever adds <= 30 ms at 10k chunks.
 """
@@ -28,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from localrag.evaluation.trec import find_trec
+from localrag.models.embed import expected_identity
 from localrag.search.levers import Levers, grid
 from localrag.search.retrieve import search
 from localrag.search.scope import Scope, make_scope
@@ -36,10 +40,11 @@ from localrag.store import Store
 DIM = 384
 
 
-def build(path: Path, n: int, rng: np.random.Generator, vocab: list[str], texts: list[str] | None = None) -> None:
+def build(path: Path, n: int, rng: np.random.Generator, vocab: list[str], texts: list[str] | None = None,
+          identity: tuple[str, str] = ("bench", "bench")) -> None:
     """Bulk: one transaction per 1,000 documents, every row through executemany."""
     st = Store(path)
-    st.vectors.bind_model("bench", DIM, "bench")
+    st.vectors.bind_model(identity[0], DIM, identity[1])
     fid = st.documents.add_folder("/bench")
     per_doc = 20
     words = np.array(vocab)
@@ -71,6 +76,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=60)
     ap.add_argument("--keep", metavar="DIR", help="keep the built databases here and re-use them next time")
     ap.add_argument("--text", metavar="TREC_DIR", help="a TREC collection's documents as the text, its topics as queries")
+    ap.add_argument("--home", metavar="DIR", help="build each index as DIR/home-N, a LOCALRAG_HOME the CLI opens")
     ap.add_argument("--long-lived", metavar="DB", help=argparse.SUPPRESS)  # the child that measures one index
     ap.add_argument("--one-shot", metavar="DB", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -86,10 +92,14 @@ def main() -> None:
     for n in [int(s) for s in args.sizes.split(",")]:
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(args.keep or tmp) / (f"bench-{n}-{Path(args.text).name}.db" if col else f"bench-{n}.db")
+            identity = ("bench", "bench")
+            if args.home:
+                db = as_home(Path(args.home) / f"home-{n}")
+                identity = expected_identity("default")
             db.parent.mkdir(parents=True, exist_ok=True)
             if not db.exists():
                 t = time.perf_counter()
-                build(db, n, rng, VOCAB, [text for _, text in col.docs()] if col else None)
+                build(db, n, rng, VOCAB, [text for _, text in col.docs()] if col else None, identity)
                 print(f"{n} chunks built in {time.perf_counter() - t:.0f}s", flush=True)
             st = Store(db)  # as `localrag index` ends: the codes beside the index, for one-shot searches
             st.vectors.save_codes_file()
@@ -106,6 +116,17 @@ def main() -> None:
             for key, label in (("search_ms", "open + hybrid search"), ("wall_ms", "whole process (CLI imports too)")):
                 print(f"  {n:>7} chunks  one-shot process, {label}: p50 {statistics.median(r[key] for r in runs):6.0f} ms"
                       " (embedding-model load excluded)")
+
+
+def as_home(home: Path) -> Path:
+    """A LOCALRAG_HOME sharing the user's models (the service loads the embedding model); its
+    index file."""
+    from localrag.config import get_paths
+
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "models").exists():
+        (home / "models").symlink_to(get_paths().models_dir, target_is_directory=True)
+    return home / "index.db"
 
 
 TOPICS: list[str] = []  # --text: the collection's topics are the queries

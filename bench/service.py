@@ -1,13 +1,15 @@
 """One-shot commands with and without `localrag serve`, on the same index in one run.
 
-    .venv/bin/python bench/service.py [--runs N] [--search-home DIR]
+    .venv/bin/python bench/service.py [--runs N] [--search-home DIR] [--queries-from TREC_DIR]
 
 On a fresh index of the sample documents: `localrag ask` and `localrag search` wall time as a
 user runs them (a new process each), first with `--local` (in-process: start-up, imports and
 model loading every time), then through a running service (warm); a file saved in the folder
 until `localrag search` finds it with no TUI open; the service's memory idle with both models
 loaded, and after the idle unload. ``--search-home`` also times `search` on another index
-(e.g. an index of the Vaswani collection made by `localrag eval --trec DIR --index-dir D`: D/home).
+(e.g. an index of the Vaswani collection made by `localrag eval --trec DIR --index-dir D`: D/home,
+or a 100k or 1M-chunk one by `bench/query.py --home`), with ``--queries-from``'s topics (the
+first twelve) as its searches.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--search-home", help="also time search on this LOCALRAG_HOME's index")
+    ap.add_argument("--queries-from", metavar="TREC_DIR", help="its topics as the searches on --search-home")
     args = ap.parse_args()
     from localrag.config import get_paths
 
@@ -113,11 +116,16 @@ def main() -> None:
         n = json.loads(subprocess.run([sys.executable, "-m", "localrag", "status", "--json", "--local"],
                                       env=dict(os.environ, LOCALRAG_HOME=str(other)), capture_output=True,
                                       text=True, check=True).stdout)["chunks"]
-        local = [wall(other, "search", q, "--local") for q in SEARCHES for _ in range(args.runs)]
+        searches = SEARCHES
+        if args.queries_from:
+            from localrag.evaluation.trec import find_trec
+
+            searches = [q.text for q in find_trec(args.queries_from).queries()][:12]
+        local = [wall(other, "search", q, "--local") for q in searches for _ in range(args.runs)]
         svc = start(other, "--no-watch")
         try:
-            wall(other, "search", SEARCHES[0])
-            served = [wall(other, "search", q) for q in SEARCHES for _ in range(args.runs)]
+            wall(other, "search", searches[0])
+            served = [wall(other, "search", q) for q in searches for _ in range(args.runs)]
         finally:
             svc.terminate()
             svc.wait(30)
