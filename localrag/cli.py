@@ -101,8 +101,10 @@ def _app(args: argparse.Namespace) -> Localrag:
         now = Settings.load(SERVED.paths)  # `localrag config set` meanwhile: used from the next command on
         if now != SERVED.settings:
             if now.embed_model != SERVED.settings.embed_model:
-                raise LocalragError("the embedding model setting changed: run `localrag reindex --local`, "
-                                    "then restart localrag serve")
+                if args.command == "reindex":  # it loads the new model and adopts the settings
+                    return SERVED
+                raise LocalragError("the embedding model setting changed: run `localrag reindex` to "
+                                    "re-embed everything with it")
             SERVED.apply_settings(now)
         return SERVED
     paths = get_paths()
@@ -150,8 +152,11 @@ class IndexBar:
 
 def _run_index(app: Localrag, args: argparse.Namespace, only: Sequence[str] | None = None,
                reindex: bool = False) -> int:
+    # In the service, a reindex after `config set embed_model` brings the settings it was made with.
+    new = Settings.load(app.paths) if reindex and SERVED is not None else None
     with IndexBar(enabled=not args.json) as bar:
-        stats = app.reindex(bar, on_wait=_waiting) if reindex else app.index(bar, only, on_wait=_waiting)
+        stats = (app.reindex(bar, on_wait=_waiting, new_settings=new) if reindex
+                 else app.index(bar, only, on_wait=_waiting))
     if args.json:
         print(json.dumps(stats.to_dict(), indent=2))
     else:

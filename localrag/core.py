@@ -308,6 +308,8 @@ class Localrag:
             self.store.vectors.reset_vectors()
             if new_settings is not None:
                 new_settings.save(self.paths)
+                if _generator_fields(new_settings) != _generator_fields(self.settings):
+                    self.reload_generator()
                 self.settings = new_settings
             self._embedder = emb
             return self._index_locked(emb, progress, None, None)
@@ -554,8 +556,7 @@ class Localrag:
         new.validate()
         new.save(self.paths)
         self.settings = new
-        reload = (new.llm, new.llm_model, new.llm_url, new.llm_remote_model, new.n_ctx, new.n_gpu_layers, new.main_gpu) != (
-            old.llm, old.llm_model, old.llm_url, old.llm_remote_model, old.n_ctx, old.n_gpu_layers, old.main_gpu)
+        reload = _generator_fields(new) != _generator_fields(old)
         if reload:
             self.reload_generator()
         return reload
@@ -837,3 +838,8 @@ def _loads(text: str, default: object) -> Any:
 
 def _no_vector(_: str) -> np.ndarray:  # keyword mode never embeds the query
     raise AssertionError("keyword search asked for a vector")
+
+
+def _generator_fields(s: Settings) -> tuple:
+    """The settings a loaded language model was made from: a change to one loads it again."""
+    return (s.llm, s.llm_model, s.llm_url, s.llm_remote_model, s.n_ctx, s.n_gpu_layers, s.main_gpu)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import shutil
 import signal
 import socket
@@ -208,6 +209,30 @@ def test_a_model_that_fails_to_load_is_said_in_one_line_and_the_service_stays_up
     assert served.proc.poll() is None  # still up, still searching
     assert json.loads(cli(served.home, "search", "descaling", "--json").stdout)["results"]
     assert (st := status_of(served.home)) and st["llm_model"] is None
+
+
+def test_reindex_goes_through_the_service_and_asks_on_the_clients_terminal(served: Served) -> None:
+    home = served.home
+    chunks = json.loads(cli(home, "status", "--json").stdout)["chunks"]
+    env = dict(os.environ, LOCALRAG_HOME=str(home))
+    main, term = pty.openpty()  # a person at a terminal says no: nothing is re-embedded
+    try:
+        said_no = subprocess.Popen([sys.executable, "-m", "localrag", "reindex"], env=env, stdin=term,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        os.write(main, b"n\n")
+        out, err = said_no.communicate(timeout=60)
+    finally:
+        os.close(main)
+        os.close(term)
+    assert said_no.returncode == 1 and f"Re-embed all {chunks} chunks" in out and "nothing changed" in out, (out, err)
+    asked = status_of(home)
+    assert asked
+    r = cli(home, "reindex", "--json")  # no terminal: no question, as in its own process
+    stats = json.loads(r.stdout)
+    assert stats["chunks_embedded"] == chunks
+    after = status_of(home)
+    assert after and after["requests"] == asked["requests"] + 1  # the service ran it, not this process
+    assert json.loads(cli(home, "search", "descaling", "--json").stdout)["results"]
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ import os
 from collections.abc import Sequence
 
 MAX_REQUEST = 64 * 1024  # bytes of one request line: argv and a few flags, never more
-FORWARDED = frozenset({"ask", "search", "status", "index", "add", "remove", "forget", "summarize"})
+FORWARDED = frozenset({"ask", "search", "status", "index", "reindex", "add", "remove", "forget", "summarize"})
 READ_ONLY = frozenset({"ask", "search", "status", "summarize"})  # run here again if the service dies mid-way
 LOCAL_FLAGS = frozenset({"--model", "--llm", "--llm-url", "--llm-model", "--llm-key-env", "--llm-api", "--debug"})
 

@@ -118,6 +118,16 @@ def forward(argv: Sequence[str], data_dir: str | os.PathLike[str]) -> int | None
     s = connect(data_dir)
     if s is None:
         return None
+    argv = list(argv)
+    if command == "reindex" and not {"--yes", "-y"} & set(argv) and sys.stdin.isatty():
+        s.close()
+        if not _confirm_reindex(data_dir):
+            print("nothing changed")
+            return 1
+        s = connect(data_dir)
+        if s is None:
+            return None
+        argv.append("--yes")
     req = {"op": "run", "argv": _absolute(argv, command), "tty": [sys.stdout.isatty(), sys.stderr.isatty()],
            "columns": _columns()}
     wrote = False
@@ -148,6 +158,21 @@ def forward(argv: Sequence[str], data_dir: str | os.PathLike[str]) -> int | None
             print("", flush=True)
         return None
     return 1
+
+
+def _confirm_reindex(data_dir: str | os.PathLike[str]) -> bool:
+    """The question `reindex` asks on a terminal, asked here: the service has no terminal."""
+    got = run_captured(["status", "--json"], data_dir)
+    try:
+        st = json.loads(got[1]) if got and got[0] == 0 else {}
+        what = f"all {st['chunks']} chunks of {st['files']} files with '{st['embed_model']['setting']}'"
+    except (ValueError, KeyError, TypeError):
+        what = "everything"
+    try:
+        answer = input(f"Re-embed {what}? [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
 
 
 def _columns() -> int:
