@@ -11,7 +11,9 @@ Text is Zipf-distributed words; ``--text`` takes a TREC collection's documents i
 to the size asked: real words at real rates) and its topics as the queries.
 ``--home DIR`` builds each size as a LOCALRAG_HOME (DIR/home-N) that `localrag` and `localrag
 serve` open, stamped with the default embedding model's identity (its vectors are still random:
-they time a search, not its quality), for `bench/service.py --search-home DIR/home-N`.
+they time a search, not its quality), and writes the queries it times as DIR/home-N/queries.txt,
+for `bench/service.py --search-home DIR/home-N --queries-from DIR/home-N/queries.txt`;
+``--build-only`` stops there.
 Targets at 1M chunks: hybrid p50 <= 50 ms long-lived, <= 300 ms one-shot, RSS <= 1 GB; a
 lever adds <= 30 ms at 10k chunks.
 """
@@ -77,6 +79,7 @@ def main() -> None:
     ap.add_argument("--keep", metavar="DIR", help="keep the built databases here and re-use them next time")
     ap.add_argument("--text", metavar="TREC_DIR", help="a TREC collection's documents as the text, its topics as queries")
     ap.add_argument("--home", metavar="DIR", help="build each index as DIR/home-N, a LOCALRAG_HOME the CLI opens")
+    ap.add_argument("--build-only", action="store_true", help="build (and write the queries), measure nothing")
     ap.add_argument("--long-lived", metavar="DB", help=argparse.SUPPRESS)  # the child that measures one index
     ap.add_argument("--one-shot", metavar="DB", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -101,9 +104,14 @@ def main() -> None:
                 t = time.perf_counter()
                 build(db, n, rng, VOCAB, [text for _, text in col.docs()] if col else None, identity)
                 print(f"{n} chunks built in {time.perf_counter() - t:.0f}s", flush=True)
+            if args.home:
+                (db.parent / "queries.txt").write_text("\n".join(queries_and_vectors(args.queries)) + "\n",
+                                                       encoding="utf-8")
             st = Store(db)  # as `localrag index` ends: the codes beside the index, for one-shot searches
             st.vectors.save_codes_file()
             st.close()
+            if args.build_only:
+                continue
             # each measure in a fresh process: its memory is the index's, not the build's
             subprocess.run([sys.executable, __file__, "--long-lived", str(db), "--queries", str(args.queries), *more],
                            check=True)

@@ -8,8 +8,8 @@ model loading every time), then through a running service (warm); a file saved i
 until `localrag search` finds it with no TUI open; the service's memory idle with both models
 loaded, and after the idle unload. ``--search-home`` also times `search` on another index
 (e.g. an index of the Vaswani collection made by `localrag eval --trec DIR --index-dir D`: D/home,
-or a 100k or 1M-chunk one by `bench/query.py --home`), with ``--queries-from``'s topics (the
-first twelve) as its searches.
+or a 100k or 1M-chunk one by `bench/query.py --home`), with ``--queries-from`` as its searches
+(a collection's topics or the lines of a file, the first twelve).
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--search-home", help="also time search on this LOCALRAG_HOME's index")
-    ap.add_argument("--queries-from", metavar="TREC_DIR", help="its topics as the searches on --search-home")
+    ap.add_argument("--queries-from", metavar="TREC_DIR|FILE",
+                    help="the searches on --search-home: a collection's topics, or a file's lines")
     args = ap.parse_args()
     from localrag.config import get_paths
 
@@ -118,9 +119,13 @@ def main() -> None:
                                       text=True, check=True).stdout)["chunks"]
         searches = SEARCHES
         if args.queries_from:
-            from localrag.evaluation.trec import find_trec
+            source = Path(args.queries_from)
+            if source.is_file():
+                searches = [line for line in source.read_text(encoding="utf-8").splitlines() if line.strip()][:12]
+            else:
+                from localrag.evaluation.trec import find_trec
 
-            searches = [q.text for q in find_trec(args.queries_from).queries()][:12]
+                searches = [q.text for q in find_trec(args.queries_from).queries()][:12]
         local = [wall(other, "search", q, "--local") for q in searches for _ in range(args.runs)]
         svc = start(other, "--no-watch")
         try:
