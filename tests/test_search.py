@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -282,3 +283,25 @@ def test_every_thread_searches_with_new_words(make_app, docs: Path) -> None:
         t.join(60)
     assert all(isinstance(v, list) and v for v in got.values()), got
     assert got["tomatoes frost"][0].endswith("tomatoes.rst") and got["green tea steeps"][0].endswith("tea.txt")
+
+
+def test_a_finished_threads_connection_is_closed(make_app, docs: Path) -> None:
+    """A long-lived process (the service, the TUI's workers) runs each request on a new thread:
+    each thread's connection goes when the thread does, so file descriptors stay flat."""
+    import threading
+
+    app = make_app()
+    app.add([str(docs)])
+    app.index()
+    app.search("grind beans", k=3)
+
+    def fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    before, opened = fds(), len(app.store.conn._conns)
+    for i in range(20):
+        t = threading.Thread(target=lambda: app.search(f"green tea {i}", k=3))
+        t.start()
+        t.join(60)
+    assert len(app.store.conn._conns) <= opened + 1 and fds() <= before + 3, (opened, len(app.store.conn._conns), before, fds())
+    assert app.search("tomatoes frost", k=3)[0].path.endswith("tomatoes.rst")  # this thread's still works

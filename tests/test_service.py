@@ -198,6 +198,21 @@ def test_the_language_model_is_unloaded_after_the_idle_time(home: Path, folder: 
         assert "Traceback" not in s.stop()
 
 
+def test_many_commands_leave_no_connection_behind(served: Served) -> None:
+    """Each request runs on a thread of its own: a connection kept per finished thread ran the
+    service out of file descriptors after some hundreds of commands."""
+    pid = served.proc.pid
+
+    def fds() -> int:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+
+    cli(served.home, "search", "descaling")
+    before = fds()
+    for i in range(25):
+        assert cli(served.home, "search", f"descaling {i}", "--json").returncode == 0
+    assert fds() <= before + 2, (before, fds())
+
+
 def test_a_model_that_fails_to_load_is_said_in_one_line_and_the_service_stays_up(served: Served,
                                                                                    tmp_path: Path) -> None:
     broken = tmp_path / "broken.gguf"

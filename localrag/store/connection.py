@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -18,6 +19,25 @@ from localrag.store.schema import MIGRATIONS, apply_migration
 
 BUSY_TIMEOUT_MS = 30_000
 WAITING_FOR_WRITER = "waiting for another localrag process that is indexing"  # said by every writer that waits for the lock
+
+
+class _Held:
+    """A thread's connection, closed when the thread ends and its locals go: a long-lived
+    process that runs each request or TUI worker on a new thread would otherwise keep a
+    connection (two file descriptors, a page cache) for every one it ever ran."""
+
+    def __init__(self, conn: apsw.Connection, owner: Connection):
+        self.conn = conn
+        self.owner = weakref.ref(owner)
+
+    def __del__(self) -> None:
+        owner = self.owner()
+        if owner is not None:
+            owner._forget(self.conn)
+        try:
+            self.conn.close()
+        except apsw.Error:  # in use elsewhere (cannot be: it was this thread's), or already closed
+            pass
 
 
 class Connection:
@@ -51,13 +71,13 @@ class Connection:
     def db(self) -> apsw.Connection:
         """This thread's connection: apsw refuses to share one between threads at once, and
         separate connections give each reader its own snapshot (WAL) while a writer works."""
-        conn = getattr(self._local, "db", None)
-        if conn is None:
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is None:
             conn = self._open()
-            self._local.db = conn
+            self._local.held = held = _Held(conn, self)
             with self._conns_lock:
                 self._conns.append(conn)
-        return conn
+        return held.conn
 
     @property
     def tokenizer(self) -> Any:
@@ -96,6 +116,11 @@ class Connection:
                     continue  # another process migrated while we waited for the lock
                 apply_migration(self.db, MIGRATIONS[n])
                 self.db.execute(f"PRAGMA user_version={n + 1}")
+
+    def _forget(self, conn: apsw.Connection) -> None:
+        with self._conns_lock:
+            if conn in self._conns:
+                self._conns.remove(conn)
 
     def close(self) -> None:
         with self._conns_lock:
