@@ -106,6 +106,7 @@ def main() -> None:
         end = time.monotonic() + 60
         while status(home).get("llm_model") and time.monotonic() < end:
             time.sleep(0.5)
+        time.sleep(3)  # the model is gone when status says so; the heap is handed back just after
         unloaded = status(home).get("rss_mb", 0.0)
         rows.append(("service RSS, both models loaded", "", f"{loaded:.0f} MB"))
         rows.append(("service RSS, after the idle unload", "", f"{unloaded:.0f} MB"))
