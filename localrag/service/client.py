@@ -121,7 +121,12 @@ def forward(argv: Sequence[str], data_dir: str | os.PathLike[str]) -> int | None
     argv = list(argv)
     if command == "reindex" and not {"--yes", "-y"} & set(argv) and sys.stdin.isatty():
         s.close()
-        if not _confirm_reindex(data_dir):
+        try:
+            confirmed = _confirm_reindex(data_dir)
+        except KeyboardInterrupt:
+            print("\nlocalrag: interrupted", file=sys.stderr)
+            return 130
+        if not confirmed:
             print("nothing changed")
             return 1
         s = connect(data_dir)

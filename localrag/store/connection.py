@@ -36,7 +36,7 @@ class _Held:
             owner._forget(self.conn)
         try:
             self.conn.close()
-        except apsw.Error:  # in use elsewhere (cannot be: it was this thread's), or already closed
+        except Exception:  # already closed, or the interpreter is shutting down: nothing to free
             pass
 
 
