@@ -186,6 +186,11 @@ class Localrag:
         """For long-lived processes (TUI, eval, tune): search an in-memory copy of the vectors."""
         self.store.vectors.cache = True
 
+    def release_thread(self) -> None:
+        """This thread is done with the index: its connection closes (see Connection.release_thread)."""
+        if self._store is not None:
+            self._store.conn.release_thread()
+
     def keep_parser(self) -> None:
         """For processes that index again and again (the watcher): one parser sandbox for every
         run, so a saved file is not held up by a child's start-up."""

@@ -286,8 +286,8 @@ def test_every_thread_searches_with_new_words(make_app, docs: Path) -> None:
 
 
 def test_a_finished_threads_connection_is_closed(make_app, docs: Path) -> None:
-    """A long-lived process (the service, the TUI's workers) runs each request on a new thread:
-    each thread's connection goes when the thread does, so file descriptors stay flat."""
+    """A long-lived process that runs each request on a new thread (the service) releases the
+    thread's connection as the request ends, so file descriptors stay flat."""
     import threading
 
     app = make_app()
@@ -298,10 +298,18 @@ def test_a_finished_threads_connection_is_closed(make_app, docs: Path) -> None:
     def fds() -> int:
         return len(os.listdir("/proc/self/fd"))
 
+    def request(i: int) -> None:
+        try:
+            assert app.search(f"green tea {i}", k=3)
+        finally:
+            app.release_thread()
+
     before, opened = fds(), len(app.store.conn._conns)
     for i in range(20):
-        t = threading.Thread(target=lambda: app.search(f"green tea {i}", k=3))
+        t = threading.Thread(target=request, args=(i,))
         t.start()
         t.join(60)
     assert len(app.store.conn._conns) <= opened + 1 and fds() <= before + 3, (opened, len(app.store.conn._conns), before, fds())
     assert app.search("tomatoes frost", k=3)[0].path.endswith("tomatoes.rst")  # this thread's still works
+    app.release_thread()
+    assert app.search("tomatoes frost", k=3)[0].path.endswith("tomatoes.rst")  # and opens a new one after

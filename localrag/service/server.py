@@ -308,6 +308,7 @@ class Service:
                     pass
                 code = 1
             finally:
+                self.core.release_thread()  # the next request comes on another thread
                 _local.sink = None
                 if old_columns is None:
                     os.environ.pop("COLUMNS", None)

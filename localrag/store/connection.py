@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import threading
-import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -19,25 +18,6 @@ from localrag.store.schema import MIGRATIONS, apply_migration
 
 BUSY_TIMEOUT_MS = 30_000
 WAITING_FOR_WRITER = "waiting for another localrag process that is indexing"  # said by every writer that waits for the lock
-
-
-class _Held:
-    """A thread's connection, closed when the thread ends and its locals go: a long-lived
-    process that runs each request or TUI worker on a new thread would otherwise keep a
-    connection (two file descriptors, a page cache) for every one it ever ran."""
-
-    def __init__(self, conn: apsw.Connection, owner: Connection):
-        self.conn = conn
-        self.owner = weakref.ref(owner)
-
-    def __del__(self) -> None:
-        owner = self.owner()
-        if owner is not None:
-            owner._forget(self.conn)
-        try:
-            self.conn.close()
-        except Exception:  # already closed, or the interpreter is shutting down: nothing to free
-            pass
 
 
 class Connection:
@@ -71,13 +51,28 @@ class Connection:
     def db(self) -> apsw.Connection:
         """This thread's connection: apsw refuses to share one between threads at once, and
         separate connections give each reader its own snapshot (WAL) while a writer works."""
-        held: _Held | None = getattr(self._local, "held", None)
-        if held is None:
+        conn = getattr(self._local, "db", None)
+        if conn is None:
             conn = self._open()
-            self._local.held = held = _Held(conn, self)
+            self._local.db = conn
             with self._conns_lock:
                 self._conns.append(conn)
-        return held.conn
+        return conn
+
+    def release_thread(self) -> None:
+        """Close this thread's connection: a long-lived process that runs each request on a new
+        thread (the service) calls it as the request ends, or it would keep a connection, two
+        file descriptors and a page cache, for every request it ever ran. The thread's next
+        use opens a new one."""
+        conn = getattr(self._local, "db", None)
+        if conn is None:
+            return
+        self._local.db = None
+        self._local.tokenizer = None
+        with self._conns_lock:
+            if conn in self._conns:
+                self._conns.remove(conn)
+        conn.close()
 
     @property
     def tokenizer(self) -> Any:
@@ -116,11 +111,6 @@ class Connection:
                     continue  # another process migrated while we waited for the lock
                 apply_migration(self.db, MIGRATIONS[n])
                 self.db.execute(f"PRAGMA user_version={n + 1}")
-
-    def _forget(self, conn: apsw.Connection) -> None:
-        with self._conns_lock:
-            if conn in self._conns:
-                self._conns.remove(conn)
 
     def close(self) -> None:
         with self._conns_lock:
