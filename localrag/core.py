@@ -151,7 +151,7 @@ class Localrag:
                     from localrag.models.generator import Generator
 
                     path = resolve_llm_path(s.llm_model, self.paths.models_dir, self.model_progress)
-                    self._generator = Generator(path, s.n_ctx, s.n_gpu_layers, main_gpu=s.main_gpu)
+                    self._generator = Generator(path, s.n_ctx, s.n_gpu_layers, main_gpu=s.main_gpu, threads=s.llm_threads)
                     if s.n_gpu_layers > 0 and not self._generator.gpu:
                         self.notes.append("n_gpu_layers is set, but this llama-cpp-python build has no GPU support:"
                                           " running on the CPU (reinstall it with CMAKE_ARGS=\"-DGGML_CUDA=on\")")
@@ -847,4 +847,4 @@ def _no_vector(_: str) -> np.ndarray:  # keyword mode never embeds the query
 
 def _generator_fields(s: Settings) -> tuple:
     """The settings a loaded language model was made from: a change to one loads it again."""
-    return (s.llm, s.llm_model, s.llm_url, s.llm_remote_model, s.n_ctx, s.n_gpu_layers, s.main_gpu)
+    return (s.llm, s.llm_model, s.llm_url, s.llm_remote_model, s.n_ctx, s.n_gpu_layers, s.main_gpu, s.llm_threads)

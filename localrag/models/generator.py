@@ -4,6 +4,7 @@ chat template)."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -15,7 +16,8 @@ from localrag.errors import LocalragError
 class Generator:
     """A loaded GGUF model. Loading is the slow part, so one instance serves many questions."""
 
-    def __init__(self, model_path: Path, n_ctx: int, n_gpu_layers: int = -1, seed: int = 0, main_gpu: int = 0):
+    def __init__(self, model_path: Path, n_ctx: int, n_gpu_layers: int = -1, seed: int = 0, main_gpu: int = 0,
+                 threads: int = 0):
         import llama_cpp
 
         _quiet(llama_cpp)
@@ -26,7 +28,7 @@ class Generator:
         try:
             self.llm: Any = llama_cpp.Llama(  # its stubs type the streams as unions of both kinds
                 model_path=str(model_path), n_ctx=n_ctx, n_gpu_layers=n_gpu_layers if gpu else 0,
-                main_gpu=main_gpu, verbose=False, seed=seed,
+                main_gpu=main_gpu, verbose=False, seed=seed, n_threads=threads or physical_cores(),
             )
         except (ValueError, RuntimeError) as e:
             raise LocalragError(f"cannot load model {model_path}: {str(e).splitlines()[0][:160]}") from None
@@ -56,6 +58,20 @@ class Generator:
                 if cancel is not None and cancel.is_set():
                     break
                 yield (part["choices"][0].get("delta") or {}).get("content") or ""
+
+
+def physical_cores() -> int:
+    """Cores of this process's CPUs, hyperthread siblings counted once. llama-cpp-python's own
+    default (half the logical CPUs, guessing two threads a core) leaves a core idle on machines
+    without SMT, such as most small VMs."""
+    allowed = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set(range(os.cpu_count() or 1))
+    siblings: set[str] = set()
+    for cpu in allowed:
+        try:
+            siblings.add(Path(f"/sys/devices/system/cpu/cpu{cpu}/topology/thread_siblings_list").read_text().strip())
+        except OSError:
+            return max(len(allowed) // 2, 1)  # no topology to read (macOS): llama.cpp's own guess
+    return max(len(siblings), 1)
 
 
 _CHAT_TEMPLATES: dict[tuple[str, int], bool] = {}
