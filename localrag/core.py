@@ -414,7 +414,7 @@ class Localrag:
         from localrag.answering.evidence import PASSAGES
 
         results = self.search(question, checked_k(k) or max(self.settings.top_k, PASSAGES), mode, scope=scope)
-        ans = answer(question, results, lambda: self.generator, self.embedder.embed, s.max_answer_tokens,
+        ans = answer(question, results, lambda: self.generator, self.embedder.embed_recent, s.max_answer_tokens,
                      s.temperature, s.min_score, on_text, history, cancel, s.min_evidence)
         ans.partial = self.partial_note(mode)
         return ans
@@ -423,7 +423,7 @@ class Localrag:
         """What whole-document answers read: the index, the models, and this API's search."""
         from localrag.answering.documents import Library
 
-        return Library(self.store, self.embedder.embed,
+        return Library(self.store, self.embedder.embed_recent,
                        lambda text, k, scope: self.search(text, k, mode, scope=scope),
                        self._chat_generator, cancel)
 

@@ -6,6 +6,8 @@ similar length: padding a short text to its batch's longest is pure waste.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +81,9 @@ class _Arena:
             self.shrink = False
 
 
+RECENT = 4096  # vectors of sentences and questions kept for the next question: about 7 MB
+
+
 class Embedder:
     """One loaded embedding model. Vectors are L2-normalised float32 rows."""
 
@@ -116,6 +121,8 @@ class Embedder:
                 raise LocalragError(f"cannot load embedding model {setting}: {str(e).splitlines()[0][:200]}") from None
             self.info = ModelInfo(setting, int(desc["dim"]), expected_identity(setting)[1], self._max_tokens())
         self._arena = _Arena(self.model)
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._recent_lock = threading.Lock()
         # A private copy of the exact tokenizer the model sees, without truncation or padding,
         # so counts are true lengths.
         from tokenizers import Tokenizer
@@ -171,6 +178,26 @@ class Embedder:
         norms[norms == 0] = 1.0
         return out / norms
 
+    def embed_recent(self, texts: Sequence[str]) -> np.ndarray:
+        """``embed``, reusing the vectors of texts a recent call embedded: a follow-up question
+        about the same passages ranks the same sentences again, and a question's own vector was
+        made by its search. A text's vector does not depend on the batch it was embedded in, so
+        the rows are the ones ``embed`` would give."""
+        with self._recent_lock:
+            known = {t: self._recent[t] for t in texts if t in self._recent}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            known.update((t, v.copy()) for t, v in zip(missing, self.embed(missing)))  # rows, not views pinning the batch
+        with self._recent_lock:
+            for t in dict.fromkeys(texts):
+                self._recent[t] = known[t]
+                self._recent.move_to_end(t)
+            while len(self._recent) > RECENT:
+                self._recent.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.info.dim), dtype=np.float32)
+        return np.stack([known[t] for t in texts])
+
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
+        return self.embed_recent([text])[0]
 

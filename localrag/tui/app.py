@@ -3,11 +3,12 @@ through ``call_from_thread``; models load after the first paint, so the app open
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.text import Text
 from textual import on, work
@@ -33,6 +34,25 @@ if TYPE_CHECKING:
     from localrag.models.embed import Embedder
 from localrag.tui.screens import AddFolderScreen, ConfirmScreen, ExportScreen, PreviewScreen, SettingsScreen
 from localrag.tui.widgets import ConversationItem, Exchange, FolderItem, FolderList, SearchResults, Welcome
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def core_worker(**options: Any) -> Callable[[F], F]:
+    """A thread worker that calls the core. Each worker runs on a new thread and the store keeps a
+    connection per thread, so the worker's connection is closed as it ends: else a long session
+    would keep one (two file descriptors and a page cache) for every question it asked."""
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def run(self: LocalragApp, *args: Any, **kwargs: Any) -> None:
+            try:
+                fn(self, *args, **kwargs)
+            finally:
+                self.core.release_thread()
+
+        return work(thread=True, exit_on_error=False, **options)(run)  # type: ignore[return-value]
+
+    return wrap
 
 
 class LocalragApp(App[None]):
@@ -130,7 +150,7 @@ class LocalragApp(App[None]):
                 self.start_watcher()
 
     # ---- background work ------------------------------------------------------------------------
-    @work(thread=True, exit_on_error=False, group="models")
+    @core_worker(group="models")
     def load_models(self) -> None:
         try:
             _ = self.core.embedder  # loads it
@@ -179,7 +199,7 @@ class LocalragApp(App[None]):
                 return
         self.call_from_thread(self.update_status)
 
-    @work(thread=True, exit_on_error=False, group="index")
+    @core_worker(group="index")
     def run_index(self, add: str | None = None, reindex: bool = False, new_settings: Settings | None = None) -> None:
         try:
             if add:
@@ -195,7 +215,7 @@ class LocalragApp(App[None]):
             self.call_from_thread(self.notify, error_text(e), title="Index", severity="error", timeout=10)
             self.call_from_thread(self.hide_progress)
 
-    @work(thread=True, exit_on_error=False, group="index")
+    @core_worker(group="index")
     def remove_folder(self, path: str) -> None:
         """In a worker: removing waits for a running indexer, which may take a while."""
         def waiting() -> None:
@@ -246,7 +266,7 @@ class LocalragApp(App[None]):
         """Counts are read in a worker: the UI thread never waits on the database."""
         self.load_sidebar()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="sidebar")
+    @core_worker(exclusive=True, group="sidebar")
     def load_sidebar(self) -> None:
         try:
             st = self.core.summary()
@@ -346,7 +366,7 @@ class LocalragApp(App[None]):
         self._cancel = threading.Event()
         self.ask(question, ex, self._cancel)
 
-    @work(thread=True, exit_on_error=False, group="ask")
+    @core_worker(group="ask")
     def ask(self, question: str, ex: Exchange, cancel: threading.Event) -> None:
         chat = self.query_one("#chat", VerticalScroll)
 
@@ -395,7 +415,7 @@ class LocalragApp(App[None]):
         if ex is not None and event.option_index < len(ex.results):
             self.open_preview(ex.results[event.option_index], ex.question)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
+    @core_worker(exclusive=True, group="preview")
     def open_preview(self, r: Result, query: str) -> None:
         """The file is read in a worker (a PDF's parse can take seconds); the screen opens after."""
         def feedback(result: Result, helpful: bool) -> None:
@@ -408,7 +428,7 @@ class LocalragApp(App[None]):
             return
         self.call_from_thread(self.push_screen, PreviewScreen(r, context, query, feedback))
 
-    @work(thread=True, exit_on_error=False, group="feedback")
+    @core_worker(group="feedback")
     def record_feedback(self, query: str, result: Result, helpful: bool) -> None:
         """In a worker: a write may wait for the indexer's transaction."""
         try:
@@ -422,7 +442,7 @@ class LocalragApp(App[None]):
         if event.value.strip():
             self.search(event.value.strip())
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
+    @core_worker(exclusive=True, group="search")
     def search(self, query: str) -> None:
         try:
             results = self.core.search(query, k=20, scope=self.current_scope())
@@ -496,7 +516,7 @@ class LocalragApp(App[None]):
 
         self.push_screen(ExportScreen(str(Path.cwd() / f"localrag-conversation-{cid}.md")), chosen)
 
-    @work(thread=True, exit_on_error=False, group="export")
+    @core_worker(group="export")
     def export(self, conversation_id: int, path: str) -> None:
         try:
             _, written = self.core.export_conversation(conversation_id, path)

@@ -1,0 +1,69 @@
+"""What the loaded models keep and use between questions: recent sentence vectors, and the
+cores the language model generates on."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import localrag.models.embed as embed_module
+from localrag.models.embed import Embedder
+from localrag.models.generator import physical_cores
+
+
+def _spy(embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """What reaches the model: each call's texts."""
+    seen: list[list[str]] = []
+    real = embedder.embed
+
+    def embed(texts: Sequence[str], **kw: object) -> np.ndarray:
+        seen.append(list(texts))
+        return real(texts, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(embedder, "embed", embed)
+    return seen
+
+
+def test_recent_vectors_are_the_ones_embed_gives_and_only_new_texts_are_embedded(
+        embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    tag = uuid.uuid4().hex[:8]  # the embedder is shared by the session's tests: texts of our own
+    texts = [f"The descaling program runs for 20 minutes ({tag}).", f"Grind the beans fine ({tag}).",
+             f"Water at 93 degrees ({tag})."]
+    fresh = embedder.embed(texts)
+    seen = _spy(embedder, monkeypatch)
+    first = embedder.embed_recent(texts[:2])
+    again = embedder.embed_recent([texts[2], texts[0], texts[2]])
+    assert seen == [texts[:2], texts[2:]]  # the repeated text once, the known ones not at all
+    assert np.allclose(first, fresh[:2], atol=1e-6)
+    assert np.allclose(again, fresh[[2, 0, 2]], atol=1e-6)
+    query = embedder.embed_query(texts[1])  # a question searched, then ranked against: embedded once
+    assert len(seen) == 2 and np.allclose(query, fresh[1], atol=1e-6)
+    query[:] = 0  # a caller's array is its own: the kept vector is untouched
+    assert np.allclose(embedder.embed_recent([texts[1]]), fresh[1:2], atol=1e-6)
+
+
+def test_recent_vectors_are_bounded_oldest_first(embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embed_module, "RECENT", 3)
+    tag = uuid.uuid4().hex[:8]
+    texts = [f"sentence {i} ({tag})" for i in range(5)]
+    embedder.embed_recent(texts)
+    seen = _spy(embedder, monkeypatch)
+    embedder.embed_recent(texts[-3:])
+    assert seen == []
+    embedder.embed_recent(texts[:1])
+    assert seen == [texts[:1]]
+
+
+def test_the_language_model_generates_on_every_core_unless_told(make_app) -> None:
+    cores = physical_cores()
+    assert 1 <= cores <= len(os.sched_getaffinity(0))
+    siblings = {Path(f"/sys/devices/system/cpu/cpu{c}/topology/thread_siblings_list").read_text()
+                for c in os.sched_getaffinity(0)}
+    assert cores == len(siblings)
+    assert make_app().generator.llm.n_threads == cores  # type: ignore[union-attr]
+    assert make_app(llm_threads=1).generator.llm.n_threads == 1  # type: ignore[union-attr]
