@@ -15,6 +15,7 @@ import fcntl
 import gc
 import json
 import os
+import queue
 import resource
 import socket
 import stat
@@ -148,6 +149,11 @@ class Service:
         self.requests = 0
         self.last_answer = 0.0
         self._run_lock = threading.Lock()
+        # Commands run on one long-lived thread, one at a time (they share the models): its
+        # connection, page cache and heap arena serve every request. A thread per request had
+        # to open the index again for each, and left what it had used behind.
+        self._jobs: queue.SimpleQueue[tuple[socket.socket, dict, threading.Event]] = queue.SimpleQueue()
+        self._runner: threading.Thread | None = None
         self._stop = threading.Event()
         self._lock_fd: int | None = None
         self._server: socket.socket | None = None
@@ -196,6 +202,16 @@ class Service:
             self.watcher.start()
         self._starting = ""
         threading.Thread(target=self._unload_when_idle, name="localrag-idle", daemon=True).start()
+        self._runner = threading.Thread(target=self._run_jobs, name="localrag-run", daemon=True)
+        self._runner.start()
+
+    def _run_jobs(self) -> None:
+        while True:
+            conn, req, done = self._jobs.get()
+            try:
+                self._run(conn, req)
+            finally:
+                done.set()
 
     def _indexed(self, stats: IndexStats) -> None:
         self._indexing = ("", 0.0)
@@ -265,7 +281,11 @@ class Service:
                 if req["op"] == "status":
                     conn.sendall(json.dumps(self.status()).encode() + b"\n")
                     return
-                self._run(conn, req)
+                if self._runner is None:
+                    raise Refused("the service is still starting; try again shortly")
+                done = threading.Event()
+                self._jobs.put((conn, req, done))
+                done.wait()
             except Refused as e:
                 self._reply_error(conn, str(e))
             except (OSError, ValueError):
@@ -308,7 +328,6 @@ class Service:
                     pass
                 code = 1
             finally:
-                self.core.release_thread()  # the next request comes on another thread
                 _local.sink = None
                 if old_columns is None:
                     os.environ.pop("COLUMNS", None)
@@ -321,7 +340,7 @@ class Service:
                 conn.sendall(json.dumps({"exit": int(code)}).encode() + b"\n")
             except OSError:
                 pass
-        _give_memory_back()  # each request's thread leaves its freed heap in an arena of its own
+        _give_memory_back()  # what an answer freed goes back to the system, not kept for the next
 
     def status(self) -> dict:
         emb, llm = self.core.loaded_models()
