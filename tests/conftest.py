@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -18,6 +19,12 @@ import pytest
 from localrag.config import Paths, Settings
 from localrag.core import Localrag
 from localrag.models.embed import Embedder
+
+# Tests stop `localrag watch` and `serve` with SIGINT, as Ctrl-C does. A runner started as a
+# shell's background job has SIGINT ignored, and every process it starts would inherit that and
+# never stop; a handler of our own is reset to the default in each child instead.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "assets" / "sample-docs"
