@@ -24,6 +24,7 @@ from localrag.answering.export import when
 from localrag.config import MAX_K, Settings, get_paths
 from localrag.core import WAITING_FOR_WRITER, Localrag
 from localrag.errors import LocalragError
+from localrag.service import FORWARDED, reindex_question
 
 if TYPE_CHECKING:  # rich and the indexer: imported where used, so `search` starts fast
     from rich.console import Console
@@ -335,7 +336,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     app = _app(args)
     if not args.yes and sys.stdin.isatty():
         st = app.status()
-        ans = input(f"Re-embed all {st['chunks']} chunks of {st['files']} files with '{app.settings.embed_model}'? [y/N] ")
+        ans = input(reindex_question(st["chunks"], st["files"], app.settings.embed_model))
         if ans.strip().lower() not in ("y", "yes"):
             _echo("nothing changed")
             return 1
@@ -966,7 +967,7 @@ def build_parser() -> argparse.ArgumentParser:
     fg.add_argument("path", metavar="PATH")
     fg.set_defaults(func=cmd_forget)
 
-    for name in ("ask", "search", "status", "index", "add", "remove", "forget", "summarize"):
+    for name in sorted(FORWARDED):  # every command the service runs can be told to run here instead
         sub.choices[name].add_argument("--local", action="store_true",
                                        help="run in this process even while `localrag serve` runs")
 

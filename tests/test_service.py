@@ -230,16 +230,22 @@ def test_reindex_goes_through_the_service_and_asks_on_the_clients_terminal(serve
     home = served.home
     chunks = json.loads(cli(home, "status", "--json").stdout)["chunks"]
     env = dict(os.environ, LOCALRAG_HOME=str(home))
-    main, term = pty.openpty()  # a person at a terminal says no: nothing is re-embedded
-    try:
-        said_no = subprocess.Popen([sys.executable, "-m", "localrag", "reindex"], env=env, stdin=term,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        os.write(main, b"n\n")
-        out, err = said_no.communicate(timeout=60)
-    finally:
-        os.close(main)
-        os.close(term)
-    assert said_no.returncode == 1 and f"Re-embed all {chunks} chunks" in out and "nothing changed" in out, (out, err)
+
+    def say_no(*flags: str) -> tuple[int, str, str]:
+        main, term = pty.openpty()  # a person at a terminal says no: nothing is re-embedded
+        try:
+            p = subprocess.Popen([sys.executable, "-m", "localrag", "reindex", *flags], env=env, stdin=term,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            os.write(main, b"n\n")
+            out, err = p.communicate(timeout=60)
+        finally:
+            os.close(main)
+            os.close(term)
+        return p.returncode, out, err
+
+    code, out, err = say_no()
+    assert code == 1 and f"Re-embed all {chunks} chunks" in out and "nothing changed" in out, (out, err)
+    assert say_no("--local")[:2] == (code, out)  # the question its own process asks, word for word
     asked = status_of(home)
     assert asked
     r = cli(home, "reindex", "--json")  # no terminal: no question, as in its own process

@@ -18,6 +18,11 @@ READ_ONLY = frozenset({"ask", "search", "status", "summarize"})  # run here agai
 LOCAL_FLAGS = frozenset({"--model", "--llm", "--llm-url", "--llm-model", "--llm-key-env", "--llm-api", "--debug"})
 
 
+def reindex_question(chunks: object, files: object, model: object) -> str:
+    """What `reindex` asks on a terminal, in-process or from the thin client (the service has none)."""
+    return f"Re-embed all {chunks} chunks of {files} files with '{model}'? [y/N] "
+
+
 def command_of(argv: Sequence[str]) -> str | None:
     """The subcommand of ``argv`` (the first word that is not an option)."""
     return next((a for a in argv if not a.startswith("-")), None)

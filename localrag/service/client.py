@@ -10,7 +10,7 @@ import socket
 import sys
 from collections.abc import Callable, Sequence
 
-from localrag.service import FORWARDED, LOCAL_FLAGS, MAX_REQUEST, READ_ONLY, command_of, socket_path
+from localrag.service import FORWARDED, LOCAL_FLAGS, MAX_REQUEST, READ_ONLY, command_of, reindex_question, socket_path
 
 CONNECT_TIMEOUT = 0.5
 
@@ -170,11 +170,11 @@ def _confirm_reindex(data_dir: str | os.PathLike[str]) -> bool:
     got = run_captured(["status", "--json"], data_dir)
     try:
         st = json.loads(got[1]) if got and got[0] == 0 else {}
-        what = f"all {st['chunks']} chunks of {st['files']} files with '{st['embed_model']['setting']}'"
+        question = reindex_question(st["chunks"], st["files"], st["embed_model"]["setting"])
     except (ValueError, KeyError, TypeError):
-        what = "everything"
+        question = "Re-embed everything? [y/N] "
     try:
-        answer = input(f"Re-embed {what}? [y/N] ")
+        answer = input(question)
     except EOFError:
         return False
     return answer.strip().lower() in ("y", "yes")
