@@ -153,7 +153,6 @@ class Service:
         # connection, page cache and heap arena serve every request. A thread per request had
         # to open the index again for each, and left what it had used behind.
         self._jobs: queue.SimpleQueue[tuple[socket.socket, dict, threading.Event]] = queue.SimpleQueue()
-        self._runner: threading.Thread | None = None
         self._stop = threading.Event()
         self._lock_fd: int | None = None
         self._server: socket.socket | None = None
@@ -202,8 +201,6 @@ class Service:
             self.watcher.start()
         self._starting = ""
         threading.Thread(target=self._unload_when_idle, name="localrag-idle", daemon=True).start()
-        self._runner = threading.Thread(target=self._run_jobs, name="localrag-run", daemon=True)
-        self._runner.start()
 
     def _run_jobs(self) -> None:
         while True:
@@ -239,6 +236,7 @@ class Service:
 
     def serve_forever(self) -> None:
         assert self._server is not None, "claim() first"
+        threading.Thread(target=self._run_jobs, name="localrag-run", daemon=True).start()
         while not self._stop.is_set():
             try:
                 conn, _ = self._server.accept()
@@ -281,8 +279,6 @@ class Service:
                 if req["op"] == "status":
                     conn.sendall(json.dumps(self.status()).encode() + b"\n")
                     return
-                if self._runner is None:
-                    raise Refused("the service is still starting; try again shortly")
                 done = threading.Event()
                 self._jobs.put((conn, req, done))
                 done.wait()
