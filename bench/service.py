@@ -40,11 +40,17 @@ SEARCHES = ["descaling program minutes", "generator function yield", "renamed mo
 CLIENT = sys.executable  # the interpreter that runs the thin client (--client)
 
 
+def command(python: str) -> list[str]:
+    """The ``localrag`` a user runs: the console script beside ``python`` (``-m`` adds runpy)."""
+    script = Path(python).with_name("localrag")
+    return [str(script)] if script.exists() else [python, "-m", "localrag"]
+
+
 def wall(home: Path, *args: str) -> float:
     env = dict(os.environ, LOCALRAG_HOME=str(home))
     python = sys.executable if "--local" in args or args[0] == "add" else CLIENT
     t = time.perf_counter()
-    subprocess.run([python, "-m", "localrag", *args], env=env, check=True, stdout=subprocess.DEVNULL,
+    subprocess.run([*command(python), *args], env=env, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     return time.perf_counter() - t
 

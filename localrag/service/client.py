@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import sys
 from collections.abc import Callable, Sequence
@@ -181,5 +180,15 @@ def _confirm_reindex(data_dir: str | os.PathLike[str]) -> bool:
 
 
 def _columns() -> int:
-    """This terminal's width as argparse and rich would take it here ($COLUMNS, the terminal, 80)."""
-    return shutil.get_terminal_size().columns
+    """This terminal's width as argparse and rich would take it here ($COLUMNS, the terminal, 80):
+    shutil.get_terminal_size's rule, without importing shutil (a few ms of every command)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
