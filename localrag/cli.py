@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -36,20 +37,33 @@ if TYPE_CHECKING:  # rich and the indexer: imported where used, so `search` star
 
 
 
+# The command this thread runs for a client of the service: the width of that client's terminal.
+# The service runs an answer and another command at once, so it is kept per thread, not in
+# $COLUMNS (one for the whole process).
+_client = threading.local()
+
+
 class LazyConsole:
-    """A rich Console made on first use: plain lines and `--json` never import rich (its import costs more than the search)."""
+    """A rich Console made on first use: plain lines and `--json` never import rich (its import
+    costs more than the search). One a thread: in the service each command's console is made for
+    its own client's terminal."""
 
     def __init__(self, stderr: bool = False) -> None:
         self.stderr = stderr
-        self._real: Console | None = None
+        self._local = threading.local()
 
     @property
     def real(self) -> Console:
-        if self._real is None:
+        console: Console | None = getattr(self._local, "console", None)
+        if console is None:
             from rich.console import Console
 
-            self._real = Console(stderr=self.stderr, highlight=False, soft_wrap=True)
-        return self._real
+            console = self._local.console = Console(stderr=self.stderr, highlight=False, soft_wrap=True,
+                                                    width=getattr(_client, "columns", None))
+        return console
+
+    def reset(self) -> None:
+        self._local.console = None
 
     def print(self, *objects: object, **kwargs: Any) -> None:
         self.real.print(*objects, **kwargs)
@@ -274,15 +288,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 @functools.cache
 def _served_parser() -> argparse.ArgumentParser:
     """Built once in the service (building it is most of a warm search's time there); its help
-    and usage lines are laid out when shown, for the client's $COLUMNS."""
+    and usage lines are laid out when shown, for the client's terminal."""
     return build_parser()
 
 
-def _served_main(argv: Sequence[str]) -> int:
-    """A client's command inside the service: its consoles made afresh for its terminal."""
-    out._real = None
-    err._real = None
-    return main(argv, _served_parser())
+def _served_main(argv: Sequence[str], columns: int | None = None) -> int:
+    """A client's command inside the service: its consoles, help and usage lines made for the
+    client's terminal (``columns`` wide)."""
+    _client.columns = columns
+    out.reset()
+    err.reset()
+    try:
+        return main(argv, _served_parser())
+    finally:
+        _client.columns = None
 
 
 def cmd_service(args: argparse.Namespace) -> int:
@@ -822,8 +841,27 @@ def _scope_args(p: argparse.ArgumentParser) -> None:
 
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Help and usage as wide as the terminal they go to: in the service, the client's."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        columns = getattr(_client, "columns", None)
+        if width is None and columns:
+            width = columns - 2  # as argparse takes the terminal's width
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser (and, by its type, each subcommand's) laid out by ``_Formatter``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="localrag", description="Private, offline question answering over your files.")
+    p = _Parser(prog="localrag", description="Private, offline question answering over your files.")
     p.add_argument("--version", action="version", version=f"localrag {__version__}")
     p.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")

@@ -100,6 +100,14 @@ def test_the_cli_says_the_same_with_and_without_the_service(served: Served, fold
     assert bad[0].returncode == bad[1].returncode == 1 and bad[0].stderr == bad[1].stderr
     usage = [cli(home, "search", "x", "--mode", "nonsense", *extra, check=False) for extra in ((), ("--local",))]
     assert usage[0].returncode == usage[1].returncode == 2 and usage[0].stderr == usage[1].stderr
+    laid_out = {}
+    for columns in ("40", "150"):  # for each client's own terminal width, as its own process lays it out
+        env = dict(os.environ, LOCALRAG_HOME=str(home), COLUMNS=columns)
+        both = [subprocess.run([sys.executable, "-m", "localrag", "search", "x", "--mode", "nonsense", *extra],
+                               env=env, capture_output=True, text=True, timeout=120) for extra in ((), ("--local",))]
+        assert both[0].returncode == 2 and both[0].stderr == both[1].stderr, both
+        laid_out[columns] = both[0].stderr
+    assert laid_out["40"] != laid_out["150"]
     cli(home, "config", "set", "top_k", "2")  # a setting changed while the service runs is used at once
     for extra in ((), ("--local",)):
         assert len(json.loads(cli(home, "search", "descaling", "--json", *extra).stdout)["results"]) == 2
@@ -413,3 +421,33 @@ def test_ctrl_c_in_a_terminal_stops_the_service_and_its_parser_quietly(home: Pat
         os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and "Traceback" not in err and "KeyboardInterrupt" not in err, err
+
+
+def test_a_search_is_answered_while_an_answer_waits(served: Served) -> None:
+    """Answers run beside the other commands: a search does not queue behind a question. The
+    question is held at its last step (keeping the conversation) by another process's write
+    transaction, so it cannot finish until the test lets it."""
+    import apsw
+
+    home = served.home
+    env = dict(os.environ, LOCALRAG_HOME=str(home))
+    held = apsw.Connection(str(home / "index.db"))
+    held.execute("BEGIN IMMEDIATE")
+    try:
+        asking = subprocess.Popen([sys.executable, "-m", "localrag", "ask", "How long does the descaling program run?"],
+                                  env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)
+        end = time.monotonic() + 60
+        while "ask" not in (status_of(home) or {}).get("doing", ""):
+            assert asking.poll() is None and time.monotonic() < end, "the question did not reach the service"
+            time.sleep(0.05)
+        searched = subprocess.run([sys.executable, "-m", "localrag", "search", "descaling", "--json"], env=env,
+                                  capture_output=True, text=True, timeout=20)
+        assert searched.returncode == 0 and json.loads(searched.stdout)["results"], searched.stderr
+        assert asking.poll() is None  # still held: the search did not wait for it
+        assert "running ask" in (status_of(home) or {}).get("doing", "")
+    finally:
+        held.execute("COMMIT")
+        held.close()
+    out, err = asking.communicate(timeout=60)
+    assert asking.returncode == 0 and "twenty minutes" in out, (out, err)

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from localrag.indexing.indexer import IndexStats, Progress
     from localrag.indexing.watch import Watcher
 
-RunCommand = Callable[[Sequence[str]], int]
+RunCommand = Callable[[Sequence[str], int], int]  # (argv, the client's terminal width) -> exit code
+ANSWERS = frozenset({"ask", "summarize"})  # they may generate for seconds: a lane of their own
 SOCKET_PATH_MAX = 100  # AF_UNIX paths are limited to 108 bytes on Linux, 104 on macOS
 
 
@@ -144,15 +145,19 @@ class Service:
         self.sock_path = Path(socket_path(core.paths.data_dir))
         self.started = time.time()
         self._starting = "starting"
-        self._request = ""
+        self._running: dict[str, str] = {}  # lane -> the command it runs now
         self._indexing = ("", 0.0)
         self.requests = 0
         self.last_answer = 0.0
-        self._run_lock = threading.Lock()
-        # Commands run on one long-lived thread, one at a time (they share the models): its
-        # connection, page cache and heap arena serve every request. A thread per request had
-        # to open the index again for each, and left what it had used behind.
-        self._jobs: queue.SimpleQueue[tuple[socket.socket, dict, threading.Event]] = queue.SimpleQueue()
+        # Commands run on two long-lived threads, each taking its commands one at a time:
+        # answers (which may generate for seconds) on one, everything else on the other, so a
+        # search never waits behind an answer. Each thread's connection, page cache and heap
+        # arena serve all its requests; a thread per request had to open the index again for
+        # each, and left what it had used behind.
+        self._lanes: dict[str, queue.SimpleQueue[tuple[socket.socket, dict, threading.Event]]] = {
+            "answers": queue.SimpleQueue(), "commands": queue.SimpleQueue()}
+        self._answering = threading.Lock()  # held while an answer runs: the idle unload waits for it
+        self._count_lock = threading.Lock()
         self._stop = threading.Event()
         self._lock_fd: int | None = None
         self._server: socket.socket | None = None
@@ -202,11 +207,16 @@ class Service:
         self._starting = ""
         threading.Thread(target=self._unload_when_idle, name="localrag-idle", daemon=True).start()
 
-    def _run_jobs(self) -> None:
+    def _run_jobs(self, lane: str) -> None:
+        jobs = self._lanes[lane]
         while True:
-            conn, req, done = self._jobs.get()
+            conn, req, done = jobs.get()
             try:
-                self._run(conn, req)
+                if lane == "answers":
+                    with self._answering:
+                        self._run(conn, req, lane)
+                else:
+                    self._run(conn, req, lane)
             finally:
                 done.set()
 
@@ -223,8 +233,9 @@ class Service:
     @property
     def doing(self) -> str:
         """What the service does now: a command, the catch-up scan, indexing, or nothing."""
-        if self._request:
-            return f"running {self._request}"
+        running = [c for c in self._running.values() if c]
+        if running:
+            return "running " + " and ".join(running)
         if self._starting:
             return self._starting
         if self.watcher is not None and not self.watcher.ready.is_set():
@@ -236,7 +247,8 @@ class Service:
 
     def serve_forever(self) -> None:
         assert self._server is not None, "claim() first"
-        threading.Thread(target=self._run_jobs, name="localrag-run", daemon=True).start()
+        for lane in self._lanes:
+            threading.Thread(target=self._run_jobs, args=(lane,), name=f"localrag-{lane}", daemon=True).start()
         while not self._stop.is_set():
             try:
                 conn, _ = self._server.accept()
@@ -280,7 +292,7 @@ class Service:
                     conn.sendall(json.dumps(self.status()).encode() + b"\n")
                     return
                 done = threading.Event()
-                self._jobs.put((conn, req, done))
+                self._lanes["answers" if command_of(req["argv"]) in ANSWERS else "commands"].put((conn, req, done))
                 done.wait()
             except Refused as e:
                 self._reply_error(conn, str(e))
@@ -302,35 +314,29 @@ class Service:
         except OSError:
             pass
 
-    def _run(self, conn: socket.socket, req: dict) -> None:
+    def _run(self, conn: socket.socket, req: dict, lane: str) -> None:
         sink = _Sink(conn, req.get("tty", [False, False]))
-        with self._run_lock:  # one command at a time: they share the models
+        with self._count_lock:
             self.requests += 1
-            self._request = command_of(req["argv"]) or "?"
-            _local.sink = sink
-            old_columns = os.environ.get("COLUMNS")
-            os.environ["COLUMNS"] = str(req.get("columns", 100))
+        self._running[lane] = command_of(req["argv"]) or "?"
+        _local.sink = sink
+        try:
+            code = self.run_command(req["argv"], int(req.get("columns", 100)))
+        except SystemExit as e:  # argparse's usage errors: said to the client, as in its own process
+            code = e.code if isinstance(e.code, int) else 2
+        except BrokenPipeError:
+            code = 0
+        except Exception as e:  # the command's own boundary missed it: one line, the service stays up
+            self.log(f"request {req['argv'][:2]} failed: {type(e).__name__}: {e}")
             try:
-                code = self.run_command(req["argv"])
-            except SystemExit as e:  # argparse's usage errors: said to the client, as in its own process
-                code = e.code if isinstance(e.code, int) else 2
+                sink.send("e", f"localrag: unexpected error in the service ({type(e).__name__}: {e})\n")
             except BrokenPipeError:
-                code = 0
-            except Exception as e:  # the command's own boundary missed it: one line, the service stays up
-                self.log(f"request {req['argv'][:2]} failed: {type(e).__name__}: {e}")
-                try:
-                    sink.send("e", f"localrag: unexpected error in the service ({type(e).__name__}: {e})\n")
-                except BrokenPipeError:
-                    pass
-                code = 1
-            finally:
-                _local.sink = None
-                if old_columns is None:
-                    os.environ.pop("COLUMNS", None)
-                else:
-                    os.environ["COLUMNS"] = old_columns
-                self.last_answer = time.monotonic()
-                self._request = ""
+                pass
+            code = 1
+        finally:
+            _local.sink = None
+            self.last_answer = time.monotonic()
+            self._running[lane] = ""
         if not sink.gone:
             try:
                 conn.sendall(json.dumps({"exit": int(code)}).encode() + b"\n")
@@ -351,14 +357,14 @@ class Service:
         while not self._stop.wait(min(30.0, max(0.5, self.idle_seconds / 4))):
             if self.core.loaded_models()[1] is None:
                 continue
-            if time.monotonic() - self.last_answer >= self.idle_seconds and self._run_lock.acquire(blocking=False):
+            if time.monotonic() - self.last_answer >= self.idle_seconds and self._answering.acquire(blocking=False):
                 try:
                     self.core.reload_generator()
                     gc.collect()
                     _give_memory_back()
                     self.log("language model unloaded after the idle time")
                 finally:
-                    self._run_lock.release()
+                    self._answering.release()
 
 
 def _give_memory_back() -> None:
