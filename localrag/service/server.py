@@ -4,9 +4,10 @@ socket that only its owner can open.
 Each connection is one request, one JSON line: ``{"op": "run", "argv": [...], "tty": [out, err],
 "columns": N}`` runs a CLI command here (the caller passes the CLI's own ``main``) and streams
 what it writes as ``{"s": "o"|"e", "t": text}`` lines, then ``{"exit": code}``; ``{"op":
-"status"}`` replies with what the service is doing. Commands run one at a time (they share the
-models); the watcher indexes meanwhile, as in the TUI. A client that goes away stops its command
-at its next write (an answer at its next token).
+"status"}`` replies with what the service is doing. Answers (ask, summarize) run one at a time
+on a thread of their own, every other command one at a time on another, so a search never waits
+for an answer; the watcher indexes meanwhile, as in the TUI. A client that goes away stops its
+command at its next write (an answer at its next token).
 """
 
 from __future__ import annotations
