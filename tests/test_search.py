@@ -286,8 +286,8 @@ def test_every_thread_searches_with_new_words(make_app, docs: Path) -> None:
 
 
 def test_a_finished_threads_connection_is_closed(make_app, docs: Path) -> None:
-    """A long-lived process that runs each request on a new thread (the service) releases the
-    thread's connection as the request ends, so file descriptors stay flat."""
+    """A long-lived process that runs each piece of work on a new thread (the TUI's workers)
+    releases the thread's connection as the work ends, so file descriptors stay flat."""
     import threading
 
     app = make_app()

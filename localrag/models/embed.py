@@ -183,19 +183,20 @@ class Embedder:
         about the same passages ranks the same sentences again, and a question's own vector was
         made by its search. A text's vector does not depend on the batch it was embedded in, so
         the rows are the ones ``embed`` would give."""
+        if not texts:
+            return np.zeros((0, self.info.dim), dtype=np.float32)
+        unique = list(dict.fromkeys(texts))
         with self._recent_lock:
-            known = {t: self._recent[t] for t in texts if t in self._recent}
-        missing = [t for t in dict.fromkeys(texts) if t not in known]
+            known = {t: self._recent[t] for t in unique if t in self._recent}
+        missing = [t for t in unique if t not in known]
         if missing:
             known.update((t, v.copy()) for t, v in zip(missing, self.embed(missing)))  # rows, not views pinning the batch
         with self._recent_lock:
-            for t in dict.fromkeys(texts):
+            for t in unique:
                 self._recent[t] = known[t]
                 self._recent.move_to_end(t)
             while len(self._recent) > RECENT:
                 self._recent.popitem(last=False)
-        if not texts:
-            return np.zeros((0, self.info.dim), dtype=np.float32)
         return np.stack([known[t] for t in texts])
 
     def embed_query(self, text: str) -> np.ndarray:

@@ -60,9 +60,9 @@ class Connection:
         return conn
 
     def release_thread(self) -> None:
-        """Close this thread's connection: a long-lived process that runs each request on a new
-        thread (the service) calls it as the request ends, or it would keep a connection, two
-        file descriptors and a page cache, for every request it ever ran. The thread's next
+        """Close this thread's connection: a long-lived process that runs each piece of work on a
+        new thread (the TUI's workers) calls it as the work ends, or it would keep a connection,
+        two file descriptors and a page cache, for every piece it ever ran. The thread's next
         use opens a new one."""
         conn = getattr(self._local, "db", None)
         if conn is None:
