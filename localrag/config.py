@@ -70,7 +70,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "top_k": (1, MAX_K), "n_ctx": (256, 1 << 20), "max_answer_tokens": (1, 32_768),
     "temperature": (0.0, 5.0), "min_score": (-1.0, 1.0), "min_evidence": (-10.0, 10.0),
     "max_file_mb": (0.001, 1e6), "embed_threads": (0, 1024), "llm_threads": (0, 1024), "main_gpu": (0, 64), "n_gpu_layers": (-1, 100_000),
-    "summary_words": (30, 2000),
+    "summary_words": (30, 2000), "warm_sentences": (0, 100_000_000),
 }
 
 _TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
@@ -105,6 +105,7 @@ class Settings:
     ignore: list[str] = field(default_factory=list)  # gitignore-style patterns on top of the built-in rules
     embed_threads: int = 0  # 0: onnxruntime decides
     llm_threads: int = 0  # 0: one per physical core
+    warm_sentences: int = 100_000  # sentence vectors the service embeds ahead while idle (~1.6 KB each); 0: none
     embed_url: str = ""  # an OpenAI-compatible embeddings server (http://gpu-box:8080/v1) that embeds what indexing needs
     embed_url_model: str = ""  # the model name to ask it for: the same model as embed_model (checked by a probe)
     embed_api_key_env: str = ""  # the environment variable holding its API key, if any

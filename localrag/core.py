@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ if TYPE_CHECKING:  # imported where used: a one-shot search never loads them
 
 
 
+QUIET_SECONDS = 2.0  # without a request, before a long-lived process embeds sentences ahead
 DEFAULT_EMBED_RATE = 14.0  # texts a second, before an index run has measured this machine's own
 
 # what each of the store's checks means, and whether it can wait (harmless) or needs --repair
@@ -112,6 +114,7 @@ class Localrag:
         self._parser: ParserWorker | None = None  # kept between index runs by the watcher (keep_parser)
         self.adapter_note: str | None = None
         self.notes: list[str] = []  # things a user should hear once (GPU requested but absent...)
+        self.warming = False  # embedding sentences ahead now (warm_when_idle)
         # one lock a model: a search never waits for the language model to load
         self._embed_lock = threading.Lock()
         self._gen_lock = threading.Lock()
@@ -190,6 +193,52 @@ class Localrag:
         """This thread is done with the index: its connection closes (see Connection.release_thread)."""
         if self._store is not None:
             self._store.conn.release_thread()
+
+    def warm_sentences(self, stop: Callable[[], bool]) -> tuple[int, bool]:
+        """Embed ahead the sentences answers rank, newest chunks first, up to ``warm_sentences``
+        vectors, until done or ``stop()``: a new question then embeds only itself (for the
+        service, while it is idle). Returns the vectors stored and whether it finished."""
+        if self.settings.warm_sentences <= 0:
+            return 0, True
+        from localrag.answering.warm import warm
+
+        emb = self.embedder
+        return warm(self.store, emb.embed, emb.info.fingerprint, self.settings.warm_sentences, stop)
+
+    def warm_when_idle(self, busy: Callable[[], bool], last_request: Callable[[], float], wanted: threading.Event,
+                       stop: threading.Event, log: Callable[[str], None]) -> None:
+        """For a long-lived process, on a thread of its own until ``stop``: whenever ``wanted`` is
+        set (by whoever indexes) and the process is quiet (not ``busy()``, and ``QUIET_SECONDS``
+        past its ``last_request()`` end, in ``time.monotonic()``), embed sentences ahead, stopping
+        at the next step once it is not quiet. Errors (a locked index, a full disk) are logged,
+        and tried again after the next change."""
+        def quiet() -> bool:
+            return not busy() and time.monotonic() - last_request() >= QUIET_SECONDS
+
+        while not stop.is_set():
+            if not wanted.wait(5.0):
+                continue
+            if not quiet():
+                stop.wait(0.5)
+                continue
+            self.warming = True
+            wanted.clear()
+            try:
+                stored, done = self.warm_sentences(lambda: stop.is_set() or not quiet())
+                if stored:
+                    log(f"embedded {stored} sentences ahead")
+            except Exception as e:  # on a background thread: said, never a traceback
+                log(f"embedding sentences ahead: {e}")
+                done = True
+            finally:
+                self.warming = False
+            if not done:
+                wanted.set()  # interrupted: go on once quiet again
+        self.release_thread()
+
+    def _embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
+        """Sentence vectors for ranking: recent ones, those embedded ahead, then the rest."""
+        return self.embedder.embed_recent(texts, self.store.sentences.lookup)
 
     def keep_parser(self) -> None:
         """For processes that index again and again (the watcher): one parser sandbox for every
@@ -414,7 +463,7 @@ class Localrag:
         from localrag.answering.evidence import PASSAGES
 
         results = self.search(question, checked_k(k) or max(self.settings.top_k, PASSAGES), mode, scope=scope)
-        ans = answer(question, results, lambda: self.generator, self.embedder.embed_recent, s.max_answer_tokens,
+        ans = answer(question, results, lambda: self.generator, self._embed_sentences, s.max_answer_tokens,
                      s.temperature, s.min_score, on_text, history, cancel, s.min_evidence)
         ans.partial = self.partial_note(mode)
         return ans
@@ -423,7 +472,7 @@ class Localrag:
         """What whole-document answers read: the index, the models, and this API's search."""
         from localrag.answering.documents import Library
 
-        return Library(self.store, self.embedder.embed_recent,
+        return Library(self.store, self._embed_sentences,
                        lambda text, k, scope: self.search(text, k, mode, scope=scope),
                        self._chat_generator, cancel)
 

@@ -173,7 +173,7 @@ def rank(question: str, results: Sequence[Result], embed: EmbedFn) -> list[Sente
     sents = split(results)
     if not sents:
         return []
-    vecs = embed([question] + [_embed_text(s) for s in sents])
+    vecs = embed([question] + embed_texts(sents))
     sims = vecs[1:] @ vecs[0]
     subj = subject(question)
     q_words = content(question) | subj.words
@@ -263,9 +263,10 @@ def strength(ranked: Sequence[Sentence]) -> float:
     return max((s.relevance for s in ranked), default=0.0)
 
 
-def _embed_text(s: Sentence) -> str:
-    """A sentence alone loses its subject ('It runs for 20 minutes'); its section heading helps."""
-    return f"{s.result.heading}: {s.text}" if s.result.heading else s.text
+def embed_texts(sents: Sequence[Sentence]) -> list[str]:
+    """What each sentence is embedded as: alone it loses its subject ('It runs for 20 minutes');
+    its section heading helps. What ``warm`` embeds ahead, so it must stay the one rule."""
+    return [f"{s.result.heading}: {s.text}" if s.result.heading else s.text for s in sents]
 
 
 def pick(ranked: Sequence[Sentence], firsts: Sequence[Sentence] = (), most: int = 3,

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from localrag.answering.evidence import EmbedFn, Sentence, _embed_text, split
+from localrag.answering.evidence import EmbedFn, Sentence, embed_texts, split
 from localrag.answering.verify import STOPWORDS
 from localrag.search.retrieve import Result
 
@@ -206,7 +206,7 @@ def summarize(outline: Outline, read: Callable[[Sequence[int]], list[Result]], v
     sents = [tidy(s) for s in split(results)]
     if not sents:
         return []
-    vecs = embed([_embed_text(s) for s in sents])
+    vecs = embed(embed_texts(sents))
     if centre is None:  # no stored vector yet: the sentences' own centre
         centre = np.mean(vecs, axis=0)
         centre = centre / (np.linalg.norm(centre) or 1.0)

@@ -178,17 +178,22 @@ class Embedder:
         norms[norms == 0] = 1.0
         return out / norms
 
-    def embed_recent(self, texts: Sequence[str]) -> np.ndarray:
+    def embed_recent(self, texts: Sequence[str],
+                     stored: Callable[[Sequence[str]], dict[str, np.ndarray]] | None = None) -> np.ndarray:
         """``embed``, reusing the vectors of texts a recent call embedded: a follow-up question
         about the same passages ranks the same sentences again, and a question's own vector was
-        made by its search. A text's vector does not depend on the batch it was embedded in, so
-        the rows are the ones ``embed`` would give."""
+        made by its search. ``stored`` gives vectors embedded ahead (by this model) of texts not
+        recent. A text's vector does not depend on the batch it was embedded in, so the rows are
+        the ones ``embed`` would give."""
         if not texts:
             return np.zeros((0, self.info.dim), dtype=np.float32)
         unique = list(dict.fromkeys(texts))
         with self._recent_lock:
             known = {t: self._recent[t] for t in unique if t in self._recent}
         missing = [t for t in unique if t not in known]
+        if missing and stored is not None:
+            known.update(stored(missing))
+            missing = [t for t in missing if t not in known]
         if missing:
             known.update((t, v.copy()) for t, v in zip(missing, self.embed(missing)))  # rows, not views pinning the batch
         with self._recent_lock:

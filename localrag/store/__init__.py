@@ -6,7 +6,8 @@ is already in the index (an unchanged chunk, a moved file) is never embedded aga
 
 ``Store`` is the connection and one object per job sharing it: ``documents`` (folders,
 documents, forgetting), ``chunks`` (reading chunks), ``vectors`` (the model guard, vectors,
-nearest neighbours), ``keywords`` (FTS5), ``history`` (conversations, feedback, adapters) and
+nearest neighbours), ``sentences`` (vectors of the sentences answers rank, embedded ahead),
+``keywords`` (FTS5), ``history`` (conversations, feedback, adapters) and
 ``health`` (doctor's checks and repairs, the counts status shows).
 """
 
@@ -26,6 +27,7 @@ from localrag.store.history import History
 from localrag.store.keywords import Keywords
 from localrag.store.rows import ChunkRow, DocRow, FeedbackRow
 from localrag.store.schema import MIGRATIONS, apply_migration
+from localrag.store.sentences import SentenceVectors
 from localrag.store.vectors import Vectors
 
 __all__ = ["BUSY_TIMEOUT_MS", "WAITING_FOR_WRITER", "MIGRATIONS", "apply_migration", "ChunkRow", "DocRow", "FeedbackRow",
@@ -39,6 +41,7 @@ class Store:
     def __init__(self, path: Path, readonly: bool = False, cache_vectors: bool = False):
         self.conn = Connection(path, readonly)
         self.vectors = Vectors(self.conn, cache_vectors)
+        self.sentences = SentenceVectors(self.conn)
         self.keywords = Keywords(self.conn)
         self.chunks = Chunks(self.conn)
         self.documents = Documents(self.conn, self.vectors)

@@ -157,4 +157,12 @@ MIGRATIONS: list[Migration] = [
     ALTER TABLE documents ADD COLUMN stale_since REAL;
     UPDATE documents SET attempts = 1, retry_at = 0 WHERE status = 'failed';
     """,
+    # 11: vectors of the sentences answers rank, embedded ahead by a long-lived process (keyed by
+    #     the hash of the text embedded, beside the chunk hash they came from), and the chunks done
+    """
+    CREATE TABLE sentence_vectors(id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, chunk_hash TEXT NOT NULL,
+                                  vector BLOB NOT NULL);
+    CREATE INDEX sentence_vectors_chunk ON sentence_vectors(chunk_hash);
+    CREATE TABLE warm_chunks(hash TEXT PRIMARY KEY);
+    """,
 ]

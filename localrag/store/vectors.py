@@ -26,7 +26,7 @@ import apsw
 import numpy as np
 
 from localrag.errors import LocalragError, ModelMismatchError
-from localrag.store import codefile
+from localrag.store import codefile, sentences
 from localrag.store.connection import Connection, Part
 from localrag.store.schema import BITS_TABLE
 
@@ -119,6 +119,7 @@ class Vectors(Part):
         with self.transaction():
             self.db.execute("DROP TABLE IF EXISTS vec_bits")
             self.db.execute("DELETE FROM embeddings")
+            sentences.drop_all(self.db)
             self.db.execute("DELETE FROM meta WHERE key IN ('embed_model','embed_dim','embed_fingerprint','texts_pending')")
             self.db.execute("DELETE FROM chunks")
             # forget the hashes too: "same content" must not let the next index skip re-chunking
@@ -201,7 +202,8 @@ class Vectors(Part):
                 "seconds_left": round(texts / rate) if texts and rate else None}
 
     def gc_embeddings(self) -> int:
-        """Drop vectors no chunk uses any more (deleted or edited text)."""
+        """Drop vectors no chunk uses any more (deleted or edited text), its sentences' too."""
+        sentences.drop_unused(self.db)
         ids = [r[0] for r in self.db.execute(
             "SELECT id FROM embeddings e WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.hash = e.hash)")]
         if not ids:

@@ -1,0 +1,121 @@
+"""Sentences embedded ahead (``Localrag.warm_sentences``): the same answers, with only the question
+embedded; the vectors follow their chunks and their model; the work stops when told."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from localrag.answering.evidence import embed_texts, split
+from localrag.core import Localrag
+from localrag.search.retrieve import Result
+
+from .conftest import SAMPLES
+
+QUESTIONS = ["How long does the descaling program run?", "What is a Python generator?",
+             "How long does the boiler take to warm up?", "Which folders are skipped when indexing?"]
+
+
+def sentence_texts(app: Localrag) -> set[str]:
+    """Every text an answer may embed for ranking, by evidence's own rules."""
+    out: set[str] = set()
+    for cid, text, heading in app.store.db.execute("SELECT id, text, heading FROM chunks"):
+        out.update(embed_texts(split([Result(cid, "", 0.0, text, heading, None, None, None)])))
+    return out
+
+
+def never() -> bool:
+    return False
+
+
+@pytest.fixture()
+def counted(embedder, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many texts each call of the shared embedding model embeds."""
+    calls: list[int] = []
+    real = embedder.embed
+
+    def embed(texts: Sequence[str], *a: object, **k: object) -> np.ndarray:
+        calls.append(len(texts))
+        return real(texts, *a, **k)
+
+    monkeypatch.setattr(embedder, "embed", embed)
+    return calls
+
+
+@pytest.mark.slow
+def test_answers_are_the_same_and_only_the_question_is_embedded(make_app: Callable[..., Localrag], embedder,
+                                                                counted: list[int]) -> None:
+    app = make_app()
+    app.add([str(SAMPLES)])
+    app.index()
+
+    def answers() -> list[tuple[str, list[tuple[str, str]]]]:
+        out = []
+        for q in QUESTIONS:
+            embedder._recent.clear()  # nothing recent: each question as the first about its passages
+            a = app.ask(q)
+            out.append((a.text, [(e.text, e.location()) for e in a.evidence]))
+        return out
+
+    counted.clear()
+    before = answers()
+    embedded_before = sum(counted)
+    stored, done = app.warm_sentences(never)
+    assert done and stored == app.store.sentences.count() == len(sentence_texts(app))
+    assert app.warm_sentences(never) == (0, True)  # all done: nothing embedded twice
+    counted.clear()
+    after = answers()
+    assert after == before
+    assert all(a[1] for a in after)  # each answer has its quotes
+    assert sum(counted) == len(QUESTIONS), counted  # each question, and no sentence
+    assert embedded_before > 10 * len(QUESTIONS)  # without them, dozens of sentences a question
+
+
+def test_the_work_stops_when_told_and_at_its_limit(make_app: Callable[..., Localrag], docs: Path) -> None:
+    app = make_app(warm_sentences=1)
+    app.add([str(docs)])
+    app.index()
+    assert app.warm_sentences(lambda: True) == (0, False)
+    stored, done = app.warm_sentences(never)
+    assert done and 1 <= stored < len(sentence_texts(app)), stored  # stops at the step past its limit
+    assert app.warm_sentences(never) == (0, True)
+    assert make_app(warm_sentences=0).warm_sentences(never) == (0, True)  # 0: none at all
+    stored2, done = make_app().warm_sentences(never)
+    assert done and stored + stored2 == len(sentence_texts(app))
+
+
+def test_sentence_vectors_follow_their_chunks_and_their_model(make_app: Callable[..., Localrag], docs: Path) -> None:
+    app = make_app()
+    app.add([str(docs)])
+    app.index()
+    app.warm_sentences(never)
+    texts = sentence_texts(app)
+    assert set(app.store.sentences.lookup(sorted(texts))) == texts
+    old = "Green tea wants water at 80 degrees and steeps for two minutes."
+    assert app.store.sentences.lookup([old])
+    (docs / "tea.txt").write_text("Black tea wants boiling water and steeps for four minutes.\n", encoding="utf-8")
+    app.index()
+    assert not app.store.sentences.lookup([old])  # the edited text's vector went with its chunk
+    assert app.store.sentences.cold_chunks(1 << 62, 10)  # the new text waits for its own
+    assert app.warm_sentences(never)[0] >= 1
+    assert app.store.sentences.lookup(["Black tea wants boiling water and steeps for four minutes."])
+    v = np.zeros((1, app.embedder.info.dim), dtype=np.float32)
+    assert not app.store.sentences.add(["x"], ["a text"], ["x"], v, "another model's fingerprint")
+    assert not app.store.sentences.lookup(["a text"])  # never stored beside another model's vectors
+    app.store.vectors.reset_vectors()  # what reindex does first
+    assert app.store.sentences.count() == 0
+    assert app.store.scalar("SELECT count(*) FROM warm_chunks") == 0
+
+
+def test_a_removed_folder_takes_its_sentence_vectors(make_app: Callable[..., Localrag], docs: Path) -> None:
+    app = make_app()
+    app.add([str(docs)])
+    app.index()
+    app.warm_sentences(never)
+    assert app.store.sentences.count() > 0
+    app.remove(str(docs))
+    assert app.store.sentences.count() == 0
+    assert app.store.scalar("SELECT count(*) FROM warm_chunks") == 0
