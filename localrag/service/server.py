@@ -7,7 +7,8 @@ what it writes as ``{"s": "o"|"e", "t": text}`` lines, then ``{"exit": code}``; 
 "status"}`` replies with what the service is doing. Answers (ask, summarize) run one at a time
 on a thread of their own, every other command one at a time on another, so a search never waits
 for an answer; the watcher indexes meanwhile, as in the TUI. A client that goes away stops its
-command at its next write (an answer at its next token).
+command at its next write (an answer at its next token). When nothing has been asked for a
+moment, the service embeds ahead the sentences answers rank, so a new question embeds only itself.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 RunCommand = Callable[[Sequence[str], int], int]  # (argv, the client's terminal width) -> exit code
 ANSWERS = frozenset({"ask", "summarize"})  # they may generate for seconds: a lane of their own
+WARM_JOIN = 10.0  # seconds to wait, when stopping, for the step of embedding sentences ahead in hand
 SOCKET_PATH_MAX = 100  # AF_UNIX paths are limited to 108 bytes on Linux, 104 on macOS
 
 
@@ -149,7 +151,7 @@ class Service:
         self._running: dict[str, str] = {}  # lane -> the command it runs now
         self._indexing = ("", 0.0)
         self.requests = 0
-        self.last_answer = 0.0
+        self.last_command = 0.0
         # Commands run on two long-lived threads, each taking its commands one at a time:
         # answers (which may generate for seconds) on one, everything else on the other, so a
         # search never waits behind an answer. Each thread's connection, page cache and heap
@@ -158,11 +160,14 @@ class Service:
         self._lanes: dict[str, queue.SimpleQueue[tuple[socket.socket, dict, threading.Event]]] = {
             "answers": queue.SimpleQueue(), "commands": queue.SimpleQueue()}
         self._answering = threading.Lock()  # held while an answer runs: the idle unload waits for it
+        self._warm_wanted = threading.Event()  # chunks may wait for their sentence vectors (set by indexing)
+        self._warm_wanted.set()
         self._count_lock = threading.Lock()
         self._stop = threading.Event()
         self._lock_fd: int | None = None
         self._server: socket.socket | None = None
         self.watcher: Watcher | None = None
+        self._warm_thread: threading.Thread | None = None
 
     # ---- life cycle -----------------------------------------------------------------------------
     def claim(self) -> None:
@@ -207,6 +212,10 @@ class Service:
             self.watcher.start()
         self._starting = ""
         threading.Thread(target=self._unload_when_idle, name="localrag-idle", daemon=True).start()
+        self._warm_thread = threading.Thread(
+            target=self.core.warm_when_idle, name="localrag-warm", daemon=True,
+            args=(lambda: bool(self._busy_with()), lambda: self.last_command, self._warm_wanted, self._stop, self.log))
+        self._warm_thread.start()
 
     def _run_jobs(self, lane: str) -> None:
         jobs = self._lanes[lane]
@@ -223,6 +232,7 @@ class Service:
 
     def _indexed(self, stats: IndexStats) -> None:
         self._indexing = ("", 0.0)
+        self._warm_wanted.set()
         for c in stats.changes:
             self.log(str(c))
 
@@ -233,7 +243,13 @@ class Service:
 
     @property
     def doing(self) -> str:
-        """What the service does now: a command, the catch-up scan, indexing, or nothing."""
+        """What the service does now: a command, the catch-up scan, indexing, embedding sentences
+        ahead, or nothing."""
+        return self._busy_with() or ("embedding sentences ahead" if self.core.warming or self._warm_wanted.is_set()
+                                     else "idle")
+
+    def _busy_with(self) -> str:
+        """The work that must not wait for embedding sentences ahead; "" when there is none."""
         running = [c for c in self._running.values() if c]
         if running:
             return "running " + " and ".join(running)
@@ -244,7 +260,7 @@ class Service:
         text, at = self._indexing
         if text and time.monotonic() - at < 2.0:  # progress comes often while the watcher indexes
             return text
-        return "idle"
+        return ""
 
     def serve_forever(self) -> None:
         assert self._server is not None, "claim() first"
@@ -263,6 +279,9 @@ class Service:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._warm_thread is not None:  # ended before the process is: a thread inside onnxruntime at exit aborts it
+            self._warm_wanted.set()
+            self._warm_thread.join(WARM_JOIN)
         if self.watcher is not None:
             self.watcher.stop()
         if self._server is not None:
@@ -336,7 +355,7 @@ class Service:
             code = 1
         finally:
             _local.sink = None
-            self.last_answer = time.monotonic()
+            self.last_command = time.monotonic()
             self._running[lane] = ""
         if not sink.gone:
             try:
@@ -358,7 +377,7 @@ class Service:
         while not self._stop.wait(min(30.0, max(0.5, self.idle_seconds / 4))):
             if self.core.loaded_models()[1] is None:
                 continue
-            if time.monotonic() - self.last_answer >= self.idle_seconds and self._answering.acquire(blocking=False):
+            if time.monotonic() - self.last_command >= self.idle_seconds and self._answering.acquire(blocking=False):
                 try:
                     self.core.reload_generator()
                     gc.collect()
