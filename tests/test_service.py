@@ -453,3 +453,28 @@ def test_a_search_is_answered_while_an_answer_waits(served: Served) -> None:
         held.close()
     out, err = asking.communicate(timeout=60)
     assert asking.returncode == 0 and "twenty minutes" in out, (out, err)
+
+
+def test_the_service_embeds_sentences_ahead_and_answers_from_them(served: Served) -> None:
+    """Once caught up and asked nothing, the service embeds every chunk's sentences ahead (its
+    status says so meanwhile); a question afterwards gets its answer from them."""
+    import apsw
+
+    home = served.home
+    end = time.monotonic() + 120
+    seen = set()
+    while (doing := (status_of(home) or {}).get("doing")) != "idle":
+        seen.add(doing)
+        assert time.monotonic() < end, f"still {doing}"
+        time.sleep(0.1)
+    db = apsw.Connection(str(home / "index.db"), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        stored = db.execute("SELECT count(*) FROM sentence_vectors").fetchone()[0]
+        cold = db.execute("SELECT count(*) FROM chunks c WHERE NOT EXISTS "
+                          "(SELECT 1 FROM warm_chunks w WHERE w.hash = c.hash)").fetchone()[0]
+    finally:
+        db.close()
+    assert stored > 100 and cold == 0, (stored, cold)
+    assert "embedding sentences ahead" in seen, seen
+    out = cli(home, "ask", "How long does the descaling program run?").stdout
+    assert "twenty minutes" in out

@@ -119,3 +119,39 @@ def test_a_removed_folder_takes_its_sentence_vectors(make_app: Callable[..., Loc
     app.remove(str(docs))
     assert app.store.sentences.count() == 0
     assert app.store.scalar("SELECT count(*) FROM warm_chunks") == 0
+
+
+@pytest.mark.slow
+def test_the_tui_embeds_sentences_ahead_while_no_one_waits(home: Path, embedder, docs: Path) -> None:
+    """With its own watcher, the app embeds the sentences ahead once the folder is read, answers
+    from them, and does so again for a file edited while it runs."""
+    import asyncio
+
+    from textual.widgets import Input
+
+    from localrag.config import Paths, Settings
+    from localrag.tui.app import build_app
+    from localrag.tui.widgets import Exchange
+
+    from .test_session import wait_until
+
+    async def run() -> None:
+        app = build_app(Paths(home, home), Settings(), watch=True, blink=False, preload=False, embedder=embedder)
+        app.core.add([str(docs)])
+        async with app.run_test(size=(110, 34)) as pilot:
+            core = app.core
+
+            def all_warm() -> bool:
+                return core.store.sentences.count() > 0 and not core.store.sentences.cold_chunks(1 << 62, 1)
+
+            await wait_until(pilot, all_warm, 120, "the sentences embedded ahead")
+            app.query_one("#ask-input", Input).focus()
+            await pilot.press(*"How hot should the water be for coffee?", "enter")
+            await wait_until(pilot, lambda: bool(app.query(Exchange)) and "93" in app.query(Exchange)[-1].text,
+                             120, "the answer")
+            (docs / "tea.txt").write_text("Oolong tea steeps for three minutes at 90 degrees.\n", encoding="utf-8")
+            await wait_until(pilot, lambda: bool(core.store.sentences.lookup(
+                ["Oolong tea steeps for three minutes at 90 degrees."])), 60, "the edited file's sentence")
+            assert not [m for sev, _, m in app.told if sev == "error"]
+
+    asyncio.run(run())
