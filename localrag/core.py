@@ -196,8 +196,9 @@ class Localrag:
 
     def warm_sentences(self, stop: Callable[[], bool]) -> tuple[int, bool]:
         """Embed ahead the sentences answers rank, newest chunks first, up to ``warm_sentences``
-        vectors, until done or ``stop()``: a new question then embeds only itself (for the
-        service, while it is idle). Returns the vectors stored and whether it finished."""
+        vectors, until done or ``stop()``: a new question then embeds only itself (the service
+        and the TUI, while idle: ``warm_when_idle``). Returns the vectors stored and whether it
+        finished."""
         if self.settings.warm_sentences <= 0:
             return 0, True
         from localrag.answering.warm import warm

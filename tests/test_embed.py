@@ -75,3 +75,22 @@ def test_the_language_model_generates_on_every_core_unless_told(make_app) -> Non
     assert cores == len(pairs)
     assert make_app().generator.llm.n_threads == cores  # type: ignore[union-attr]
     assert make_app(llm_threads=1).generator.llm.n_threads == 1  # type: ignore[union-attr]
+
+
+def test_a_reused_prompt_prefix_gives_what_a_fresh_model_gives(make_app) -> None:
+    """The sliding-window layers keep only their window (``swa_full=False``: less memory), so a
+    prompt sharing a prefix with the one before cannot always reuse its cache: llama.cpp says so
+    and the prompt is read again. Either way the tokens must be the ones a fresh model makes."""
+    from localrag.models.generator import Generator
+
+    gen = make_app().generator
+    assert gen.llm.context_params.swa_full is False  # type: ignore[union-attr]
+    passage = " ".join(f"Line {i}: the descaling program of machine {i} runs for {i + 10} minutes." for i in range(60))
+    first = passage + "\nQuestion: how long does machine 3 descale?\nAnswer:"
+    second = passage + "\nQuestion: how long does machine 41 descale?\nAnswer:"
+    assert gen.count(first) > 1024  # longer than the bundled model's window (512)
+    said = ["".join(gen.stream(p, 8, 0.0, ["\n"])) for p in (first, first, second)]  # type: ignore[union-attr]
+    alone = ["".join(Generator(gen.model_path, gen.n_ctx).stream(p, 8, 0.0, ["\n"]))  # type: ignore[union-attr, arg-type]
+             for p in (first, second)]  # each prompt on a model that has read nothing before
+    assert said == [alone[0], alone[0], alone[1]]
+    assert alone[0] != alone[1]

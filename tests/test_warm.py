@@ -66,6 +66,7 @@ def test_answers_are_the_same_and_only_the_question_is_embedded(make_app: Callab
     stored, done = app.warm_sentences(never)
     assert done and stored == app.store.sentences.count() == len(sentence_texts(app))
     assert app.warm_sentences(never) == (0, True)  # all done: nothing embedded twice
+    assert app.status()["sentence_vectors"] == stored  # what status shows
     counted.clear()
     after = answers()
     assert after == before

@@ -137,6 +137,7 @@ class Health(Part):
             "files": one("SELECT count(*) FROM documents WHERE status='ok'"),
             "chunks": one("SELECT count(*) FROM chunks"),
             "vectors": one("SELECT count(*) FROM embeddings"),
+            "sentence_vectors": one("SELECT count(*) FROM sentence_vectors"),
             "coverage": self.vectors.coverage(),
             "failed": failed,
             "stale": stale,
