@@ -114,7 +114,7 @@ class Localrag:
         self._parser: ParserWorker | None = None  # kept between index runs by the watcher (keep_parser)
         self.adapter_note: str | None = None
         self.notes: list[str] = []  # things a user should hear once (GPU requested but absent...)
-        self.warming = False  # embedding sentences ahead now (warm_when_idle)
+        self.warming = ""  # what warm_when_idle does now, if anything
         # one lock a model: a search never waits for the language model to load
         self._embed_lock = threading.Lock()
         self._gen_lock = threading.Lock()
@@ -208,21 +208,29 @@ class Localrag:
 
     def warm_when_idle(self, busy: Callable[[], bool], last_request: Callable[[], float], wanted: threading.Event,
                        stop: threading.Event, log: Callable[[str], None]) -> None:
-        """For a long-lived process, on a thread of its own until ``stop``: whenever ``wanted`` is
-        set (by whoever indexes) and the process is quiet (not ``busy()``, and ``QUIET_SECONDS``
-        past its ``last_request()`` end, in ``time.monotonic()``), embed sentences ahead, stopping
+        """For a long-lived process, on a thread of its own until ``stop``: first the stored
+        vectors are read ahead (``read_vectors_ahead``); then, whenever ``wanted`` is set (by
+        whoever indexes) and the process is quiet (not ``busy()``, and ``QUIET_SECONDS`` past its
+        ``last_request()`` end, in ``time.monotonic()``), sentences are embedded ahead, stopping
         at the next step once it is not quiet. Errors (a locked index, a full disk) are logged,
         and tried again after the next change."""
         def quiet() -> bool:
             return not busy() and time.monotonic() - last_request() >= QUIET_SECONDS
 
+        self.warming = "reading the index ahead"  # not held back for requests: it is the disk's work
+        try:
+            self.read_vectors_ahead(stop.is_set)
+        except Exception as e:
+            log(f"reading the index ahead: {e}")
+        finally:
+            self.warming = ""
         while not stop.is_set():
             if not wanted.wait(5.0):
                 continue
             if not quiet():
                 stop.wait(0.5)
                 continue
-            self.warming = True
+            self.warming = "embedding sentences ahead"
             wanted.clear()
             try:
                 stored, done = self.warm_sentences(lambda: stop.is_set() or not quiet())
@@ -232,10 +240,21 @@ class Localrag:
                 log(f"embedding sentences ahead: {e}")
                 done = True
             finally:
-                self.warming = False
+                self.warming = ""
             if not done:
                 wanted.set()  # interrupted: go on once quiet again
         self.release_thread()
+
+    def read_vectors_ahead(self, stop: Callable[[], bool]) -> bool:
+        """Bring every stored vector into the OS's page cache (a step at a time, until ``stop()``),
+        so a long-lived process's first searches of a big index do not wait for the disk.
+        Whether it read them all."""
+        after = 0
+        while not stop():
+            after = self.store.vectors.read_ahead(after)
+            if not after:
+                return True
+        return False
 
     def _embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
         """Sentence vectors for ranking: recent ones, those embedded ahead, then the rest."""

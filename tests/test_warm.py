@@ -156,3 +156,20 @@ def test_the_tui_embeds_sentences_ahead_while_no_one_waits(home: Path, embedder,
             assert not [m for sev, _, m in app.told if sev == "error"]
 
     asyncio.run(run())
+
+
+def test_the_stored_vectors_are_read_ahead_step_by_step(make_app: Callable[..., Localrag], docs: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import localrag.store.vectors as vectors_module
+
+    app = make_app()
+    assert app.store.vectors.read_ahead(0) == 0 and app.read_vectors_ahead(never)  # nothing stored yet
+    app.add([str(docs)])
+    app.index()
+    ids = [i for (i,) in app.store.db.execute("SELECT id FROM embeddings ORDER BY id")]
+    monkeypatch.setattr(vectors_module, "READ_AHEAD_ROWS", 2)
+    steps = [app.store.vectors.read_ahead(0)]
+    while steps[-1]:
+        steps.append(app.store.vectors.read_ahead(steps[-1]))
+    assert steps == ids[1::2] + ([ids[-1]] if len(ids) % 2 else []) + [0]  # every row, two at a time
+    assert not app.read_vectors_ahead(lambda: True) and app.read_vectors_ahead(never)

@@ -243,10 +243,10 @@ class Service:
 
     @property
     def doing(self) -> str:
-        """What the service does now: a command, the catch-up scan, indexing, embedding sentences
-        ahead, or nothing."""
-        return self._busy_with() or ("embedding sentences ahead" if self.core.warming or self._warm_wanted.is_set()
-                                     else "idle")
+        """What the service does now: a command, the catch-up scan, indexing, reading the index
+        or embedding sentences ahead, or nothing."""
+        return self._busy_with() or self.core.warming or ("embedding sentences ahead" if self._warm_wanted.is_set()
+                                                          else "idle")
 
     def _busy_with(self) -> str:
         """The work that must not wait for embedding sentences ahead; "" when there is none."""
