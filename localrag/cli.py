@@ -549,7 +549,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     g = st["gpu"]
     _echo(f"GPU: llama.cpp build {'with' if g['llm_gpu_build'] else 'without'} GPU offload"
           f" (n_gpu_layers={g['llm_layers_setting']}); embedding providers: {', '.join(g['embed_providers'])}")
-    ahead = f" ({st['sentence_vectors']} of sentences, embedded ahead)" if st["sentence_vectors"] else ""
+    ahead = f", {st['sentence_vectors']} sentences embedded ahead" if st["sentence_vectors"] else ""
     _echo(f"{st['files']} files, {st['chunks']} chunks, {st['vectors']} vectors{ahead}")
     cov = st["coverage"]
     if cov["chunks_without_vectors"]:
