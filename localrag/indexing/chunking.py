@@ -6,11 +6,11 @@ plus the body) never exceeds the embedding model's token limit, so nothing is cu
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from localrag.indexing.parse.base import Block
+from localrag.store.rows import text_hash
 
 TokenCounter = Callable[[Sequence[str]], list[int]]  # counts include the model's 2 special tokens
 SPECIAL = 2
@@ -36,10 +36,6 @@ class Chunk:
 def embed_text(text: str, heading: str) -> str:
     """What the model sees: the section path gives a short chunk its context."""
     return f"{heading}\n{text}" if heading else text
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 MAX_BLOCK_CHARS = 20_000  # longer blocks are cut by lines/characters before any tokenizing

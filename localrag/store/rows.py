@@ -1,9 +1,15 @@
-"""Rows of the index as the rest of localrag reads them."""
+"""Rows of the index as the rest of localrag reads them, and the key its vectors are stored by."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+
+def text_hash(text: str) -> str:
+    """The key of a text's vector (a chunk's, a sentence's): the same text is never embedded twice."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 @dataclass

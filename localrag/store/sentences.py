@@ -10,17 +10,13 @@ all of them with the model (``reset_vectors``).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 
 import apsw
 import numpy as np
 
 from localrag.store.connection import Part
-
-
-def sentence_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+from localrag.store.rows import text_hash
 
 
 def drop_unused(db: apsw.Connection) -> None:
@@ -42,7 +38,7 @@ def drop_all(db: apsw.Connection) -> None:
 class SentenceVectors(Part):
     def lookup(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of those of ``texts`` that have one."""
-        keys = {sentence_key(t): t for t in texts}
+        keys = {text_hash(t): t for t in texts}
         found: dict[str, np.ndarray] = {}
         items = list(keys)
         for start in range(0, len(items), 500):  # SQLite caps the variables of one statement
@@ -73,7 +69,7 @@ class SentenceVectors(Part):
                 return False
             self.db.executemany(
                 "INSERT OR IGNORE INTO sentence_vectors(hash, chunk_hash, vector) VALUES (?, ?, ?)",
-                [(sentence_key(t), o, np.ascontiguousarray(v, dtype=np.float32).tobytes())
+                [(text_hash(t), o, np.ascontiguousarray(v, dtype=np.float32).tobytes())
                  for t, o, v in zip(texts, owners, vectors)])
             self.db.executemany("INSERT OR IGNORE INTO warm_chunks(hash) VALUES (?)", [(h,) for h in chunk_hashes])
         return True
