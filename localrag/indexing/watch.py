@@ -30,6 +30,8 @@ from localrag.store import WAITING_FOR_WRITER
 if TYPE_CHECKING:
     from localrag.core import Localrag
 
+RETRY_FIRST = 1.0  # seconds before a failed batch is tried again; doubled at each failure in a row
+RETRY_MOST = 60.0
 INOTIFY_HINT = ("the system's inotify watch limit is reached; raise it with "
                 "`sudo sysctl fs.inotify.max_user_watches=524288` (and in /etc/sysctl.conf); "
                 "until then localrag rescans every {every:.0f}s")
@@ -97,8 +99,11 @@ class Watcher:
         self.ready = threading.Event()  # set once the start-up reconcile is done and events flow
         self._rules = app.rules()  # compiled once: a burst brings thousands of events
         app.keep_parser()  # every batch's run shares one parser sandbox
-        self._retry: dict[str, set[str]] = {}  # paths whose indexing failed unexpectedly
+        self._retry: dict[str, set[str]] = {}  # paths whose indexing failed: tried again, never dropped
         self._retry_all = False
+        self._retry_at = 0.0  # time.monotonic() of the next try
+        self._retry_wait = 0.0  # seconds, doubled at each failure in a row (RETRY_FIRST .. RETRY_MOST)
+        self._retry_why = ""
 
     # ---- events ---------------------------------------------------------------------------------
     def hint(self, root: str, path: str) -> None:
@@ -147,7 +152,7 @@ class Watcher:
                 if now >= next_check:
                     self._check_roots()
                     next_check = now + self.check_every
-                    self._index_retries()
+                self._index_retries()
                 if self.state.polling and now >= next_rescan:
                     self._index(None)
                     next_rescan = now + self.rescan_every
@@ -157,14 +162,36 @@ class Watcher:
             self.ready.set()
 
     def _index_retries(self) -> None:
-        """What failed before is tried again at the next check (not at once: no busy loop)."""
+        """What failed before is tried again once its back-off has passed (no busy loop)."""
+        if not (self._retry_all or self._retry) or time.monotonic() < self._retry_at:
+            return
         if self._retry_all:
             self._retry_all, self._retry = False, {}
             self._index(None)
-        elif self._retry:
+        else:
             batch = {root: sorted(paths) for root, paths in self._retry.items()}
             self._retry = {}
             self._index(batch)
+
+    def retry_note(self) -> str:
+        """What waits to be indexed again and why, for a status line; "" when nothing does."""
+        if not (self._retry_all or self._retry):
+            return ""
+        what = "every folder" if self._retry_all else f"{sum(len(p) for p in self._retry.values())} changed path(s)"
+        left = max(0.0, self._retry_at - time.monotonic())
+        return f"{what} to index again in {left:.0f}s ({self._retry_why})"
+
+    def _failed(self, scope: dict[str, list[str]] | None, why: str) -> None:
+        """Keep the batch to try again, waiting longer after each failure in a row."""
+        if scope is None:
+            self._retry_all = True
+        else:
+            for root, paths in scope.items():
+                self._retry.setdefault(root, set()).update(paths)
+        self._retry_wait = min(RETRY_MOST, self._retry_wait * 2) if self._retry_wait else RETRY_FIRST
+        self._retry_at = time.monotonic() + self._retry_wait
+        self._retry_why = why
+        self.on_message(f"{why}; will index these changes again in {self._retry_wait:.0f}s")
 
     def _take_batch(self) -> dict[str, list[str]] | None:
         with self._cond:
@@ -190,17 +217,14 @@ class Watcher:
             return  # nothing to watch yet (the TUI's first run): a folder added later is picked up by _check_roots
         try:
             stats = self.app.index(self.progress, scope=scope, on_wait=waiting)
-        except LocalragError as e:
-            self.on_message(str(e))
+        except LocalragError as e:  # a busy index, a full disk: nothing of the batch is dropped
+            self._failed(scope, str(e))
             return
         except Exception as e:  # noqa: BLE001 - say it, keep watching, and try these paths again
-            self.on_message(f"indexing failed, will retry, still watching: {type(e).__name__}: {e}")
-            if scope is None:
-                self._retry_all = True
-            else:
-                for root, paths in scope.items():
-                    self._retry.setdefault(root, set()).update(paths)
+            self._failed(scope, f"indexing failed, still watching: {type(e).__name__}: {e}")
             return
+        if not (self._retry_all or self._retry):
+            self._retry_wait = 0.0  # a run went through: the next failure waits the least again
         self.state.last_batch = time.time()
         for root in stats.missing_folders:
             if root not in self.state.missing:
