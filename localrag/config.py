@@ -6,9 +6,11 @@ benchmarks never touch the user's real directories.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
+import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -150,12 +152,18 @@ class Settings:
                 raise LocalragError(f"{key} must be between {lo:g} and {hi:g}, not {value!r} (in {where})")
 
     def save(self, paths: Paths) -> None:
+        """Written whole under a name of its own, then moved into place: two writers at once
+        (the TUI's settings and `config set`) never mix their files."""
         paths.ensure()
-        tmp = paths.config_file.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            tomli_w.dump(asdict(self), fh)
-        os.replace(tmp, paths.config_file)
+        fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=paths.config_file.parent)  # mode 0600
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                tomli_w.dump(asdict(self), fh)
+            os.replace(tmp, paths.config_file)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
     def set(self, key: str, value: str) -> None:
         """Set one key from its text form (the CLI's `config set`), with the field's type."""

@@ -27,10 +27,12 @@ class PassageContext:
     error: str | None = None  # the file cannot be read now: ``rows`` then holds the indexed text
 
 
-def document_rows(path: Path, page: int | None) -> list[tuple[int, str]]:
+def document_rows(path: Path, page: int | None, last_line: int | None = None) -> list[tuple[int, str]]:
+    """The file's rows as its chunks number them; of a text file, only up to ``last_line``."""
     kind = file_kind(path)
     if own_lines(kind):
-        return list(enumerate(clean(decode(path.read_bytes())).split("\n"), start=1))
+        numbered = list(enumerate(clean(decode(_head(path, last_line))).split("\n"), start=1))
+        return numbered if last_line is None else numbered[:last_line]
     rows: list[tuple[int, str]] = []
     for b in _blocks(path, kind or "text"):
         if page is not None and b.page != page:
@@ -43,6 +45,24 @@ def document_rows(path: Path, page: int | None) -> list[tuple[int, str]]:
         else:
             rows.extend((b.start_line, line) for line in lines)  # a numbered block (cell, paragraph)
     return sorted(rows, key=lambda r: r[0])
+
+
+def _head(path: Path, last_line: int | None) -> bytes:
+    """A text file's bytes up to the end of line ``last_line`` (the whole file when None, or when
+    its encoding does not end lines with a b"\\n" byte): a preview reads what it shows, not a
+    whole log file to show its first lines."""
+    with path.open("rb") as f:
+        if last_line is None or f.read(4)[:2] in (b"\xff\xfe", b"\xfe\xff", b"\x00\x00"):
+            f.seek(0)
+            return f.read()
+        f.seek(0)
+        lines = []
+        for _ in range(last_line):
+            line = f.readline()
+            if not line:
+                break
+            lines.append(line)
+        return b"".join(lines)
 
 
 def _blocks(path: Path, kind: str) -> list[Block]:
@@ -63,7 +83,7 @@ def passage_context(r: Result, around: int = CONTEXT_LINES) -> PassageContext:
     start = r.start_line or 1
     end = r.end_line or start
     try:
-        rows = document_rows(Path(r.path), r.page)
+        rows = document_rows(Path(r.path), r.page, end + around)
     except (OSError, ParseError) as e:
         return PassageContext([(start, line) for line in clean(r.text).split("\n")], start, end,
                               f"cannot read the file now: {e}")

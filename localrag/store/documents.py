@@ -130,8 +130,7 @@ class Documents(Part):
             for doc_id in ids:
                 self.delete_document(doc_id)
             cited = [int(mid) for mid, cits in self.db.execute("SELECT id, citations FROM messages")
-                     if any(c.get("path") == path or str(c.get("path", "")).startswith(prefix)
-                            for c in json.loads(cits or "[]"))]
+                     if _cites(cits, path, prefix)]
             for mid in cited:  # cached answers that quote the file
                 self.db.execute("DELETE FROM messages WHERE id=?", (mid,))
             self.db.execute(f"DELETE FROM feedback WHERE {where}", params)
@@ -171,3 +170,17 @@ class Documents(Part):
             if not busy or time.monotonic() >= deadline:
                 return not busy
             time.sleep(0.1)
+
+
+def _cites(text: object, path: str, prefix: str) -> bool:
+    """Whether a cached answer's citations name ``path`` or a file under it. A row that does not
+    read as citations (damaged, or from another version) never stops a `forget`: it goes when
+    its text names the path at all."""
+    try:
+        cits = json.loads(text or "[]") if isinstance(text, (str, bytes)) else []
+    except ValueError:
+        return path in str(text)
+    if not isinstance(cits, list):
+        return path in str(text)
+    return any(isinstance(c, dict) and (c.get("path") == path or str(c.get("path", "")).startswith(prefix))
+               for c in cits)
