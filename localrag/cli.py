@@ -25,10 +25,11 @@ from localrag.answering.export import when
 from localrag.config import MAX_K, Settings, get_paths
 from localrag.core import WAITING_FOR_WRITER, Localrag
 from localrag.errors import LocalragError
-from localrag.service import FORWARDED, reindex_question
+from localrag.service import FORWARDED, READ_ONLY
+from localrag.service.server import Prepared
+from localrag.service.streams import Io
 
 if TYPE_CHECKING:  # rich and the indexer: imported where used, so `search` starts fast
-    from rich.console import Console
     from rich.progress import Progress, TaskID
 
     from localrag.answering.answer import Answer
@@ -37,41 +38,8 @@ if TYPE_CHECKING:  # rich and the indexer: imported where used, so `search` star
 
 
 
-# The command this thread runs for a client of the service: the width of that client's terminal.
-# The service runs an answer and another command at once, so it is kept per thread, not in
-# $COLUMNS (one for the whole process).
-_client = threading.local()
-
-
-class LazyConsole:
-    """A rich Console made on first use: plain lines and `--json` never import rich (its import
-    costs more than the search). One a thread: in the service each command's console is made for
-    its own client's terminal."""
-
-    def __init__(self, stderr: bool = False) -> None:
-        self.stderr = stderr
-        self._local = threading.local()
-
-    @property
-    def real(self) -> Console:
-        console: Console | None = getattr(self._local, "console", None)
-        if console is None:
-            from rich.console import Console
-
-            console = self._local.console = Console(stderr=self.stderr, highlight=False, soft_wrap=True,
-                                                    width=getattr(_client, "columns", None))
-        return console
-
-    def reset(self) -> None:
-        self._local.console = None
-
-    def print(self, *objects: object, **kwargs: Any) -> None:
-        self.real.print(*objects, **kwargs)
-
-
-out = LazyConsole()
-err = LazyConsole(stderr=True)
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_parsing = threading.local()  # the Io a command line is being parsed for (its help, usage and errors go there)
 
 
 def safe(text: str) -> str:
@@ -79,15 +47,23 @@ def safe(text: str) -> str:
     return _UNSAFE.sub("\ufffd", text.encode("utf-8", "replace").decode("utf-8"))
 
 
-def _echo(text: str = "", *, file: LazyConsole = out) -> None:
+def _echo(io: Io, text: str = "", *, err: bool = False) -> None:
     """One plain line: never wrapped or styled, so scripts can read it."""
-    print(safe(text), file=sys.stderr if file is err else sys.stdout, flush=True)
+    io.echo(safe(text), stderr=err)
+
+
+def _bar_options(io: Io) -> dict[str, Any]:
+    """A progress bar on the command's own stderr console. Only a process's own streams are
+    redirected while it draws (so a line printed meanwhile goes above it); a served command's
+    streams are its client's, and the process-wide ones are never swapped."""
+    return {"console": io.console(stderr=True), "redirect_stdout": io.own_process, "redirect_stderr": io.own_process}
 
 
 class ModelBar:
     """Progress for putting the bundled models together on first use."""
 
-    def __init__(self, verb: str = "preparing") -> None:
+    def __init__(self, io: Io, verb: str = "preparing") -> None:
+        self.io = io
         self.verb = verb
         self.bar: Progress | None = None
         self.tasks: dict[str, TaskID] = {}
@@ -96,8 +72,8 @@ class ModelBar:
         if self.bar is None:
             from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
-            self.bar = Progress(TextColumn(self.verb + " {task.description}"), BarColumn(), DownloadColumn(), console=err.real,
-                                transient=False)
+            self.bar = Progress(TextColumn(self.verb + " {task.description}"), BarColumn(), DownloadColumn(), transient=False,
+                                **_bar_options(self.io))
             self.bar.start()
         if label not in self.tasks:
             self.tasks[label] = self.bar.add_task(label, total=total)
@@ -112,16 +88,9 @@ SERVED: Localrag | None = None  # inside `localrag serve`: the one warm core eve
 
 
 def _app(args: argparse.Namespace) -> Localrag:
-    if SERVED is not None:  # the client runs commands with model flags here, never in the service
-        now = Settings.load(SERVED.paths)  # `localrag config set` meanwhile: used from the next command on
-        if now != SERVED.settings:
-            if now.embed_model != SERVED.settings.embed_model:
-                if args.command == "reindex":  # it loads the new model and adopts the settings
-                    return SERVED
-                raise LocalragError("the embedding model setting changed: run `localrag reindex` to "
-                                    "re-embed everything with it")
-            SERVED.apply_settings(now)
+    if SERVED is not None:  # settings saved meanwhile were adopted before the command (Service)
         return SERVED
+    io: Io = args.io
     paths = get_paths()
     settings = Settings.load(paths)
     if getattr(args, "model", None):
@@ -133,12 +102,13 @@ def _app(args: argparse.Namespace) -> Localrag:
     if getattr(args, "llm_url", None) and not getattr(args, "llm", None):
         settings.llm = "openai"
     settings.validate("the command line")
-    return Localrag(paths, settings, model_progress=ModelBar())
+    return Localrag(paths, settings, model_progress=ModelBar(io))
 
 
 class IndexBar:
-    def __init__(self, enabled: bool):
+    def __init__(self, enabled: bool, io: Io):
         self.enabled = enabled
+        self.io = io
         self.bar: Progress | None = None
         self.task: TaskID | None = None
 
@@ -147,7 +117,7 @@ class IndexBar:
             from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
             self.bar = Progress(BarColumn(), TaskProgressColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                                console=err.real, transient=True)
+                                transient=True, **_bar_options(self.io))
             self.bar.start()
             self.task = self.bar.add_task("keywords", total=None)
         return self
@@ -167,62 +137,64 @@ class IndexBar:
 
 def _run_index(app: Localrag, args: argparse.Namespace, only: Sequence[str] | None = None,
                reindex: bool = False) -> int:
+    io: Io = args.io
     # In the service, a reindex after `config set embed_model` brings the settings it was made with.
     new = Settings.load(app.paths) if reindex and SERVED is not None else None
-    with IndexBar(enabled=not args.json) as bar:
-        stats = (app.reindex(bar, on_wait=_waiting, new_settings=new) if reindex
-                 else app.index(bar, only, on_wait=_waiting))
+    with IndexBar(not args.json, io) as bar:
+        stats = (app.reindex(bar, on_wait=functools.partial(_waiting, io), new_settings=new) if reindex
+                 else app.index(bar, only, on_wait=functools.partial(_waiting, io)))
     if args.json:
-        print(json.dumps(stats.to_dict(), indent=2))
+        io.echo(json.dumps(stats.to_dict(), indent=2))
     else:
-        _print_index(stats)
+        _print_index(io, stats)
     if stats.stopped:
-        _echo(f"localrag: {stats.stopped}", file=err)
+        _echo(io, f"localrag: {stats.stopped}", err=True)
     return 130 if stats.interrupted else 1 if stats.stopped else 0
 
 
-def _print_index(s: IndexStats) -> None:
+def _print_index(io: Io, s: IndexStats) -> None:
     for c in s.changes[:50]:
-        _echo(str(c))
+        _echo(io, str(c))
     if len(s.changes) + s.more_changes > 50:
-        _echo(f"... and {len(s.changes) + s.more_changes - 50} more changes")
+        _echo(io, f"... and {len(s.changes) + s.more_changes - 50} more changes")
     for f in s.missing_folders:
-        _echo(f"! folder not found (unmounted or deleted?), its index is kept: {f}", file=err)
+        _echo(io, f"! folder not found (unmounted or deleted?), its index is kept: {f}", err=True)
     for u in s.unreadable[:20]:
-        _echo(f"! skipped {u}", file=err)
+        _echo(io, f"! skipped {u}", err=True)
     if s.stale:
-        _echo(f"! kept {s.stale} indexed files from folders that could not be read (marked stale until they read again)",
-              file=err)
+        _echo(io, f"! kept {s.stale} indexed files from folders that could not be read (marked stale until they read again)", err=True)
     if s.interrupted:
-        _echo("Interrupted: finished files are saved; run `localrag index` to continue.", file=err)
+        _echo(io, "Interrupted: finished files are saved; run `localrag index` to continue.", err=True)
         return
     if s.chunks_embedded == 0 and not (s.added or s.updated or s.removed or s.moved):
-        _echo(f"Index up to date: {s.scanned} files checked, nothing to embed.")
+        _echo(io, f"Index up to date: {s.scanned} files checked, nothing to embed.")
         return
     rate = f", {s.chunks_embedded / s.embed_seconds:.1f} chunks/s" if s.embed_seconds else ""
-    _echo(f"Indexed in {s.seconds:.1f}s: {s.added} added, {s.updated} changed, {s.moved} moved, {s.removed} removed, "
+    _echo(io, f"Indexed in {s.seconds:.1f}s: {s.added} added, {s.updated} changed, {s.moved} moved, {s.removed} removed, "
           f"{s.unchanged} unchanged, {s.failed} failed; {s.chunks_embedded} chunks embedded, "
           f"{s.chunks_reused} reused{rate}.")
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    io: Io = args.io
     app = _app(args)
     added = app.add(args.paths)
     for p in added:
-        _echo(f"registered {p}", file=err)
+        _echo(io, f"registered {p}", err=True)
     if args.no_index:
         return 0
     return _run_index(app, args, only=added)
 
 
-def _waiting() -> None:
-    _echo(f"localrag: {WAITING_FOR_WRITER}...", file=err)
+def _waiting(io: Io) -> None:
+    _echo(io, f"localrag: {WAITING_FOR_WRITER}...", err=True)
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
+    io: Io = args.io
     app = _app(args)
-    r = app.remove(args.path, on_wait=_waiting)
-    _echo(f"removed {r.path} ({r.files} files dropped from the index)")
+    r = app.remove(args.path, on_wait=functools.partial(_waiting, io))
+    _echo(io, f"removed {r.path} ({r.files} files dropped from the index)")
     return 0
 
 
@@ -231,6 +203,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
+    io: Io = args.io
     from localrag.indexing.watch import Watcher
 
     app = _app(args)
@@ -239,13 +212,13 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
     def on_stats(s: IndexStats) -> None:
         for c in s.changes:
-            _echo(str(c))
+            _echo(io, str(c))
 
-    w = Watcher(app, on_stats, lambda m: _echo(f"localrag: {m}", file=err), debounce=args.debounce)
+    w = Watcher(app, on_stats, lambda m: _echo(io, f"localrag: {m}", err=True), debounce=args.debounce)
     w.start()
     w.ready.wait()
     if w.state.running:
-        _echo(f"watching {w.state.folders} folder(s); Ctrl-C to stop", file=err)
+        _echo(io, f"watching {w.state.folders} folder(s); Ctrl-C to stop", err=True)
     try:
         w.wait()
     except KeyboardInterrupt:
@@ -257,12 +230,14 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     global SERVED
-    from localrag.service.server import Service, install_streams
+    io: Io = args.io
+    from localrag.service.server import Service
 
     if args.idle <= 0:
         raise LocalragError("--idle must be a number of minutes above 0")
     app = _app(args)
-    svc = Service(app, _served_main, idle_seconds=args.idle * 60, log=lambda m: _echo(m, file=err),
+    app.model_progress = ModelBar(Io(sys.stdout, sys.stderr))  # the service's own log: never redirects the process's streams
+    svc = Service(app, prepare_served, idle_seconds=args.idle * 60, log=lambda m: _echo(io, m, err=True),
                   watch=not args.no_watch)
     svc.claim()
 
@@ -273,9 +248,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, stop)
     try:
         SERVED = app
-        install_streams()
         svc.start()
-        _echo(f"localrag serve: pid {os.getpid()}, socket {svc.sock_path}; Ctrl-C to stop", file=err)
+        _echo(io, f"localrag serve: pid {os.getpid()}, socket {svc.sock_path}; Ctrl-C to stop", err=True)
         svc.serve_forever()
     except KeyboardInterrupt:
         pass
@@ -292,19 +266,60 @@ def _served_parser() -> argparse.ArgumentParser:
     return build_parser()
 
 
-def _served_main(argv: Sequence[str], columns: int | None = None) -> int:
-    """A client's command inside the service: its consoles, help and usage lines made for the
-    client's terminal (``columns`` wide)."""
-    _client.columns = columns
-    out.reset()
-    err.reset()
+LOCAL_ONLY = ("model", "llm", "llm_url", "llm_model", "llm_key_env", "llm_api")  # flags that load another model
+
+
+def prepare_served(argv: Sequence[str], cwd: str, io: Io) -> Prepared:
+    """A client's command line in the service: parsed by the CLI's own parser (its help, usage
+    and errors written to the client's ``io``), its paths resolved against the client's folder;
+    or "run it here", for what only the client's own process runs (never done here)."""
+    parsed = _parse(_served_parser(), argv, io)
+    if isinstance(parsed, int):
+        return Prepared(code=parsed)
+    args = parsed
+    command = args.command or ""
+    if command not in FORWARDED:
+        return Prepared(command=command, run_here=f"the service does not run {command or 'the app'}")
+    if args.local or args.debug:
+        return Prepared(command=command, run_here="--local" if args.local else "--debug")
+    if any(getattr(args, flag, None) for flag in LOCAL_ONLY):
+        return Prepared(command=command, run_here="a model of the command line's own")
+    _resolve_paths(args, cwd)
+    args.io = io
+    return Prepared(command=command, retry_safe=command in READ_ONLY, answers=command in ("ask", "summarize"),
+                    run=functools.partial(_execute, args))
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str], io: Io) -> argparse.Namespace | int:
+    """The parsed command line, or the exit code once help, the version or a usage error was
+    written to ``io``."""
+    _parsing.io = io
     try:
-        return main(argv, _served_parser())
+        args = parser.parse_args(list(argv))
+        if getattr(args, "k", None) is not None and not 1 <= args.k <= MAX_K:
+            parser.error(f"-k must be between 1 and {MAX_K}")
+        return args
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else 2
     finally:
-        _client.columns = None
+        _parsing.io = None
+
+
+def _resolve_paths(args: argparse.Namespace, cwd: str) -> None:
+    """The command's paths made absolute against the folder it was typed in (the service runs in
+    another); a bare glob ("*.md") stays one. Other options' values are not paths."""
+    def absolute(p: str) -> str:
+        return p if "*" in p and "/" not in p else os.path.normpath(os.path.join(cwd, os.path.expanduser(p)))
+
+    for name in ("paths", "scope_in"):
+        if getattr(args, name, None):
+            setattr(args, name, [absolute(p) for p in getattr(args, name)])
+    if getattr(args, "command", None) in ("remove", "forget") and getattr(args, "path", None):
+        args.path = absolute(args.path)
 
 
 def cmd_service(args: argparse.Namespace) -> int:
+    io: Io = args.io
     from localrag.service import pid_of_running
     from localrag.service.client import request
     from localrag.service.server import launch_agent_text, unit_path, unit_text
@@ -314,17 +329,19 @@ def cmd_service(args: argparse.Namespace) -> int:
     if args.action == "status":
         st = request(paths.data_dir, {"op": "status"})
         if args.json:
-            print(json.dumps({"running": st is not None, "unit": str(unit) if unit.exists() else None, **(st or {})},
+            io.echo(json.dumps({"running": st is not None, "unit": str(unit) if unit.exists() else None, **(st or {})},
                              indent=2))
             return 0 if st else 1
         if st is None:
             pid = pid_of_running(paths.data_dir)
-            _echo(f"not running{f' (pid {pid} holds the lock but does not answer)' if pid else ''}; "
+            _echo(io, f"not running{f' (pid {pid} holds the lock but does not answer)' if pid else ''}; "
                   + (f"installed as {unit}" if unit.exists() else "`localrag service install` starts it at login"))
             return 1
-        _echo(f"running since {when(st['since'])} (pid {st['pid']}, {st['rss_mb']:.0f} MB): {st['doing']}; "
+        _echo(io, f"running since {when(st['since'])} (pid {st['pid']}, {st['rss_mb']:.0f} MB): {st['doing']}; "
               f"{st['requests']} requests; models loaded: embeddings {st['embed_model'] or 'no'}, "
               f"answers {st['llm_model'] or 'no (loads on the first question)'}")
+        if st.get("retrying"):
+            _echo(io, f"watcher: {st['retrying']}")
         return 0
     if args.action == "install":
         exe = shutil.which("localrag") or sys.argv[0]
@@ -332,37 +349,43 @@ def cmd_service(args: argparse.Namespace) -> int:
         text = launch_agent_text(exe, home) if sys.platform == "darwin" else unit_text(exe, home)
         unit.parent.mkdir(parents=True, exist_ok=True)
         unit.write_text(text, encoding="utf-8")
-        _echo(f"wrote {unit}")
+        _echo(io, f"wrote {unit}")
         if sys.platform == "darwin":
-            _echo(f"start it now with: launchctl load {unit}")
+            _echo(io, f"start it now with: launchctl load {unit}")
         elif shutil.which("systemctl") and not args.no_start:
             r = subprocess.run(["systemctl", "--user", "enable", "--now", unit.name], capture_output=True, text=True)
-            _echo("enabled and started: it runs at every login" if r.returncode == 0 else
+            _echo(io, "enabled and started: it runs at every login" if r.returncode == 0 else
                   f"could not start it with systemctl --user ({(r.stderr or r.stdout).strip()[:160]}); "
                   f"run: systemctl --user enable --now {unit.name}")
         return 0
     if not unit.exists():
-        _echo(f"not installed ({unit} does not exist)")
+        _echo(io, f"not installed ({unit} does not exist)")
         return 0
     if sys.platform != "darwin" and shutil.which("systemctl") and not args.no_start:
         subprocess.run(["systemctl", "--user", "disable", "--now", unit.name], capture_output=True, text=True)
     unit.unlink()
-    _echo(f"removed {unit}")
+    _echo(io, f"removed {unit}")
     return 0
 
 
+def reindex_question(chunks: object, files: object, model: object) -> str:
+    return f"Re-embed all {chunks} chunks of {files} files with '{model}'? [y/N] "
+
+
 def cmd_reindex(args: argparse.Namespace) -> int:
+    io: Io = args.io
     app = _app(args)
-    if not args.yes and sys.stdin.isatty():
+    if not args.yes and io.stdin_tty:  # a person at the terminal: asked there (served: by the client)
         st = app.status()
-        ans = input(reindex_question(st["chunks"], st["files"], app.settings.embed_model))
-        if ans.strip().lower() not in ("y", "yes"):
-            _echo("nothing changed")
+        model = Settings.load(app.paths).embed_model  # as saved: a service still embeds with the old one
+        if not io.confirm(reindex_question(st["chunks"], st["files"], model), "--yes"):
+            _echo(io, "nothing changed")
             return 1
     return _run_index(app, args, reindex=True)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    io: Io = args.io
     app = _app(args)
     scope = app.scope(args.scope_in or (), args.types or ())
     t = time.perf_counter()
@@ -370,21 +393,21 @@ def cmd_search(args: argparse.Namespace) -> int:
     ms = (time.perf_counter() - t) * 1000
     partial = app.partial_note(args.mode)
     if args.json:
-        print(json.dumps({"query": args.query, "mode": args.mode or app.settings.search_mode,
+        io.echo(json.dumps({"query": args.query, "mode": args.mode or app.settings.search_mode,
                           "scope": scope.to_json() if scope else None, "partial": partial,
                           "results": [r.to_json() for r in results]}, indent=2))
         return 0
     if partial:
-        _echo(f"note: {partial}", file=err)
+        _echo(io, f"note: {partial}", err=True)
     if not results:
-        _echo("no matching passages" + (f" in {scope.describe()}" if scope else ""))
+        _echo(io, "no matching passages" + (f" in {scope.describe()}" if scope else ""))
         return 0
     for i, r in enumerate(results, 1):
-        out.print(f"[bold]{i}.[/bold] ", end="")
-        out.print(safe(r.location()), markup=False, style="cyan", end="")
-        out.print(f"  score {r.score:.4f}" + (f"  - {safe(r.heading)}" if r.heading else ""), markup=False, style="dim")
-        _echo("   " + safe(_snippet(r.text)))
-    _echo(f"({len(results)} results in {ms:.0f} ms)", file=err)
+        io.console().print(f"[bold]{i}.[/bold] ", end="")
+        io.console().print(safe(r.location()), markup=False, style="cyan", end="")
+        io.console().print(f"  score {r.score:.4f}" + (f"  - {safe(r.heading)}" if r.heading else ""), markup=False, style="dim")
+        _echo(io, "   " + safe(_snippet(r.text)))
+    _echo(io, f"({len(results)} results in {ms:.0f} ms)", err=True)
     return 0
 
 
@@ -394,12 +417,12 @@ def _snippet(text: str, n: int = 240) -> str:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    io: Io = args.io
     app = _app(args)
     stream: Callable[[str], None] | None = None
     if not args.json:
         def stream(piece: str) -> None:
-            sys.stdout.write(safe(piece))
-            sys.stdout.flush()
+            io.write(safe(piece))
     scope = app.scope(args.scope_in or (), args.types or ())
     conversation = args.conversation
     if args.cont and conversation is None:
@@ -411,61 +434,63 @@ def cmd_ask(args: argparse.Namespace) -> int:
                                            scope=scope, origin="cli", words=args.words)
     for note in [*app.notes, ans.partial, ans.warning, ans.error]:
         if note:
-            _echo(f"localrag: {note}", file=err)
+            _echo(io, f"localrag: {note}", err=True)
     if args.json:
-        print(json.dumps(ans.to_json() if cid is None else dict(ans.to_json(), conversation_id=cid), indent=2))
+        io.echo(json.dumps(ans.to_json() if cid is None else dict(ans.to_json(), conversation_id=cid), indent=2))
         return 1 if ans.error else 0
-    sys.stdout.write("\n")
+    io.write("\n")
     if ans.question_kind != "fact":
-        _print_sources(ans)
+        _print_sources(io, ans)
         if cid is not None:
-            _echo(f"(conversation {cid}: `localrag export` saves it)", file=err)
+            _echo(io, f"(conversation {cid}: `localrag export` saves it)", err=True)
         return 1 if ans.error else 0
     if not ans.found:
         if ans.nearest:
-            _echo("\nNearest passages (not relevant enough to answer from):")
+            _echo(io, "\nNearest passages (not relevant enough to answer from):")
             for r in ans.nearest:
-                _echo(f"  - {r.location()}: {_snippet(r.text, 160)}")
+                _echo(io, f"  - {r.location()}: {_snippet(r.text, 160)}")
         return 0
-    _echo("\nEvidence (verbatim from your files):")
+    _echo(io, "\nEvidence (verbatim from your files):")
     for q in ans.evidence:
-        _echo(f"[{q.n}] {q.location()}")
-        _echo("    \u201c" + _snippet(q.text, 600) + "\u201d")
+        _echo(io, f"[{q.n}] {q.location()}")
+        _echo(io, "    \u201c" + _snippet(q.text, 600) + "\u201d")
     if cid is not None:
-        _echo(f"(conversation {cid}: `localrag ask --continue` follows up, `localrag export` saves it)", file=err)
+        _echo(io, f"(conversation {cid}: `localrag ask --continue` follows up, `localrag export` saves it)", err=True)
     return 1 if ans.error else 0
 
 
-def _print_sources(ans: Answer) -> None:
+def _print_sources(io: Io, ans: Answer) -> None:
     """Where each quote of a whole-document answer is (its text is in the answer above)."""
     if ans.unsupported:
-        _echo("\nNot backed by the quotes, so not shown: " + safe("; ".join(ans.unsupported)))
+        _echo(io, "\nNot backed by the quotes, so not shown: " + safe("; ".join(ans.unsupported)))
     if ans.evidence:
-        _echo("\nSources (verbatim quotes above):")
+        _echo(io, "\nSources (verbatim quotes above):")
         for q in ans.evidence:
-            _echo(f"[{q.n}] {safe(q.location())}")
+            _echo(io, f"[{q.n}] {safe(q.location())}")
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
+    io: Io = args.io
     app = _app(args)
     ans = app.summarize(args.paths, args.about or "", args.words, types=args.types or ())
     for note in [*app.notes, ans.partial, ans.warning, ans.error]:
         if note:
-            _echo(f"localrag: {note}", file=err)
+            _echo(io, f"localrag: {note}", err=True)
     if args.json:
-        print(json.dumps(ans.to_json(), indent=2))
+        io.echo(json.dumps(ans.to_json(), indent=2))
         return 1 if ans.error else 0
-    _echo(safe(ans.text))
-    _print_sources(ans)
+    _echo(io, safe(ans.text))
+    _print_sources(io, ans)
     return 1 if ans.error else 0
 
 
 def cmd_models(args: argparse.Namespace) -> int:
+    io: Io = args.io
     app = _app(args)
     if args.action in ("pull", "use") and not args.name:
         raise LocalragError(f"usage: localrag models {args.action} NAME")
     if args.action == "pull":
-        bar = ModelBar("downloading")
+        bar = ModelBar(io, "downloading")
         try:
             path = app.pull_model(args.name, bar if not args.json else None)
         except KeyboardInterrupt:
@@ -473,34 +498,34 @@ def cmd_models(args: argparse.Namespace) -> int:
                 bar.bar.stop()
             raise LocalragError(f"interrupted: what came is kept; `localrag models pull {args.name}` resumes") from None
         if args.json:
-            print(json.dumps({"name": args.name, "path": str(path)}, indent=2))
+            io.echo(json.dumps({"name": args.name, "path": str(path)}, indent=2))
         else:
-            _echo(f"{args.name}: {path} (sha256 checked); `localrag models use {args.name}` answers with it")
+            _echo(io, f"{args.name}: {path} (sha256 checked); `localrag models use {args.name}` answers with it")
         return 0
     if args.action == "use":
         label = app.use_model(args.name)
         if args.json:
-            print(json.dumps({"in_use": label}, indent=2))
+            io.echo(json.dumps({"in_use": label}, indent=2))
         else:
-            _echo(f"answers now come from {label} (saved in {app.paths.config_file})")
+            _echo(io, f"answers now come from {label} (saved in {app.paths.config_file})")
         return 0
     m = app.models()
     if args.json:
-        print(json.dumps(m, indent=2))
+        io.echo(json.dumps(m, indent=2))
         return 0
-    _echo(f"answer model in use: {m['in_use']}")
-    _echo("installed:")
+    _echo(io, f"answer model in use: {m['in_use']}")
+    _echo(io, "installed:")
     for i in m["installed"]:
         size = f"{i['size_mb']} MB" if i["size_mb"] else ""
-        _echo(f"  {'*' if i['in_use'] else ' '} {i['name']:<24} {size:>8}  {i['title']}")
-    _echo("catalog (`localrag models pull NAME`):")
+        _echo(io, f"  {'*' if i['in_use'] else ' '} {i['name']:<24} {size:>8}  {i['title']}")
+    _echo(io, "catalog (`localrag models pull NAME`):")
     for c in m["catalog"]:
         mark = "installed" if c["installed"] else f"{c['size_mb']:.0f} MB"
-        _echo(f"    {c['name']:<24} {mark:>9}  {c['title']}, {c['licence']}, {c['context'] // 1024}k context: {c['good_for']}")
+        _echo(io, f"    {c['name']:<24} {mark:>9}  {c['title']}, {c['licence']}, {c['context'] // 1024}k context: {c['good_for']}")
     if m["servers"]:
-        _echo("running on this machine (`localrag models use NAME`):")
+        _echo(io, "running on this machine (`localrag models use NAME`):")
         for v in m["servers"]:
-            _echo(f"  {'*' if v['in_use'] else ' '} {v['name']:<24} {v['url']}")
+            _echo(io, f"  {'*' if v['in_use'] else ' '} {v['name']:<24} {v['url']}")
     return 0
 
 
@@ -514,77 +539,80 @@ def cmd_mcp(args: argparse.Namespace) -> int:
 
 
 def cmd_conversations(args: argparse.Namespace) -> int:
+    io: Io = args.io
     rows = _app(args).conversations(args.limit)
     if args.json:
-        print(json.dumps([{"id": i, "title": t, "updated_at": u} for i, t, u in rows], indent=2))
+        io.echo(json.dumps([{"id": i, "title": t, "updated_at": u} for i, t, u in rows], indent=2))
         return 0
     if not rows:
-        _echo("no conversations yet")
+        _echo(io, "no conversations yet")
     for i, t, u in rows:
-        _echo(f"{i:>5}  {when(u)}  {t}")
+        _echo(io, f"{i:>5}  {when(u)}  {t}")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    io: Io = args.io
     app = _app(args)
     to_file = args.output not in (None, "-")
     fmt = "json" if args.json else args.format
     text, written = app.export_conversation(args.id, args.output if to_file else None, fmt)
     if not to_file:
-        sys.stdout.write(text)
+        io.write(text)
         return 0
-    _echo(f"wrote {written}", file=err)
+    _echo(io, f"wrote {written}", err=True)
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    io: Io = args.io
     st = _app(args).status()
     if args.json:
-        print(json.dumps(st, indent=2))
+        io.echo(json.dumps(st, indent=2))
         return 0
-    _echo(f"database: {st['db_path']} ({st['db_bytes'] / 1e6:.1f} MB)")
+    _echo(io, f"database: {st['db_path']} ({st['db_bytes'] / 1e6:.1f} MB)")
     em = st["embed_model"]
-    _echo(f"embedding model: {em['indexed_with'] or em['setting']}" + (f" ({em['dim']} dims)" if em["dim"] else ""))
-    _echo(f"language model: {st['llm_model']}")
+    _echo(io, f"embedding model: {em['indexed_with'] or em['setting']}" + (f" ({em['dim']} dims)" if em["dim"] else ""))
+    _echo(io, f"language model: {st['llm_model']}")
     g = st["gpu"]
-    _echo(f"GPU: llama.cpp build {'with' if g['llm_gpu_build'] else 'without'} GPU offload"
+    _echo(io, f"GPU: llama.cpp build {'with' if g['llm_gpu_build'] else 'without'} GPU offload"
           f" (n_gpu_layers={g['llm_layers_setting']}); embedding providers: {', '.join(g['embed_providers'])}")
     ahead = f", {st['sentence_vectors']} sentences embedded ahead" if st["sentence_vectors"] else ""
-    _echo(f"{st['files']} files, {st['chunks']} chunks, {st['vectors']} vectors{ahead}")
+    _echo(io, f"{st['files']} files, {st['chunks']} chunks, {st['vectors']} vectors{ahead}")
     cov = st["coverage"]
     if cov["chunks_without_vectors"]:
         from localrag.indexing.indexer import time_left
 
         left = time_left(cov["seconds_left"])
-        _echo(f"searchable: keywords 100%, meaning {cov['meaning']:.0%}" + (f", {left}" if left else "")
+        _echo(io, f"searchable: keywords 100%, meaning {cov['meaning']:.0%}" + (f", {left}" if left else "")
               + " (`localrag index` embeds the rest)")
     if not st["folders"]:
-        _echo("no folders yet: add one with `localrag add PATH`")
+        _echo(io, "no folders yet: add one with `localrag add PATH`")
     for f in st["folders"]:
-        _echo(f"  {f['path']}: {f['files']} files, {f['chunks']} chunks" + (f", {f['failed']} failed" if f["failed"] else ""))
+        _echo(io, f"  {f['path']}: {f['files']} files, {f['chunks']} chunks" + (f", {f['failed']} failed" if f["failed"] else ""))
     if st["notes"]:
-        _echo(f"indexed with a note ({len(st['notes'])}):")
+        _echo(io, f"indexed with a note ({len(st['notes'])}):")
         for f in st["notes"]:
-            _echo(f"  {f['path']}: {f['note']}")
+            _echo(io, f"  {f['path']}: {f['note']}")
     if st["failed"]:
-        _echo(f"failed files ({len(st['failed'])}):")
+        _echo(io, f"failed files ({len(st['failed'])}):")
         for f in st["failed"]:
-            _echo(f"  {f['path']}: {f['reason']} (tried {f['attempts']}x; again {f['retry']})")
+            _echo(io, f"  {f['path']}: {f['reason']} (tried {f['attempts']}x; again {f['retry']})")
     if st["stale"]:
-        _echo(f"kept from folders that could not be read ({len(st['stale'])}; may be out of date):")
+        _echo(io, f"kept from folders that could not be read ({len(st['stale'])}; may be out of date):")
         for f in st["stale"][:20]:
-            _echo(f"  {f['path']}")
+            _echo(io, f"  {f['path']}")
     return 0
 
 
 class QueryBar:
     """Progress of an evaluation: one bar per mode."""
 
-    def __init__(self, enabled: bool):
+    def __init__(self, enabled: bool, io: Io):
         from rich.progress import BarColumn, Progress, TextColumn
 
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                            console=err.real, transient=True) if enabled else None
+                            transient=True, **_bar_options(io)) if enabled else None
         self.tasks: dict[str, TaskID] = {}
 
     def __enter__(self) -> QueryBar:
@@ -605,6 +633,7 @@ class QueryBar:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    io: Io = args.io
     from localrag.evaluation.evaluate import load_queries
 
     interactive = not args.json
@@ -612,47 +641,47 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return _eval_answers(args)
     if args.make_queries:
         app = _app(args)
-        with QueryBar(interactive) as bar:
+        with QueryBar(interactive, io) as bar:
             n = app.make_queries(args.make_queries, args.out, args.seed, bar)
-        _echo(f"wrote {n} synthetic queries to {args.out}; review them: the local model wrote them")
+        _echo(io, f"wrote {n} synthetic queries to {args.out}; review them: the local model wrote them")
         return 0
     if args.trec:
         paths = get_paths()
-        with IndexBar(interactive) as ibar, QueryBar(interactive) as qbar, \
+        with IndexBar(interactive, io) as ibar, QueryBar(interactive, io) as qbar, \
                 Localrag.trec_collection(args.trec, Settings.load(paths), paths, args.index_dir, ibar,
-                                         ModelBar()) as (trec, topics):
+                                         ModelBar(io)) as (trec, topics):
             rep = trec.evaluate(topics, args.answers, on_query=qbar)
     else:
         if not args.queries:
             raise LocalragError("name a QUERIES file (JSONL), or use --trec DIR or --make-queries N")
         queries = load_queries(args.queries)
         app = _app(args)
-        with QueryBar(interactive) as bar:
+        with QueryBar(interactive, io) as bar:
             rep = app.evaluate(queries, args.answers, args.k, bar)
     if args.json:
-        print(json.dumps(rep.to_json(), indent=2))
+        io.echo(json.dumps(rep.to_json(), indent=2))
         return 0
-    _echo(f"{rep.evaluated} of {rep.queries} queries evaluated")
-    _echo(f"{'mode':<10}{'nDCG@10':>9}{'R@10':>8}{'R@100':>8}{'MRR@10':>8}{'p50 ms':>9}{'p95 ms':>9}")
+    _echo(io, f"{rep.evaluated} of {rep.queries} queries evaluated")
+    _echo(io, f"{'mode':<10}{'nDCG@10':>9}{'R@10':>8}{'R@100':>8}{'MRR@10':>8}{'p50 ms':>9}{'p95 ms':>9}")
     for f in rep.figures:
-        _echo(f"{f.mode:<10}{f.ndcg10:>9.3f}{f.recall10:>8.3f}{f.recall100:>8.3f}{f.mrr10:>8.3f}"
+        _echo(io, f"{f.mode:<10}{f.ndcg10:>9.3f}{f.recall10:>8.3f}{f.recall100:>8.3f}{f.mrr10:>8.3f}"
               f"{f.p50_ms:>9.1f}{f.p95_ms:>9.1f}")
     if rep.no_judgments:
-        _echo(f"queries with no judged relevant document (not scored): {', '.join(rep.no_judgments[:20])}")
+        _echo(io, f"queries with no judged relevant document (not scored): {', '.join(rep.no_judgments[:20])}")
     if rep.missing:
-        _echo(f"queries whose relevant documents are not in the index: {len(rep.missing)}")
+        _echo(io, f"queries whose relevant documents are not in the index: {len(rep.missing)}")
         for qid, keys in list(rep.missing.items())[:10]:
-            _echo(f"  {qid}: {', '.join(keys[:5])}")
+            _echo(io, f"  {qid}: {', '.join(keys[:5])}")
     if rep.answers:
         a = rep.answers
-        _echo(f"answers: {a.correct} right of {a.asked}; {a.retrieval_misses} retrieval misses, "
+        _echo(io, f"answers: {a.correct} right of {a.asked}; {a.retrieval_misses} retrieval misses, "
               f"{a.generation_misses} generation misses")
-        _print_answer_figures(a.metrics)
+        _print_answer_figures(io, a.metrics)
         for ex in a.examples[:3]:
-            _echo(f"  [{ex['miss']} miss] {ex['query']!r}: expected {ex['expected']!r}, got {_snippet(ex['answer'], 120)!r}")
-    _echo("")
+            _echo(io, f"  [{ex['miss']} miss] {ex['query']!r}: expected {ex['expected']!r}, got {_snippet(ex['answer'], 120)!r}")
+    _echo(io, "")
     for i, r in enumerate(rep.recommendations, 1):
-        _echo(f"{i}. {r}")
+        _echo(io, f"{i}. {r}")
     return 0
 
 
@@ -673,13 +702,14 @@ ANSWER_FIGURES = (  # key, label, what it means
 )
 
 
-def _print_answer_figures(m: dict) -> None:
+def _print_answer_figures(io: Io, m: dict) -> None:
     for key, label, means in ANSWER_FIGURES:
         if key in m:
-            _echo(f"  {label:<32}{m[key]:>8}" + (f"   {means}" if means else ""))
+            _echo(io, f"  {label:<32}{m[key]:>8}" + (f"   {means}" if means else ""))
 
 
 def _eval_answers(args: argparse.Namespace) -> int:
+    io: Io = args.io
     from localrag.evaluation.squad import sample
 
     paths = get_paths()
@@ -688,40 +718,40 @@ def _eval_answers(args: argparse.Namespace) -> int:
         if not Path(args.model).expanduser().is_file():  # said now, not after the collection is indexed
             raise LocalragError(f"model file not found: {args.model}")
         settings.llm_model = args.model
-    with IndexBar(not args.json) as ibar, QueryBar(not args.json) as qbar:
+    with IndexBar(not args.json, io) as ibar, QueryBar(not args.json, io) as qbar:
         if args.squad and args.summaries:
-            with Localrag.squad_collection(args.squad, settings, paths, args.index_dir, ibar, ModelBar()) as (app, squad):
+            with Localrag.squad_collection(args.squad, settings, paths, args.index_dir, ibar, ModelBar(io)) as (app, squad):
                 sm = app.evaluate_summaries(squad, args.words, qbar).to_json()
             if args.json:
-                print(json.dumps(sm, indent=2))
+                io.echo(json.dumps(sm, indent=2))
                 return 0
-            _print_summary_figures(sm)
+            _print_summary_figures(io, sm)
             return 0
         if args.squad:
-            with Localrag.squad_collection(args.squad, settings, paths, args.index_dir, ibar, ModelBar()) as (app, squad):
+            with Localrag.squad_collection(args.squad, settings, paths, args.index_dir, ibar, ModelBar(io)) as (app, squad):
                 m = app.evaluate_answers(sample(squad.questions, args.limit, args.seed, args.balanced), args.k, qbar)
             source = f"{len(squad.articles)} articles"
         else:
             with Localrag.answer_set_collection(args.answer_set, settings, paths, args.index_dir, ibar,
-                                                ModelBar()) as (app, answer_set):
+                                                ModelBar(io)) as (app, answer_set):
                 m = app.evaluate_answers(sample(answer_set.questions, args.limit, args.seed, args.balanced), args.k,
                                          qbar)
             source = str(args.answer_set)
     figures = m.figures()
     if args.json:
-        print(json.dumps({"figures": figures, "questions": m.rows}, indent=2))
+        io.echo(json.dumps({"figures": figures, "questions": m.rows}, indent=2))
         return 0
-    _echo(f"{figures['questions']} questions ({figures['answerable']} answerable, {figures['unanswerable']} not) "
+    _echo(io, f"{figures['questions']} questions ({figures['answerable']} answerable, {figures['unanswerable']} not) "
           f"from {source}")
-    _print_answer_figures(figures)
+    _print_answer_figures(io, figures)
     return 0
 
 
-def _print_summary_figures(m: dict) -> None:
+def _print_summary_figures(io: Io, m: dict) -> None:
     if not m.get("summaries"):
-        _echo("no article had answerable questions to measure a summary by")
+        _echo(io, "no article had answerable questions to measure a summary by")
         return
-    _echo(f"{m['summaries']} summaries of {m['words_budget']} words at most (each article by name and in scope)")
+    _echo(io, f"{m['summaries']} summaries of {m['words_budget']} words at most (each article by name and in scope)")
     for key, label, means in (
             ("coverage", "question coverage", "questions whose gold answer the summary holds"),
             ("opening_coverage", "opening's coverage", "the same, for the article's first words"),
@@ -730,92 +760,96 @@ def _print_summary_figures(m: dict) -> None:
             ("all_quotes_verbatim", "all quotes verbatim", "every quote is text of its file"),
             ("most_words", "most words", "in one summary's quotes"),
             ("p50_seconds", "seconds per summary (p50)", "")):
-        _echo(f"  {label:<28}{m[key]!s:>8}" + (f"   {means}" if means else ""))
+        _echo(io, f"  {label:<28}{m[key]!s:>8}" + (f"   {means}" if means else ""))
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
+    io: Io = args.io
     from localrag.evaluation.evaluate import load_queries
 
     if args.status or args.revert:
         app = _app(args)
         if args.revert:
             n = app.revert_tuning()
-            _echo("back to the baseline retrieval (no adapter, default fusion)" if n else
+            _echo(io, "back to the baseline retrieval (no adapter, default fusion)" if n else
                   "nothing tuned was active; nothing changed")
             return 0
         st = app.tune_status()
         if args.json:
-            print(json.dumps(st, indent=2))
+            io.echo(json.dumps(st, indent=2))
         elif not st.get("report"):
-            _echo("nothing tuned is active: search uses the baseline embedding and default fusion")
+            _echo(io, "nothing tuned is active: search uses the baseline embedding and default fusion")
         else:
             r = st["report"]
             trained = when(st["trained_at"])
-            _echo(f"tuning {st['id']} {'active' if st['active'] else 'DISABLED'} ({st['uses']}), made {trained} from "
+            _echo(io, f"tuning {st['id']} {'active' if st['active'] else 'DISABLED'} ({st['uses']}), made {trained} from "
                   + ", ".join(f"{v} {k}" for k, v in r["sources"].items() if v))
-            _echo(f"held-out ({r['held_out_queries']} {r['held_out_kind']}, seed {r['seed']}, {r['mode']}): "
+            _echo(io, f"held-out ({r['held_out_queries']} {r['held_out_kind']}, seed {r['seed']}, {r['mode']}): "
                   + ", ".join(f"{k} {r['baseline'][k]:.3f} -> {r['adapted'][k]:.3f}" for k in r["baseline"]))
             if st.get("note"):
-                _echo(st["note"], file=err)
+                _echo(io, st["note"], err=True)
         return 0
-    with QueryBar(not args.json) as bar:
+    with QueryBar(not args.json, io) as bar:
         if args.trec:
             paths = get_paths()
-            with IndexBar(not args.json) as ibar, Localrag.trec_collection(args.trec, Settings.load(paths), paths,
-                                                                           args.index_dir, ibar, ModelBar()) as (app, queries):
+            with IndexBar(not args.json, io) as ibar, Localrag.trec_collection(args.trec, Settings.load(paths), paths,
+                                                                           args.index_dir, ibar, ModelBar(io)) as (app, queries):
                 rep = app.tune(queries, args.seed, args.held_out, args.ict if args.ict is not None else 0, bar)
         else:
             labeled = load_queries(args.pairs) if args.pairs else []
             rep = _app(args).tune(labeled, args.seed, args.held_out, args.ict, bar)
     if args.json:
-        print(json.dumps(rep.to_json(), indent=2))
+        io.echo(json.dumps(rep.to_json(), indent=2))
         return 0
-    _echo("training data: " + ", ".join(f"{v} {k}" for k, v in rep.sources.items() if v)
+    _echo(io, "training data: " + ", ".join(f"{v} {k}" for k, v in rep.sources.items() if v)
           + f" ({rep.train_pairs} positive pairs)")
-    _echo(f"split by query (seed {rep.seed}): {rep.train_queries} train, {rep.held_out_queries} held out "
+    _echo(io, f"split by query (seed {rep.seed}): {rep.train_queries} train, {rep.held_out_queries} held out "
           f"({rep.held_out_kind})")
-    _echo(f"{rep.mode} search, each lever: nDCG@10 on the training queries; nDCG@10, recall@10 and MRR@10 on the "
+    _echo(io, f"{rep.mode} search, each lever: nDCG@10 on the training queries; nDCG@10, recall@10 and MRR@10 on the "
           "held-out ones; milliseconds it adds")
-    _echo(f"  {'lever':<64}{'train':>7}{'nDCG':>7}{'R@10':>7}{'MRR':>7}{'+ms':>7}")
+    _echo(io, f"  {'lever':<64}{'train':>7}{'nDCG':>7}{'R@10':>7}{'MRR':>7}{'+ms':>7}")
     for row in rep.levers:
         mark = "*" if row["lever"] == rep.candidate else " "
-        _echo(f"{mark} {row['lever'][:63]:<64}{row['train_ndcg@10']:>7.3f}{row['held_ndcg@10']:>7.3f}"
+        _echo(io, f"{mark} {row['lever'][:63]:<64}{row['train_ndcg@10']:>7.3f}{row['held_ndcg@10']:>7.3f}"
               f"{row['held_recall@10']:>7.3f}{row['held_mrr@10']:>7.3f}{row['added_ms']:>7.1f}")
-    _echo(f"held-out, {rep.mode} search:   baseline  {rep.candidate[:40]}")
+    _echo(io, f"held-out, {rep.mode} search:   baseline  {rep.candidate[:40]}")
     for k in rep.baseline:
-        _echo(f"  {k:<12}{rep.baseline[k]:>20.3f}{rep.adapted[k]:>9.3f}")
-    _echo(rep.reason)
+        _echo(io, f"  {k:<12}{rep.baseline[k]:>20.3f}{rep.adapted[k]:>9.3f}")
+    _echo(io, rep.reason)
     return 0
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    io: Io = args.io
     app = _app(args)
     rep = app.doctor(args.repair)
     if args.json:
-        print(json.dumps(rep.to_json(), indent=2))
+        io.echo(json.dumps(rep.to_json(), indent=2))
     else:
         for p in rep.problems:
-            _echo(f"problem: {p.message}")
+            _echo(io, f"problem: {p.message}")
         for f in rep.repaired:
-            _echo(f"repaired: {f}")
+            _echo(io, f"repaired: {f}")
         if not rep.problems:
-            _echo(f"the index is healthy ({app.paths.db_file})")
+            _echo(io, f"the index is healthy ({app.paths.db_file})")
         elif not args.repair:
-            _echo("run `localrag doctor --repair` to fix these (intact vectors are kept)")
+            _echo(io, "run `localrag doctor --repair` to fix these (intact vectors are kept)")
     return 1 if rep.serious and not args.repair else 0
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
+    io: Io = args.io
     n, wal_clean = _app(args).forget(args.path)
-    _echo(f"forgot {n} file(s) under {args.path}: their text, vectors and cached answers are gone from the index "
+    _echo(io, f"forgot {n} file(s) under {args.path}: their text, vectors and cached answers are gone from the index "
           "and from disk; `localrag add` the path again to index it again")
     if not wal_clean:
-        _echo("note: another localrag process is reading the index, so the forgotten text stays in index.db-wal "
+        _echo(io, "note: another localrag process is reading the index, so the forgotten text stays in index.db-wal "
               "until it closes; run `localrag forget` again then to empty it")
     return 0
 
 
 def cmd_config(args: argparse.Namespace) -> int:
+    io: Io = args.io
     paths = get_paths()
     settings = Settings.load(paths)
     if args.action == "set":
@@ -823,13 +857,13 @@ def cmd_config(args: argparse.Namespace) -> int:
             raise LocalragError("usage: localrag config set KEY VALUE")
         settings.set(args.key, args.value)
         settings.save(paths)
-        _echo(f"{args.key} = {getattr(settings, args.key)!r}")
+        _echo(io, f"{args.key} = {getattr(settings, args.key)!r}")
         return 0
     if args.action == "path":
-        _echo(str(paths.config_file))
+        _echo(io, str(paths.config_file))
         return 0
     for k, v in vars(settings).items():
-        _echo(f"{k} = {v!r}")
+        _echo(io, f"{k} = {v!r}")
     return 0
 
 
@@ -847,18 +881,26 @@ class _Formatter(argparse.HelpFormatter):
 
     def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
                  width: int | None = None) -> None:
-        columns = getattr(_client, "columns", None)
-        if width is None and columns:
-            width = columns - 2  # as argparse takes the terminal's width
+        io: Io | None = getattr(_parsing, "io", None)
+        if width is None and io is not None and io.columns:
+            width = io.columns - 2  # as argparse takes the terminal's width
         super().__init__(prog, indent_increment, max_help_position, width)
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser (and, by its type, each subcommand's) laid out by ``_Formatter``."""
+    """An ArgumentParser (and, by its type, each subcommand's) laid out by ``_Formatter``, whose
+    help, usage and errors go to the Io it parses for (in the service, the client's)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        io: Io | None = getattr(_parsing, "io", None)
+        if io is None:
+            super()._print_message(message, file)
+        elif message:
+            io.write(message, stderr=file is not sys.stdout)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -1018,11 +1060,20 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
-    parser = parser or build_parser()
+def main(argv: Sequence[str] | None = None) -> int:
+    """A command in this process, on its own stdout and stderr."""
+    parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "k", None) is not None and not 1 <= args.k <= MAX_K:
         parser.error(f"-k must be between 1 and {MAX_K}")
+    args.io = Io()
+    return _execute(args)
+
+
+def _execute(args: argparse.Namespace) -> int:
+    """Run a parsed command inside the error boundary every command shares: what a user can cause
+    is one line on the command's stderr."""
+    io: Io = args.io
     try:
         if args.command is None:  # the TUI, inside the same error boundary as every command
             from localrag.tui.app import run
@@ -1030,17 +1081,17 @@ def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | No
             return run()
         return int(args.func(args) or 0)
     except LocalragError as e:
-        _echo(f"localrag: {e}", file=err)
+        _echo(io, f"localrag: {e}", err=True)
         return 1
     except KeyboardInterrupt:
-        _echo("localrag: interrupted", file=err)
+        _echo(io, "localrag: interrupted", err=True)
         return 130
     except BrokenPipeError:
         return 0
     except (apsw.Error, OSError) as e:  # the disk, the database or a file said no: one line, nothing lost
         if args.debug:
             raise
-        _echo(f"localrag: {_os_or_db_message(e)} (run with --debug for details)", file=err)
+        _echo(io, f"localrag: {_os_or_db_message(e)} (run with --debug for details)", err=True)
         return 1
 
 

@@ -118,6 +118,7 @@ class Localrag:
         # one lock a model: a search never waits for the language model to load
         self._embed_lock = threading.Lock()
         self._gen_lock = threading.Lock()
+        self._settings_lock = threading.Lock()  # two commands of the service may both adopt new settings
 
     # ---- parts, loaded on first use -------------------------------------------------------------
     @property
@@ -623,17 +624,32 @@ class Localrag:
         rate = self.store.vectors.embed_rate() or DEFAULT_EMBED_RATE
         return st["chunks"], files, st["chunks"] / rate / 60
 
-    def apply_settings(self, new: Settings) -> bool:
+    def apply_settings(self, new: Settings, save: bool = True) -> bool:
         """Save and use ``new`` (an embedding model change goes through reindex instead). True
         when the language model must be loaded again for it."""
         old = self.settings
         new.validate()
-        new.save(self.paths)
+        if save:
+            new.save(self.paths)
         self.settings = new
         reload = _generator_fields(new) != _generator_fields(old)
         if reload:
             self.reload_generator()
         return reload
+
+    def adopt_saved_settings(self, reindexing: bool = False) -> None:
+        """For a long-lived process: settings saved meanwhile (`localrag config set`) are used from
+        the next command on; a new embedding model only by the reindex that re-embeds with it."""
+        with self._settings_lock:
+            now = Settings.load(self.paths)
+            if now == self.settings:
+                return
+            if now.embed_model != self.settings.embed_model:
+                if reindexing:
+                    return
+                raise LocalragError("the embedding model setting changed: run `localrag reindex` to "
+                                    "re-embed everything with it")
+            self.apply_settings(now, save=False)
 
     def conversations(self, limit: int = 200) -> list[tuple[int, str, float]]:
         return self.store.history.conversations(limit)

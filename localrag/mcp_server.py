@@ -3,13 +3,13 @@ the official SDK). Read-only: it searches and answers from the same index the TU
 watcher write, as one more reader (SQLite WAL: it never blocks their writes, nor they its reads).
 
 Tool results are structured (paths, pages, line ranges, quotes), so a client can cite them.
-While `localrag serve` runs, search, ask and summarize go to it: a desktop assistant shares its
-warm models instead of loading its own.
+While `localrag serve` runs, search, ask and summarize go to it as typed calls (never command
+lines): a desktop assistant shares its warm models instead of loading its own, and gets the same
+result either way (``localrag.service.calls`` answers in both).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Callable
@@ -23,7 +23,9 @@ from pydantic import Field
 from localrag import __version__
 from localrag.core import Localrag
 from localrag.errors import LocalragError
-from localrag.service.client import absolute_path, run_captured
+from localrag.service import calls, pid_of_running
+from localrag.service.background import Background
+from localrag.service.client import absolute_path, request
 
 INSTRUCTIONS = (
     "localrag searches and answers from the user's own files, indexed on this machine. Use `search` for ranked "
@@ -40,50 +42,45 @@ Paths = Annotated[list[str], Field(description="only these registered folders, s
 Types = Annotated[list[str], Field(description="only these file types: extensions such as pdf, md, or kinds such as code")]
 
 
-def build_server(core: Localrag) -> MCPServer:
+IDLE_UNLOAD = 600.0  # seconds without a call before the language model is dropped, as `localrag serve` does
+
+
+def build_server(core: Localrag, background: Background | None = None) -> MCPServer:
     """The server over one ``Localrag``; tools run one at a time (the core's models and its
-    connection are shared), in the SDK's worker threads."""
+    connection are shared), in the SDK's worker threads. ``background``: the long-lived
+    process's own work, held back while a call runs."""
     core.keep_vectors_in_memory()  # a long-lived reader: search an in-memory copy of the vectors
     lock = threading.Lock()
     server = MCPServer("localrag", instructions=INSTRUCTIONS, version=__version__)
+    idle = background or Background(core, watch=False)  # never started: only counts the calls
 
     def call(fn: Callable[[], T]) -> T:
-        with lock:
+        with lock, idle.working("a tool call"), idle.answering:
             try:
                 return fn()
             except LocalragError as e:  # what the user (or the client) can fix: one line, as in the CLI
                 raise ToolError(str(e)) from None
 
-    def served(argv: list[str], in_paths: list[str] | None = None, types: list[str] | None = None) -> dict | None:
-        """The call's answer from `localrag serve` when one runs (its warm models, its one writer),
-        else None: this process answers. ``argv``: the CLI command with ``--json``."""
-        for p in in_paths or ():
-            argv += ["--in", absolute_path(p)]
-        if types:
-            argv += ["--type", ",".join(types)]
-        got = run_captured(argv, core.paths.data_dir)
-        if got is None:
-            return None
-        code, out, err = got
-        if code != 0:
-            raise ToolError((err.strip().splitlines() or ["the service failed"])[-1].removeprefix("localrag: "))
-        return json.loads(out)
+    def answer(method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The call answered by `localrag serve` when one runs (its warm models, its one writer),
+        else here, by the same function."""
+        via = request(core.paths.data_dir, {"op": "call", "method": method, "params": params})
+        if via is not None and ("result" in via or "error" in via):
+            if "error" in via:
+                raise ToolError(str(via["error"]))
+            return dict(via["result"])
+        return call(lambda: calls.CALLS[method](core, params))
+
+    def absolute(paths: list[str] | None) -> list[str]:
+        return [absolute_path(p) for p in paths or ()]
 
     @server.tool(annotations=READ_ONLY)
     def search(query: str, k: Annotated[int, Field(ge=1, le=100)] = 8, mode: str = "hybrid",
                in_paths: Paths | None = None, types: Types | None = None) -> dict[str, Any]:
         """Ranked passages of the user's files for a query (hybrid: meaning and keywords), without a language
         model. Each result has its path, page, start_line/end_line, heading, text and chunk_id."""
-        via = served(["search", query, "-k", str(k), "--mode", mode, "--json"], in_paths, types)
-        if via is not None:
-            return via
-
-        def run() -> dict[str, Any]:
-            scope = core.scope(in_paths or (), types or ())
-            results = core.search(query, k, mode, scope=scope)
-            return {"query": query, "mode": mode, "scope": scope.to_json() if scope else None,
-                    "partial": core.partial_note(mode), "results": [r.to_json() for r in results]}
-        return call(run)
+        return answer("search", {"query": query, "k": k, "mode": mode, "in_paths": absolute(in_paths),
+                                 "types": types or []})
 
     @server.tool(annotations=READ_ONLY)
     def ask(question: str, in_paths: Paths | None = None, types: Types | None = None) -> dict[str, Any]:
@@ -92,22 +89,7 @@ def build_server(core: Localrag) -> MCPServer:
         answer_kind is generated, quote (the files' own words) or not_found (then `nearest` passages). Questions about
         whole documents (summarize X, compare A and B, which files mention Y, list every Z) say so in `question_kind`
         and answer with quotes chosen across the files (`documents`, `files`, `pairs`)."""
-        via = served(["ask", question, "--json", "--no-conversation"], in_paths, types)
-        if via is not None:
-            via.pop("citations", None)
-            if via.get("error"):
-                raise ToolError(via["error"])
-            return via
-
-        def run() -> dict[str, Any]:
-            scope = core.scope(in_paths or (), types or ())
-            ans = core.ask(question, scope=scope)
-            out = ans.to_json()
-            out.pop("citations", None)  # the passages searched; the evidence is what the answer rests on
-            if ans.error:
-                raise ToolError(ans.error)
-            return out
-        return call(run)
+        return answer("ask", {"question": question, "in_paths": absolute(in_paths), "types": types or []})
 
     @server.tool(annotations=READ_ONLY)
     def summarize(paths: Annotated[list[str] | None, Field(description="indexed files or folders to summarize")] = None,
@@ -117,20 +99,8 @@ def build_server(core: Localrag) -> MCPServer:
         verbatim quote in `evidence` (path, page, start_line, end_line, quote), within `words` words. `answer` is
         the summary as an outline; `documents` the files summarized; `choices` the candidates when a name fits
         several."""
-        via = served(["summarize", *[os.path.abspath(os.path.expanduser(p)) for p in paths or ()],
-                      *(["--about", query] if query else []), "--words", str(words), "--json"], None, types)
-        if via is not None:
-            via.pop("citations", None)
-            return via
-
-        def run() -> dict[str, Any]:
-            ans = core.summarize(paths or (), query, words, types or ())
-            out = ans.to_json()
-            out.pop("citations", None)
-            if ans.error:
-                raise ToolError(ans.error)
-            return out
-        return call(run)
+        return answer("summarize", {"paths": [os.path.abspath(os.path.expanduser(p)) for p in paths or ()],
+                                    "query": query, "words": words, "types": types or []})
 
     @server.tool(annotations=READ_ONLY)
     def get_passage(chunk_id: int, start_line: int | None = None, end_line: int | None = None,
@@ -159,5 +129,14 @@ def build_server(core: Localrag) -> MCPServer:
 
 
 def serve(core: Localrag) -> None:
-    """Run on stdio until the client closes the connection."""
-    build_server(core).run("stdio")
+    """Run on stdio until the client closes the connection. With no service running, this
+    long-lived process does the service's background work (embedding ahead, the idle unload),
+    except watching: the folders are the service's or the TUI's to keep in step."""
+    background = None if pid_of_running(core.paths.data_dir) else Background(core, watch=False, idle_unload=IDLE_UNLOAD)
+    if background is not None:
+        background.start()
+    try:
+        build_server(core, background).run("stdio")
+    finally:
+        if background is not None:
+            background.stop()

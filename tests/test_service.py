@@ -13,8 +13,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,22 +37,35 @@ def status_of(home: Path) -> dict | None:
 
 
 class Served:
-    def __init__(self, home: Path, *args: str):
+    """`localrag serve` in a subprocess, once it is caught up; its stderr read as it comes (a
+    service that runs for many tests must never block on a full pipe)."""
+
+    def __init__(self, home: Path, *args: str, folder: Path | None = None):
         env = dict(os.environ, LOCALRAG_HOME=str(home))
         self.home = home
+        self.folder = folder
         self.proc = subprocess.Popen([sys.executable, "-m", "localrag", "serve", *args], env=env,
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self._err: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
         end = time.monotonic() + 120
         while not (_socket(home).exists() and (st := status_of(home)) and st["doing"] in READY):
-            assert self.proc.poll() is None, self.proc.communicate()
+            assert self.proc.poll() is None, self.stop()
             assert time.monotonic() < end, "the service did not start"
             time.sleep(0.1)
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self._err.append(line)
 
     def stop(self) -> str:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-        _, err = self.proc.communicate(timeout=60)
-        return err
+        self.proc.wait(timeout=60)
+        self._reader.join(10)
+        return "".join(self._err)
 
 
 @pytest.fixture()
@@ -60,15 +75,47 @@ def folder(tmp_path: Path) -> Path:
     return d
 
 
-@pytest.fixture()
-def served(home: Path, folder: Path) -> Iterator[Served]:
-    run_cli("add", str(folder), home=home)
-    s = Served(home)
-    yield s
+def _stopped_cleanly(s: Served) -> None:
     err = s.stop()
     assert "Traceback" not in err, err
     if s.proc.returncode != -signal.SIGKILL:  # stopped as systemd stops it: nothing left behind
-        assert s.proc.returncode == 0 and not _socket(home).exists()
+        assert s.proc.returncode == 0 and not _socket(s.home).exists()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Iterator[Served]:
+    """One service for the tests that leave it as they found it (each puts back what it changes)."""
+    home = tmp_path_factory.mktemp("served-home")
+    (home / "models").symlink_to(models_dir, target_is_directory=True)
+    folder = tmp_path_factory.mktemp("served") / "my-docs"
+    shutil.copytree(SAMPLES, folder)
+    run_cli("add", str(folder), home=home)
+    s = Served(home, folder=folder)
+    yield s
+    _stopped_cleanly(s)
+
+
+@pytest.fixture()
+def own_served(home: Path, folder: Path) -> Iterator[Served]:
+    """A service of the test's own: for a test that kills it, or watches it start."""
+    run_cli("add", str(folder), home=home)
+    s = Served(home, folder=folder)
+    yield s
+    _stopped_cleanly(s)
+
+
+@contextmanager
+def settings_kept(home: Path) -> Iterator[None]:
+    """The settings file as it was, after the block (the shared service adopts it again)."""
+    config = home / "config.toml"
+    before = config.read_bytes() if config.exists() else None
+    try:
+        yield
+    finally:
+        if before is None:
+            config.unlink(missing_ok=True)
+        else:
+            config.write_bytes(before)
 
 
 def cli(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -76,8 +123,9 @@ def cli(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
 
 
 @pytest.mark.slow
-def test_the_cli_says_the_same_with_and_without_the_service(served: Served, folder: Path) -> None:
-    home = served.home
+def test_the_cli_says_the_same_with_and_without_the_service(served: Served) -> None:
+    home, folder = served.home, served.folder
+    assert folder is not None
     for args in (("search", "descaling program", "--json"), ("search", "generator function", "-k", "3"),
                  ("summarize", str(folder / "localrag-faq.md"), "--json"),
                  ("summarize", str(folder / "localrag-faq.md"), "--words", "40", "--type", "md", "--json"),
@@ -110,9 +158,10 @@ def test_the_cli_says_the_same_with_and_without_the_service(served: Served, fold
         assert both[0].returncode == 2 and both[0].stderr == both[1].stderr, both
         laid_out[columns] = both[0].stderr
     assert laid_out["40"] != laid_out["150"]
-    cli(home, "config", "set", "top_k", "2")  # a setting changed while the service runs is used at once
-    for extra in ((), ("--local",)):
-        assert len(json.loads(cli(home, "search", "descaling", "--json", *extra).stdout)["results"]) == 2
+    with settings_kept(home):
+        cli(home, "config", "set", "top_k", "2")  # a setting changed while the service runs is used at once
+        for extra in ((), ("--local",)):
+            assert len(json.loads(cli(home, "search", "descaling", "--json", *extra).stdout)["results"]) == 2
     rel = subprocess.run([sys.executable, "-m", "localrag", "search", "descaling", "--in", "my-docs", "--json"],
                          cwd=folder.parent, env=dict(os.environ, LOCALRAG_HOME=str(home)), capture_output=True,
                          text=True, check=True)  # a relative path means the client's folder, not the service's
@@ -153,7 +202,10 @@ def test_only_its_owner_gets_in_and_bad_requests_are_refused(served: Served) -> 
 
     assert "malformed request" in raw(b"this is not json\n")
     assert "op must be" in raw(b'{"op": "shell", "argv": ["rm"]}\n')
-    assert "does not run 'config'" in raw(b'{"op": "run", "argv": ["config", "set", "llm", "x"]}\n')
+    assert "cwd must be" in raw(b'{"op": "run", "argv": ["search", "x"]}\n')
+    assert json.loads(raw(b'{"op": "run", "argv": ["config", "set", "llm", "x"], "cwd": "/"}\n')) == {
+        "run_here": "the service does not run config"}  # nothing done there: the client runs it itself
+    assert "unknown call 'shell'" in raw(b'{"op": "call", "method": "shell", "params": {}}\n')
     assert "too large" in raw(b'{"op": "run", "argv": ["' + b"a" * 70_000 + b'"]}\n')
     assert json.loads(cli(served.home, "search", "descaling", "--json").stdout)["results"]  # still up
     if os.geteuid() != 0 or not shutil.which("setpriv"):
@@ -176,7 +228,9 @@ def test_only_its_owner_gets_in_and_bad_requests_are_refused(served: Served) -> 
 
 
 @pytest.mark.slow
-def test_a_saved_file_is_searchable_through_the_cli_with_no_tui(served: Served, folder: Path) -> None:
+def test_a_saved_file_is_searchable_through_the_cli_with_no_tui(served: Served) -> None:
+    folder = served.folder
+    assert folder is not None
     (folder / "otters.md").write_text("# Otters\n\nSea otters hold hands while they sleep on the water.\n",
                                       encoding="utf-8")
     t = time.monotonic()
@@ -188,6 +242,10 @@ def test_a_saved_file_is_searchable_through_the_cli_with_no_tui(served: Served, 
         time.sleep(0.2)
     js = json.loads(cli(served.home, "ask", "Which files mention otters?", "--json").stdout)
     assert [Path(f["path"]).name for f in js["files"]] == ["otters.md"]
+    (folder / "otters.md").unlink()  # the shared folder as it was
+    while json.loads(cli(served.home, "search", "otters hold hands", "--mode", "keyword", "--json").stdout)["results"]:
+        assert time.monotonic() - t < 60, "the service did not drop the deleted file"
+        time.sleep(0.2)
 
 
 @pytest.mark.slow
@@ -227,13 +285,14 @@ def test_a_model_that_fails_to_load_is_said_in_one_line_and_the_service_stays_up
                                                                                    tmp_path: Path) -> None:
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"GGUF\0\0\0\0not a model")
-    cli(served.home, "config", "set", "llm_model", str(broken))  # made while the service runs
-    r = cli(served.home, "ask", "How long does the descaling program run?", check=False)
-    assert r.returncode == 1 and "Traceback" not in r.stderr
-    assert r.stderr.strip().splitlines() == [r.stderr.strip()] and "cannot load model" in r.stderr
-    assert served.proc.poll() is None  # still up, still searching
-    assert json.loads(cli(served.home, "search", "descaling", "--json").stdout)["results"]
-    assert (st := status_of(served.home)) and st["llm_model"] is None
+    with settings_kept(served.home):
+        cli(served.home, "config", "set", "llm_model", str(broken))  # made while the service runs
+        r = cli(served.home, "ask", "How long does the descaling program run?", check=False)
+        assert r.returncode == 1 and "Traceback" not in r.stderr
+        assert r.stderr.strip().splitlines() == [r.stderr.strip()] and "cannot load model" in r.stderr
+        assert served.proc.poll() is None  # still up, still searching
+        assert json.loads(cli(served.home, "search", "descaling", "--json").stdout)["results"]
+        assert (st := status_of(served.home)) and st["llm_model"] is None
 
 
 def test_reindex_goes_through_the_service_and_asks_on_the_clients_terminal(served: Served) -> None:
@@ -267,7 +326,8 @@ def test_reindex_goes_through_the_service_and_asks_on_the_clients_terminal(serve
 
 
 @pytest.mark.slow
-def test_a_service_killed_mid_answer_is_said_and_the_question_answered_here(served: Served) -> None:
+def test_a_service_killed_mid_answer_is_said_and_the_question_answered_here(own_served: Served) -> None:
+    served = own_served
     env = dict(os.environ, LOCALRAG_HOME=str(served.home))
     client = subprocess.Popen([sys.executable, "-m", "localrag", "ask", "What is a Python generator?"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -326,7 +386,7 @@ def test_the_login_unit_is_written_checked_and_removed(home: Path, tmp_path: Pat
     text = unit.read_text(encoding="utf-8")
     assert "serve" in text and f"LOCALRAG_HOME={home}" in text and "Restart=on-failure" in text
     if shutil.which("systemd-analyze"):
-        exe = text.split("ExecStart=")[1].split()[0]
+        exe = text.split("ExecStart=")[1].split('"')[1]
         if Path(exe).exists():
             v = subprocess.run(["systemd-analyze", "verify", "--user", str(unit)], capture_output=True, text=True)
             problems = [line for line in (v.stdout + v.stderr).splitlines() if "localrag.service" in line]
@@ -359,7 +419,9 @@ def test_the_tui_leaves_the_watching_to_a_running_service(served: Served, embedd
 
 
 @pytest.mark.slow
-def test_the_mcp_server_sends_its_calls_to_the_service(served: Served, folder: Path) -> None:
+def test_the_mcp_server_sends_its_calls_to_the_service(served: Served) -> None:
+    folder = served.folder
+    assert folder is not None
     import asyncio
 
     from mcp import Client
@@ -390,15 +452,38 @@ def test_the_mcp_server_sends_its_calls_to_the_service(served: Served, folder: P
     assert cli(served.home, "conversations", "--json").stdout == conversations  # not the user's conversations
 
 
-def test_the_client_makes_paths_absolute_but_not_option_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from localrag.service.client import _absolute
+def test_the_service_resolves_paths_against_the_clients_folder_but_not_option_values(tmp_path: Path) -> None:
+    """The client sends its command line whole; the CLI's own parser in the service reads it."""
+    from localrag.cli import prepare_served
+    from localrag.service.streams import Io
 
-    monkeypatch.chdir(tmp_path)
-    got = _absolute(["summarize", "notes.md", "--about", "refunds", "--words", "80", "--type", "md", "--in", "sub"],
-                    "summarize")
-    assert got == ["summarize", str(tmp_path / "notes.md"), "--about", "refunds", "--words", "80", "--type", "md",
-                   "--in", str(tmp_path / "sub")]
-    assert _absolute(["search", "x", "-k", "3", "--in", "*.md"], "search") == ["search", "x", "-k", "3", "--in", "*.md"]
+    io = Io(io_sink := _Lines(), _Lines(), interactive=False)
+    p = prepare_served(["summarize", "notes.md", "--about", "refunds", "--words", "80", "--type", "md"], str(tmp_path), io)
+    assert p.run is not None and p.command == "summarize" and p.answers and p.retry_safe
+    args = p.run.args[0]  # type: ignore[attr-defined]
+    assert args.paths == [str(tmp_path / "notes.md")] and args.about == "refunds" and args.words == 80
+    args = prepare_served(["search", "-k", "3", "--in", "*.md", "--in", "sub", "--", "-k"], str(tmp_path), io).run.args[0]
+    assert args.scope_in == ["*.md", str(tmp_path / "sub")] and args.query == "-k" and args.k == 3
+    assert prepare_served(["forget", "../x.md"], str(tmp_path / "a"), io).run.args[0].path == str(tmp_path / "x.md")
+    assert not prepare_served(["index"], str(tmp_path), io).retry_safe
+    for argv in (["ask", "q", "--model", "x.gguf"], ["search", "q", "--local"], ["--debug", "search", "q"], ["config", "show"],
+                 [], ["mcp"]):
+        p = prepare_served(argv, str(tmp_path), io)
+        assert p.run_here and p.run is None, argv
+    p = prepare_served(["search", "--mode", "nonsense", "q"], str(tmp_path), io)
+    assert p.code == 2 and "invalid choice" in "".join(io.err.lines) and not io_sink.lines  # type: ignore[attr-defined]
+
+
+class _Lines:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.lines.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
 
 
 @pytest.mark.slow
@@ -455,7 +540,8 @@ def test_a_search_is_answered_while_an_answer_waits(served: Served) -> None:
     assert asking.returncode == 0 and "twenty minutes" in out, (out, err)
 
 
-def test_the_service_embeds_sentences_ahead_and_answers_from_them(served: Served) -> None:
+def test_the_service_embeds_sentences_ahead_and_answers_from_them(own_served: Served) -> None:
+    served = own_served
     """Once caught up and asked nothing, the service embeds every chunk's sentences ahead (its
     status says so meanwhile); a question afterwards gets its answer from them."""
     import apsw

@@ -2,30 +2,18 @@
 
 The service runs the watcher (the index stays in step with no TUI open), keeps the embedding
 model loaded and the language model loaded after first use (unloaded after an idle time), and
-runs CLI commands for thin clients (``client``): the same code path, so the same output, JSON
-and exit codes as in-process, streamed back as they are written. Nothing here imports numpy,
-onnxruntime, llama_cpp or rich: a one-shot command that the service answers never loads them.
+runs CLI commands for thin clients (``client``): the same parser and code path, so the same
+output, JSON and exit codes as in-process, streamed back as they are written. Nothing here
+imports numpy, onnxruntime, llama_cpp or rich: a one-shot command that the service answers never loads them.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 
 MAX_REQUEST = 64 * 1024  # bytes of one request line: argv and a few flags, never more
 FORWARDED = frozenset({"ask", "search", "status", "index", "reindex", "add", "remove", "forget", "summarize"})
 READ_ONLY = frozenset({"ask", "search", "status", "summarize"})  # run here again if the service dies mid-way
-LOCAL_FLAGS = frozenset({"--model", "--llm", "--llm-url", "--llm-model", "--llm-key-env", "--llm-api", "--debug"})
-
-
-def reindex_question(chunks: object, files: object, model: object) -> str:
-    """What `reindex` asks on a terminal, in-process or from the thin client (the service has none)."""
-    return f"Re-embed all {chunks} chunks of {files} files with '{model}'? [y/N] "
-
-
-def command_of(argv: Sequence[str]) -> str | None:
-    """The subcommand of ``argv`` (the first word that is not an option)."""
-    return next((a for a in argv if not a.startswith("-")), None)
 
 
 def service_dir(data_dir: str | os.PathLike[str]) -> str:

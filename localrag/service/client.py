@@ -1,5 +1,12 @@
 """The thin client: a one-shot command sent to the running service, its output written as it
-comes. Standard library only (imported before anything heavy, by ``localrag.launch``)."""
+comes. Standard library only (imported before anything heavy, by ``localrag.launch``).
+
+The client does not read the command line: it sends it whole with its folder, and the service
+parses it with the CLI's own parser. The service answers "run it here" for what only this process
+can do (a command it does not serve, ``--local``, ``--model``...). A command that never started
+in the service runs here; one that may have started is never run twice: a read-only one runs
+here again, a write is reported in one line.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +16,9 @@ import socket
 import sys
 from collections.abc import Callable, Sequence
 
-from localrag.service import FORWARDED, LOCAL_FLAGS, MAX_REQUEST, READ_ONLY, command_of, reindex_question, socket_path
+from localrag.service import MAX_REQUEST, socket_path
 
 CONNECT_TIMEOUT = 0.5
-
-
-VALUE_OPTIONS = frozenset({"-k", "--mode", "--type", "--words", "--about", "--conversation", "--in"})
 
 
 def absolute_path(a: str) -> str:
@@ -22,30 +26,9 @@ def absolute_path(a: str) -> str:
     return a if "*" in a and "/" not in a else os.path.abspath(os.path.expanduser(a))
 
 
-def _absolute(argv: Sequence[str], command: str) -> list[str]:
-    """Paths made absolute here: the service runs in another folder. ``--in`` values, and the
-    paths of add, remove, forget and summarize (not the values of other options)."""
-    out: list[str] = []
-    value_of: str | None = None
-    seen_command = False
-    for a in argv:
-        if value_of is not None:
-            out.append(absolute_path(a) if value_of == "--in" else a)
-            value_of = None
-            continue
-        if a in VALUE_OPTIONS:
-            value_of = a
-        elif a.startswith("--in="):
-            a = "--in=" + absolute_path(a[5:])
-        elif seen_command and not a.startswith("-") and command in ("add", "remove", "forget", "summarize"):
-            a = os.path.abspath(os.path.expanduser(a))
-        elif a == command:
-            seen_command = True
-        out.append(a)
-    return out
-
-
 def connect(data_dir: str | os.PathLike[str]) -> socket.socket | None:
+    """A connection to the running service; None when none answers (no socket, one left by a
+    service that is gone, or a service too busy to take one more)."""
     path = socket_path(data_dir)
     if not os.path.exists(path):
         return None
@@ -53,7 +36,7 @@ def connect(data_dir: str | os.PathLike[str]) -> socket.socket | None:
     s.settimeout(CONNECT_TIMEOUT)
     try:
         s.connect(path)
-    except OSError:  # a socket left by a service that is gone, or not ours to open
+    except OSError:
         s.close()
         return None
     s.settimeout(None)
@@ -61,122 +44,132 @@ def connect(data_dir: str | os.PathLike[str]) -> socket.socket | None:
 
 
 def request(data_dir: str | os.PathLike[str], req: dict) -> dict | None:
-    """One request with one reply (``status``); None when no service answers."""
+    """One request with one reply (``status``, a typed ``call``); None when no service answers,
+    or it went away before replying (a restart)."""
     s = connect(data_dir)
     if s is None:
         return None
-    with s:
-        s.sendall(json.dumps(req).encode() + b"\n")
-        line = s.makefile("rb").readline(MAX_REQUEST * 16)
     try:
+        with s:
+            s.sendall(json.dumps(req).encode() + b"\n")
+            line = s.makefile("rb").readline(MAX_REQUEST * 256)
         reply = json.loads(line)
-    except ValueError:
+    except (OSError, ValueError):
         return None
     return reply if isinstance(reply, dict) else None
 
 
-def _exchange(s: socket.socket, req: dict, on_frame: Callable[[bool, str], None]) -> int | None:
-    """Send one request and pass each frame of output on (``True`` for stdout); the exit code,
-    or None when the stream ends without one (the service went away)."""
+class _OwnPipeClosed(Exception):
+    """This process's own stdout was closed by its reader."""
+
+
+class _Stopped(Exception):
+    """The service's stream ended before the command's exit code (it went away)."""
+
+
+def _exchange(s: socket.socket, req: dict, on_output: Callable[[bool, str], None],
+              on_started: Callable[[dict], None]) -> dict:
+    """Send one request, pass its output on (``True`` for stdout); the last frame (``exit`` or
+    ``run_here``)."""
     s.sendall(json.dumps(req).encode() + b"\n")
     for line in s.makefile("rb"):
         frame = json.loads(line)
-        if "exit" in frame:
-            return int(frame["exit"])
-        on_frame(frame.get("s") == "o", frame.get("t", ""))
-    return None
-
-
-def run_captured(argv: Sequence[str], data_dir: str | os.PathLike[str]) -> tuple[int, str, str] | None:
-    """Run ``argv`` (absolute paths only) in the service and return (exit code, stdout,
-    stderr), for callers that must not write to this process's stdout (the MCP server's is
-    its protocol); None when no service answers, or it went away mid-way."""
-    s = connect(data_dir)
-    if s is None:
-        return None
-    out: list[str] = []
-    err: list[str] = []
-    with s:
-        try:
-            code = _exchange(s, {"op": "run", "argv": list(argv), "tty": [False, False], "columns": 100},
-                             lambda to_out, text: (out if to_out else err).append(text))
-        except (OSError, ValueError):
-            code = None
-    return None if code is None else (code, "".join(out), "".join(err))
+        if not isinstance(frame, dict):
+            raise ValueError("not a frame")
+        if "exit" in frame or "run_here" in frame:
+            return frame
+        if "started" in frame:
+            on_started(frame["started"])
+        else:
+            on_output(frame.get("s") == "o", str(frame.get("t", "")))
+    raise _Stopped
 
 
 def forward(argv: Sequence[str], data_dir: str | os.PathLike[str]) -> int | None:
     """Run ``argv`` in the service and return its exit code; None to run it here instead (no
-    service, a command or flag it does not take, ``--local``, or a read-only command the
-    service dropped mid-way)."""
-    command = command_of(argv)
-    if command not in FORWARDED or "--local" in argv or any(a.split("=")[0] in LOCAL_FLAGS for a in argv):
-        return None
-    if any(a in ("-h", "--help") for a in argv):
-        return None
-    s = connect(data_dir)
-    if s is None:
+    service, one that says so, or one that went away before or while running a read-only
+    command)."""
+    try:
+        cwd = os.getcwd()
+    except OSError:  # this folder was deleted: let this process say so
         return None
     argv = list(argv)
-    if command == "reindex" and not {"--yes", "-y"} & set(argv) and sys.stdin.isatty():
-        s.close()
-        try:
-            confirmed = _confirm_reindex(data_dir)
-        except KeyboardInterrupt:
-            print("\nlocalrag: interrupted", file=sys.stderr)
-            return 130
-        if not confirmed:
-            print("nothing changed")
-            return 1
+    while True:
         s = connect(data_dir)
         if s is None:
             return None
-        argv.append("--yes")
-    req = {"op": "run", "argv": _absolute(argv, command), "tty": [sys.stdout.isatty(), sys.stderr.isatty()],
-           "columns": _columns()}
-    wrote = False
+        req = {"op": "run", "argv": argv, "cwd": cwd, "tty": [_isatty(sys.stdout), _isatty(sys.stderr)],
+               "stdin_tty": _isatty(sys.stdin), "columns": _columns()}
+        started: dict = {}
+        wrote = False
 
-    def write(to_out: bool, text: str) -> None:
-        nonlocal wrote
-        stream = sys.stdout if to_out else sys.stderr
-        stream.write(text)
-        stream.flush()
-        wrote = wrote or to_out
+        def write(to_out: bool, text: str) -> None:
+            nonlocal wrote
+            stream = sys.stdout if to_out else sys.stderr
+            try:
+                stream.write(text)
+                stream.flush()
+            except BrokenPipeError:
+                raise _OwnPipeClosed from None
+            wrote = wrote or to_out
 
-    with s:
-        try:
-            code = _exchange(s, req, write)
-        except KeyboardInterrupt:
-            print("localrag: interrupted", file=sys.stderr)
-            return 130
-        except BrokenPipeError:  # our own stdout closed (| head): done, as in-process
-            return 0
-        except (OSError, ValueError):
-            code = None
-    if code is not None:
-        return code
-    print("localrag: the service stopped during the request" + (
-        "; running it here instead" if command in READ_ONLY else ""), file=sys.stderr, flush=True)
-    if command in READ_ONLY:
+        with s:
+            try:
+                last = _exchange(s, req, write, started.update)
+            except KeyboardInterrupt:
+                print("\nlocalrag: interrupted", file=sys.stderr)
+                return 130
+            except _OwnPipeClosed:  # our own stdout closed (| head): done, as in-process
+                return 0
+            except (OSError, ValueError, _Stopped):  # refused, reset, cut off: the service went away
+                last = None
+        if last is None:
+            return _stopped(started, wrote)
+        if "run_here" in last:
+            return None
+        if "confirm" in last:  # the command would ask: asked here, on this terminal
+            try:
+                yes = _confirm(str(last["confirm"]))
+            except KeyboardInterrupt:
+                print("\nlocalrag: interrupted", file=sys.stderr)
+                return 130
+            if not yes:
+                print("nothing changed")
+                return 1
+            argv.append(str(last.get("flag", "--yes")))
+            continue
+        return int(last["exit"])
+
+
+def _stopped(started: dict, wrote: bool) -> int | None:
+    """The service went away: before the command started it runs here; a read-only one that
+    started runs here again; a write that may have been partly done is said, not repeated."""
+    if not started:
+        return None
+    command = started.get("command") or "the command"
+    if started.get("retry_safe"):
+        print("localrag: the service stopped during the request; running it here instead", file=sys.stderr, flush=True)
         if wrote:
             print("", flush=True)
         return None
+    print(f"localrag: the service stopped during `{command}`, which may be partly done: run it again "
+          "(it continues where it stopped)", file=sys.stderr, flush=True)
     return 1
 
 
-def _confirm_reindex(data_dir: str | os.PathLike[str]) -> bool:
-    """The question `reindex` asks on a terminal, asked here: the service has no terminal."""
-    got = run_captured(["status", "--json"], data_dir)
-    try:
-        st = json.loads(got[1]) if got and got[0] == 0 else {}
-        question = reindex_question(st["chunks"], st["files"], st["embed_model"]["setting"])
-    except (ValueError, KeyError, TypeError):
-        question = "Re-embed everything? [y/N] "
+def _confirm(question: str) -> bool:
     try:
         answer = input(question)
     except EOFError:
         return False
     return answer.strip().lower() in ("y", "yes")
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def _columns() -> int:

@@ -1,20 +1,26 @@
-"""The service process: one warm ``Localrag`` and its watcher, serving thin clients on a Unix
-socket that only its owner can open.
+"""The service process: one warm ``Localrag`` and its background work (the watcher, embedding
+ahead, the idle unload: ``Background``), serving thin clients on a Unix socket that only its owner
+can open.
 
-Each connection is one request, one JSON line: ``{"op": "run", "argv": [...], "tty": [out, err],
-"columns": N}`` runs a CLI command here (the caller passes the CLI's own ``main``) and streams
-what it writes as ``{"s": "o"|"e", "t": text}`` lines, then ``{"exit": code}``; ``{"op":
-"status"}`` replies with what the service is doing. Answers (ask, summarize) run one at a time
-on a thread of their own, every other command one at a time on another, so a search never waits
-for an answer; the watcher indexes meanwhile, as in the TUI. A client that goes away stops its
-command at its next write (an answer at its next token). When nothing has been asked for a
-moment, the service embeds ahead the sentences answers rank, so a new question embeds only itself.
+Each connection is one request, one JSON line:
+- ``{"op": "run", "argv": [...], "cwd": DIR, "tty": [out, err], "stdin_tty": B, "columns": N}``: a
+  command line, parsed here by the CLI's own parser (paths resolved against ``cwd``). The reply is
+  ``{"run_here": why}`` (a command or flag only the client's own process runs: nothing was done),
+  or ``{"started": {"command", "retry_safe"}}``, then its output as ``{"s": "o"|"e", "t": text}``
+  lines written to the command's own streams (``Io``), then ``{"exit": code}`` (with ``"confirm"``
+  and ``"flag"`` when the command would ask the person a question: the client asks it).
+- ``{"op": "call", "method": "search"|"ask"|"summarize", "params": {...}}``: a typed request
+  (the MCP server's), answered ``{"result": {...}}`` or ``{"error": message}``.
+- ``{"op": "status"}``: what the service is doing.
+
+Answers (ask, summarize) run one at a time on a thread of their own, every other command one at a
+time on another, so a search never waits for an answer. A client that goes away stops its command
+at its next write (an answer at its next token).
 """
 
 from __future__ import annotations
 
 import fcntl
-import gc
 import json
 import os
 import queue
@@ -25,22 +31,40 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from localrag.errors import LocalragError
-from localrag.service import FORWARDED, MAX_REQUEST, command_of, pid_of_running, service_dir, socket_path
+from localrag.service import MAX_REQUEST, pid_of_running, service_dir, socket_path
+from localrag.service.background import Background, give_memory_back
+from localrag.service.calls import ANSWERS as ANSWER_CALLS
+from localrag.service.calls import CALLS
+from localrag.service.streams import Io, NeedsAnswer, SinkStream
 
 if TYPE_CHECKING:
-    from localrag.core import Localrag
-    from localrag.indexing.indexer import IndexStats, Progress
-    from localrag.indexing.watch import Watcher
+    from typing import TextIO
 
-RunCommand = Callable[[Sequence[str], int], int]  # (argv, the client's terminal width) -> exit code
-ANSWERS = frozenset({"ask", "summarize"})  # they may generate for seconds: a lane of their own
-WARM_JOIN = 10.0  # seconds to wait, when stopping, for the step of embedding sentences ahead in hand
+    from localrag.core import Localrag
+
 SOCKET_PATH_MAX = 100  # AF_UNIX paths are limited to 108 bytes on Linux, 104 on macOS
+MAX_CLIENTS = 32  # connections served at once; one more is closed unread (its client runs the command itself)
+
+
+@dataclass
+class Prepared:
+    """A client's command line as the CLI's parser read it, in the service."""
+
+    command: str = ""
+    code: int | None = None  # already answered (help, a usage error): the exit code
+    run_here: str = ""  # only the client's own process runs this; why
+    retry_safe: bool = False  # read-only: the client may run it itself if the service dies mid-way
+    answers: bool = False  # runs on the answers' lane
+    run: Callable[[], int] | None = None
+
+
+Prepare = Callable[[list[str], str, Io], Prepared]  # (argv, the client's folder, its Io)
 
 
 class Refused(Exception):
@@ -48,55 +72,36 @@ class Refused(Exception):
 
 
 class _Sink:
-    """Where one request's output goes: the client's socket, as JSON lines."""
+    """Where one request's frames go: the client's socket, as JSON lines, one writer at a time
+    (a command's thread and a progress bar's refresh thread both write)."""
 
-    def __init__(self, conn: socket.socket, tty: Sequence[bool]):
+    def __init__(self, conn: socket.socket):
         self.conn = conn
-        self.tty = (bool(tty[0]), bool(tty[1])) if len(tty) == 2 else (False, False)
         self.gone = False
+        self.owner: threading.Thread | None = None  # the thread running the command, once it runs
+        self._lock = threading.Lock()
 
-    def send(self, stream: str, text: str) -> None:
-        if self.gone:
-            raise BrokenPipeError("the client went away")
-        try:
-            self.conn.sendall(json.dumps({"s": stream, "t": text}).encode() + b"\n")
-        except OSError:
-            self.gone = True
-            raise BrokenPipeError("the client went away") from None
+    def frame(self, obj: dict) -> None:
+        data = json.dumps(obj).encode() + b"\n"
+        with self._lock:
+            if self.gone:
+                raise BrokenPipeError("the client went away")
+            try:
+                self.conn.sendall(data)
+            except OSError:
+                self.gone = True
+                raise BrokenPipeError("the client went away") from None
 
+    def stream(self, kind: str, tty: bool) -> TextIO:
+        def send(text: str) -> None:
+            try:
+                self.frame({"s": kind, "t": text})
+            except BrokenPipeError:
+                if self.owner is None or threading.current_thread() is self.owner:
+                    raise  # the command stops at this write
+                # another thread's write (a progress bar's refresh): the command stops at its own next one
 
-_local = threading.local()
-
-
-class _Stream:
-    """sys.stdout or sys.stderr: the current request's sink on its thread, else the real one."""
-
-    def __init__(self, real: IO[str], kind: str):
-        self.real = real
-        self.kind = kind
-
-    def write(self, text: str) -> int:
-        sink: _Sink | None = getattr(_local, "sink", None)
-        if sink is None:
-            return self.real.write(text)
-        sink.send(self.kind, text)
-        return len(text)
-
-    def flush(self) -> None:
-        if getattr(_local, "sink", None) is None:
-            self.real.flush()
-
-    def isatty(self) -> bool:
-        sink: _Sink | None = getattr(_local, "sink", None)
-        return sink.tty[0 if self.kind == "o" else 1] if sink is not None else self.real.isatty()
-
-    def fileno(self) -> int:
-        if getattr(_local, "sink", None) is not None:
-            raise OSError("a client's stream has no file descriptor")
-        return self.real.fileno()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.real, name)
+        return cast("TextIO", SinkStream(send, tty))
 
 
 def peer_uid(conn: socket.socket) -> int:
@@ -118,56 +123,58 @@ def validate(line: bytes) -> dict:
         req = json.loads(line)
     except ValueError:
         raise Refused("malformed request: not JSON") from None
-    if not isinstance(req, dict) or req.get("op") not in ("run", "status"):
-        raise Refused("malformed request: op must be run or status")
+    if not isinstance(req, dict) or req.get("op") not in ("run", "call", "status"):
+        raise Refused("malformed request: op must be run, call or status")
     if req["op"] == "run":
         argv = req.get("argv")
-        if not isinstance(argv, list) or not argv or not all(isinstance(a, str) and len(a) < 8192 for a in argv):
+        if not isinstance(argv, list) or not all(isinstance(a, str) and len(a) < 8192 for a in argv):
             raise Refused("malformed request: argv must be a list of texts")
-        command = command_of(argv)
-        if command not in FORWARDED:
-            raise Refused(f"the service does not run {command!r}; run it with --local")
+        cwd = req.get("cwd")
+        if not (isinstance(cwd, str) and os.path.isabs(cwd)):
+            raise Refused("malformed request: cwd must be the client's folder, an absolute path")
         tty = req.get("tty", [False, False])
-        if not (isinstance(tty, list) and all(isinstance(t, bool) for t in tty)):
+        if not (isinstance(tty, list) and len(tty) == 2 and all(isinstance(t, bool) for t in tty)):
             raise Refused("malformed request: tty must be two true/false values")
+        if not isinstance(req.get("stdin_tty", False), bool):
+            raise Refused("malformed request: stdin_tty must be true or false")
         columns = req.get("columns", 100)
         if not isinstance(columns, int) or not 10 <= columns <= 1000:
             req["columns"] = 100
+    elif req["op"] == "call":
+        if req.get("method") not in CALLS:
+            raise Refused(f"unknown call {req.get('method')!r}: one of {', '.join(sorted(CALLS))}")
+        if not isinstance(req.get("params", {}), dict):
+            raise Refused("malformed request: params must be an object")
     return req
 
 
+Job = Callable[[], None]
+
+
 class Service:
-    def __init__(self, core: Localrag, run: RunCommand, idle_seconds: float = 600.0,
+    def __init__(self, core: Localrag, prepare: Prepare, idle_seconds: float = 600.0,
                  log: Callable[[str], None] | None = None, watch: bool = True):
         self.core = core
-        self.run_command = run
+        self.prepare = prepare
         self.idle_seconds = idle_seconds
         self.log = log or (lambda m: None)
-        self.watch = watch
         self.dir = Path(service_dir(core.paths.data_dir))
         self.sock_path = Path(socket_path(core.paths.data_dir))
         self.started = time.time()
-        self._starting = "starting"
-        self._running: dict[str, str] = {}  # lane -> the command it runs now
-        self._indexing = ("", 0.0)
+        self.background = Background(core, watch=watch, idle_unload=idle_seconds, log=self.log)
+        self.background.starting = "starting"
         self.requests = 0
-        self.last_command = 0.0
         # Commands run on two long-lived threads, each taking its commands one at a time:
         # answers (which may generate for seconds) on one, everything else on the other, so a
         # search never waits behind an answer. Each thread's connection, page cache and heap
-        # arena serve all its requests; a thread per request had to open the index again for
-        # each, and left what it had used behind.
-        self._lanes: dict[str, queue.SimpleQueue[tuple[socket.socket, dict, threading.Event]]] = {
+        # arena serve all its requests.
+        self._lanes: dict[str, queue.SimpleQueue[tuple[str, Job, threading.Event]]] = {
             "answers": queue.SimpleQueue(), "commands": queue.SimpleQueue()}
-        self._answering = threading.Lock()  # held while an answer runs: the idle unload waits for it
-        self._warm_wanted = threading.Event()  # chunks may wait for their sentence vectors (set by indexing)
-        self._warm_wanted.set()
+        self._clients = threading.BoundedSemaphore(MAX_CLIENTS)
         self._count_lock = threading.Lock()
         self._stop = threading.Event()
         self._lock_fd: int | None = None
         self._server: socket.socket | None = None
-        self.watcher: Watcher | None = None
-        self._warm_thread: threading.Thread | None = None
 
     # ---- life cycle -----------------------------------------------------------------------------
     def claim(self) -> None:
@@ -195,72 +202,25 @@ class Service:
         finally:
             os.umask(old)
         os.chmod(self.sock_path, stat.S_IRUSR | stat.S_IWUSR)
-        srv.listen(16)
+        srv.listen(64)
         srv.settimeout(0.5)
         self._server = srv
 
     def start(self) -> None:
-        """Load the embedding model and start the watcher (its catch-up scan, then events)."""
+        """Load the embedding model, then the background work (the watcher's catch-up scan first)."""
         self.core.keep_vectors_in_memory()
-        self._starting = "loading the embedding model"
+        self.background.starting = "loading the embedding model"
         _ = self.core.embedder
-        if self.watch and self.core.folders():
-            from localrag.indexing.watch import Watcher
+        self.background.starting = ""
+        self.background.start()
 
-            self.watcher = Watcher(self.core, self._indexed, lambda m: self.log(f"watcher: {m}"),
-                                   progress=self._progress)
-            self.watcher.start()
-        self._starting = ""
-        threading.Thread(target=self._unload_when_idle, name="localrag-idle", daemon=True).start()
-        self._warm_thread = threading.Thread(
-            target=self.core.warm_when_idle, name="localrag-warm", daemon=True,
-            args=(lambda: bool(self._busy_with()), lambda: self.last_command, self._warm_wanted, self._stop, self.log))
-        self._warm_thread.start()
-
-    def _run_jobs(self, lane: str) -> None:
-        jobs = self._lanes[lane]
-        while True:
-            conn, req, done = jobs.get()
-            try:
-                if lane == "answers":
-                    with self._answering:
-                        self._run(conn, req, lane)
-                else:
-                    self._run(conn, req, lane)
-            finally:
-                done.set()
-
-    def _indexed(self, stats: IndexStats) -> None:
-        self._indexing = ("", 0.0)
-        self._warm_wanted.set()
-        for c in stats.changes:
-            self.log(str(c))
-
-    def _progress(self, p: Progress) -> None:
-        done, total = p.done_total
-        self._indexing = (f"{'reading files' if p.phase == 'keywords' else 'embedding'} {done} of {total}",
-                          time.monotonic())
+    @property
+    def watcher(self) -> Any:
+        return self.background.watcher
 
     @property
     def doing(self) -> str:
-        """What the service does now: a command, the catch-up scan, indexing, reading the index
-        or embedding sentences ahead, or nothing."""
-        return self._busy_with() or self.core.warming or ("embedding sentences ahead" if self._warm_wanted.is_set()
-                                                          else "idle")
-
-    def _busy_with(self) -> str:
-        """The work that must not wait for embedding sentences ahead; "" when there is none."""
-        running = [c for c in self._running.values() if c]
-        if running:
-            return "running " + " and ".join(running)
-        if self._starting:
-            return self._starting
-        if self.watcher is not None and not self.watcher.ready.is_set():
-            return "catching up with the folders"
-        text, at = self._indexing
-        if text and time.monotonic() - at < 2.0:  # progress comes often while the watcher indexes
-            return text
-        return ""
+        return self.background.doing
 
     def serve_forever(self) -> None:
         assert self._server is not None, "claim() first"
@@ -275,15 +235,14 @@ class Service:
                 if self._stop.is_set():
                     break
                 raise
+            if not self._clients.acquire(blocking=False):
+                conn.close()  # too many at once: the client runs its command itself
+                continue
             threading.Thread(target=self._handle, args=(conn,), name="localrag-client", daemon=True).start()
 
     def stop(self) -> None:
         self._stop.set()
-        if self._warm_thread is not None:  # ended before the process is: a thread inside onnxruntime at exit aborts it
-            self._warm_wanted.set()
-            self._warm_thread.join(WARM_JOIN)
-        if self.watcher is not None:
-            self.watcher.stop()
+        self.background.stop()
         if self._server is not None:
             self._server.close()
             try:
@@ -300,24 +259,117 @@ class Service:
 
     # ---- requests ---------------------------------------------------------------------------------
     def _handle(self, conn: socket.socket) -> None:
-        with conn:
+        try:
+            with conn:
+                self._serve(conn)
+        finally:
+            self._clients.release()
+
+    def _serve(self, conn: socket.socket) -> None:
+        try:
+            if peer_uid(conn) != os.getuid():
+                raise Refused("refused: this service serves only its owner")
+            conn.settimeout(10)
+            line = conn.makefile("rb").readline(MAX_REQUEST + 1)
+            conn.settimeout(None)
+            req = validate(line)
+        except Refused as e:
+            self._reply_error(conn, str(e))
+            return
+        except (OSError, ValueError):
+            return  # the client went away, or sent nothing in time
+        sink = _Sink(conn)
+        try:
+            if req["op"] == "status":
+                sink.frame(self.status())
+            elif req["op"] == "call":
+                self._call(sink, req["method"], req.get("params") or {})
+            else:
+                self._command(sink, req)
+        except BrokenPipeError:
+            pass  # the client went away
+
+    def _queue(self, lane: str, label: str, job: Job) -> None:
+        """Run ``job`` on ``lane``'s thread and wait for it."""
+        done = threading.Event()
+        self._lanes[lane].put((label, job, done))
+        done.wait()
+
+    def _run_jobs(self, lane: str) -> None:
+        jobs = self._lanes[lane]
+        while True:
+            label, job, done = jobs.get()
             try:
-                if peer_uid(conn) != os.getuid():
-                    raise Refused("refused: this service serves only its owner")
-                conn.settimeout(10)
-                line = conn.makefile("rb").readline(MAX_REQUEST + 1)
-                conn.settimeout(None)
-                req = validate(line)
-                if req["op"] == "status":
-                    conn.sendall(json.dumps(self.status()).encode() + b"\n")
-                    return
-                done = threading.Event()
-                self._lanes["answers" if command_of(req["argv"]) in ANSWERS else "commands"].put((conn, req, done))
-                done.wait()
-            except Refused as e:
-                self._reply_error(conn, str(e))
-            except (OSError, ValueError):
-                return  # the client went away, or sent nothing in time
+                with self._count_lock:
+                    self.requests += 1
+                with self.background.working(label):
+                    if lane == "answers":
+                        with self.background.answering:
+                            job()
+                    else:
+                        job()
+            except Exception as e:  # a job's own boundary missed it: logged, the lane goes on
+                self.log(f"{label} failed: {type(e).__name__}: {e}")
+            finally:
+                done.set()
+                give_memory_back()  # what an answer freed goes back to the system, not kept for the next
+
+    def _command(self, sink: _Sink, req: dict) -> None:
+        tty = req.get("tty", [False, False])
+        io = Io(sink.stream("o", tty[0]), sink.stream("e", tty[1]), columns=int(req.get("columns", 100)),
+                stdin_tty=bool(req.get("stdin_tty", False)), interactive=False, cwd=req["cwd"])
+        prepared = self.prepare(list(req["argv"]), req["cwd"], io)
+        if prepared.code is not None:
+            sink.frame({"exit": prepared.code})
+            return
+        if prepared.run_here or prepared.run is None:
+            sink.frame({"run_here": prepared.run_here or "not served"})
+            return
+        sink.frame({"started": {"command": prepared.command, "retry_safe": prepared.retry_safe}})
+        ending: dict[str, Any] = {}
+        run = prepared.run
+
+        def job() -> None:
+            sink.owner = threading.current_thread()
+            try:
+                self.core.adopt_saved_settings(reindexing=prepared.command == "reindex")
+                ending["exit"] = run()
+            except NeedsAnswer as q:  # asked on the client's terminal, then sent again with the flag
+                ending.update(exit=1, confirm=q.question, flag=q.flag)
+            except BrokenPipeError:
+                ending.clear()
+            except LocalragError as e:
+                say(f"localrag: {e}")
+            except Exception as e:  # the command's own boundary missed it: one line, the service stays up
+                self.log(f"request {prepared.command} failed: {type(e).__name__}: {e}")
+                say(f"localrag: unexpected error in the service ({type(e).__name__}: {e})")
+
+        def say(line: str) -> None:
+            ending["exit"] = 1
+            try:
+                io.echo(line, stderr=True)
+            except BrokenPipeError:
+                ending.clear()
+
+        self._queue("answers" if prepared.answers else "commands", prepared.command, job)
+        if ending and not sink.gone:
+            sink.frame(ending)
+
+    def _call(self, sink: _Sink, method: str, params: dict) -> None:
+        reply: dict[str, Any] = {}
+
+        def job() -> None:
+            try:
+                self.core.adopt_saved_settings()
+                reply["result"] = CALLS[method](self.core, params)
+            except LocalragError as e:
+                reply["error"] = str(e)
+            except Exception as e:  # one line back, the service stays up
+                self.log(f"call {method} failed: {type(e).__name__}: {e}")
+                reply["error"] = f"unexpected error in the service ({type(e).__name__}: {e})"
+
+        self._queue("answers" if method in ANSWER_CALLS else "commands", method, job)
+        sink.frame(reply)
 
     @staticmethod
     def _reply_error(conn: socket.socket, message: str) -> None:
@@ -334,67 +386,13 @@ class Service:
         except OSError:
             pass
 
-    def _run(self, conn: socket.socket, req: dict, lane: str) -> None:
-        sink = _Sink(conn, req.get("tty", [False, False]))
-        with self._count_lock:
-            self.requests += 1
-        self._running[lane] = command_of(req["argv"]) or "?"
-        _local.sink = sink
-        try:
-            code = self.run_command(req["argv"], int(req.get("columns", 100)))
-        except SystemExit as e:  # argparse's usage errors: said to the client, as in its own process
-            code = e.code if isinstance(e.code, int) else 2
-        except BrokenPipeError:
-            code = 0
-        except Exception as e:  # the command's own boundary missed it: one line, the service stays up
-            self.log(f"request {req['argv'][:2]} failed: {type(e).__name__}: {e}")
-            try:
-                sink.send("e", f"localrag: unexpected error in the service ({type(e).__name__}: {e})\n")
-            except BrokenPipeError:
-                pass
-            code = 1
-        finally:
-            _local.sink = None
-            self.last_command = time.monotonic()
-            self._running[lane] = ""
-        if not sink.gone:
-            try:
-                conn.sendall(json.dumps({"exit": int(code)}).encode() + b"\n")
-            except OSError:
-                pass
-        _give_memory_back()  # what an answer freed goes back to the system, not kept for the next
-
     def status(self) -> dict:
         emb, llm = self.core.loaded_models()
+        w = self.background.watcher
         return {"pid": os.getpid(), "since": self.started, "doing": self.doing, "requests": self.requests,
                 "rss_mb": round(_rss_mb(), 1), "embed_model": emb, "llm_model": llm,
                 "idle_unload_seconds": self.idle_seconds, "data_dir": str(self.core.paths.data_dir),
-                "watching": bool(self.watcher and self.watcher.ready.is_set())}
-
-    def _unload_when_idle(self) -> None:
-        """The language model goes after ``idle_seconds`` without a command, so a laptop gets its
-        memory back; the next answer loads it again."""
-        while not self._stop.wait(min(30.0, max(0.5, self.idle_seconds / 4))):
-            if self.core.loaded_models()[1] is None:
-                continue
-            if time.monotonic() - self.last_command >= self.idle_seconds and self._answering.acquire(blocking=False):
-                try:
-                    self.core.reload_generator()
-                    gc.collect()
-                    _give_memory_back()
-                    self.log("language model unloaded after the idle time")
-                finally:
-                    self._answering.release()
-
-
-def _give_memory_back() -> None:
-    """Freed heap goes back to the system (glibc keeps it otherwise): the unload is felt."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc: the allocator returns memory its own way
+                "watching": bool(w and w.ready.is_set()), "retrying": self.background.retrying()}
 
 
 def _rss_mb() -> float:
@@ -407,31 +405,30 @@ def _rss_mb() -> float:
         return peak / 1e6 if sys.platform == "darwin" else peak / 1e3
 
 
-def install_streams() -> None:
-    """Route this process's stdout and stderr through per-request sinks (once, at start)."""
-    if not isinstance(sys.stdout, _Stream):
-        sys.stdout = _Stream(sys.stdout, "o")  # type: ignore[assignment]
-        sys.stderr = _Stream(sys.stderr, "e")  # type: ignore[assignment]
+def _systemd_quoted(text: str) -> str:
+    """One word of a unit file: double-quoted, its backslashes, quotes and newlines escaped, and
+    ``%`` doubled (systemd's specifiers), so a path with spaces or quotes stays one word."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("%", "%%")
+    return f'"{escaped}"'
 
 
 def unit_text(executable: str, data_home: str | None) -> str:
     """The systemd user unit that starts the service at login and restarts it on failure."""
-    env = f"Environment=LOCALRAG_HOME={data_home}\n" if data_home else ""
+    env = f"Environment={_systemd_quoted('LOCALRAG_HOME=' + data_home)}\n" if data_home else ""
     return ("[Unit]\nDescription=localrag: keeps your folders indexed and the models warm\n\n"
-            f"[Service]\nType=simple\nExecStart={executable} serve\n{env}Restart=on-failure\nRestartSec=5\n\n"
-            "[Install]\nWantedBy=default.target\n")
+            f"[Service]\nType=simple\nExecStart={_systemd_quoted(executable)} serve\n{env}Restart=on-failure\n"
+            "RestartSec=5\n\n[Install]\nWantedBy=default.target\n")
 
 
 def launch_agent_text(executable: str, data_home: str | None) -> str:
-    """The macOS LaunchAgent doing the same."""
-    env = (f"<key>EnvironmentVariables</key><dict><key>LOCALRAG_HOME</key><string>{data_home}</string></dict>"
-           if data_home else "")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" '
-            '"http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n<plist version="1.0"><dict>'
-            "<key>Label</key><string>org.localrag.serve</string>"
-            f"<key>ProgramArguments</key><array><string>{executable}</string><string>serve</string></array>{env}"
-            "<key>RunAtLoad</key><true/><key>KeepAlive</key><dict><key>SuccessfulExit</key><false/></dict>"
-            "</dict></plist>\n")
+    """The macOS LaunchAgent doing the same, written by plistlib (every text escaped)."""
+    import plistlib
+
+    agent: dict[str, Any] = {"Label": "org.localrag.serve", "ProgramArguments": [executable, "serve"],
+                             "RunAtLoad": True, "KeepAlive": {"SuccessfulExit": False}}
+    if data_home:
+        agent["EnvironmentVariables"] = {"LOCALRAG_HOME": data_home}
+    return plistlib.dumps(agent).decode("utf-8")
 
 
 def unit_path() -> Path:

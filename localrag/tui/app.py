@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -29,6 +28,7 @@ from localrag.indexing.indexer import IndexStats, Progress, describe
 from localrag.search.retrieve import Result
 from localrag.search.scope import Scope, within
 from localrag.service import pid_of_running
+from localrag.service.background import Background
 
 if TYPE_CHECKING:
     from localrag.indexing.watch import Watcher
@@ -46,15 +46,11 @@ def core_worker(**options: Any) -> Callable[[F], F]:
     def wrap(fn: F) -> F:
         @functools.wraps(fn)
         def run(self: LocalragApp, *args: Any, **kwargs: Any) -> None:
-            with self._working_lock:  # a person waits on it: no sentences are embedded ahead meanwhile
-                self._working += 1
             try:
-                fn(self, *args, **kwargs)
+                with self.background.working(""):  # a person waits on it: no sentences are embedded ahead meanwhile
+                    fn(self, *args, **kwargs)
             finally:
                 self.core.release_thread()
-                with self._working_lock:
-                    self._working -= 1
-                    self._worked = time.monotonic()
 
         return work(thread=True, exit_on_error=False, **options)(run)  # type: ignore[return-value]
 
@@ -111,12 +107,9 @@ class LocalragApp(App[None]):
         self._chunks = 0
         self._meaning = 1.0
         self.told: deque[tuple[str, str, str]] = deque(maxlen=200)  # (severity, title, message) of each notification
-        self._working = 0  # core workers running now
-        self._working_lock = threading.Lock()
-        self._worked = 0.0  # when the last one ended (time.monotonic())
-        self._warm_wanted = threading.Event()  # chunks may wait for their sentence vectors (set by indexing)
-        self._warm_stop = threading.Event()
-        self._warm_thread: threading.Thread | None = None
+        # the watcher, embedding ahead: the service's own background work, started when the app watches
+        self.background = Background(core, progress=self._watch_progress, on_stats=self._watch_stats,
+                                     on_message=self._watch_message, busy_also=self._busy)
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:
@@ -188,34 +181,24 @@ class LocalragApp(App[None]):
         return " · ".join(parts)
 
     def start_watcher(self) -> None:
-        from localrag.indexing.watch import Watcher
+        """Watch the folders and embed ahead while no one waits (``Background``, as the service)."""
+        self.background.start()
+        self.watcher = self.background.watcher
+        if self.watcher is not None:
+            self.show_watcher_ready(self.watcher)
 
-        def on_stats(stats: IndexStats) -> None:
-            self.call_from_thread(self._after_index, stats, "")
+    def _busy(self) -> str:
+        """A question about to start, or the app's own index run: no embedding ahead meanwhile."""
+        return "answering" if self._cancel else self._index_state
 
-        def on_message(msg: str) -> None:
-            self.call_from_thread(self.notify, msg, title="Watcher", severity="warning", timeout=8)
+    def _watch_stats(self, stats: IndexStats) -> None:
+        self.call_from_thread(self._after_index, stats, "")
 
-        def progress(p: Progress) -> None:
-            self.call_from_thread(self.show_progress, p)
+    def _watch_message(self, msg: str) -> None:
+        self.call_from_thread(self.notify, msg, title="Watcher", severity="warning", timeout=8)
 
-        self.watcher = Watcher(self.core, on_stats, on_message, progress=progress)
-        self.watcher.start()
-        self.show_watcher_ready(self.watcher)
-        self._warm_wanted.set()
-        self.start_warming(self.watcher)
-
-    def start_warming(self, watcher: Watcher) -> None:
-        """While no one waits on the app, embed ahead the sentences answers rank (as the service
-        does): a new question then embeds only itself. A thread of the app's life, not a worker:
-        it is joined as the app ends, since one inside onnxruntime at exit aborts the process."""
-        def busy() -> bool:
-            return bool(self._working or self._cancel or self._index_state or not watcher.ready.is_set())
-
-        self._warm_thread = threading.Thread(
-            target=self.core.warm_when_idle, name="localrag-warm", daemon=True,
-            args=(busy, lambda: self._worked, self._warm_wanted, self._warm_stop, lambda m: None))
-        self._warm_thread.start()
+    def _watch_progress(self, p: Progress) -> None:
+        self.call_from_thread(self.show_progress, p)
 
     @work(thread=True, exit_on_error=False, group="watcher")
     def show_watcher_ready(self, watcher: Watcher) -> None:
@@ -273,7 +256,7 @@ class LocalragApp(App[None]):
         self.update_status()
 
     def _after_index(self, stats: IndexStats, title: str) -> None:
-        self._warm_wanted.set()
+        self.background.index_wanted()
         self.hide_progress()
         self.refresh_sidebar()
         if self.core.folders():
@@ -629,14 +612,9 @@ class LocalragApp(App[None]):
         yield SystemCommand("Toggle sidebar", "Show or hide folders and conversations", self.action_toggle_sidebar)
 
     def on_unmount(self) -> None:
-        self._warm_stop.set()
-        self._warm_wanted.set()  # wakes the warm thread to see the stop
         if self._cancel is not None:
             self._cancel.set()
-        if self.watcher is not None:
-            self.watcher.stop(timeout=2)
-        if self._warm_thread is not None:
-            self._warm_thread.join(10)
+        self.background.stop(watcher_timeout=2)
 
 
 def error_text(e: BaseException) -> str:
