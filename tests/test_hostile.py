@@ -256,6 +256,9 @@ def test_concurrent_writers_and_readers(home: Path, docs: Path) -> None:
     assert cli_json("doctor", home=home)["problems"] == []
 
 
+KILLS = int(os.environ.get("LOCALRAG_KILLS", "28"))  # the suite's share; more by hand (the seed fixes the points)
+
+
 @pytest.mark.slow
 def test_kill_at_random_points_then_doctor_and_compare(home: Path, tmp_path: Path) -> None:
     """SIGKILL `index`, `watch`, `reindex` and `tune` at random moments; after each kill the
@@ -275,7 +278,7 @@ def test_kill_at_random_points_then_doctor_and_compare(home: Path, tmp_path: Pat
     rotation = [["index"], ["tune", "--ict", "30"], ["watch"], ["index"], ["tune", "--ict", "30"], ["watch"],
                 ["reindex", "--yes"]]
     rounds = 0
-    while sum(kills.values()) < 50 and rounds < 150:
+    while sum(kills.values()) < KILLS and rounds < 3 * KILLS:
         cmd = rotation[rounds % len(rotation)]
         rounds += 1
         # every round has work to do, and to be killed in; `index` has only this work, and is
@@ -293,7 +296,7 @@ def test_kill_at_random_points_then_doctor_and_compare(home: Path, tmp_path: Pat
         assert not [x for x in problems if x["severity"] != "harmless"], (rounds, cmd, problems)
         if cmd[0] == "reindex":  # the next run completes; and tune, next, has text to learn from
             run_cli("index", home=home, timeout=600)
-    assert sum(kills.values()) >= 50 and all(kills.get(c, 0) >= 3 for c in ("index", "tune", "watch", "reindex")), kills
+    assert sum(kills.values()) >= KILLS and all(kills.get(c, 0) >= 2 for c in ("index", "tune", "watch", "reindex")), kills
     print(f"\nkill loop: {rounds} rounds, kills {kills}")
     run_cli("index", home=home)
     fresh = clean_index_of(d, home, tmp_path / "fresh")
