@@ -42,8 +42,9 @@ def parse_markdown(text: str) -> Iterator[Block]:
             continue
         a, b = tok.map
         if tok.type == "heading_open":
-            content = tokens[i + 1].content.strip() if i + 1 < len(tokens) else ""
-            yield Block(content or lines[a].strip(), a + 1, b, heading=int(tok.tag[1:]))
+            content = (tokens[i + 1].content.strip() if i + 1 < len(tokens) else "") or lines[a].strip()
+            if content:  # a heading of only white space (U+2028 is space to markdown-it) holds nothing to find
+                yield Block(content, a + 1, b, heading=int(tok.tag[1:]))
         elif tok.type in ("fence", "code_block"):
             while b > a and not lines[b - 1].strip():
                 b -= 1  # an indented block's map may take in the blank lines after it
