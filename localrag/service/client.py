@@ -4,8 +4,8 @@ comes. Standard library only (imported before anything heavy, by ``localrag.laun
 The client does not read the command line: it sends it whole with its folder, and the service
 parses it with the CLI's own parser. The service answers "run it here" for what only this process
 can do (a command it does not serve, ``--local``, ``--model``...). A command that never started
-in the service runs here; one that may have started is never run twice: a read-only one runs
-here again, a write is reported in one line.
+in the service runs here; one that may have started is never run twice: a read-only one that
+printed nothing yet runs here again, anything else is reported in one line.
 """
 
 from __future__ import annotations
@@ -143,17 +143,20 @@ def forward(argv: Sequence[str], data_dir: str | os.PathLike[str]) -> int | None
 
 def _stopped(started: dict, wrote: bool) -> int | None:
     """The service went away: before the command started it runs here; a read-only one that
-    started runs here again; a write that may have been partly done is said, not repeated."""
+    had printed nothing yet runs here again; anything else is said in one line, never printed
+    twice or done twice (a write may have been partly done)."""
     if not started:
         return None
     command = started.get("command") or "the command"
-    if started.get("retry_safe"):
+    if started.get("retry_safe") and not wrote:
         print("localrag: the service stopped during the request; running it here instead", file=sys.stderr, flush=True)
-        if wrote:
-            print("", flush=True)
         return None
-    print(f"localrag: the service stopped during `{command}`, which may be partly done: run it again "
-          "(it continues where it stopped)", file=sys.stderr, flush=True)
+    if started.get("retry_safe"):
+        print(f"localrag: the service stopped during `{command}`; what it printed may be incomplete: run it again",
+              file=sys.stderr, flush=True)
+    else:
+        print(f"localrag: the service stopped during `{command}`, which may be partly done: run it again "
+              "(it continues where it stopped)", file=sys.stderr, flush=True)
     return 1
 
 

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from typing import TextIO
 
     from localrag.core import Localrag
+    from localrag.indexing.watch import Watcher
 
 SOCKET_PATH_MAX = 100  # AF_UNIX paths are limited to 108 bytes on Linux, 104 on macOS
 MAX_CLIENTS = 32  # connections served at once; one more is closed unread (its client runs the command itself)
@@ -215,7 +216,7 @@ class Service:
         self.background.start()
 
     @property
-    def watcher(self) -> Any:
+    def watcher(self) -> Watcher | None:
         return self.background.watcher
 
     @property
