@@ -1,6 +1,6 @@
 """The service under real use, in real processes: many clients at once each get their own output,
 kill -9 and restarts while clients poll, a reindex with no terminal, MCP queries that look like
-flags, a watcher batch that meets a busy index, and the bounds on what a client can make it hold."""
+flags, and the bounds on what a client can make it hold."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -300,47 +299,6 @@ def test_mcp_queries_that_look_like_flags_with_and_without_the_service(home: Pat
     finally:
         assert "Traceback" not in s.stop()
     assert served == alone
-
-
-def test_a_watcher_batch_that_meets_a_busy_index_is_retried_not_lost(make_app, docs: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    import apsw
-
-    from localrag.indexing.watch import Watcher
-    from localrag.store import connection
-
-    monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 300)  # a busy index is said in 0.3 s, not 30
-    app = make_app()
-    app.add([str(docs)])
-    app.index()
-    messages: list[str] = []
-    w = Watcher(app, None, messages.append, debounce=0.1)
-    w.start()
-    assert w.ready.wait(30)
-    held = apsw.Connection(str(app.paths.db_file))
-    try:
-        held.execute("BEGIN IMMEDIATE")  # another process writes for a while
-        (docs / "kiwis.md").write_text("Kiwis are flightless birds of New Zealand.\n", encoding="utf-8")
-        _wait(lambda: w.retry_note(), 30)
-        assert "to index again" in w.retry_note() and "busy" in w.retry_note()
-        assert any("will index these changes again" in m for m in messages), messages
-        time.sleep(2.5)  # tried again meanwhile, still busy: kept, waiting longer
-        assert w.retry_note()
-    finally:
-        held.execute("COMMIT")
-        held.close()
-    try:
-        _wait(lambda: any(r.path.endswith("kiwis.md") for r in app.search("flightless birds", mode="keyword")), 90)
-        _wait(lambda: not w.retry_note(), 10)
-    finally:
-        w.stop()
-
-
-def _wait(cond: Callable[[], object], timeout: float) -> None:
-    end = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < end, "condition not met in time"
-        time.sleep(0.1)
 
 
 @pytest.mark.slow

@@ -240,3 +240,37 @@ def test_an_unexpected_indexing_error_does_not_stop_the_watcher(make_app, docs: 
         assert w.state.running
     finally:
         w.stop()
+
+
+def test_a_batch_that_meets_a_busy_index_is_retried_not_lost(make_app, docs: Path, monkeypatch) -> None:
+    """A LocalragError (here a real busy index: another connection holds the write lock) keeps
+    the batch, says so, and tries again with back-off until it goes through."""
+    import apsw
+
+    from localrag.store import connection
+
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 300)  # a busy index is said in 0.3 s, not 30
+    app = make_app()
+    app.add([str(docs)])
+    app.index()
+    messages: list[str] = []
+    w = Watcher(app, None, messages.append, debounce=0.1)
+    w.start()
+    assert w.ready.wait(30)
+    held = apsw.Connection(str(app.paths.db_file))
+    try:
+        held.execute("BEGIN IMMEDIATE")  # another process writes for a while
+        (docs / "kiwis.md").write_text("Kiwis are flightless birds of New Zealand.\n", encoding="utf-8")
+        wait_for(w.retry_note)
+        assert "to index again" in w.retry_note() and "busy" in w.retry_note()
+        assert any("will index these changes again" in m for m in messages), messages
+        time.sleep(2.5)  # tried again meanwhile, still busy: kept, waiting longer
+        assert w.retry_note()
+    finally:
+        held.execute("COMMIT")
+        held.close()
+    try:
+        wait_for(lambda: paths_for(app, "flightless") == {str(docs / "kiwis.md")}, 90)
+        wait_for(lambda: not w.retry_note(), 10)
+    finally:
+        w.stop()
