@@ -111,7 +111,7 @@ def forward(argv: Sequence[str], data_dir: str | os.PathLike[str]) -> int | None
                 stream.flush()
             except BrokenPipeError:
                 raise _OwnPipeClosed from None
-            wrote = wrote or to_out
+            wrote = True
 
         with s:
             try:

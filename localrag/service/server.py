@@ -47,7 +47,6 @@ if TYPE_CHECKING:
     from typing import TextIO
 
     from localrag.core import Localrag
-    from localrag.indexing.watch import Watcher
 
 SOCKET_PATH_MAX = 100  # AF_UNIX paths are limited to 108 bytes on Linux, 104 on macOS
 MAX_CLIENTS = 32  # connections served at once; one more is closed unread (its client runs the command itself)
@@ -214,14 +213,6 @@ class Service:
         _ = self.core.embedder
         self.background.starting = ""
         self.background.start()
-
-    @property
-    def watcher(self) -> Watcher | None:
-        return self.background.watcher
-
-    @property
-    def doing(self) -> str:
-        return self.background.doing
 
     def serve_forever(self) -> None:
         assert self._server is not None, "claim() first"
@@ -390,7 +381,7 @@ class Service:
     def status(self) -> dict:
         emb, llm = self.core.loaded_models()
         w = self.background.watcher
-        return {"pid": os.getpid(), "since": self.started, "doing": self.doing, "requests": self.requests,
+        return {"pid": os.getpid(), "since": self.started, "doing": self.background.doing, "requests": self.requests,
                 "rss_mb": round(_rss_mb(), 1), "embed_model": emb, "llm_model": llm,
                 "idle_unload_seconds": self.idle_seconds, "data_dir": str(self.core.paths.data_dir),
                 "watching": bool(w and w.ready.is_set()), "retrying": self.background.retrying()}
