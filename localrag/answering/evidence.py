@@ -184,11 +184,14 @@ def rank(question: str, results: Sequence[Result], embed: EmbedFn) -> list[Sente
     key = {t for e in subj.exact for t, _, _ in tokens(e)} | subj.names
 
     def overlap(words: set[str], of: Collection[str] = q_words, double: Collection[str] = ()) -> float:
-        """IDF-weighted share of ``of`` in ``words``; the ``double`` ones (names, codes) count twice."""
+        """IDF-weighted share of ``of`` in ``words``; the ``double`` ones (names, codes) count twice.
+        Summed in sorted order: a set's order changes with each process's string hashing, and
+        with it the last bits of a float sum, which flipped ``MIN_ABOUT`` at its edge."""
         def weight(w: str) -> float:
             return idf[w] * (2 if w in double else 1)
 
-        return sum(weight(w) for w in of if w in words) / (sum(weight(w) for w in of) or 1.0)
+        ordered = sorted(of)
+        return sum(weight(w) for w in ordered if w in words) / (sum(weight(w) for w in ordered) or 1.0)
 
     base = []
     for i, (s, sim, sw) in enumerate(zip(sents, sims, sent_words)):
