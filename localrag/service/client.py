@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from localrag.service import MAX_REQUEST, socket_path
+from localrag.service.streams import ask_yes_no
 
 CONNECT_TIMEOUT = 0.5
 
@@ -129,7 +130,7 @@ def forward(argv: Sequence[str], data_dir: str | os.PathLike[str]) -> int | None
             return None
         if "confirm" in last:  # the command would ask: asked here, on this terminal
             try:
-                yes = _confirm(str(last["confirm"]))
+                yes = ask_yes_no(str(last["confirm"]))
             except KeyboardInterrupt:
                 print("\nlocalrag: interrupted", file=sys.stderr)
                 return 130
@@ -158,14 +159,6 @@ def _stopped(started: dict, wrote: bool) -> int | None:
         print(f"localrag: the service stopped during `{command}`, which may be partly done: run it again "
               "(it continues where it stopped)", file=sys.stderr, flush=True)
     return 1
-
-
-def _confirm(question: str) -> bool:
-    try:
-        answer = input(question)
-    except EOFError:
-        return False
-    return answer.strip().lower() in ("y", "yes")
 
 
 def _isatty(stream: object) -> bool:

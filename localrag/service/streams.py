@@ -89,11 +89,17 @@ class Io:
         client (``NeedsAnswer``); ``flag`` is what answers yes without asking."""
         if not self.interactive:
             raise NeedsAnswer(question, flag)
-        try:
-            answer = input(question)
-        except EOFError:
-            answer = ""
-        return answer.strip().lower() in ("y", "yes")
+        return ask_yes_no(question)
+
+
+def ask_yes_no(question: str) -> bool:
+    """The question on this process's terminal; yes only for "y" or "yes" (end of input: no).
+    The one way both a command in its own process and the thin client ask."""
+    try:
+        answer = input(question)
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
 
 
 class SinkStream:
