@@ -308,14 +308,13 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str], io: Io) -> argp
 def _resolve_paths(args: argparse.Namespace, cwd: str) -> None:
     """The command's paths made absolute against the folder it was typed in (the service runs in
     another); a bare glob ("*.md") stays one. Other options' values are not paths."""
-    def absolute(p: str) -> str:
-        return p if "*" in p and "/" not in p else os.path.normpath(os.path.join(cwd, os.path.expanduser(p)))
+    from localrag.service.client import absolute_path
 
     for name in ("paths", "scope_in"):
         if getattr(args, name, None):
-            setattr(args, name, [absolute(p) for p in getattr(args, name)])
+            setattr(args, name, [absolute_path(p, cwd) for p in getattr(args, name)])
     if getattr(args, "command", None) in ("remove", "forget") and getattr(args, "path", None):
-        args.path = absolute(args.path)
+        args.path = absolute_path(args.path, cwd)
 
 
 def cmd_service(args: argparse.Namespace) -> int:

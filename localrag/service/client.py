@@ -22,9 +22,12 @@ from localrag.service.streams import ask_yes_no
 CONNECT_TIMEOUT = 0.5
 
 
-def absolute_path(a: str) -> str:
-    """A path as the service (in another folder) must get it; a bare glob ("*.md") stays one."""
-    return a if "*" in a and "/" not in a else os.path.abspath(os.path.expanduser(a))
+def absolute_path(a: str, cwd: str | None = None) -> str:
+    """A path as the service (in another folder) must get it, resolved against ``cwd`` (default:
+    this process's folder); a bare glob ("*.md") stays one."""
+    if "*" in a and "/" not in a:
+        return a
+    return os.path.normpath(os.path.join(cwd or os.getcwd(), os.path.expanduser(a)))
 
 
 def connect(data_dir: str | os.PathLike[str]) -> socket.socket | None:
