@@ -1,6 +1,6 @@
 """When to decline, and when a quote supports an answer: the trade-offs, without the model.
 
-    .venv/bin/python bench/abstain.py [--index-dir DIR] [--limit N] [--set tests/answerset]
+    .venv/bin/python bench/abstain.py [--squad FILE] [--index-dir DIR] [--limit N] [--set tests/answerset]
 
 For the shared SQuAD articles (a seeded sample, half of it unanswerable questions) and the
 project's answer set, retrieves and ranks the evidence as `ask` does and prints:
@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SQUAD = ROOT.parent / "shared" / "datasets" / "squad-train10" / "train-v2.0-10-articles.json"
 THRESHOLDS = (0.0, 0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6)
+SUPPORT = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 LOOK = 3  # sentences checked before declining: those a model is shown
 
 
@@ -35,12 +36,13 @@ def features(app, questions) -> list[dict]:
 
     app.keep_vectors_in_memory()
     embed = cached_embed(app)
+    verifier = app.verifier
     out = []
     for qa in questions:
         results = app.search(qa.question, PASSAGES)
-        ranked = evidence.rank(qa.question, results, embed) if results else []
+        ranked = evidence.rank(qa.question, results, embed, verifier) if results else []
         top = [{"gold": bool(qa.answers) and contains(s.text, qa.answers), "about": s.about, "missing": bool(s.missing),
-                "relevance": s.relevance} for s in ranked[:LOOK]]
+                "relevance": s.relevance, "support": 1.0 if s.support is None else s.support} for s in ranked[:LOOK]]
         out.append({"answerable": bool(qa.answers), "strength": evidence.strength(ranked) if ranked else -9.0,
                     "top": top})
     return out
@@ -67,13 +69,33 @@ def report(name: str, rows: list[dict], min_evidence: float) -> None:
         d_ans = sum(map(declined, ans)) / len(ans) if ans else 0.0
         keep = sum(map(about, golds)) / len(golds) if golds else 0.0
         print(f"    {th:9.2f}  {d_una:21.3f}  {d_ans:27.3f}  {keep:20.3f}")
+    if not any(t["support"] < 1.0 for r in rows for t in r["top"]):
+        return
+    from localrag.answering.evidence import MIN_ABOUT
+
+    print(f"  with the verifier: none of the best 3 sentences is about the question (min_about {MIN_ABOUT}) and read as answering it:")
+    print("    support  unanswerable declined  answerable wrongly declined  gold sentence passes")
+    for th in SUPPORT:
+        def passes(t: dict, th: float = th) -> bool:
+            return not t["missing"] and t["about"] >= MIN_ABOUT and t["support"] >= th
+
+        def refused(r: dict, th: float = th) -> bool:
+            return r["strength"] < min_evidence or not any(passes(t, th) for t in r["top"])
+
+        golds = [t for r in ans for t in r["top"][:1] if t["gold"]]
+        d_una = sum(map(refused, una)) / len(una) if una else 0.0
+        d_ans = sum(map(refused, ans)) / len(ans) if ans else 0.0
+        keep = sum(map(passes, golds)) / len(golds) if golds else 0.0
+        print(f"    {th:7.2f}  {d_una:21.3f}  {d_ans:27.3f}  {keep:20.3f}")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--index-dir", default=str(Path(tempfile.gettempdir()) / "localrag-bench-squad"))
+    ap.add_argument("--index-dir", help="where the SQuAD file's index is kept and re-used (default: one per file, in the temp folder)")
     ap.add_argument("--limit", type=int, default=600, help="SQuAD questions sampled, half unanswerable (0: all)")
     ap.add_argument("--set", default=str(ROOT / "tests" / "answerset"), help="an answer set folder")
+    ap.add_argument("--squad", default=str(SQUAD), help="a SQuAD 2.0 file (default: the shared training articles)")
+    ap.add_argument("--verifier", choices=("on", "off"), default="on")
     args = ap.parse_args()
 
     from localrag.config import Settings, get_paths
@@ -82,9 +104,11 @@ def main() -> int:
 
     paths = get_paths()
     settings = Settings.load(paths)
-    with Localrag.squad_collection(str(SQUAD), settings, paths, args.index_dir) as (app, data):
+    settings.verifier = args.verifier == "on"
+    index_dir = args.index_dir or str(Path(tempfile.gettempdir()) / f"localrag-bench-{Path(args.squad).stem}")
+    with Localrag.squad_collection(args.squad, settings, paths, index_dir) as (app, data):
         asked = sample(data.questions, args.limit or None, 0, balanced=True)  # a curve on both kinds
-        report("shared SQuAD articles", features(app, asked), settings.min_evidence)
+        report(f"SQuAD {Path(args.squad).name}", features(app, asked), settings.min_evidence)
     with Localrag.answer_set_collection(args.set, settings, paths) as (app, aset):
         report(f"answer set {args.set}", features(app, aset.questions), settings.min_evidence)
     return 0

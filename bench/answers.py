@@ -1,6 +1,6 @@
 """Answer latency with the bundled models: a warm process and a one-shot `localrag ask`.
 
-    .venv/bin/python bench/answers.py [--runs 5] [--model PATH]
+    .venv/bin/python bench/answers.py [--runs 5] [--model PATH] [--verifier on|off]
 
 Indexes the sample documents in a temporary LOCALRAG_HOME (models are assembled there once,
 before timing), then prints medians of:
@@ -54,12 +54,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--model", help="a GGUF file to answer with (default: the default model)")
+    ap.add_argument("--verifier", choices=("on", "off"), help="with the answerability verifier or without (default: the settings')")
     args = ap.parse_args()
     model = ["--model", args.model] if args.model else []
     with tempfile.TemporaryDirectory(prefix="localrag-bench-") as home:
         env = dict(os.environ, LOCALRAG_HOME=home)
         subprocess.run([sys.executable, "-m", "localrag", "add", str(ROOT / "assets" / "sample-docs")], env=env,
                        check=True, capture_output=True)
+        if args.verifier:
+            subprocess.run([sys.executable, "-m", "localrag", "config", "set", "verifier", str(args.verifier == "on").lower()],
+                           env=env, check=True, capture_output=True)
         os.environ["LOCALRAG_HOME"] = home
         from localrag.config import Settings, get_paths
         from localrag.core import Localrag

@@ -717,6 +717,8 @@ def _eval_answers(args: argparse.Namespace) -> int:
         if not Path(args.model).expanduser().is_file():  # said now, not after the collection is indexed
             raise LocalragError(f"model file not found: {args.model}")
         settings.llm_model = args.model
+    if args.verifier:
+        settings.verifier = args.verifier == "on"
     with IndexBar(not args.json, io) as ibar, QueryBar(not args.json, io) as qbar:
         if args.squad and args.summaries:
             with Localrag.squad_collection(args.squad, settings, paths, args.index_dir, ibar, ModelBar(io)) as (app, squad):
@@ -1016,6 +1018,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--limit", type=int, metavar="N", help="with --squad or --answer-set: a seeded sample of N questions")
     e.add_argument("--balanced", action="store_true",
                    help="with --limit: half of the sample unanswerable questions, to measure declining")
+    e.add_argument("--verifier", choices=("on", "off"),
+                   help="with --squad or --answer-set: answer with the answerability verifier or without it (default: the settings')")
     e.add_argument("--summaries", action="store_true",
                    help="with --squad: measure summaries by the share of each article's questions they answer")
     e.add_argument("--words", type=int, metavar="N", help="with --summaries: the summaries' length (default 150)")

@@ -103,6 +103,7 @@ class Settings:
     max_file_mb: float = 50.0
     summary_words: int = 150  # a summary's quotes, all together: what reads in one glance
     model_servers: list[str] = field(default_factory=lambda: list(DEFAULT_SERVERS))  # loopback only: `models` lists them
+    verifier: bool = False  # the trained answerability verifier also decides which quotes can support an answer (opt-in: README)
     ocr: bool = True  # read PDF pages without a text layer by OCR, when the `ocr` extra is installed
     ignore: list[str] = field(default_factory=list)  # gitignore-style patterns on top of the built-in rules
     embed_threads: int = 0  # 0: onnxruntime decides

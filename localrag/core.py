@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # imported where used: a one-shot search never loads them
     from localrag.indexing.walk import Rules
     from localrag.models.generator import Generator
     from localrag.models.remote import RemoteGenerator
+    from localrag.models.verifier import Verifier
 
 
 
@@ -160,6 +161,16 @@ class Localrag:
                         self.notes.append("n_gpu_layers is set, but this llama-cpp-python build has no GPU support:"
                                           " running on the CPU (reinstall it with CMAKE_ARGS=\"-DGGML_CUDA=on\")")
             return self._generator
+
+    @property
+    def verifier(self) -> Verifier | None:
+        """The answerability verifier when the settings use it (``verifier = true``); loaded once
+        per process, shared by every Localrag in it."""
+        if not self.settings.verifier:
+            return None
+        from localrag.models.verifier import bundled_verifier
+
+        return bundled_verifier()
 
     def _embed_cuda(self) -> bool:
         if not self.settings.embed_gpu:
@@ -485,7 +496,7 @@ class Localrag:
 
         results = self.search(question, checked_k(k) or max(self.settings.top_k, PASSAGES), mode, scope=scope)
         ans = answer(question, results, lambda: self.generator, self._embed_sentences, s.max_answer_tokens,
-                     s.temperature, s.min_score, on_text, history, cancel, s.min_evidence)
+                     s.temperature, s.min_score, on_text, history, cancel, s.min_evidence, self.verifier)
         ans.partial = self.partial_note(mode)
         return ans
 

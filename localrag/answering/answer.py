@@ -254,6 +254,8 @@ def _about(quote: Sentence, question: str) -> str:
         return ""
     if quote.missing:
         return f"its quote does not mention {quote.missing[0]}"
+    if quote.verified is False and quote.about >= evidence.MIN_ABOUT:
+        return "its quote does not say what the question asks (the answer check)"
     return "its quote is not about what the question asks"
 
 
@@ -301,13 +303,13 @@ def check(text: str, sents: Sequence[Sentence], question: str = "", short_only: 
 def answer(question: str, results: Sequence[Result], load_gen: Callable[[], object], embed: evidence.EmbedFn,
            max_tokens: int, temperature: float, min_score: float, on_text: Callable[[str], None] | None = None,
            history: Sequence[tuple[str, str]] = (), cancel: threading.Event | None = None,
-           min_evidence: float = MIN_EVIDENCE) -> Answer:
+           min_evidence: float = MIN_EVIDENCE, verifier: evidence.Verify | None = None) -> Answer:
     """``load_gen`` is called only when there is evidence to answer from: a question nothing
     answers never waits for a language model to load."""
     ans = Answer(question)
     if not results or not relevant_enough(question, results, min_score):
         return _not_found(ans, results, on_text)
-    ranked = evidence.rank(question, results, embed)
+    ranked = evidence.rank(question, results, embed, verifier)
     if not ranked or evidence.strength(ranked) < min_evidence or not evidence.answers_question(ranked):
         return _not_found(ans, results, on_text, WEAK_EVIDENCE)
     ans.citations = [Citation(i + 1, r) for i, r in enumerate(results)]

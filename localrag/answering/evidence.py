@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -26,6 +27,14 @@ _WORDS = re.compile(r"\S+")
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
 
 
+class Verify(Protocol):
+    """The answerability verifier as ranking sees it (``models.verifier.Verifier``)."""
+
+    threshold: float
+
+    def scores(self, question: str, texts: Sequence[str]) -> np.ndarray: ...
+
+
 @dataclass
 class Sentence:
     text: str  # verbatim, as in the passage (and the file)
@@ -37,12 +46,16 @@ class Sentence:
     relevance: float = 0.0  # the score without the answer-kind bonus: what abstention is calibrated on
     about: float = 1.0  # share (IDF-weighted) of the question's subject words in the sentence and around it
     missing: tuple[str, ...] = ()  # exact terms of the question it does not name (or all its names, if none)
+    before: str = ""  # the sentence before it in its passage: what the verifier reads it with
+    support: float | None = None  # the verifier's probability that it answers the question (None: not read)
+    verified: bool | None = None  # support at or above the verifier's threshold (None: no verifier ran)
 
     @property
     def answers_question(self) -> bool:
         """Whether the sentence is about what the question asks: it names every exact term the
-        question does, and holds enough of its subject (here or around it; names weigh double)."""
-        return not self.missing and self.about >= MIN_ABOUT
+        question does, holds enough of its subject (here or around it; names weigh double) and,
+        where the verifier ran, the verifier reads it as answering the question."""
+        return not self.missing and self.about >= MIN_ABOUT and self.verified is not False
 
     @property
     def start_line(self) -> int | None:
@@ -168,8 +181,9 @@ MIN_ABOUT = 0.2
 PASSAGES = 8  # passages whose sentences compete (the top 5 hold the answer 0.91, the top 8 0.94)
 
 
-def rank(question: str, results: Sequence[Result], embed: EmbedFn) -> list[Sentence]:
-    """Every sentence of the passages, best first."""
+def rank(question: str, results: Sequence[Result], embed: EmbedFn, verify: Verify | None = None) -> list[Sentence]:
+    """Every sentence of the passages, best first; with ``verify``, the verifier reads the best
+    ``VERIFY_TOP``, and those it reads below its threshold support no answer."""
     sents = split(results)
     if not sents:
         return []
@@ -198,6 +212,7 @@ def rank(question: str, results: Sequence[Result], embed: EmbedFn) -> list[Sente
         prev_sent = sents[i - 1] if i > 0 and sents[i - 1].result is s.result else None
         prev = sent_words[i - 1] if prev_sent else set()
         around = _around(s, prev_sent)
+        s.before = prev_sent.text if prev_sent else ""
         s.missing = tuple(missing_terms(subj, f"{s.result.heading}\n{s.text}", around))
         s.about = overlap(sw | prev | {t for t, _, _ in tokens(around)}, subj.words, key) if subj.words else 1.0
         base.append(float(sim) + W_WORDS * overlap(sw) + W_WINDOW * overlap(sw | prev) + W_RANK / (1 + s.rank)
@@ -211,6 +226,8 @@ def rank(question: str, results: Sequence[Result], embed: EmbedFn) -> list[Sente
         # a date elsewhere is not the answer to "when does the café open"
         fits = kind and s.answers_question and _holds_kind(s.text, kind, q_stems)
         s.score = s.relevance + (W_KIND if fits else 0.0)
+    if verify is not None:
+        _verify(question, sents, verify)
     out: list[Sentence] = []
     seen: set[str] = set()
     for s in sorted(sents, key=lambda s: -s.score):  # a sentence in two copies of a file competes once, as its best copy
@@ -219,6 +236,22 @@ def rank(question: str, results: Sequence[Result], embed: EmbedFn) -> list[Sente
             seen.add(same)
             out.append(s)
     return out
+
+
+# The verifier reads this many of the best sentences, batched; an answer rests on the best few
+# (``LOOK``, and the ``CHECK_POOL`` a chat model's reply is checked against). Its probability is
+# added to their score with this weight: 0, as ranking by it gained nothing held out (run 3).
+VERIFY_TOP = 10
+W_VERIFY = 0.0
+
+
+def _verify(question: str, sents: Sequence[Sentence], verify: Verify) -> None:
+    best = sorted(sents, key=lambda s: -s.score)[:VERIFY_TOP]
+    probs = verify.scores(question, [f"{s.before} {s.text}".strip() for s in best])
+    for s, p in zip(best, probs):  # the others stay unread (None): the lexical check alone judges them
+        s.support = float(p)
+        s.verified = s.support >= verify.threshold
+        s.score += W_VERIFY * s.support
 
 
 def file_name_words(path: str) -> str:

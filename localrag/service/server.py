@@ -211,6 +211,7 @@ class Service:
         self.core.keep_vectors_in_memory()
         self.background.starting = "loading the embedding model"
         _ = self.core.embedder
+        _ = self.core.verifier  # where the settings use it: the first answer does not wait for it
         self.background.starting = ""
         self.background.start()
 

@@ -160,6 +160,7 @@ class LocalragApp(App[None]):
         try:
             _ = self.core.embedder  # loads it
             self.call_from_thread(self.update_status)
+            _ = self.core.verifier  # loads it where the settings use it
             _ = self.core.generator
         except Exception as e:  # a worker's error is a notification; the app stays up
             self._models = "models: not loaded"
