@@ -58,35 +58,30 @@ def report(name: str, rows: list[dict], min_evidence: float) -> None:
     print("  decline when none of the best 3 sentences is about the question (and below min_evidence):")
     print("    min_about  unanswerable declined  answerable wrongly declined  gold sentence passes")
     for th in THRESHOLDS:
-        def about(t: dict, th: float = th) -> bool:
-            return not t["missing"] and t["about"] >= th
-
-        def declined(r: dict, th: float = th) -> bool:
-            return r["strength"] < min_evidence or not any(about(t, th) for t in r["top"])
-
-        golds = [t for r in ans for t in r["top"][:1] if t["gold"]]
-        d_una = sum(map(declined, una)) / len(una) if una else 0.0
-        d_ans = sum(map(declined, ans)) / len(ans) if ans else 0.0
-        keep = sum(map(about, golds)) / len(golds) if golds else 0.0
-        print(f"    {th:9.2f}  {d_una:21.3f}  {d_ans:27.3f}  {keep:20.3f}")
+        _row(th, rows, min_evidence, lambda t, th=th: not t["missing"] and t["about"] >= th)
     if not any(t["support"] < 1.0 for r in rows for t in r["top"]):
         return
     from localrag.answering.evidence import MIN_ABOUT
 
     print(f"  with the verifier: none of the best 3 sentences is about the question (min_about {MIN_ABOUT}) and read as answering it:")
-    print("    support  unanswerable declined  answerable wrongly declined  gold sentence passes")
+    print("    support    unanswerable declined  answerable wrongly declined  gold sentence passes")
     for th in SUPPORT:
-        def passes(t: dict, th: float = th) -> bool:
-            return not t["missing"] and t["about"] >= MIN_ABOUT and t["support"] >= th
+        _row(th, rows, min_evidence, lambda t, th=th: not t["missing"] and t["about"] >= MIN_ABOUT and t["support"] >= th)
 
-        def refused(r: dict, th: float = th) -> bool:
-            return r["strength"] < min_evidence or not any(passes(t, th) for t in r["top"])
 
-        golds = [t for r in ans for t in r["top"][:1] if t["gold"]]
-        d_una = sum(map(refused, una)) / len(una) if una else 0.0
-        d_ans = sum(map(refused, ans)) / len(ans) if ans else 0.0
-        keep = sum(map(passes, golds)) / len(golds) if golds else 0.0
-        print(f"    {th:7.2f}  {d_una:21.3f}  {d_ans:27.3f}  {keep:20.3f}")
+def _row(th: float, rows: list[dict], min_evidence: float, passes) -> None:
+    """One line of a curve: what is declined when a question's best sentences must pass ``passes``."""
+    ans = [r for r in rows if r["answerable"]]
+    una = [r for r in rows if not r["answerable"]]
+
+    def declined(r: dict) -> bool:
+        return r["strength"] < min_evidence or not any(passes(t) for t in r["top"])
+
+    golds = [t for r in ans for t in r["top"][:1] if t["gold"]]
+    d_una = sum(map(declined, una)) / len(una) if una else 0.0
+    d_ans = sum(map(declined, ans)) / len(ans) if ans else 0.0
+    keep = sum(map(passes, golds)) / len(golds) if golds else 0.0
+    print(f"    {th:9.2f}  {d_una:21.3f}  {d_ans:27.3f}  {keep:20.3f}")
 
 
 def main() -> int:
