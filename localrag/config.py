@@ -173,8 +173,11 @@ class Settings:
             raise LocalragError(f"unknown setting {key!r}; known: {', '.join(sorted(known))}")
         current: Any = getattr(self, key)
         try:
-            if isinstance(current, bool):
-                new: Any = value.lower() in ("1", "true", "yes", "on")
+            if isinstance(current, bool):  # a typo ("ture") is refused, not read as false
+                words = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+                if value.lower() not in words:
+                    raise LocalragError(f"{key} must be true or false, not {value!r}")
+                new: Any = words[value.lower()]
             elif isinstance(current, int):
                 new = int(value)
             elif isinstance(current, float):

@@ -48,6 +48,7 @@ def test_second_index_says_nothing_to_embed(home: Path, docs: Path) -> None:
     (["search", "x", "--mode", "keyword", "-k", "0"], "-k must be between 1 and 1000"),
     (["config", "set", "top_k", "many"], "top_k needs a int"),
     (["config", "set", "colour", "red"], "unknown setting 'colour'"),
+    (["config", "set", "verifier", "maybe"], "verifier must be true or false, not 'maybe'"),
     (["forget", "/not/indexed/anywhere"], "is not in the index"),
 ])
 def test_user_errors_are_one_line_without_traceback(home: Path, args: list[str], message: str) -> None:
