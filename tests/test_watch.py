@@ -107,17 +107,23 @@ def test_own_database_in_a_watched_folder_is_never_indexed(make_app, tmp_path: P
     app.close()
 
 
+def watching(make_app, folder: Path, **options):
+    """An index of ``folder`` and a started watcher on it, its messages collected."""
+    app = make_app()
+    app.add([str(folder)])
+    app.index()
+    msgs: list[str] = []
+    w = Watcher(app, None, msgs.append, **options)
+    w.start()
+    assert w.ready.wait(30)
+    return app, w, msgs
+
+
 def test_missing_folder_is_reported_and_reconciled_when_back(make_app, tmp_path: Path) -> None:
     d = tmp_path / "usb"
     d.mkdir()
     (d / "x.md").write_text("removable drive note\n")
-    app = make_app()
-    app.add([str(d)])
-    app.index()
-    msgs: list[str] = []
-    w = Watcher(app, None, msgs.append, debounce=0.2, check_every=0.3)
-    w.start()
-    assert w.ready.wait(30)
+    app, w, msgs = watching(make_app, d, debounce=0.2, check_every=0.3)
     d.rename(tmp_path / "usb-away")
     wait_for(lambda: any("folder not found" in m for m in msgs))
     assert paths_for(app, "removable")  # its index is kept while it is away
@@ -175,13 +181,7 @@ def test_inotify_limit_falls_back_to_rescans(make_app, docs: Path, monkeypatch) 
         raise OSError(errno.ENOSPC, "inotify watch limit reached")
 
     monkeypatch.setattr(Observer, "schedule", no_watches)
-    app = make_app()
-    app.add([str(docs)])
-    app.index()
-    msgs: list[str] = []
-    w = Watcher(app, None, msgs.append, rescan_every=0.5)
-    w.start()
-    assert w.ready.wait(30)
+    app, w, msgs = watching(make_app, docs, rescan_every=0.5)
     assert w.state.polling and any("max_user_watches" in m for m in msgs)
     (docs / "polled.md").write_text("Found by a periodic rescan.\n")
     wait_for(lambda: paths_for(app, "periodic"))
@@ -250,13 +250,7 @@ def test_a_batch_that_meets_a_busy_index_is_retried_not_lost(make_app, docs: Pat
     from localrag.store import connection
 
     monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 300)  # a busy index is said in 0.3 s, not 30
-    app = make_app()
-    app.add([str(docs)])
-    app.index()
-    messages: list[str] = []
-    w = Watcher(app, None, messages.append, debounce=0.1)
-    w.start()
-    assert w.ready.wait(30)
+    app, w, messages = watching(make_app, docs, debounce=0.1)
     held = apsw.Connection(str(app.paths.db_file))
     try:
         held.execute("BEGIN IMMEDIATE")  # another process writes for a while
