@@ -57,7 +57,9 @@ def test_ask_shows_the_checked_answer_cites_and_opens_the_passage(home: Path, em
             assert not app.query(Welcome)
             await pilot.click("#ask-input")
             await pilot.press(*"How long does the descaling program run?", "enter")
-            await wait_until(pilot, lambda: app.query(Exchange) and app.query_one(Exchange).results)
+            # the sources list is mounted just after the results are set: wait for both
+            await wait_until(pilot, lambda: app.query(Exchange) and app.query_one(Exchange).results
+                             and app.query_one(Exchange).query(".sources"))
             ex = app.query_one(Exchange)
             assert "20" in ex.text or "twenty" in ex.text.lower()
             quote = ex.results[0]
