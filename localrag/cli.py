@@ -59,6 +59,12 @@ def _bar_options(io: Io) -> dict[str, Any]:
     return {"console": io.console(stderr=True), "redirect_stdout": io.own_process, "redirect_stderr": io.own_process}
 
 
+def _on_terminal(io: Io) -> bool:
+    """Whether the command's stderr is a terminal. A bar that vanishes when done is drawn only
+    there: elsewhere (a pipe, a log) rich would leave a blank line behind it."""
+    return io.console(stderr=True).is_terminal
+
+
 class ModelBar:
     """Progress for putting the bundled models together on first use."""
 
@@ -107,7 +113,7 @@ def _app(args: argparse.Namespace) -> Localrag:
 
 class IndexBar:
     def __init__(self, enabled: bool, io: Io):
-        self.enabled = enabled
+        self.enabled = enabled and _on_terminal(io)
         self.io = io
         self.bar: Progress | None = None
         self.task: TaskID | None = None
@@ -611,7 +617,7 @@ class QueryBar:
         from rich.progress import BarColumn, Progress, TextColumn
 
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                            transient=True, **_bar_options(io)) if enabled else None
+                            transient=True, **_bar_options(io)) if enabled and _on_terminal(io) else None
         self.tasks: dict[str, TaskID] = {}
 
     def __enter__(self) -> QueryBar:

@@ -36,6 +36,7 @@ def test_second_index_says_nothing_to_embed(home: Path, docs: Path) -> None:
     run_cli("add", str(docs), home=home)
     p = run_cli("index", home=home)
     assert "Index up to date" in p.stdout and "nothing to embed" in p.stdout
+    assert p.stderr == "", repr(p.stderr)  # piped: no bar, and no blank line where one would have been
     (docs / "tea.txt").write_text("Black tea wants boiling water.\n")
     p = run_cli("index", home=home)
     assert "1 changed" in p.stdout and "1 chunks embedded" in p.stdout and "~ " in p.stdout
