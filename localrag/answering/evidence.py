@@ -17,12 +17,14 @@ from typing import Protocol
 import numpy as np
 
 from localrag.answering.verify import Subject, content, fits_kind, holds_term, kind_of_question, missing_terms, subject, tokens
+from localrag.indexing.parse.tables import SEP
 from localrag.search.retrieve import Result
 
 MAX_QUOTE_WORDS = 80  # all quotes of one answer together: readable at a glance
 LONG_SENTENCE_WORDS = 60  # a "sentence" longer than this (a table, a log line) is cut by lines/words
 _LIST_ITEM = re.compile(r"\n(?=[ \t]*(?:[-*+•|]|\d+[.)])\s)")
 _WORDS = re.compile(r"\S+")
+_TABLE_ROW = re.compile(r"(?m)^[^\n]*" + re.escape(SEP) + r"[^\n]*$")  # a table's row, as indexing writes it
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
 
@@ -83,8 +85,6 @@ def _line_at(r: Result, offset: int) -> int | None:
 def _segment(text: str) -> list[tuple[int, int]]:
     """Sentence spans of a passage: paragraphs and list items are never joined, and over-long
     runs are cut at line breaks or word windows so no quote is a wall of text."""
-    from sentencex import get_sentence_boundaries
-
     spans: list[tuple[int, int]] = []
     pieces: list[tuple[int, int]] = []
     pos = 0
@@ -93,12 +93,15 @@ def _segment(text: str) -> list[tuple[int, int]]:
         pos = m.end()
     pieces.append((pos, len(text)))
     for p0, p1 in pieces:
-        for b in get_sentence_boundaries("en", text[p0:p1]):
-            if b["is_paragraph_break"]:
-                continue
-            s, e = p0 + b["start_index"], p0 + b["end_index"]
-            for s2, e2 in _cut_rows(text, s, e):
-                spans.extend(_cut_long(text, s2, e2))
+        rows = list(_TABLE_ROW.finditer(text, p0, p1))
+        if rows:  # a table's row is one quote, however many full stops its cells hold
+            for a, b in zip([p0] + [m.end() for m in rows], [m.start() for m in rows] + [p1]):
+                spans.extend(_sentences(text, a, b))
+            for m in rows:
+                spans.extend(_cut_long(text, m.start(), m.end()))
+        else:
+            spans.extend(_sentences(text, p0, p1))
+    spans.sort()
     out = []
     for s, e in spans:  # trim white space off both ends; keep only spans with a word in them
         seg = text[s:e]
@@ -107,6 +110,21 @@ def _segment(text: str) -> list[tuple[int, int]]:
         if e2 > s2 and re.search(r"\w", text[s2:e2]):
             out.append((s2, e2))
     return out
+
+
+def _sentences(text: str, p0: int, p1: int) -> list[tuple[int, int]]:
+    from sentencex import get_sentence_boundaries
+
+    spans: list[tuple[int, int]] = []
+    if p1 <= p0 or not text[p0:p1].strip():
+        return spans
+    for b in get_sentence_boundaries("en", text[p0:p1]):
+        if b["is_paragraph_break"]:
+            continue
+        s, e = p0 + b["start_index"], p0 + b["end_index"]
+        for s2, e2 in _cut_rows(text, s, e):
+            spans.extend(_cut_long(text, s2, e2))
+    return spans
 
 
 ROW_WORDS = 8  # a table's row as a PDF gives it: a short line, most of them with a number

@@ -20,7 +20,7 @@ GENERAL = frozenset("file files document documents doc docs article articles pag
                     "entry entries folder content contents".split())
 KIND = frozenset("note notes paper papers report reports book books chapter manual manuals guide guides".split())
 GENERIC = POINTING | GENERAL | KIND
-EXTENSIONS = frozenset("md markdown txt rst pdf py csv html htm docx odt epub json toml yaml yml eml org tex".split())
+EXTENSIONS = frozenset("md markdown txt rst pdf py csv xlsx ods html htm docx odt epub json toml yaml yml eml org tex".split())
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 PARTIAL = 2 / 3  # a name some of whose words the question lacks still counts when it has this share
 

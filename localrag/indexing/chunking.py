@@ -1,7 +1,7 @@
 """Pack parser blocks into chunks that follow the document's structure and fit the model.
 
-A chunk never spans two sections or two PDF pages, and its embedded text (the heading path
-plus the body) never exceeds the embedding model's token limit, so nothing is cut off silently.
+A chunk never spans two sections or two PDF pages, never mixes a table's rows with other text,
+and its embedded text (the heading path, a table's caption, plus the body) never exceeds the embedding model's token limit, so nothing is cut off silently.
 """
 
 from __future__ import annotations
@@ -57,14 +57,14 @@ def _presplit(blocks: list[Block]) -> list[Block]:
             if line is None or (acc and size + len(line) > MAX_BLOCK_CHARS):
                 if acc:
                     out.append(Block("\n".join(acc), _ln(b.start_line, first), _ln(b.start_line, i - 1), b.page, 0,
-                                     b.code))
+                                     b.code, b.table))
                 acc, size, first = [], 0, i
                 if line is None:
                     break
             while len(line) > MAX_BLOCK_CHARS:  # a monster line: cut at a space near the limit
                 cut = line.rfind(" ", MAX_BLOCK_CHARS // 2, MAX_BLOCK_CHARS)
                 cut = cut if cut > 0 else MAX_BLOCK_CHARS
-                out.append(Block(line[:cut], _ln(b.start_line, i), _ln(b.start_line, i), b.page, 0, b.code))
+                out.append(Block(line[:cut], _ln(b.start_line, i), _ln(b.start_line, i), b.page, 0, b.code, b.table))
                 line = line[cut:].lstrip(" ")
                 first = i
             acc.append(line)
@@ -82,6 +82,12 @@ def chunk_blocks(blocks: list[Block], count: TokenCounter, max_tokens: int) -> l
     cur: list[tuple[Block, int]] = []
     heading = ""
     heading_cost = 0
+    caption_costs: dict[str | None, int] = {None: 0, "": 0}
+
+    def caption_cost(caption: str | None) -> int:
+        if caption not in caption_costs:
+            caption_costs[caption] = count([f" > {caption}"])[0] - SPECIAL + 1
+        return caption_costs[caption]
 
     def flush() -> None:
         if not cur:
@@ -89,7 +95,9 @@ def chunk_blocks(blocks: list[Block], count: TokenCounter, max_tokens: int) -> l
         text = "\n\n".join(b.text for b, _ in cur)
         lines = [b.start_line for b, _ in cur if b.start_line is not None]
         ends = [b.end_line for b, _ in cur if b.end_line is not None]
-        chunks.append(Chunk(text, heading, cur[0][0].page, min(lines) if lines else None, max(ends) if ends else None))
+        caption = cur[0][0].table
+        head = f"{heading} > {caption}" if heading and caption else heading or caption or ""
+        chunks.append(Chunk(text, head, cur[0][0].page, min(lines) if lines else None, max(ends) if ends else None))
         cur.clear()
 
     for block, size in zip(blocks, sizes):
@@ -99,9 +107,9 @@ def chunk_blocks(blocks: list[Block], count: TokenCounter, max_tokens: int) -> l
             heading = " > ".join(h[1] for h in heads)[:300]
             heading_cost = (count([heading])[0] - SPECIAL + 1) if heading else 0
             continue
-        if cur and cur[0][0].page != block.page:
-            flush()
-        budget = max_tokens - SPECIAL - heading_cost
+        if cur and (cur[0][0].page != block.page or cur[0][0].table != block.table):
+            flush()  # a chunk holds one page, and rows of one table or none
+        budget = max_tokens - SPECIAL - heading_cost - caption_cost(block.table)
         if budget < 32:  # absurd heading: embed the body without it rather than starve it
             heading, heading_cost, budget = "", 0, max_tokens - SPECIAL
         used = sum(s for _, s in cur) + 2 * len(cur)  # the "\n\n" joins cost at most a token each
@@ -132,7 +140,7 @@ def split_block(block: Block, count: TokenCounter, budget: int, size: int | None
         nonlocal used
         if acc:
             s, e = acc[0], acc[-1]
-            out.append(Block("\n".join(lines[s: e + 1]), _ln(first, s), _ln(first, e), block.page, 0, block.code))
+            out.append(Block("\n".join(lines[s: e + 1]), _ln(first, s), _ln(first, e), block.page, 0, block.code, block.table))
             acc.clear()
             used = 0
 
@@ -140,7 +148,7 @@ def split_block(block: Block, count: TokenCounter, budget: int, size: int | None
         if size > budget:
             emit()
             for piece in _token_windows(lines[i], count, budget, size):
-                out.append(Block(piece, _ln(first, i), _ln(first, i), block.page, 0, block.code))
+                out.append(Block(piece, _ln(first, i), _ln(first, i), block.page, 0, block.code, block.table))
             continue
         if acc and used + size + 1 > budget:
             emit()

@@ -1,5 +1,5 @@
 """What every parser shares: the block a parser returns (text that remembers its lines, page,
-heading level and whether it is code), the error that gives a user its reason, how untrusted
+heading level, whether it is code and whether it is a table's row), the error that gives a user its reason, how untrusted
 text is cleaned and decoded, and blank-line paragraphs. Nothing here imports a parser."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ class Block:
     page: int | None = None
     heading: int = 0  # heading level (1 = top); 0 for body text
     code: bool = False
+    table: str | None = None  # a table's row: the table's caption ("" when it has none)
 
 
 # a CSI sequence; an OSC sequence only with its terminator (BEL or ST) on the same line, so an

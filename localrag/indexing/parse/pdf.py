@@ -22,8 +22,9 @@ class PdfText:
     textless: list[int]  # 1-based pages with images but no text: what OCR can read
 
 
-def read_pdf(source: Path | BinaryIO) -> PdfText:
-    """One block run per page; lines are counted within the page's extracted text."""
+def read_pdf(source: Path | BinaryIO, tables: bool = True) -> PdfText:
+    """One block run per page; lines are counted within the page's extracted text. With
+    ``tables``, a table's lines become its rows (``pdf_tables``)."""
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError, PdfStreamError
 
@@ -37,12 +38,19 @@ def read_pdf(source: Path | BinaryIO) -> PdfText:
                 raise ParseError(f"encrypted PDF ({e})") from None
         blocks: list[Block] = []
         textless: list[int] = []
-        for number, page in enumerate(reader.pages, start=1):
-            text = clean(page.extract_text() or "")
-            found = list(paragraphs(text.split("\n"), 1, page=number))
-            if not found and _has_images(page):
-                textless.append(number)
-            blocks.extend(found)
+        finder = _TableFinder(source)
+        try:
+            for number, page in enumerate(reader.pages, start=1):
+                text = clean(page.extract_text() or "")
+                lines = text.split("\n")
+                found = finder.page(number, page, lines) if tables else None
+                if found is None:
+                    found = list(paragraphs(lines, 1, page=number))
+                if not found and _has_images(page):
+                    textless.append(number)
+                blocks.extend(found)
+        finally:
+            finder.close()
         return PdfText(blocks, len(reader.pages), textless)
     except ParseError:
         raise
@@ -50,6 +58,66 @@ def read_pdf(source: Path | BinaryIO) -> PdfText:
         raise ParseError(f"corrupt PDF: {str(e)[:160]}") from None
     except (ValueError, KeyError, TypeError, AttributeError, IndexError, ZeroDivisionError, RecursionError) as e:
         raise ParseError(f"corrupt PDF: {type(e).__name__}: {str(e)[:120]}") from None
+
+
+class _TableFinder:
+    """Each page's tables: pdfium (fast) tells whether it draws a grid and finds borderless
+    tables; pdfplumber, opened only for a page with a grid, reads ruled ones. A table that runs on
+    from the page before without its header gets that table's header."""
+
+    def __init__(self, source: Path | BinaryIO):
+        self.source = source
+        self.pdf: Any = None
+        self.pdfium: Any = None
+        self.failed = False
+        self.header: list[str] | None = None
+        self.header_page = 0
+
+    def page(self, number: int, page: Any, lines: list[str]) -> list[Block] | None:
+        from localrag.indexing.parse import pdf_tables
+        from localrag.indexing.parse.tables import guess_header
+
+        if self.failed:
+            return None
+        try:
+            if self.pdfium is None:
+                import pypdfium2
+
+                if hasattr(self.source, "seek"):
+                    self.source.seek(0)
+                self.pdfium = pypdfium2.PdfDocument(self.source.read() if hasattr(self.source, "read") else self.source)
+            fpage = self.pdfium[number - 1]
+            try:
+                ruled = pdf_tables.draws_grid(fpage)
+                found = [] if ruled else pdf_tables.borderless_tables(fpage)
+            finally:
+                fpage.close()
+            if ruled:
+                if self.pdf is None:
+                    import pdfplumber
+
+                    if hasattr(self.source, "seek"):
+                        self.source.seek(0)
+                    self.pdf = pdfplumber.open(self.source)
+                plumber_page = self.pdf.pages[number - 1]
+                found = pdf_tables.ruled_tables(plumber_page)
+                plumber_page.close()
+        except Exception:  # pdfplumber's or pdfium's own trouble with this file: its text is read as lines
+            self.failed = True
+            return None
+        for rows in found:
+            if guess_header(rows):
+                self.header = rows[0]
+            elif self.header is not None and self.header_page == number - 1 and len(self.header) == len(rows[0]):
+                rows.insert(0, self.header)  # a table that runs on from the page before
+            self.header_page = number
+        return pdf_tables.replace_rows(lines, found, number) if found else None
+
+    def close(self) -> None:
+        if self.pdf is not None:
+            self.pdf.close()
+        if self.pdfium is not None:
+            self.pdfium.close()
 
 
 def _has_images(page: Any) -> bool:

@@ -25,7 +25,7 @@ class Format:
 
     kind: str
     suffixes: tuple[str, ...]
-    page: str | None = None  # "page", "slide", "chapter", "message"; None: no pages
+    page: str | None = None  # "page", "slide", "chapter", "message", "sheet"; None: no pages
     own_lines: bool = False
     sandboxed: bool = True
 
@@ -59,6 +59,8 @@ FORMATS = (
     Format("odt", (".odt",)),
     Format("epub", (".epub",), page="chapter"),
     Format("csv", (".csv",)),
+    Format("xlsx", (".xlsx", ".xlsm"), page="sheet"),
+    Format("ods", (".ods",), page="sheet"),
     Format("tsv", (".tsv",)),
     Format("ipynb", (".ipynb",)),
     Format("eml", (".eml",)),
@@ -79,18 +81,19 @@ def own_lines(kind: str | None) -> bool:
 
 def parser_for(kind: str) -> Parser | None:
     """Imported on use: each library costs start-up time only when its format shows up."""
-    if kind in ("docx", "pptx", "odt"):
+    if kind in ("docx", "pptx", "odt", "ods"):
         from localrag.indexing.parse import office
 
-        return {"docx": office.parse_docx, "pptx": office.parse_pptx, "odt": office.parse_odt}[kind]
+        return {"docx": office.parse_docx, "pptx": office.parse_pptx, "odt": office.parse_odt,
+                "ods": office.parse_ods}[kind]
     if kind == "epub":
         from localrag.indexing.parse.epub import parse_epub
 
         return parse_epub
-    if kind in ("csv", "tsv"):
-        from localrag.indexing.parse.tabular import parse_csv, parse_tsv
+    if kind in ("csv", "tsv", "xlsx"):
+        from localrag.indexing.parse import tabular
 
-        return parse_csv if kind == "csv" else parse_tsv
+        return {"csv": tabular.parse_csv, "tsv": tabular.parse_tsv, "xlsx": tabular.parse_xlsx}[kind]
     if kind == "ipynb":
         from localrag.indexing.parse.notebook import parse_ipynb
 

@@ -62,8 +62,8 @@ def _serve(conn: Connection, memory: int) -> None:  # pragma: no cover - runs in
 
 
 def _row(b: Block) -> tuple:
-    """A block as it crosses the pipe: every field, so headings and code survive the sandbox."""
-    return (b.text, b.start_line, b.end_line, b.page, b.heading, b.code)
+    """A block as it crosses the pipe: every field, so headings, code and table rows survive the sandbox."""
+    return (b.text, b.start_line, b.end_line, b.page, b.heading, b.code, b.table)
 
 
 @contextmanager

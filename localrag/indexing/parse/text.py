@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from localrag.indexing.parse.base import Block, ParseError, paragraphs
+from localrag.indexing.parse.tables import Table, cell_blocks, looks_like_table, table_blocks
 
 
 def _markdown_it() -> Any:
@@ -121,7 +122,7 @@ def parse_rst(text: str) -> Iterator[Block]:
 
 
 class _HTMLText(html.parser.HTMLParser):
-    BLOCK = {"p", "div", "li", "ul", "ol", "table", "tr", "td", "th", "br", "section", "article", "header",
+    BLOCK = {"p", "div", "li", "ul", "ol", "br", "section", "article", "header",
              "footer", "blockquote", "dd", "dt", "dl", "hr", "main", "nav", "aside", "figure", "figcaption", "form"}
     SKIP = {"script", "style", "noscript", "template", "svg", "head"}
 
@@ -134,17 +135,29 @@ class _HTMLText(html.parser.HTMLParser):
         self.skip = 0
         self.heading = 0
         self.pre = 0
+        self.tables: list[_TableBuilder] = []  # open tables, innermost last
 
     def flush(self) -> None:
         text = "".join(self.buf)
         text = text.strip("\n") if self.pre else re.sub(r"[ \t\r\f\v]+", " ", text).strip()
         if text.strip():
-            self.blocks.append(Block(text, self.start, self.end, heading=self.heading, code=bool(self.pre)))
+            if self.tables:
+                self.tables[-1].add_text(text, self.start, self.end)
+            else:
+                self.blocks.append(Block(text, self.start, self.end, heading=self.heading, code=bool(self.pre)))
         self.buf, self.start, self.end = [], None, None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.SKIP:
             self.skip += 1
+        elif self.skip:
+            return
+        elif tag == "table":
+            self.flush()
+            self.tables.append(_TableBuilder())
+        elif self.tables and tag in ("tr", "td", "th", "caption", "thead", "tbody", "tfoot"):
+            self.flush()
+            self.tables[-1].start(tag, dict(attrs), self.getpos()[0])
         elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             self.flush()
             self.heading = int(tag[1])
@@ -157,6 +170,14 @@ class _HTMLText(html.parser.HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in self.SKIP:
             self.skip = max(0, self.skip - 1)
+        elif self.skip:
+            return
+        elif tag == "table" and self.tables:
+            self.flush()
+            self._close_table()
+        elif self.tables and tag in ("tr", "td", "th", "caption", "thead", "tbody", "tfoot"):
+            self.flush()
+            self.tables[-1].end(tag)
         elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             self.flush()
             self.heading = 0
@@ -176,6 +197,139 @@ class _HTMLText(html.parser.HTMLParser):
             self.end = line + data.count("\n")
         self.buf.append(data)
 
+    def close_all(self) -> None:
+        """Tables the file never closed end with it."""
+        self.flush()
+        while self.tables:
+            self._close_table()
+
+    def _close_table(self) -> None:
+        blocks = self.tables.pop().blocks()
+        if self.tables:  # a table in a cell: its text is the cell's
+            for b in blocks:
+                self.tables[-1].add_text(b.text, b.start_line, b.end_line)
+        else:
+            self.blocks.extend(blocks)
+
+
+MAX_SPAN = 50  # a colspan or rowspan larger than this is hostile or a layout trick: taken as 1
+
+
+class _TableBuilder:
+    """One HTML table as its tags arrive: rows of cells (colspan repeats a cell across columns,
+    rowspan down the rows), which rows are header (``th`` cells or ``thead``), its caption."""
+
+    def __init__(self) -> None:
+        self.rows: list[list[str]] = []
+        self.lines: list[tuple[int | None, int | None]] = []
+        self.head: list[bool] = []  # per row: all its cells are th, or it is in thead
+        self.caption: list[str] = []
+        self.in_caption = False
+        self.in_head = False
+        self.cell: list[str] | None = None
+        self.cell_th = False
+        self.cell_span = (1, 1)
+        self.row: list[str] | None = None
+        self.row_th: list[bool] = []
+        self.down: dict[int, tuple[str, int]] = {}  # column -> (text, rows left) from a rowspan
+        self.loose: list[tuple[str, int | None, int | None]] = []  # text outside any cell
+
+    def start(self, tag: str, attrs: dict[str, str | None], line: int) -> None:
+        if tag == "caption":
+            self.in_caption = True
+        elif tag == "thead":
+            self.in_head = True
+        elif tag in ("tbody", "tfoot"):
+            self.in_head = False
+        elif tag == "tr":
+            self.end_row()
+            self.row, self.row_th = [], []
+            self.lines.append((line, line))
+        else:  # td, th
+            self.end_cell()
+            if self.row is None:
+                self.start("tr", {}, line)
+            self.cell, self.cell_th = [], tag == "th"
+            self.cell_span = (_span(attrs.get("colspan")), _span(attrs.get("rowspan")))
+            self._grow(line)
+
+    def end(self, tag: str) -> None:
+        if tag == "caption":
+            self.in_caption = False
+        elif tag == "thead":
+            self.in_head = False
+        elif tag == "tr":
+            self.end_row()
+        elif tag in ("td", "th"):
+            self.end_cell()
+
+    def add_text(self, text: str, start: int | None, end: int | None) -> None:
+        if self.in_caption:
+            self.caption.append(text)
+        elif self.cell is not None:
+            self.cell.append(text)
+            self._grow(end)
+        else:
+            self.loose.append((text, start, end))
+
+    def _grow(self, line: int | None) -> None:
+        if self.lines and line is not None:
+            a, b = self.lines[-1]
+            self.lines[-1] = (a, max(b or line, line))
+
+    def _fill_down(self) -> None:
+        assert self.row is not None
+        while len(self.row) in self.down:
+            col = len(self.row)
+            text, left = self.down.pop(col)
+            self.row.append(text)
+            self.row_th.append(False)
+            if left > 1:
+                self.down[col] = (text, left - 1)
+
+    def end_cell(self) -> None:
+        if self.cell is None or self.row is None:
+            return
+        text = " ".join(self.cell)
+        cols, rows = self.cell_span
+        for _ in range(cols):
+            self._fill_down()
+            if rows > 1:
+                self.down[len(self.row)] = (text, rows - 1)
+            self.row.append(text)
+            self.row_th.append(self.cell_th)
+        self.cell = None
+
+    def end_row(self) -> None:
+        self.end_cell()
+        if self.row is None:
+            return
+        self._fill_down()
+        self.rows.append(self.row)
+        self.head.append(self.in_head or (bool(self.row_th) and all(self.row_th)))
+        self.row = None
+
+    def blocks(self) -> list[Block]:
+        """Rows with their header; a table that fails the gate (page layout) as its text."""
+        self.end_row()
+        n_head = 0
+        while n_head < len(self.head) and self.head[n_head] and n_head < 3:
+            n_head += 1
+        caption = " ".join(self.caption)
+        loose = [Block(t, a, b) for t, a, b in self.loose]
+        if looks_like_table(self.rows):
+            return loose + table_blocks(Table(self.rows, self.lines[: len(self.rows)], caption, header_rows=n_head))
+        first = self.lines[0][0] if self.lines else None
+        return ([Block(caption, first, first)] if caption else []) + loose + cell_blocks(self.rows, self.lines)
+
+
+def _span(value: str | None) -> int:
+    try:
+        n = int(value or 1)
+    except ValueError:
+        return 1
+    return n if 1 <= n <= MAX_SPAN else 1
+
 
 def parse_html(text: str) -> list[Block]:
     p = _HTMLText()
@@ -184,5 +338,5 @@ def parse_html(text: str) -> list[Block]:
         p.close()
     except AssertionError as e:  # html.parser's way of refusing some broken markup
         raise ParseError(f"malformed HTML: {e}") from None
-    p.flush()
+    p.close_all()
     return p.blocks
