@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from localrag.answering import evidence, verify
+from localrag.answering import evidence, tables, verify
 from localrag.answering.evidence import Sentence
 from localrag.config import MIN_EVIDENCE
 from localrag.errors import LocalragError
@@ -105,7 +105,7 @@ class Answer:
     stopped: bool = False
     attributed: bool = True  # citations come from checking the answer against the evidence, not the model
     supported: bool = False  # the shown answer passed the check against its quotes
-    kind: str = "generated"  # "generated", "quote" or "not_found"
+    kind: str = "generated"  # "generated", "table" (a cell read by code), "quote" or "not_found"
     unsupported: list[str] = field(default_factory=list)  # what the model said that the quotes do not back
     error: str | None = None  # the generator failed part-way; ``text`` holds what came before
     warning: str | None = None  # something the user should know about this answer (empty model output...)
@@ -313,6 +313,9 @@ def answer(question: str, results: Sequence[Result], load_gen: Callable[[], obje
     if not ranked or evidence.strength(ranked) < min_evidence or not evidence.answers_question(ranked):
         return _not_found(ans, results, on_text, WEAK_EVIDENCE)
     ans.citations = [Citation(i + 1, r) for i, r in enumerate(results)]
+    cell = tables.answer_cell(question, ranked, evidence.LOOK)
+    if cell is not None:  # a table's row: its cell is read by code, never by the model
+        return _from_table(ans, ranked, cell, on_text)
     gen = load_gen()
     budget = gen.n_ctx - max_tokens - 8  # type: ignore[attr-defined]
     sents = fit(question, ranked, gen.count, budget)  # type: ignore[attr-defined]
@@ -371,6 +374,28 @@ def answer(question: str, results: Sequence[Result], load_gen: Callable[[], obje
     cited_chunks = {q.sentence.result.chunk_id for q in ans.evidence}
     for c in ans.citations:
         c.cited = c.result.chunk_id in cited_chunks
+    if on_text:
+        on_text(ans.text)
+    return ans
+
+
+def _from_table(ans: Answer, ranked: Sequence[Sentence], cell: tables.CellAnswer | bool,
+                on_text: Callable[[str], None] | None) -> Answer:
+    """The cell under the asked column of the row the question names, with that row as its quote
+    ("Price: 689 EUR"); when no cell answers, the best row is shown as a quote, not as an answer."""
+    if isinstance(cell, tables.CellAnswer):
+        ans.evidence = [Quote(i + 1, s) for i, s in enumerate(evidence.pick(ranked, [cell.row]))]
+        c = cell.cell
+        ans.kind, ans.supported, ans.short_answer = "table", True, c.value
+        ans.text = f"{_one_line(c.header)}: {_one_line(c.value)} [1]"
+    else:
+        best = next(s for s in ranked[:evidence.LOOK] if s.answers_question)
+        ans.evidence = [Quote(i + 1, s) for i, s in enumerate(evidence.pick(ranked, [best]))]
+        ans.kind, ans.supported = "quote", False
+        ans.text = f"{QUOTE_LABEL}\u201c{_one_line(ans.evidence[0].text)}\u201d [1]"
+    cited_chunks = {q.sentence.result.chunk_id for q in ans.evidence}
+    for citation in ans.citations:
+        citation.cited = citation.result.chunk_id in cited_chunks
     if on_text:
         on_text(ans.text)
     return ans

@@ -92,7 +92,10 @@ def chunk_blocks(blocks: list[Block], count: TokenCounter, max_tokens: int) -> l
     def flush() -> None:
         if not cur:
             return
-        text = "\n\n".join(b.text for b, _ in cur)
+        text = cur[0][0].text
+        for (prev, _), (b, _) in zip(cur, cur[1:]):  # a table's rows on consecutive lines stay on consecutive lines
+            row_after_row = b.table is not None and prev.end_line is not None and b.start_line == prev.end_line + 1
+            text += ("\n" if row_after_row else "\n\n") + b.text
         lines = [b.start_line for b, _ in cur if b.start_line is not None]
         ends = [b.end_line for b, _ in cur if b.end_line is not None]
         caption = cur[0][0].table

@@ -34,7 +34,11 @@ def parse_docx(data: bytes) -> list[Block]:
             lines: list[tuple[int | None, int | None]] = []
             for row in item.rows:
                 n += 1
-                rows.append([clean(c.text) for c in row.cells])
+                cells, seen = [], None
+                for c in row.cells:  # python-docx repeats a merged cell in each column it spans
+                    cells.append("" if c._tc is seen else clean(c.text))
+                    seen = c._tc
+                rows.append(cells)
                 lines.append((n, n))
             blocks.extend(table_blocks(Table(rows, lines, _caption_before(blocks))))
             continue
@@ -170,7 +174,7 @@ def odf_table(el: Any, first: int) -> Table:
                     if ctag not in ("table-cell", "covered-table-cell"):
                         continue
                     repeat = min(int(cell.getAttribute("numbercolumnsrepeated") or 1), MAX_REPEAT)
-                    value = clean(teletype.extractText(cell)).strip() if ctag == "table-cell" else (cells[-1] if cells else "")
+                    value = clean(teletype.extractText(cell)).strip() if ctag == "table-cell" else ""
                     cells.extend([value] * repeat)
                     if len(cells) >= MAX_REPEAT:
                         break

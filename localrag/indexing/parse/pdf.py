@@ -72,6 +72,7 @@ class _TableFinder:
         self.failed = False
         self.header: list[str] | None = None
         self.header_page = 0
+        self.caption = ""
 
     def page(self, number: int, page: Any, lines: list[str]) -> list[Block] | None:
         from localrag.indexing.parse import pdf_tables
@@ -105,13 +106,20 @@ class _TableFinder:
         except Exception:  # pdfplumber's or pdfium's own trouble with this file: its text is read as lines
             self.failed = True
             return None
-        for rows in found:
-            if guess_header(rows):
+        continued = None
+        for i, rows in enumerate(found):
+            runs_on = self.header is not None and self.header_page == number - 1 and len(self.header) == len(rows[0])
+            if runs_on and i == 0 and (rows[0] == self.header or not guess_header(rows)):
+                continued = self.caption  # a table that runs on from the page before, with its caption
+                if rows[0] != self.header:
+                    rows.insert(0, self.header)
+            elif guess_header(rows):
                 self.header = rows[0]
-            elif self.header is not None and self.header_page == number - 1 and len(self.header) == len(rows[0]):
-                rows.insert(0, self.header)  # a table that runs on from the page before
+        blocks = pdf_tables.replace_rows(lines, found, number, continued) if found else None
+        if blocks:
             self.header_page = number
-        return pdf_tables.replace_rows(lines, found, number) if found else None
+            self.caption = next((b.table for b in reversed(blocks) if b.table is not None), "")
+        return blocks
 
     def close(self) -> None:
         if self.pdf is not None:

@@ -144,16 +144,11 @@ def _shared_starts(starts: list[list[float]]) -> list[float]:
 
 
 def ruled_tables(plumber_page: Any) -> list[list[list[str]]]:
-    """Tables drawn with rules, by pdfplumber's line strategy; a cell merged across columns (None
-    to the right of it) is repeated there, so its row still reads under each header."""
+    """Tables drawn with rules, by pdfplumber's line strategy (a merged cell in its first column,
+    None, read as empty, in the others)."""
     found = []
     for t in plumber_page.find_tables():
-        rows = []
-        for r in t.extract():
-            cells: list[str] = []
-            for c in r:
-                cells.append(cells[-1] if c is None and cells else (c or ""))
-            rows.append(cells)
+        rows = [[c or "" for c in r] for r in t.extract()]
         if looks_like_table(rows):
             found.append(rows)
     return found
@@ -184,9 +179,11 @@ def caption_above(lines: Sequence[str], first: int, stop: int = 0) -> str:
     return ""
 
 
-def replace_rows(lines: list[str], tables: list[list[list[str]]], page: int) -> list[Block] | None:
+def replace_rows(lines: list[str], tables: list[list[list[str]]], page: int, continued: str | None = None
+                 ) -> list[Block] | None:
     """The page's blocks with each table's lines replaced by its rows; None when no table's rows
-    are found among the lines (the page stays as pypdf read it)."""
+    are found among the lines (the page stays as pypdf read it). ``continued``: the caption of the
+    table the page's first table runs on from."""
     keys = [_key(x) for x in lines]
     spans: list[tuple[int, int, list[Block]]] = []
     pos = 0
@@ -209,7 +206,8 @@ def replace_rows(lines: list[str], tables: list[list[list[str]]], page: int) -> 
         for w in where:
             prev = w if w is not None else prev
             numbers.append((prev + 1, prev + 1))
-        table = Table(rows, numbers, caption=caption_above(lines, first, pos), page=page)
+        caption = continued if continued is not None and not spans else caption_above(lines, first, pos)
+        table = Table(rows, numbers, caption=caption, page=page)
         spans.append((first, last + 1, table_blocks(table, fallback=False)))
         pos = last + 1
     spans = [s for s in spans if s[2]]

@@ -71,23 +71,13 @@ def looks_like_table(rows: Sequence[Sequence[str]]) -> bool:
 
 
 def row_text(header: Sequence[str], cells: Sequence[str]) -> str:
-    """"Header: cell" pairs; a cell without a header stands alone, an empty cell is left out, and a
-    cell merged over several columns is said once, under their headers ("Size / Weight: n/a")."""
-    parts: list[str] = []
-    i = 0
-    while i < len(cells):
-        cell = cells[i]
-        j = i + 1
-        while j < len(cells) and cells[j] == cell:
-            j += 1
+    """"Header: cell" pairs; a cell without a header stands alone and an empty one is left out.
+    (A cell merged over columns comes from its parser once, with "" in the columns it spans.)"""
+    parts = []
+    for i, cell in enumerate(cells):
         if cell:
-            names: list[str] = []
-            for k in range(i, j):
-                name = header[k] if k < len(header) else ""
-                if name and name != cell and name not in names:
-                    names.append(name)
-            parts.append(f"{' / '.join(names)}: {cell}" if names else cell)
-        i = j
+            name = header[i] if i < len(header) else ""
+            parts.append(f"{name}: {cell}" if name and name != cell else cell)
     return SEP.join(parts)
 
 
@@ -110,13 +100,15 @@ def table_blocks(table: Table, fallback: bool = True, gate: bool = True) -> list
 
 def cell_blocks(rows: Sequence[Sequence[str]], lines: Sequence[tuple[int | None, int | None]],
                 page: int | None = None) -> list[Block]:
-    """A grid that is not a table (page layout, a list in boxes): each cell's text a paragraph,
-    a cell merged over columns once."""
+    """A grid that is not a table: a row of short cells one paragraph ("part | gasket"), a row of
+    long ones (page layout) a paragraph per cell; a cell merged over columns said once."""
     out = []
     for r, (a, b) in zip(rows, lines):
-        for i, c in enumerate(r):
-            if c.strip() and (i == 0 or c != r[i - 1]):
-                out.append(Block(c.strip(), a, b, page))
+        cells = [c.strip() for i, c in enumerate(r) if c.strip() and (i == 0 or c != r[i - 1])]
+        if cells and all(_words(c) <= MAX_CELL_WORDS for c in cells):
+            out.append(Block(" | ".join(cells), a, b, page))
+        else:
+            out.extend(Block(c, a, b, page) for c in cells)
     return out
 
 

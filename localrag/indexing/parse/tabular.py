@@ -112,9 +112,9 @@ def _shown(value: Any, number_format: str) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ", timespec="minutes")
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
-    if isinstance(value, float):
+    if isinstance(value, (int, float)):
         m = _DECIMALS.search(number_format or "")
         if m and "%" not in number_format:
             return f"{value:,.{len(m.group(1))}f}" if "#,##" in number_format else f"{value:.{len(m.group(1))}f}"
-        return str(int(value)) if value.is_integer() else repr(value)
+        return str(int(value)) if isinstance(value, int) or value.is_integer() else repr(value)
     return clean(str(value))

@@ -216,8 +216,9 @@ MAX_SPAN = 50  # a colspan or rowspan larger than this is hostile or a layout tr
 
 
 class _TableBuilder:
-    """One HTML table as its tags arrive: rows of cells (colspan repeats a cell across columns,
-    rowspan down the rows), which rows are header (``th`` cells or ``thead``), its caption."""
+    """One HTML table as its tags arrive: rows of cells (a colspan cell in its first column, a
+    rowspan cell repeated down its rows, so each row reads alone), which rows are header (``th``
+    cells or ``thead``), its caption."""
 
     def __init__(self) -> None:
         self.rows: list[list[str]] = []
@@ -292,11 +293,11 @@ class _TableBuilder:
             return
         text = " ".join(self.cell)
         cols, rows = self.cell_span
-        for _ in range(cols):
+        for n in range(cols):  # a cell over several columns is said once, in its first
             self._fill_down()
             if rows > 1:
-                self.down[len(self.row)] = (text, rows - 1)
-            self.row.append(text)
+                self.down[len(self.row)] = (text if n == 0 else "", rows - 1)
+            self.row.append(text if n == 0 else "")
             self.row_th.append(self.cell_th)
         self.cell = None
 
