@@ -496,9 +496,16 @@ class Localrag:
 
         results = self.search(question, checked_k(k) or max(self.settings.top_k, PASSAGES), mode, scope=scope)
         ans = answer(question, results, lambda: self.generator, self._embed_sentences, s.max_answer_tokens,
-                     s.temperature, s.min_score, on_text, history, cancel, s.min_evidence, self.verifier)
+                     s.temperature, s.min_score, on_text, history, cancel, s.min_evidence, self.verifier,
+                     self._table_of)
         ans.partial = self.partial_note(mode)
         return ans
+
+    def _table_of(self, r: Result) -> list[Result]:
+        """Every passage of the table ``r`` is part of (its document's chunks under its heading),
+        so a total or a list counts all its rows, not only those retrieval found."""
+        return [Result(c.id, c.path, 0.0, c.text, c.heading, c.page, c.start_line, c.end_line)
+                for c in self.store.chunks.under_heading(r.path, r.heading)]
 
     def _library(self, mode: str | None = None, cancel: threading.Event | None = None) -> Library:
         """What whole-document answers read: the index, the models, and this API's search."""

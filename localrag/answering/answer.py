@@ -105,7 +105,7 @@ class Answer:
     stopped: bool = False
     attributed: bool = True  # citations come from checking the answer against the evidence, not the model
     supported: bool = False  # the shown answer passed the check against its quotes
-    kind: str = "generated"  # "generated", "table" (a cell read by code), "quote" or "not_found"
+    kind: str = "generated"  # "generated", "table" (cells read by code), "computed" (a figure over rows), "quote", "not_found"
     unsupported: list[str] = field(default_factory=list)  # what the model said that the quotes do not back
     error: str | None = None  # the generator failed part-way; ``text`` holds what came before
     warning: str | None = None  # something the user should know about this answer (empty model output...)
@@ -303,9 +303,11 @@ def check(text: str, sents: Sequence[Sentence], question: str = "", short_only: 
 def answer(question: str, results: Sequence[Result], load_gen: Callable[[], object], embed: evidence.EmbedFn,
            max_tokens: int, temperature: float, min_score: float, on_text: Callable[[str], None] | None = None,
            history: Sequence[tuple[str, str]] = (), cancel: threading.Event | None = None,
-           min_evidence: float = MIN_EVIDENCE, verifier: evidence.Verify | None = None) -> Answer:
+           min_evidence: float = MIN_EVIDENCE, verifier: evidence.Verify | None = None,
+           table_of: Callable[[Result], list[Result]] | None = None) -> Answer:
     """``load_gen`` is called only when there is evidence to answer from: a question nothing
-    answers never waits for a language model to load."""
+    answers never waits for a language model to load. ``table_of``: every passage of the table a
+    passage is part of (a total or a list is over all its rows)."""
     ans = Answer(question)
     if not results or not relevant_enough(question, results, min_score):
         return _not_found(ans, results, on_text)
@@ -313,9 +315,12 @@ def answer(question: str, results: Sequence[Result], load_gen: Callable[[], obje
     if not ranked or evidence.strength(ranked) < min_evidence or not evidence.answers_question(ranked):
         return _not_found(ans, results, on_text, WEAK_EVIDENCE)
     ans.citations = [Citation(i + 1, r) for i, r in enumerate(results)]
-    cell = tables.answer_cell(question, ranked, evidence.LOOK)
-    if cell is not None:  # a table's row: its cell is read by code, never by the model
-        return _from_table(ans, ranked, cell, on_text)
+    over = tables.answer_rows(question, ranked, evidence.LOOK, table_of)
+    if over is not None:  # a total, a highest, a list of a table's rows: computed, never generated
+        return _over_rows(ans, over, on_text)
+    found = tables.answer_cell(question, ranked, evidence.LOOK)
+    if found is not None:  # a table's row: its cell is read by code, never by the model
+        return _from_table(ans, ranked, found, on_text)
     gen = load_gen()
     budget = gen.n_ctx - max_tokens - 8  # type: ignore[attr-defined]
     sents = fit(question, ranked, gen.count, budget)  # type: ignore[attr-defined]
@@ -379,21 +384,47 @@ def answer(question: str, results: Sequence[Result], load_gen: Callable[[], obje
     return ans
 
 
-def _from_table(ans: Answer, ranked: Sequence[Sentence], cell: tables.CellAnswer | bool,
+def _from_table(ans: Answer, ranked: Sequence[Sentence], found: tables.TableAnswer,
                 on_text: Callable[[str], None] | None) -> Answer:
     """The cell under the asked column of the row the question names, with that row as its quote
-    ("Price: 689 EUR"); when no cell answers, the best row is shown as a quote, not as an answer."""
-    if isinstance(cell, tables.CellAnswer):
-        ans.evidence = [Quote(i + 1, s) for i, s in enumerate(evidence.pick(ranked, [cell.row]))]
-        c = cell.cell
+    ("Price: 689 EUR"); when no cell answers, the row is shown as a quote, not as an answer."""
+    shown = [found.row] if found.cell is not None else evidence.pick(ranked, [found.row])  # the answer's row alone
+    ans.evidence = [Quote(i + 1, s) for i, s in enumerate(shown)]
+    if found.cell is not None:
+        c = found.cell
         ans.kind, ans.supported, ans.short_answer = "table", True, c.value
         ans.text = f"{_one_line(c.header)}: {_one_line(c.value)} [1]"
     else:
-        best = next(s for s in ranked[:evidence.LOOK] if s.answers_question)
-        ans.evidence = [Quote(i + 1, s) for i, s in enumerate(evidence.pick(ranked, [best]))]
         ans.kind, ans.supported = "quote", False
         ans.text = f"{QUOTE_LABEL}\u201c{_one_line(ans.evidence[0].text)}\u201d [1]"
     cited_chunks = {q.sentence.result.chunk_id for q in ans.evidence}
+    for citation in ans.citations:
+        citation.cited = citation.result.chunk_id in cited_chunks
+    if on_text:
+        on_text(ans.text)
+    return ans
+
+
+_OVER_LABEL = {tables.SUM: "Total {column}", tables.AVERAGE: "Average {column}", tables.HIGHEST: "Highest {column}",
+               tables.LOWEST: "Lowest {column}", tables.COUNT: "Rows", tables.LIST: "{column}"}
+
+
+def _over_rows(ans: Answer, over: tables.RowsAnswer, on_text: Callable[[str], None] | None) -> Answer:
+    """A figure over a table's rows with the rows it is over as its quotes ("Total Amount EUR:
+    2,190.50 over 2 rows"). A total, average, count or list is made by code from the rows (kind
+    "computed": it is in no one quote); a highest or lowest is a row's own cell (kind "table")."""
+    shown = over.rows[: tables.MAX_SHOWN]
+    ans.evidence = [Quote(i + 1, s) for i, s in enumerate(shown)]
+    computed = over.how in (tables.SUM, tables.AVERAGE, tables.COUNT, tables.LIST)
+    ans.kind, ans.supported, ans.short_answer = ("computed" if computed else "table"), True, over.cell or over.text
+    label = _OVER_LABEL[over.how].format(column=_one_line(over.column))
+    more = f", {len(over.rows) - len(shown)} more rows not shown" if len(over.rows) > len(shown) else ""
+    over_rows = f" over {len(over.rows)} rows" if computed or over.how == tables.LIST else ""
+    marks = "[" + ", ".join(str(q.n) for q in ans.evidence) + "]"
+    ans.text = f"{label}: {_one_line(over.text)}{over_rows}{more} {marks}"
+    cited_chunks = {q.sentence.result.chunk_id for q in ans.evidence}
+    ans.citations = [Citation(i + 1, r) for i, r in enumerate(
+        list({q.sentence.result.chunk_id: q.sentence.result for q in ans.evidence}.values()))]
     for citation in ans.citations:
         citation.cited = citation.result.chunk_id in cited_chunks
     if on_text:

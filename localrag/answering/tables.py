@@ -12,17 +12,19 @@ grinder" when the row is espresso beans): nothing is shown as supported that the
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from localrag.answering import verify
-from localrag.answering.evidence import Sentence, file_name_words
+from localrag.answering.evidence import Sentence, file_name_words, split
 from localrag.indexing.parse.tables import SEP
+from localrag.search.retrieve import Result
 
 _MONEY_QUESTION = re.compile(r"\b(?:costs?|price[ds]?|pay|paid|spen[dt]|charged?|fees?|how much (?:is|are|was|were|does|do|did|for))\b",
                              re.I)
 _MONEY = re.compile(r"(?i)\b(?:price|cost|amount|total|fee|paid|eur|usd|gbp|chf)\b|[€$£¥]")
 _NUMBERISH = re.compile(r"^[\W\d_]*\d[\W\d_]*(?:\s?\w{1,4})?$")  # "12.90", "50 C", "1,200.50", "689 EUR"
+_WHEN = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{1,2}(?:[:.]\d{2})?\s?[ap]\.?m\b|\b\d{4}-\d{2}-\d{2}\b|\b(?:1[89]|20)\d{2}\b|(?i:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)")
 MAX_LEFT = 1  # question words nothing in the row accounts for that are still taken as phrasing ("works", "sent")
 
 
@@ -35,9 +37,12 @@ class Cell:
 
 
 @dataclass(frozen=True)
-class CellAnswer:
+class TableAnswer:
+    """The row the question names, and the cell that answers it (None: the row is shown as a
+    quote, not as an answer)."""
+
     row: Sentence
-    cell: Cell
+    cell: Cell | None
 
 
 def cells(text: str) -> list[Cell]:
@@ -76,41 +81,100 @@ def _held(words: set[str], by: set[str]) -> set[str]:
     return {w for w in words if any(_same(w, x) for x in by)}
 
 
-def answer_cell(question: str, ranked: Sequence[Sentence], look: int) -> CellAnswer | None | bool:
-    """The cell that answers ``question`` when its best evidence is a table's row; False when it
-    is a row but no cell can be shown as the answer; None when the evidence is not a table's."""
+def _asked(question: str) -> set[str]:
+    """The question's content words: a lone capital is one ("Trekker Y"), a lone small letter is
+    not ("s" of "Tanaka's")."""
+    out = set()
+    for t, start, end in verify.tokens(question):
+        if t in verify.STOPWORDS or t in verify.FRAME_WORDS or t in _AUXILIARIES:
+            continue
+        if end - start > 1 or question[start].isdigit() or question[start].isupper():
+            out.add(t)
+    return out
+
+
+def answer_cell(question: str, ranked: Sequence[Sentence], look: int) -> TableAnswer | None:
+    """When the best evidence for ``question`` is a table's row: the row it names and the cell
+    that answers it, if one does. None when the evidence is not a table's."""
     best = next((s for s in ranked[:look] if s.answers_question), None)
     if best is None or not cells(best.text):
         return None
     subj = verify.subject(question)
     table = (best.result.path, best.result.heading)  # its rows, wherever retrieval found them
     rows = [s for s in ranked if (s.result.path, s.result.heading) == table and cells(s.text)]
-    asked = _words(question) & set(subj.words)
-    plain = asked - {t for e in subj.exact for t, _, _ in verify.tokens(e)}  # "TF-20" is not "20 l"
+    asked = _asked(question)
+    exact = {t for e in subj.exact for t, _, _ in verify.tokens(e)}
+    plain = asked - exact  # "TF-20" is not "20 l"
+    flat = " ".join(question.lower().split())
     scored = []
     for s in rows:
-        cs = cells(s.text)
         if verify.missing_terms(subj, s.text):
             continue
-        key = [c for c in cs if _held(plain, _words(c.value)) or any(verify.holds_term(c.value, e) for e in subj.exact)]
+        cs = cells(s.text)
+        key = _key(cs, plain, subj.exact)
         if key:
-            scored.append((len(_held(asked, set().union(*(_words(c.value) for c in key)))), -s.score, s, cs, key))
+            held = _held(asked, set().union(*(_value_words(c.value) for c in key)))
+            in_order = sum(" ".join(c.value.lower().split()) in flat for c in key)  # "Harbourtown to Northrock"
+            scored.append((len(held), in_order, -s.score, s, cs, key))
     if not scored:
-        return False
-    scored.sort(key=lambda t: (-t[0], t[1]))
-    _, _, row, cs, key = scored[0]
+        return TableAnswer(best, None)
+    scored.sort(key=lambda t: (-t[0], -t[1], t[2]))
+    _, _, _, row, cs, key = scored[0]
     column = _column(question, asked, cs, key)
     if column is None:
-        return False
+        return TableAnswer(row, None)
     context = _words(f"{row.result.heading} {file_name_words(row.result.path)}")
-    explained = set().union(*(_words(f"{c.header} {c.value}") for c in key)) | _words(column.header) | context
+    explained = set().union(*(_words(c.header) | _value_words(c.value) for c in key)) | _words(column.header) | context
     if _MONEY_QUESTION.search(question) and _money(column):
         explained |= _words(" ".join(m.group() for m in _MONEY_QUESTION.finditer(question)))
     left = asked - _held(asked, explained)
     partial = [c for c in key if _words(c.value) - _held(_words(c.value), asked)]  # "Espresso beans" for "espresso"
-    if len(left) > MAX_LEFT or any(_next_to(question, w, partial) for w in left) or _held(left, _counted(question)):
-        return False
-    return CellAnswer(row, column)
+    if (len(left) > MAX_LEFT or any(_next_to(question, w, partial) for w in left) or _held(left, _counted(question))
+            or any(not _phrasing(question, w) for w in left)):
+        return TableAnswer(row, None)
+    return TableAnswer(row, column)
+
+
+def _letters(text: str) -> set[str]:
+    """A value's lone capitals ("Trekker X"), which ``_words`` leaves out."""
+    return {t for t, a, b in verify.tokens(text) if b - a == 1 and text[a].isupper()}
+
+
+def _key(cs: Sequence[Cell], plain: set[str], exact: Sequence[str]) -> list[Cell]:
+    """The cells that name the row the question asks about; a cell holding only what another key
+    cell holds with more ("Gears: 8" beside "Bike: Cityline 8") is not one."""
+    matched = {}
+    for c in cs:
+        m = _held(plain, _value_words(c.value)) | {e for e in exact if verify.holds_term(c.value, e)}
+        if m:
+            matched[c] = m
+    return [c for c, m in matched.items() if not any(m < other for d, other in matched.items() if d is not c)]
+
+
+_AUXILIARIES = frozenset("should would could can will must may might shall".split())
+_PREPOSITIONS = frozenset("for of in on at to from with about by per into onto under over than".split())
+
+
+def _phrasing(question: str, word: str) -> bool:
+    """Whether an unexplained word reads as the question's verb, not a thing it names: it comes
+    right after the question word ("Who works", "Which vendor printed"), or nothing but small
+    words follow it ("were ordered", "does it come in", "claim for travel"), and no preposition
+    is right before it ("for catering"). A noun the row lacks ("the child fare", "the Fold 20
+    battery cost") is neither."""
+    toks = verify.tokens(question)
+    words = [question[a:b].lower() for _, a, b in toks]
+    for i, (t, _, _) in enumerate(toks):
+        if t != word:
+            continue
+        if i > 0 and (words[i - 1] in _PREPOSITIONS or not words[i].isalpha() or question[toks[i][1]].isupper()):
+            return False  # "for catering"; a name's part or a number ("Trekker Y") is never phrasing
+        after_wh = i == 1 or (i == 2 and toks[1][0] not in verify.STOPWORDS)
+        nxt = toks[i + 1][0] if i + 1 < len(toks) else None
+        if after_wh and words[0] in ("who", "which", "what", "whose"):
+            return True
+        if nxt is None or nxt in verify.STOPWORDS or words[i + 1] in _PREPOSITIONS:
+            return True
+    return False
 
 
 def _money(c: Cell) -> bool:
@@ -139,7 +203,9 @@ def _column(question: str, asked: set[str], cs: Sequence[Cell], key: Sequence[Ce
     elif kind == "name":
         fitting = [c for c in others if re.search(r"[A-Z]", c.value) and not _NUMBERISH.match(c.value)]
     elif kind in ("time", "year"):
-        fitting = [c for c in others if verify.fits_kind(c.value, kind)]
+        fitting = [c for c in others if verify.fits_kind(c.value, kind) and not _money(c)]
+        if len(fitting) > 1:  # "when": a clock time or a date before a duration ("09:00", not "1 h 20 min")
+            fitting = [c for c in fitting if _WHEN.search(c.value)]
     else:
         return None
     return fitting[0] if len(fitting) == 1 else None
@@ -164,3 +230,170 @@ def _next_to(question: str, word: str, key: Sequence[Cell]) -> bool:
             if 0 <= j < len(toks) and _held({toks[j][0]}, held):
                 return True
     return False
+
+
+# ---- over rows: totals, averages, the highest and lowest, counts and lists ----------------------
+
+SUM, AVERAGE, HIGHEST, LOWEST, COUNT, LIST = "sum", "average", "highest", "lowest", "count", "list"
+_OVER = [
+    (SUM, re.compile(r"\b(?:total|sum|altogether|in all|combined)\b", re.I)),
+    (AVERAGE, re.compile(r"\b(?:average|mean)\b", re.I)),
+    (HIGHEST, re.compile(r"\b(?:highest|largest|biggest|most expensive|maximum|longest|heaviest|greatest)\b", re.I)),
+    (LOWEST, re.compile(r"\b(?:lowest|smallest|cheapest|least expensive|minimum|shortest|lightest|fewest)\b", re.I)),
+]
+_WHICH_MANY = re.compile(r"^\s*(?:which|what)\s+(\w+)\b|\bhow many\s+(\w+)\b", re.I)
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_MONTH_NAMES = ("january february march april may june july august september october november december").split()
+_DEAR = re.compile(r"\b(?:most expensive|least expensive|cheapest|dearest|priciest)\b", re.I)
+_OVER_WORDS = frozenset(verify.stem(w) for w in (
+    "total sum altogether all combined average mean highest largest biggest most expensive maximum longest heaviest "
+    "greatest lowest smallest cheapest least minimum shortest lightest fewest how many which what").split())
+_YES = frozenset({"yes", "y", "true", "x", "✓", "✔", "ja", "oui"})
+_NO = frozenset({"no", "n", "false", "-", "–", "✗", "nein", "non", ""})
+MAX_SHOWN = 20  # rows quoted with a figure over rows
+
+
+@dataclass(frozen=True)
+class RowsAnswer:
+    """A figure computed over the rows that hold what the question names (or those rows' names,
+    for "which"), and the rows it was computed from."""
+
+    how: str
+    column: str  # the header of the column it is over
+    text: str  # the figure or the list, as shown
+    rows: list[Sentence]
+    cell: str = ""  # for the highest or lowest: the row's name as its cell has it
+
+
+def _number(value: str) -> float | None:
+    """A cell's number: "1,200.50", "689 EUR", "£11.20", "3,50" (a decimal comma); None for
+    anything else (a date, a code, words)."""
+    if _ISO_DATE.search(value) or not _NUMBERISH.match(value.strip()):
+        return None
+    m = re.search(r"-?\d[\d,.']*", value)
+    if m is None:
+        return None
+    digits = m.group().rstrip(".,")
+    if re.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", digits) or re.fullmatch(r"-?\d+(?:\.\d+)?", digits):
+        return float(digits.replace(",", ""))
+    if re.fullmatch(r"-?\d+,\d{1,2}", digits):  # 3,50
+        return float(digits.replace(",", "."))
+    return None
+
+
+def _shown_number(x: float, like: Sequence[str], least: int = 0) -> str:
+    """A computed figure written as the column writes its numbers (decimals, at least ``least``;
+    thousands commas; the unit they share)."""
+    decimals = max((len(m.group(1)) for v in like if (m := re.search(r"[.,](\d{1,2})\b(?!,\d)", v))), default=0)
+    if least and round(x, decimals) != x:  # an average: its own decimals, up to ``least``
+        decimals = max(decimals, min(least, len(f"{x:.{least}f}".rstrip("0").split(".")[1])))
+    comma = any(re.search(r"\d,\d{3}", v) for v in like)
+    text = f"{x:,.{decimals}f}" if comma else f"{x:.{decimals}f}"
+    units = {re.sub(r"[\d.,'\s-]", "", v) for v in like}
+    unit = units.pop() if len(units) == 1 else ""
+    if unit and like[0].strip().startswith(unit):
+        return unit + text
+    return f"{text} {unit}" if unit else text
+
+
+def _value_words(value: str) -> set[str]:
+    """A cell's words, and the month of a date in it ("2025-03-04" holds "march")."""
+    out = _words(value) | _letters(value)
+    for m in _ISO_DATE.finditer(value):
+        if 1 <= int(m.group(2)) <= 12:
+            out.add(verify.stem(_MONTH_NAMES[int(m.group(2)) - 1]))
+    return out
+
+
+def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
+                table_of: Callable[[Result], list[Result]] | None) -> RowsAnswer | None:
+    """A total, average, highest, lowest, count or list over a table's rows, when the question
+    asks for one and its best evidence is a table's row: computed here from every row of the
+    table that holds what the question names; None when it asks for none, or the rows cannot
+    give it (then the question is answered a row at a time)."""
+    how = next((h for h, rx in _OVER if rx.search(question)), None)
+    m = _WHICH_MANY.search(question)
+    noun = (m.group(1) or m.group(2)).lower() if m else ""
+    plural = bool(noun) and verify.stem(noun) != noun  # "models", "suppliers": more than one row
+    if how is None and not plural:
+        return None
+    best = next((s for s in ranked[:look] if s.answers_question and cells(s.text)), None)
+    if best is None:
+        return None
+    results = table_of(best.result) if table_of is not None else [best.result]
+    rows = [s for s in split(results) if cells(s.text)] or [best]
+    header = [c.header for c in cells(best.text)]
+    asked = _asked(question)
+    noun_stem = verify.stem(noun) if noun else ""
+    context = _words(f"{best.result.heading} {file_name_words(best.result.path)}")
+    if how is None:  # "which models ...", "how many models ...": rows named by a column of names
+        named = [h for h in header if noun_stem and _held({noun_stem}, _words(h))]
+        if not named or all(_number(c.value) is not None for r in rows for c in cells(r.text) if c.header == named[0]):
+            return None
+        how = COUNT if re.search(r"\bhow many\b", question, re.I) else LIST
+        column = named[0]
+    else:
+        column = _over_column(question, asked, rows, header, context)
+        if column is None:
+            return None
+    ignore = context | _words(column) | {noun_stem} | _OVER_WORDS | _beside(question, _words(column))
+    ignore |= _words(" ".join(m.group() for m in _MONEY_QUESTION.finditer(question)))
+    wanted = [w for w in asked if not _held({w}, ignore) and not _held({w}, set().union(*(_words(h) for h in header)))]
+    chosen = [r for r in rows if all(_held({w}, set().union(*(_value_words(c.value) for c in cells(r.text)))) for w in wanted)]
+    for h in header:  # "which rooms have a projector": a yes/no column the question names holds yes
+        flags = {c.value.strip().lower() for r in rows for c in cells(r.text) if c.header == h}
+        if h != column and _held(asked, _words(h)) and flags and flags <= _YES | _NO:
+            chosen = [r for r in chosen if any(c.header == h and c.value.strip().lower() in _YES for c in cells(r.text))]
+    if not chosen:
+        return None
+    values = [c.value for r in chosen for c in cells(r.text) if c.header == column]
+    if how in (COUNT, LIST):
+        if len(values) != len(chosen):
+            return None
+        text = str(len(chosen)) if how == COUNT else ", ".join(dict.fromkeys(values))
+        return RowsAnswer(how, column, text, chosen)
+    numbers = [_number(v) for v in values]
+    if len(values) != len(chosen) or any(n is None for n in numbers):
+        return None
+    nums = [n for n in numbers if n is not None]
+    if how in (HIGHEST, LOWEST):
+        pick = max if how == HIGHEST else min
+        i = nums.index(pick(nums))
+        names = [c.value for c in cells(chosen[i].text) if _number(c.value) is None]
+        named = [c.value for c in cells(chosen[i].text) if _number(c.value) is None and noun_stem
+                 and _held({noun_stem}, _words(c.header))] or names[:1]
+        text = f"{named[0]} ({values[i]})" if named and named[0] != values[i] else values[i]
+        return RowsAnswer(how, column, text, [chosen[i]], named[0] if named else values[i])  # "which model is the cheapest": its name, and why
+    figure = sum(nums) if how == SUM else sum(nums) / len(nums)
+    return RowsAnswer(how, column, _shown_number(figure, values, 0 if how == SUM else 2), chosen)
+
+
+def _beside(question: str, words: set[str]) -> set[str]:
+    """The words right beside those of a column's name in the question ("noise level", "tank
+    size"): they say which column, not which rows."""
+    toks = [t for t, _, _ in verify.tokens(question)]
+    return {toks[j] for i, t in enumerate(toks) if _held({t}, words) for j in (i - 1, i + 1)
+            if 0 <= j < len(toks) and toks[j] not in verify.STOPWORDS}
+
+
+def _over_column(question: str, asked: set[str], rows: Sequence[Sentence], header: Sequence[str],
+                 context: set[str]) -> str | None:
+    """The column a figure is over: the numeric column the question names, else the amount for a
+    question about money, else the table's only numeric column."""
+    numeric = [h for h in header if h and all(_number(c.value) is not None for r in rows for c in cells(r.text)
+                                                if c.header == h)
+               and any(c.header == h for r in rows for c in cells(r.text))]
+    named = [h for h in numeric if _held(asked, _words(h))]
+    money = [h for h in numeric if _MONEY.search(h)]
+    if _DEAR.search(question) and len(money) == 1:  # "most expensive" is about price, whatever else it names
+        return money[0]
+    if len(named) == 1:
+        return named[0]
+    if len(named) > 1:  # "the noise level of the heaters" in heater-specs.pdf: the heaters are the rows
+        named = [h for h in named if not _held(_words(h), context)]
+        if len(named) == 1:
+            return named[0]
+    if _MONEY_QUESTION.search(question) or re.search(r"\b(?:paid|payments?|spent|costs?|prices?)\b", question, re.I):
+        if len(money) == 1:
+            return money[0]
+    return numeric[0] if len(numeric) == 1 else None

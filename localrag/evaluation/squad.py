@@ -142,7 +142,7 @@ class AnswerMetrics:
         if ans.supported:
             self.supported += 1
             verbatim = ans.short_answer or (text if is_short(text) else "")  # a checked sentence may paraphrase
-            if verbatim and not contains(" ".join(quotes), [verbatim]):
+            if verbatim and ans.kind != "computed" and not contains(" ".join(quotes), [verbatim]):  # a total is in no quote
                 self.supported_absent += 1
         self.generated += ans.kind == "generated"
         row = {"id": qa.qid, "question": qa.question, "gold": qa.answers, "answer": ans.text,
@@ -165,7 +165,8 @@ class AnswerMetrics:
         self.answer_hit += hit
         best_f1 = 0.0 if abstained else max(f1(short, g) for g in qa.answers)
         self.f1_sum += best_f1
-        self.evidence_hit += any(contains(q, qa.answers) for q in quotes)
+        # a figure computed over rows is in no quote: its quotes are evidence when it is right
+        self.evidence_hit += hit if ans.kind == "computed" else any(contains(q, qa.answers) for q in quotes)
         if ans.supported:
             self.supported_answerable += 1
             self.supported_right += hit

@@ -44,6 +44,13 @@ class Chunks(Part):
         return [int(r[0]) for r in self.db.execute(
             "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE d.path=?", (path,))]
 
+    def under_heading(self, path: str, heading: str, limit: int = 500) -> list[ChunkRow]:
+        """A document's chunks under one heading, in file order: all of a table's rows, when
+        retrieval found only some (a table's chunks carry its caption in their heading)."""
+        q = (f"SELECT {self._CHUNK_COLS} FROM chunks c JOIN documents d ON d.id = c.doc_id"
+             " WHERE d.path=? AND c.heading=? ORDER BY c.seq LIMIT ?")
+        return [ChunkRow(*r) for r in self.db.execute(q, (path, heading, limit))]
+
     def outline(self, path: str) -> list[tuple[int, str, int | None, int]]:
         """A document's chunks in file order as (id, heading, page, words), without their text: a
         500-page PDF's outline is small, and only the chunks a summary picks are read whole."""

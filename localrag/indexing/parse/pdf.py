@@ -4,6 +4,7 @@ for OCR). Run in the sandboxed child by indexing and previews."""
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -22,9 +23,12 @@ class PdfText:
     textless: list[int]  # 1-based pages with images but no text: what OCR can read
 
 
-def read_pdf(source: Path | BinaryIO, tables: bool = True) -> PdfText:
+def read_pdf(source: Path | BinaryIO, tables: bool | None = None) -> PdfText:
     """One block run per page; lines are counted within the page's extracted text. With
-    ``tables``, a table's lines become its rows (``pdf_tables``)."""
+    ``tables`` (default: unless $LOCALRAG_TABLES is "off", which bench/tables.py sets to time
+    indexing without them), a table's lines become its rows (``pdf_tables``)."""
+    if tables is None:
+        tables = os.environ.get("LOCALRAG_TABLES", "").lower() != "off"
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError, PdfStreamError
 

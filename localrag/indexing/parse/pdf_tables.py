@@ -1,12 +1,14 @@
-"""Tables on a PDF page, through pdfplumber: ruled tables by their lines, borderless ones by
-the columns their words line up in. A page's text stays pypdf's (its lines are what citations
-count); the lines a table covers are replaced by the table's rows, each at the line that holds it.
+"""Tables on a PDF page. A page's text stays pypdf's (its lines are what citations count); the
+lines a table covers are replaced by the table's rows, each at the line that holds it.
 
-pdfplumber is many times slower than pypdf, so it reads only the pages that may hold a table:
-pages that draw a grid (pdfium tells, quickly), or whose text has a run of short lines with
-figures in them. A table
-whose rows cannot be found among the page's lines, or that fails the quality gate, is left as
-lines: a broken table is worse than none.
+Ruled tables: pdfplumber's line strategy, run only on pages that draw a grid (pdfplumber costs
+several times what pypdf does a page; pdfium's page objects tell in a fraction of that).
+Borderless tables: pdfium's text runs (it parts a line at wide gaps), lines that part at the
+same places. pdfplumber's text strategy was tried for these: it cut a header's last word off
+("Price EUR" read "Price") and read aligned prose and code as columns.
+
+A table whose rows cannot be found among the page's lines, or that fails the quality gate, is
+left as lines: a broken table is worse than none.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from localrag.indexing.parse.tables import Table, looks_like_table, table_blocks
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 MATCHED = 0.6  # share of a table's rows that must be found among the page's lines
-_STOP = re.compile(r"[A-Za-z)\]][.!?;:]$")
+_STOP = re.compile(r"[\w)\]][.!?;:]$")
 
 
 def _key(text: str) -> str:

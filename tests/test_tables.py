@@ -1,0 +1,190 @@
+"""Tables (issue 36): every format's tables become one block per row, written with its header and
+caption, at the row's own lines; a broken-looking grid stays text; a row is one quote; and a
+question about a row is answered by code with the cell under the column it asks for."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from localrag.answering.tables import cells
+from localrag.indexing.chunking import chunk_blocks
+from localrag.indexing.parse.base import Block
+from localrag.indexing.parse.pdf import read_pdf
+from localrag.indexing.parse.registry import file_kind, parse
+from localrag.indexing.parse.tables import looks_like_table, row_text
+from localrag.indexing.parse.text import parse_html
+
+from .conftest import cli_json, run_cli
+
+DOCS = Path(__file__).parent / "answerset" / "docs"
+
+
+def rows_of(blocks: list[Block]) -> list[tuple[str, int | None, str | None]]:
+    return [(b.text, b.start_line, b.table) for b in blocks if b.table is not None]
+
+
+def test_the_gate_keeps_tables_and_sends_layout_back_to_text() -> None:
+    assert looks_like_table([["Model", "Price"], ["TF-20", "349 EUR"], ["TF-30", "429 EUR"]])
+    assert not looks_like_table([["one column"], ["only"], ["here"]])
+    assert not looks_like_table([["Model", "Price"]])  # a header alone is no table
+    paragraph = "This cell holds a whole paragraph of running text, as page layout does, " * 4  # 52 words
+    assert not looks_like_table([[paragraph, "nav"], ["footer", "links"]])
+    assert not looks_like_table([["a", "", "", ""], ["", "", "b", ""], ["", "c", "", ""]])  # mostly empty
+    assert row_text(["Program", "Temperature"], ["Eco", "50 C"]) == "Program: Eco · Temperature: 50 C"
+    assert row_text(["Item", "Ordered", "Delivered"], ["Plank", "120", "120"]) == "Item: Plank · Ordered: 120 · Delivered: 120"
+    assert row_text(["Name", "Note"], ["Ann", ""]) == "Name: Ann"
+
+
+def test_html_tables_header_caption_spans_nesting_and_layout() -> None:
+    html = """<h2>Programs</h2>
+<table><caption>Program times</caption>
+<thead><tr><th>Program</th><th>Temperature</th><th>Duration</th></tr></thead>
+<tr><td>Eco</td><td>50 °C</td><td>220 min</td></tr>
+<tr><td colspan="2">Glass, both settings</td><td>95 min</td></tr>
+<tr><td rowspan="2">Quick</td><td>40 °C</td><td>30 min</td></tr>
+<tr><td>45 °C</td><td>25 min</td></tr>
+<tr><td colspan="999999999">Hostile span</td><td>1</td><td>2</td></tr>
+</table>
+<p>After. Dr. Smith said so.</p>
+<table><tr><td><p>""" + "A long layout cell of running text that goes on and on. " * 8 + """</p></td><td>nav</td></tr></table>
+<table><tr><td>outer</td><td><table><tr><th>k</th><th>v</th></tr><tr><td>a</td><td>1</td></tr>
+<tr><td>b</td><td>2</td></tr></table></td></tr><tr><td>x</td><td>y</td></tr>
+"""  # the last table is never closed
+    blocks = parse_html(html)
+    rows = rows_of(blocks)
+    assert rows[:4] == [("Program: Eco · Temperature: 50 °C · Duration: 220 min", 4, "Program times"),
+                        ("Program: Glass, both settings · Duration: 95 min", 5, "Program times"),
+                        ("Program: Quick · Temperature: 40 °C · Duration: 30 min", 6, "Program times"),
+                        ("Program: Quick · Temperature: 45 °C · Duration: 25 min", 7, "Program times")]
+    assert rows[4][0] == "Program: Hostile span · Temperature: 1 · Duration: 2"  # an absurd span counts as one
+    texts = [b.text for b in blocks if b.table is None]
+    assert "After. Dr. Smith said so." in texts and any(t.startswith("A long layout cell") for t in texts)
+    assert any("k: a · v: 1" in t for t in texts + [r[0] for r in rows])  # the inner table's rows, in its cell
+
+
+def test_docx_odt_ods_xlsx_tables(tmp_path: Path) -> None:
+    import docx
+    import openpyxl
+    from odf.opendocument import OpenDocumentSpreadsheet, OpenDocumentText
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import H, P
+
+    b = parse(DOCS / "shop-rota.docx", "docx", (DOCS / "shop-rota.docx").read_bytes())
+    assert [x.text for x in b[:3]] == ["Shop rota, March", "Swap a shift only with the shop manager's approval.",
+                                       "Table 1: Shifts"]
+    assert rows_of(b)[0] == ("Day: Monday · Morning: Lena Fischer · Evening: Tom Becker", 5, "Table 1: Shifts")
+    assert b[-1].text == "The shop is closed at weekends."  # the table in reading order, not at the end
+
+    d = docx.Document()
+    t = d.add_table(rows=3, cols=3)
+    for i, r in enumerate([["Part", "Price", "Stock"], ["Seal", "18.50", "32"], ["Pump", "41.75", "14"]]):
+        for j, c in enumerate(r):
+            t.cell(i, j).text = c
+    t.cell(2, 1).merge(t.cell(2, 2))
+    buf = io.BytesIO()
+    d.save(buf)
+    assert [r[0] for r in rows_of(parse(Path("m.docx"), "docx", buf.getvalue()))] == [
+        "Part: Seal · Price: 18.50 · Stock: 32", "Part: Pump · Price: 41.75 14"]
+
+    def odf_table(rows: list[list[str]]) -> Table:
+        table = Table(name="T")
+        for r in rows:
+            tr = TableRow()
+            for c in r:
+                cell = TableCell()
+                cell.addElement(P(text=c))
+                tr.addElement(cell)
+            table.addElement(tr)
+        return table
+
+    grid = [["Model", "Heater"], ["AX-1", "2 kW"], ["AX-2", "3 kW"]]
+    text = OpenDocumentText()
+    text.text.addElement(H(outlinelevel=1, text="Heaters"))
+    text.text.addElement(odf_table(grid))
+    text.text.addElement(P(text="The end."))
+    buf = io.BytesIO()
+    text.write(buf)
+    b = parse(Path("h.odt"), "odt", buf.getvalue())
+    assert rows_of(b) == [("Model: AX-1 · Heater: 2 kW", 4, ""), ("Model: AX-2 · Heater: 3 kW", 5, "")]
+    assert b[-1].text == "The end."
+    sheet = OpenDocumentSpreadsheet()
+    sheet.spreadsheet.addElement(odf_table(grid))
+    buf = io.BytesIO()
+    sheet.write(buf)
+    b = parse(Path("h.ods"), "ods", buf.getvalue())
+    assert (b[0].text, b[0].heading, b[0].page) == ("T", 1, 1) and rows_of(b)[1] == ("Model: AX-2 · Heater: 3 kW", 3, "")
+
+    b = parse(DOCS / "supplier-payments.xlsx", "xlsx", (DOCS / "supplier-payments.xlsx").read_bytes())
+    assert (b[0].text, b[0].heading) == ("Payments 2025", 1)  # the sheet's name heads its rows
+    assert rows_of(b)[1] == ("Date: 2025-03-11 · Supplier: Globex · Invoice: INV-2236 · Amount EUR: 845.00", 5,
+                             "Supplier payments")  # as the sheet shows it: two decimals, a date without a time
+    book = openpyxl.Workbook()
+    book.active.append(["only", "one", "row"])
+    buf = io.BytesIO()
+    book.save(buf)
+    assert [x.text for x in parse(Path("x.xlsx"), "xlsx", buf.getvalue()) if not x.heading] == ["only · one · row"]
+    assert file_kind(Path("a.xlsx")) == "xlsx" and file_kind(Path("a.ods")) == "ods"
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really")
+    with pytest.raises(Exception, match="corrupt Excel file"):
+        parse(tmp_path / "broken.xlsx", "xlsx", (tmp_path / "broken.xlsx").read_bytes())
+
+
+def test_pdf_tables_ruled_borderless_and_over_two_pages_at_their_own_lines() -> None:
+    for name, caption, first in (("heater-specs.pdf", "Specifications", "Model: TF-20 · Heater: 2 kW · Tank: 20 l · Noise: 38 dB · Price: 349 EUR"),
+                                 ("price-list.pdf", "Cafe supplies price list 2025",
+                                  "Article: A-100 · Description: Espresso beans, 1 kg · Unit: bag · Price EUR: 24.90")):
+        with_tables, plain = read_pdf(DOCS / name).blocks, read_pdf(DOCS / name, tables=False).blocks
+        rows = rows_of(with_tables)
+        assert rows[0][0] == first and {r[2] for r in rows} == {caption}
+        lines = {n: line for b in plain for n, line in enumerate(b.text.split("\n"), start=b.start_line or 1)}
+        for text, line, _ in rows:  # each row sits at the line pypdf reads it on: citations and previews agree
+            cells_ = [v.split(": ", 1)[1] for v in text.split(" · ")]
+            assert "".join(lines[line].split()) == "".join("".join(cells_).split()), (line, lines[line], text)
+        prose = [b.text for b in with_tables if b.table is None]
+        assert prose and all(" · " not in t for t in prose)
+    invoice = read_pdf(DOCS / "invoice-2025-031.pdf").blocks
+    rows = rows_of(invoice)
+    assert len(rows) == 28 and not any(r[0].startswith("Item: Item") for r in rows)  # the repeated header is no row
+    page2 = [(b.text, b.page, b.table) for b in invoice if b.page == 2 and b.table is not None]
+    assert page2[0] == ("Item: Voltage tester · Quantity: 2 · Unit price EUR: 19.90", 2, "Invoice 2025-031")
+    manual = read_pdf(DOCS / "dishwasher-manual.pdf")
+    assert [b.text for b in manual.blocks if b.page != 2] == [b.text for b in read_pdf(
+        DOCS / "dishwasher-manual.pdf", tables=False).blocks if b.page != 2]  # pages without tables: as before
+
+
+def test_a_chunk_holds_one_tables_rows_on_their_own_lines(embedder) -> None:  # type: ignore[no-untyped-def]
+    blocks = [Block("Intro text.", 1, 1), Block("A: 1 · B: 2", 3, 3, table="Cap"), Block("A: 3 · B: 4", 4, 4, table="Cap"),
+              Block("A: 5 · B: 6", 7, 7, table="Other"), Block("After.", 9, 9)]
+    chunks = chunk_blocks(blocks, embedder.count_tokens, 256)
+    assert [(c.text, c.heading, c.start_line, c.end_line) for c in chunks] == [
+        ("Intro text.", "", 1, 1), ("A: 1 · B: 2\nA: 3 · B: 4", "Cap", 3, 4), ("A: 5 · B: 6", "Other", 7, 7),
+        ("After.", "", 9, 9)]
+    assert [(c.header, c.value) for c in cells("Name: Dr. Smith · Room: 12")] == [("Name", "Dr. Smith"), ("Room", "12")]
+
+
+@pytest.fixture()
+def tables_home(home: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "tables"
+    folder.mkdir()
+    for name in ("heater-specs.pdf", "price-list.pdf", "shop-rota.docx", "library-hours.html", "supplier-payments.xlsx"):
+        shutil.copy(DOCS / name, folder / name)
+    run_cli("add", str(folder), home=home)
+    return home
+
+
+def test_a_cell_question_is_answered_from_its_row_and_a_missing_column_is_not(tables_home: Path) -> None:
+    a = cli_json("ask", "How much does the TF-80 heater cost?", "--json", "--no-conversation", home=tables_home)
+    assert (a["answer_kind"], a["supported"], a["answer"]) == ("table", True, "Price: 689 EUR [1]")
+    quote = a["evidence"][0]
+    assert quote["quote"].startswith("Model: TF-80") and quote["path"].endswith("heater-specs.pdf")
+    assert quote["page"] == 1 and quote["start_line"] == quote["end_line"] == 9
+    a = cli_json("ask", "When does the library close on Thursday?", "--json", "--no-conversation", home=tables_home)
+    assert a["answer"] == "Closes: 20:00 [1]" and a["evidence"][0]["start_line"] == 14  # the file's own line
+    night = cli_json("ask", "Who works the night shift on Monday?", "--json", "--no-conversation", home=tables_home)
+    assert not night["supported"] and "Day: Monday" in night["evidence"][0]["quote"]  # the row, shown, not answered
+    hits = cli_json("search", "Acme Tools INV-2231", "--json", "-k", "3", home=tables_home)
+    assert hits["results"][0]["text"].count("Amount EUR: ") >= 1
