@@ -134,7 +134,8 @@ def test_docx_odt_ods_xlsx_tables(tmp_path: Path) -> None:
 
 
 def test_pdf_tables_ruled_borderless_and_over_two_pages_at_their_own_lines() -> None:
-    for name, caption, first in (("heater-specs.pdf", "Specifications", "Model: TF-20 · Heater: 2 kW · Tank: 20 l · Noise: 38 dB · Price: 349 EUR"),
+    for name, caption, first in (("heater-specs.pdf", "Specifications",
+                                  "Model: TF-20 · Heater: 2 kW · Tank: 20 l · Noise: 38 dB · Price: 349 EUR"),
                                  ("price-list.pdf", "Cafe supplies price list 2025",
                                   "Article: A-100 · Description: Espresso beans, 1 kg · Unit: bag · Price EUR: 24.90")):
         with_tables, plain = read_pdf(DOCS / name).blocks, read_pdf(DOCS / name, tables=False).blocks
@@ -188,3 +189,16 @@ def test_a_cell_question_is_answered_from_its_row_and_a_missing_column_is_not(ta
     assert not night["supported"] and "Day: Monday" in night["evidence"][0]["quote"]  # the row, shown, not answered
     hits = cli_json("search", "Acme Tools INV-2231", "--json", "-k", "3", home=tables_home)
     assert hits["results"][0]["text"].count("Amount EUR: ") >= 1
+
+
+def test_totals_lists_and_the_highest_are_computed_from_every_row(tables_home: Path) -> None:
+    total = cli_json("ask", "What is the total paid to Acme Tools?", "--json", "--no-conversation", home=tables_home)
+    assert (total["answer_kind"], total["supported"]) == ("computed", True)
+    assert total["answer"] == "Total Amount EUR: 2,190.50 over 2 rows [1, 2]"
+    assert [q["quote"].split(" · ")[2] for q in total["evidence"]] == ["Invoice: INV-2231", "Invoice: INV-2262"]
+    listed = cli_json("ask", "Which models have a 2 kW heater?", "--json", "--no-conversation", home=tables_home)
+    assert listed["answer"] == "Model: TF-20, TF-50 over 2 rows [1, 2]"
+    dear = cli_json("ask", "Which heater is the most expensive?", "--json", "--no-conversation", home=tables_home)
+    assert dear["answer"] == "Highest Price: TF-80 (689 EUR) [1]" and dear["evidence"][0]["quote"].startswith("Model: TF-80")
+    none = cli_json("ask", "Which models have a 9 kW heater?", "--json", "--no-conversation", home=tables_home)
+    assert not none["supported"]

@@ -20,11 +20,13 @@ from localrag.answering.evidence import Sentence, file_name_words, split
 from localrag.indexing.parse.tables import SEP
 from localrag.search.retrieve import Result
 
-_MONEY_QUESTION = re.compile(r"\b(?:costs?|price[ds]?|pay|paid|spen[dt]|charged?|fees?|how much (?:is|are|was|were|does|do|did|for))\b",
-                             re.I)
+_MONEY_QUESTION = re.compile(
+    r"\b(?:costs?|price[ds]?|pay|paid|spen[dt]|charged?|fees?|how much (?:is|are|was|were|does|do|did|for))\b", re.I)
 _MONEY = re.compile(r"(?i)\b(?:price|cost|amount|total|fee|paid|eur|usd|gbp|chf)\b|[€$£¥]")
 _NUMBERISH = re.compile(r"^[\W\d_]*\d[\W\d_]*(?:\s?\w{1,4})?$")  # "12.90", "50 C", "1,200.50", "689 EUR"
-_WHEN = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{1,2}(?:[:.]\d{2})?\s?[ap]\.?m\b|\b\d{4}-\d{2}-\d{2}\b|\b(?:1[89]|20)\d{2}\b|(?i:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)")
+_WHEN = re.compile(  # a clock time, a date, a year or a month: what "when" asks for, not a duration
+    r"\b\d{1,2}:\d{2}\b|\b\d{1,2}(?:[:.]\d{2})?\s?[ap]\.?m\b|\b\d{4}-\d{2}-\d{2}\b|\b(?:1[89]|20)\d{2}\b"
+    r"|(?i:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)")
 MAX_LEFT = 1  # question words nothing in the row accounts for that are still taken as phrasing ("works", "sent")
 
 
@@ -333,9 +335,10 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
         how = COUNT if re.search(r"\bhow many\b", question, re.I) else LIST
         column = named[0]
     else:
-        column = _over_column(question, asked, rows, header, context)
-        if column is None:
+        over = _over_column(question, asked, rows, header, context)
+        if over is None:
             return None
+        column = over
     ignore = context | _words(column) | {noun_stem} | _OVER_WORDS | _beside(question, _words(column))
     ignore |= _words(" ".join(m.group() for m in _MONEY_QUESTION.finditer(question)))
     wanted = [w for w in asked if not _held({w}, ignore) and not _held({w}, set().union(*(_words(h) for h in header)))]

@@ -1,7 +1,8 @@
 """Pack parser blocks into chunks that follow the document's structure and fit the model.
 
 A chunk never spans two sections or two PDF pages, never mixes a table's rows with other text,
-and its embedded text (the heading path, a table's caption, plus the body) never exceeds the embedding model's token limit, so nothing is cut off silently.
+and its embedded text (the heading path, a table's caption, plus the body) never exceeds the
+embedding model's token limit, so nothing is cut off silently.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ TEAS = [["No.", "Tea", "Origin", "Steep", "Price per 100 g"],
         ["T-12", "Earl Grey", "Sri Lanka", "4 min", "6.70"],
         ["T-15", "Oolong", "Taiwan", "5 min", "14.20"]]
 
-PARTS = [(f"Bolt M{n}x{l}", q, b) for n, l, q, b in [
+PARTS = [(f"Bolt M{n}x{length}", q, b) for n, length, q, b in [
     (6, 20, 500, "A1"), (6, 30, 400, "A1"), (8, 20, 350, "A2"), (8, 40, 300, "A2"), (10, 30, 250, "A3"),
     (10, 50, 200, "A3"), (12, 40, 150, "A4"), (12, 60, 120, "A4"), (16, 50, 80, "A5"), (16, 80, 60, "A5")]] + [
     (f"Washer {n} mm", q, b) for n, q, b in [(6, 900, "B1"), (8, 800, "B1"), (10, 700, "B2"), (12, 600, "B2"),

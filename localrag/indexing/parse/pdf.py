@@ -103,7 +103,7 @@ class _TableFinder:
 
                     if hasattr(self.source, "seek"):
                         self.source.seek(0)
-                    self.pdf = pdfplumber.open(self.source)
+                    self.pdf = pdfplumber.open(self.source)  # type: ignore[arg-type]  # a path or a binary stream
                 plumber_page = self.pdf.pages[number - 1]
                 found = pdf_tables.ruled_tables(plumber_page)
                 plumber_page.close()
@@ -112,11 +112,12 @@ class _TableFinder:
             return None
         continued = None
         for i, rows in enumerate(found):
-            runs_on = self.header is not None and self.header_page == number - 1 and len(self.header) == len(rows[0])
-            if runs_on and i == 0 and (rows[0] == self.header or not guess_header(rows)):
+            header = self.header
+            runs_on = header is not None and self.header_page == number - 1 and len(header) == len(rows[0])
+            if header is not None and runs_on and i == 0 and (rows[0] == header or not guess_header(rows)):
                 continued = self.caption  # a table that runs on from the page before, with its caption
-                if rows[0] != self.header:
-                    rows.insert(0, self.header)
+                if rows[0] != header:
+                    rows.insert(0, header)
             elif guess_header(rows):
                 self.header = rows[0]
         blocks = pdf_tables.replace_rows(lines, found, number, continued) if found else None
