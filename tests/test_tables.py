@@ -64,6 +64,8 @@ def test_html_tables_header_caption_spans_nesting_and_layout() -> None:
     texts = [b.text for b in blocks if b.table is None]
     assert "After. Dr. Smith said so." in texts and any(t.startswith("A long layout cell") for t in texts)
     assert any("k: a · v: 1" in t for t in texts + [r[0] for r in rows])  # the inner table's rows, in its cell
+    nested = parse_html("<table><tr><td>x " * 50 + "</td></tr></table>" * 50)  # deeper than tables are read
+    assert [b.text.split().count("x") for b in nested] == [50]  # every cell's text kept, once
 
 
 def test_docx_odt_ods_xlsx_tables(tmp_path: Path) -> None:
@@ -202,3 +204,18 @@ def test_totals_lists_and_the_highest_are_computed_from_every_row(tables_home: P
     assert dear["answer"] == "Highest Price: TF-80 (689 EUR) [1]" and dear["evidence"][0]["quote"].startswith("Model: TF-80")
     none = cli_json("ask", "Which models have a 9 kW heater?", "--json", "--no-conversation", home=tables_home)
     assert not none["supported"]
+
+
+def test_the_preview_shows_the_cited_row_in_its_table(make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    shutil.copy(DOCS / "heater-specs.pdf", folder / "heater-specs.pdf")
+    app = make_app()
+    app.add([str(folder)])
+    app.index()
+    hit = next(r for r in app.search("TF-80 noise", 5, "keyword") if "TF-80" in r.text)
+    row = next(n for n, line in enumerate(hit.text.split("\n"), start=hit.start_line) if "TF-80" in line)
+    ctx = app.passage_context(type(hit)(hit.chunk_id, hit.path, 0.0, hit.text, hit.heading, hit.page, row, row), 2)
+    assert (ctx.start, ctx.end) == (row, row) and ctx.error is None
+    assert dict(ctx.rows)[row].startswith("Model: TF-80 · Heater: 4.5 kW")  # the row, with its header, at its line
+    assert dict(ctx.rows)[row - 1].startswith("Model: TF-50")

@@ -7,6 +7,10 @@ the whole row with its header, so a person sees at once which column the figure 
 A question whose words the row, the column and the table's caption do not account for is not
 answered from the row ("the night shift" when the rota has morning and evening; "the espresso
 grinder" when the row is espresso beans): nothing is shown as supported that the row does not say.
+
+A total, an average, the highest or lowest, a count or a list ("which models have a 2 kW
+heater?") is computed here over every row of the table that holds what the question names, and
+those rows are its quotes; the model never does arithmetic.
 """
 
 from __future__ import annotations

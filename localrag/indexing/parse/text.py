@@ -136,6 +136,7 @@ class _HTMLText(html.parser.HTMLParser):
         self.heading = 0
         self.pre = 0
         self.tables: list[_TableBuilder] = []  # open tables, innermost last
+        self.depth_over = 0  # tables open beyond MAX_NESTED
 
     def flush(self) -> None:
         text = "".join(self.buf)
@@ -154,7 +155,10 @@ class _HTMLText(html.parser.HTMLParser):
             return
         elif tag == "table":
             self.flush()
-            self.tables.append(_TableBuilder())
+            if len(self.tables) < MAX_NESTED:
+                self.tables.append(_TableBuilder())
+            else:  # deeper tables' text stays in the cell they are in (a hostile nesting stays linear)
+                self.depth_over += 1
         elif self.tables and tag in ("tr", "td", "th", "caption", "thead", "tbody", "tfoot"):
             self.flush()
             self.tables[-1].start(tag, dict(attrs), self.getpos()[0])
@@ -174,7 +178,10 @@ class _HTMLText(html.parser.HTMLParser):
             return
         elif tag == "table" and self.tables:
             self.flush()
-            self._close_table()
+            if self.depth_over:
+                self.depth_over -= 1
+            else:
+                self._close_table()
         elif self.tables and tag in ("tr", "td", "th", "caption", "thead", "tbody", "tfoot"):
             self.flush()
             self.tables[-1].end(tag)
@@ -212,6 +219,7 @@ class _HTMLText(html.parser.HTMLParser):
             self.blocks.extend(blocks)
 
 
+MAX_NESTED = 8  # tables in tables read as tables; deeper ones as their cells' text
 MAX_SPAN = 50  # a colspan or rowspan larger than this is hostile or a layout trick: taken as 1
 
 
