@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from localrag.answering import verify
 from localrag.answering.evidence import Sentence, file_name_words, split
-from localrag.indexing.parse.tables import SEP
+from localrag.indexing.parse.tables import SEP, split_row
 from localrag.search.retrieve import Result
 
 _MONEY_QUESTION = re.compile(
@@ -52,19 +52,17 @@ class TableAnswer:
 
 
 def cells(text: str) -> list[Cell]:
-    """A row as indexing writes it ("Header: value · Header: value") back into its cells; [] for
-    text that is not a table's row."""
-    if SEP not in text or "\n" in text:
+    """A row as indexing writes it ("Header: value · Header: value") back into its cells, with
+    the values' offsets; [] for text that is not a table's row."""
+    pairs = split_row(text)
+    if pairs is None:
         return []
     out = []
     pos = 0
-    for part in text.split(SEP):
-        name, colon, value = part.partition(": ")
-        if not colon:
-            name, value = "", part
-        start = pos + (len(name) + 2 if colon else 0)
+    for name, value in pairs:
+        start = pos + (len(name) + 2 if name else 0)
         out.append(Cell(name, value, start, start + len(value)))
-        pos += len(part) + len(SEP)
+        pos = start + len(value) + len(SEP)
     return out
 
 

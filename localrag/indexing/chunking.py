@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from localrag.indexing.parse.base import Block
+from localrag.indexing.parse.tables import SEP, compact, split_row
 from localrag.store.rows import text_hash
 
 TokenCounter = Callable[[Sequence[str]], list[int]]  # counts include the model's 2 special tokens
@@ -35,10 +36,14 @@ class Chunk:
 
 
 def embed_text(text: str, heading: str) -> str:
-    """What the model sees: the section path gives a short chunk its context."""
-    return f"{heading}\n{text}" if heading else text
+    """What the model sees: the section path gives a short chunk its context; a table's rows
+    are read with their header once (``tables.compact``)."""
+    body = compact(text) if SEP in text else None
+    body = body or text
+    return f"{heading}\n{body}" if heading else body
 
 
+MAX_ROW_GAP = 50  # blank lines between two rows of a table's chunk, at most (beyond, its range bounds the line)
 MAX_BLOCK_CHARS = 20_000  # longer blocks are cut by lines/characters before any tokenizing
 
 
@@ -78,25 +83,36 @@ def chunk_blocks(blocks: list[Block], count: TokenCounter, max_tokens: int) -> l
         return []
     blocks = _presplit(blocks)
     heads: list[tuple[int, str]] = []
-    sizes = [n - SPECIAL for n in count([b.text for b in blocks])]
+    sizes = [n - SPECIAL for n in count([_counted_text(b) for b in blocks])]
     chunks: list[Chunk] = []
     cur: list[tuple[Block, int]] = []
     heading = ""
     heading_cost = 0
     caption_costs: dict[str | None, int] = {None: 0, "": 0}
+    header_costs: dict[str, int] = {"": 0}
 
     def caption_cost(caption: str | None) -> int:
         if caption not in caption_costs:
             caption_costs[caption] = count([f" > {caption}"])[0] - SPECIAL + 1
         return caption_costs[caption]
 
+    def header_cost(block: Block) -> int:
+        """The header line a table chunk's embedded text starts with."""
+        names = _header_line(block)
+        if names not in header_costs:
+            header_costs[names] = count([names])[0] - SPECIAL + 1
+        return header_costs[names]
+
     def flush() -> None:
         if not cur:
             return
         text = cur[0][0].text
-        for (prev, _), (b, _) in zip(cur, cur[1:]):  # a table's rows on consecutive lines stay on consecutive lines
-            row_after_row = b.table is not None and prev.end_line is not None and b.start_line == prev.end_line + 1
-            text += ("\n" if row_after_row else "\n\n") + b.text
+        for (prev, _), (b, _) in zip(cur, cur[1:]):
+            # a table's row is one line of text, whatever lines of the file it spans: the next row
+            # comes as many lines further as in the file, so each row's line counts true
+            rows = b.table is not None and prev.start_line is not None and b.start_line is not None
+            gap = min(max(1, b.start_line - prev.start_line), MAX_ROW_GAP) if rows else 2  # type: ignore[operator]
+            text += "\n" * gap + b.text
         lines = [b.start_line for b, _ in cur if b.start_line is not None]
         ends = [b.end_line for b, _ in cur if b.end_line is not None]
         caption = cur[0][0].table
@@ -113,7 +129,7 @@ def chunk_blocks(blocks: list[Block], count: TokenCounter, max_tokens: int) -> l
             continue
         if cur and (cur[0][0].page != block.page or cur[0][0].table != block.table):
             flush()  # a chunk holds one page, and rows of one table or none
-        budget = max_tokens - SPECIAL - heading_cost - caption_cost(block.table)
+        budget = max_tokens - SPECIAL - heading_cost - caption_cost(block.table) - header_cost(block)
         if budget < 32:  # absurd heading: embed the body without it rather than starve it
             heading, heading_cost, budget = "", 0, max_tokens - SPECIAL
         used = sum(s for _, s in cur) + 2 * len(cur)  # the "\n\n" joins cost at most a token each
@@ -128,6 +144,17 @@ def chunk_blocks(blocks: list[Block], count: TokenCounter, max_tokens: int) -> l
         cur.append((block, size))
     flush()
     return _verified(chunks, count, max_tokens)
+
+
+def _header_line(block: Block) -> str:
+    row = split_row(block.text) if block.table is not None else None
+    return " | ".join(n for n, _ in row) if row else ""
+
+
+def _counted_text(block: Block) -> str:
+    """What a block costs in its chunk's embedded text: a table's row, its cells alone."""
+    row = split_row(block.text) if block.table is not None else None
+    return " | ".join(v for _, v in row) if row else block.text
 
 
 def split_block(block: Block, count: TokenCounter, budget: int, size: int | None = None) -> list[Block]:

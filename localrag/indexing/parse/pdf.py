@@ -94,9 +94,12 @@ class _TableFinder:
             fpage = self.pdfium[number - 1]
             try:
                 ruled = pdf_tables.draws_grid(fpage)
-                found = [] if ruled else pdf_tables.borderless_tables(fpage)
+                found = pdf_tables.borderless_tables(fpage)
             finally:
                 fpage.close()
+            if ruled and found:  # a ruled table whose cells part as a borderless one's do: no pdfplumber needed
+                blocks = pdf_tables.replace_rows(lines, [list(map(list, t)) for t in found], number)
+                ruled = blocks is None
             if ruled:
                 if self.pdf is None:
                     import pdfplumber

@@ -164,7 +164,7 @@ def _find(keys: Sequence[str], key: str, start: int) -> tuple[int, int] | None:
     for i in range(start, len(keys)):
         if keys[i] and key.startswith(keys[i]):
             joined, j = keys[i], i + 1
-            while joined != key and j < len(keys) and j < i + 4 and key.startswith(joined + keys[j]):
+            while joined != key and j < len(keys) and j < i + 12 and key.startswith(joined + keys[j]):
                 joined, j = joined + keys[j], j + 1
             if joined == key:
                 return i, j
@@ -190,28 +190,27 @@ def replace_rows(lines: list[str], tables: list[list[list[str]]], page: int, con
     spans: list[tuple[int, int, list[Block]]] = []
     pos = 0
     for rows in tables:
-        where: list[int | None] = []
+        where: list[tuple[int, int] | None] = []  # each row's lines: (first, after its last)
         at = pos
         for r in rows:
             hit = _find(keys, _key("".join(r)), at)
-            where.append(hit[0] if hit else None)
+            where.append(hit)
             if hit:
                 at = hit[1]
         hits = [w for w in where if w is not None]
-        if not hits or len(hits) < MATCHED * len(rows):
+        if not hits or len(hits) < MATCHED * len(rows) or hits[0][0] < pos:
             continue
-        first, last = min(hits), max(hits)
-        if first < pos:
-            continue
+        first, end = hits[0][0], hits[-1][1]
         numbers: list[tuple[int | None, int | None]] = []
-        prev = first
-        for w in where:
-            prev = w if w is not None else prev
-            numbers.append((prev + 1, prev + 1))
+        nxt = first
+        for w in where:  # a row not found (its cells wrapped out of order) takes the line after the one before
+            a, b = w if w is not None else (nxt, nxt + 1)
+            numbers.append((a + 1, max(a + 1, b)))
+            nxt = min(b, end - 1)
         caption = continued if continued is not None and not spans else caption_above(lines, first, pos)
         table = Table(rows, numbers, caption=caption, page=page)
-        spans.append((first, last + 1, table_blocks(table, fallback=False)))
-        pos = last + 1
+        spans.append((first, end, table_blocks(table, fallback=False)))
+        pos = end
     spans = [s for s in spans if s[2]]
     if not spans:
         return None

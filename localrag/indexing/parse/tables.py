@@ -70,6 +70,34 @@ def looks_like_table(rows: Sequence[Sequence[str]]) -> bool:
     return sum(sum(1 for c in r if c) >= 2 for r in rows) >= 0.8 * len(rows)
 
 
+def split_row(text: str) -> list[tuple[str, str]] | None:
+    """A row as ``row_text`` writes it back into (header, cell) pairs; None for other text."""
+    if SEP not in text or "\n" in text:
+        return None
+    out = []
+    for part in text.split(SEP):
+        name, colon, value = part.partition(": ")
+        out.append((name, value) if colon else ("", part))
+    return out
+
+
+def compact(text: str) -> str | None:
+    """A run of rows (one a line) as the embedding model reads them: the header once, then each
+    row's cells ("Program | Duration" over "Eco | 220 min"), about half the tokens of writing the
+    header into every row. A row whose cells are not the first row's columns, or a line that is
+    no row, stays as it is. None when ``text`` starts with no row."""
+    lines = text.split("\n")
+    first = split_row(lines[0])
+    if first is None or not any(n for n, _ in first):
+        return None
+    names = [n for n, _ in first]
+    out = [" | ".join(names)]
+    for line in lines:
+        row = split_row(line)
+        out.append(" | ".join(v for _, v in row) if row is not None and [n for n, _ in row] == names else line)
+    return "\n".join(out)
+
+
 def row_text(header: Sequence[str], cells: Sequence[str]) -> str:
     """"Header: cell" pairs; a cell without a header stands alone and an empty one is left out.
     (A cell merged over columns comes from its parser once, with "" in the columns it spans.)"""
