@@ -327,6 +327,9 @@ def test_an_older_schema_is_upgraded_in_place_keeping_its_data(tmp_path: Path, v
     db.execute("INSERT INTO folders(path, added_at) VALUES ('/old/notes', 1.0)")
     db.execute("INSERT INTO documents(folder_id, path, size, mtime_ns, status, error, indexed_at)"
                " VALUES (1, '/old/notes/locked.md', 5, 1, 'failed', 'permission denied', 1.0)")
+    for name in ("prices.PDF", "notes.md"):
+        db.execute("INSERT INTO documents(folder_id, path, size, mtime_ns, content_hash, status, indexed_at)"
+                   " VALUES (1, ?, 5, 1, 'abc', 'ok', 1.0)", (f"/old/notes/{name}",))
     if version >= 2:
         db.execute("INSERT INTO conversations(title, created_at, updated_at) VALUES ('old chat', 1.0, 1.0)")
     if version >= 3:  # an adapter an older `tune` adopted stays active, with the default fusion
@@ -342,6 +345,9 @@ def test_an_older_schema_is_upgraded_in_place_keeping_its_data(tmp_path: Path, v
     assert old_failure is not None
     if version < 10:  # a failure from before retries were kept is tried again next run
         assert (old_failure.attempts, old_failure.retry_at) == (1, 0)
+    pdf, md = st.documents.document("/old/notes/prices.PDF"), st.documents.document("/old/notes/notes.md")
+    assert pdf is not None and md is not None
+    assert (pdf.content_hash, pdf.mtime_ns, md.content_hash) == (None, 0, "abc")  # a file that may hold a table is read again
     st.documents.forget("/old/notes/secret.md")  # the newer tables work
     assert st.sentences.count() == 0 and not st.sentences.lookup(["a sentence"])
     if version >= 3:

@@ -165,4 +165,12 @@ MIGRATIONS: list[Migration] = [
     CREATE INDEX sentence_vectors_chunk ON sentence_vectors(chunk_hash);
     CREATE TABLE warm_chunks(hash TEXT PRIMARY KEY);
     """,
+    # 12: tables are indexed a row at a time with their header: files that can hold one are read
+    #     again at the next `index` (their other chunks keep their vectors, by text hash)
+    """
+    UPDATE documents SET content_hash = NULL, mtime_ns = 0 WHERE status = 'ok' AND (
+        lower(path) LIKE '%.pdf' OR lower(path) LIKE '%.docx' OR lower(path) LIKE '%.odt'
+        OR lower(path) LIKE '%.html' OR lower(path) LIKE '%.htm' OR lower(path) LIKE '%.xhtml'
+        OR lower(path) LIKE '%.epub' OR lower(path) LIKE '%.csv' OR lower(path) LIKE '%.tsv');
+    """,
 ]
