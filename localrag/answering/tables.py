@@ -26,6 +26,9 @@ from localrag.search.retrieve import Result
 
 _MONEY_QUESTION = re.compile(
     r"\b(?:costs?|price[ds]?|pay|paid|spen[dt]|charged?|fees?|how much (?:is|are|was|were|does|do|did|for))\b", re.I)
+_PAYING = re.compile(r"\b(?:costs?|price[ds]?|pay|paid|spen[dt]|charged?|fees?)\b", re.I)
+_FAR = re.compile(r"\bhow far\b|\bdistance\b", re.I)
+_DISTANCE = re.compile(r"(?i)\b(?:km|kilomet(?:re|er)s?|mi|miles?|distance)\b")
 _MONEY = re.compile(r"(?i)\b(?:price|cost|amount|total|fee|paid|eur|usd|gbp|chf)\b|[€$£¥]")
 _NUMBERISH = re.compile(r"^[\W\d_]*\d[\W\d_]*(?:\s?\w{1,4})?$")  # "12.90", "50 C", "1,200.50", "689 EUR"
 _WHEN = re.compile(  # a clock time, a date, a year or a month: what "when" asks for, not a duration
@@ -187,19 +190,25 @@ def _money(c: Cell) -> bool:
 
 def _column(question: str, asked: set[str], cs: Sequence[Cell], key: Sequence[Cell]) -> Cell | None:
     """The column the question asks for, among the row's other cells: an amount when it asks what
-    something costs, else one it names, else the only one of the kind it asks for."""
+    something costs, a distance for "how far", else one it names, else an amount for "how much is
+    it", else the only one of the kind it asks for."""
     key_words = set().union(*(_words(c.value) for c in key))
     others = [c for c in cs if c not in key and c.header and c.value]
-    if _MONEY_QUESTION.search(question):
-        money = [c for c in others if _money(c)]
-        if len(money) == 1:
-            return money[0]
+    money = [c for c in others if _money(c)]
+    if _PAYING.search(question) and len(money) == 1:  # "what does it cost", whatever else it names
+        return money[0]
+    if _FAR.search(question):  # "how far": a distance, not the column the stage's name is in
+        far = [c for c in others if _DISTANCE.search(f"{c.header} {c.value}")]
+        if len(far) == 1:
+            return far[0]
     naming = asked - _held(asked, key_words)
     named = [(len(_held(naming, _words(c.header))), c) for c in others]
     top = max((n for n, _ in named), default=0)
     if top:
         best = [c for n, c in named if n == top]
         return best[0] if len(best) == 1 else None
+    if _MONEY_QUESTION.search(question) and len(money) == 1:  # "how much is it": an amount, when nothing else is named
+        return money[0]
     kind = verify.kind_of_question(question)
     if kind == "number":
         many = re.search(r"\bhow many\b", question, re.I) is not None
@@ -343,6 +352,7 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
         column = over
     ignore = context | _words(column) | {noun_stem} | _OVER_WORDS | _beside(question, _words(column))
     ignore |= _words(" ".join(m.group() for m in _MONEY_QUESTION.finditer(question)))
+    ignore |= _row_kind(question)
     wanted = [w for w in asked if not _held({w}, ignore) and not _held({w}, set().union(*(_words(h) for h in header)))]
     chosen = [r for r in rows if all(_held({w}, set().union(*(_value_words(c.value) for c in cells(r.text)))) for w in wanted)]
     for h in header:  # "which rooms have a projector": a yes/no column the question names holds yes
@@ -371,6 +381,15 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
         return RowsAnswer(how, column, text, [chosen[i]], named[0] if named else values[i])  # "which model is the cheapest": its name, and why
     figure = sum(nums) if how == SUM else sum(nums) / len(nums)
     return RowsAnswer(how, column, _shown_number(figure, values, 0 if how == SUM else 2), chosen)
+
+
+def _row_kind(question: str) -> set[str]:
+    """A plural noun that ends the question after "the" or "all" names what the rows are ("the
+    average price of the breads"), not which rows."""
+    m = re.search(r"\b(?:the|all|all the|our|these|those)\s+(\w+)\s*\??\s*$", question, re.I)
+    if m is None or verify.stem(m.group(1)) == m.group(1).lower():
+        return set()
+    return {verify.stem(m.group(1))}
 
 
 def _beside(question: str, words: set[str]) -> set[str]:
