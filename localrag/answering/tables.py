@@ -159,6 +159,7 @@ def _key(cs: Sequence[Cell], plain: set[str], exact: Sequence[str]) -> list[Cell
 
 
 _AUXILIARIES = frozenset("should would could can will must may might shall".split())
+_DETERMINERS = frozenset("the a an this that these those my our your their its his her each every".split())
 _PREPOSITIONS = frozenset("for of in on at to from with about by per into onto under over than".split())
 
 
@@ -173,8 +174,9 @@ def _phrasing(question: str, word: str) -> bool:
     for i, (t, _, _) in enumerate(toks):
         if t != word:
             continue
-        if i > 0 and (words[i - 1] in _PREPOSITIONS or not words[i].isalpha() or question[toks[i][1]].isupper()):
-            return False  # "for catering"; a name's part or a number ("Trekker Y") is never phrasing
+        if i > 0 and (words[i - 1] in _PREPOSITIONS | _DETERMINERS or not words[i].isalpha()
+                      or question[toks[i][1]].isupper()):
+            return False  # "for catering", "the gas"; a name's part or a number ("Trekker Y") is never phrasing
         after_wh = i == 1 or (i == 2 and toks[1][0] not in verify.STOPWORDS)
         nxt = toks[i + 1][0] if i + 1 < len(toks) else None
         if after_wh and words[0] in ("who", "which", "what", "whose"):
@@ -352,8 +354,12 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
         column = over
     ignore = context | _words(column) | {noun_stem} | _OVER_WORDS | _beside(question, _words(column))
     ignore |= _words(" ".join(m.group() for m in _MONEY_QUESTION.finditer(question)))
-    ignore |= _row_kind(question)
+    whole = {frozenset(_value_words(c.value)) for r in rows for c in cells(r.text)}
+    ignore |= {w for w in _row_kind(question) if frozenset({w}) not in whole}  # "the utilities" may be a cell's value
     wanted = [w for w in asked if not _held({w}, ignore) and not _held({w}, set().union(*(_words(h) for h in header)))]
+    verbs = [w for w in wanted if _phrasing(question, w)]
+    if len(verbs) == 1:  # "which cheeses are made from sheep milk": "made" names no rows
+        wanted.remove(verbs[0])
     chosen = [r for r in rows if all(_held({w}, set().union(*(_value_words(c.value) for c in cells(r.text)))) for w in wanted)]
     for h in header:  # "which rooms have a projector": a yes/no column the question names holds yes
         flags = {c.value.strip().lower() for r in rows for c in cells(r.text) if c.header == h}
