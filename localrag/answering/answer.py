@@ -373,15 +373,25 @@ def answer(question: str, results: Sequence[Result], load_gen: Callable[[], obje
         ans.kind, ans.supported = "generated", True
         ans.text = " ".join(f"{_one_line(shown)} [{number[id(q)]}]" for shown, q in backed)
     else:
-        best = ans.evidence[0]
         ans.kind, ans.supported = "quote", False
-        ans.text = f"{QUOTE_LABEL}\u201c{_one_line(best.text)}\u201d [{best.n}]"
+        ans.text = _quoted(ans.evidence[0])
+    return _shown(ans, on_text)
+
+
+def _shown(ans: Answer, on_text: Callable[[str], None] | None) -> Answer:
+    """The answer as it is shown: its citations marked cited where a quote comes from, its text
+    passed on."""
     cited_chunks = {q.sentence.result.chunk_id for q in ans.evidence}
     for c in ans.citations:
         c.cited = c.result.chunk_id in cited_chunks
     if on_text:
         on_text(ans.text)
     return ans
+
+
+def _quoted(quote: Quote) -> str:
+    """An answer that is a quote, not a claim: "Your files say: “...” [n]"."""
+    return f"{QUOTE_LABEL}\u201c{_one_line(quote.text)}\u201d [{quote.n}]"
 
 
 def _from_table(ans: Answer, ranked: Sequence[Sentence], found: tables.TableAnswer,
@@ -396,13 +406,8 @@ def _from_table(ans: Answer, ranked: Sequence[Sentence], found: tables.TableAnsw
         ans.text = f"{_one_line(c.header)}: {_one_line(c.value)} [1]"
     else:
         ans.kind, ans.supported = "quote", False
-        ans.text = f"{QUOTE_LABEL}\u201c{_one_line(ans.evidence[0].text)}\u201d [1]"
-    cited_chunks = {q.sentence.result.chunk_id for q in ans.evidence}
-    for citation in ans.citations:
-        citation.cited = citation.result.chunk_id in cited_chunks
-    if on_text:
-        on_text(ans.text)
-    return ans
+        ans.text = _quoted(ans.evidence[0])
+    return _shown(ans, on_text)
 
 
 _OVER_LABEL = {tables.SUM: "Total {column}", tables.AVERAGE: "Average {column}", tables.HIGHEST: "Highest {column}",
@@ -422,14 +427,9 @@ def _over_rows(ans: Answer, over: tables.RowsAnswer, on_text: Callable[[str], No
     over_rows = f" over {len(over.rows)} rows" if computed or over.how == tables.LIST else ""
     marks = "[" + ", ".join(str(q.n) for q in ans.evidence) + "]"
     ans.text = f"{label}: {_one_line(over.text)}{over_rows}{more} {marks}"
-    cited_chunks = {q.sentence.result.chunk_id for q in ans.evidence}
-    ans.citations = [Citation(i + 1, r) for i, r in enumerate(
-        list({q.sentence.result.chunk_id: q.sentence.result for q in ans.evidence}.values()))]
-    for citation in ans.citations:
-        citation.cited = citation.result.chunk_id in cited_chunks
-    if on_text:
-        on_text(ans.text)
-    return ans
+    ans.citations = [Citation(i + 1, r) for i, r in enumerate(  # the passages its rows come from
+        {q.sentence.result.chunk_id: q.sentence.result for q in ans.evidence}.values())]
+    return _shown(ans, on_text)
 
 
 def _check_chat(raw: str, shown: Sequence[Sentence], pool: Sequence[Sentence],
