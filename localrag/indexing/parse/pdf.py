@@ -98,8 +98,7 @@ class _TableFinder:
             finally:
                 fpage.close()
             if ruled and found:  # a ruled table whose cells part as a borderless one's do: no pdfplumber needed
-                blocks = pdf_tables.replace_rows(lines, [list(map(list, t)) for t in found], number)
-                ruled = blocks is None
+                ruled = pdf_tables.replace_rows(lines, found, number) is None  # it does not change ``found``
             if ruled:
                 if self.pdf is None:
                     import pdfplumber
