@@ -198,6 +198,8 @@ def test_totals_lists_and_the_highest_are_computed_from_every_row(tables_home: P
     assert (total["answer_kind"], total["supported"]) == ("computed", True)
     assert total["answer"] == "Total Amount EUR: 2,190.50 over 2 rows [1, 2]"
     assert [q["quote"].split(" · ")[2] for q in total["evidence"]] == ["Invoice: INV-2231", "Invoice: INV-2262"]
+    shown = run_cli("ask", "What is the total paid to Acme Tools?", "--no-conversation", home=tables_home).stdout
+    assert "supplier-payments.xlsx:sheet 1, lines 4-4" in shown  # a workbook's citation names its sheet, not a page
     listed = cli_json("ask", "Which models have a 2 kW heater?", "--json", "--no-conversation", home=tables_home)
     assert listed["answer"] == "Model: TF-20, TF-50 over 2 rows [1, 2]"
     dear = cli_json("ask", "Which heater is the most expensive?", "--json", "--no-conversation", home=tables_home)

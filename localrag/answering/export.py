@@ -10,13 +10,14 @@ import tempfile
 import time
 
 from localrag.errors import LocalragError
+from localrag.search.retrieve import page_word
 
 
 def source_location(s: dict) -> str:
     """``path, page 2, lines 5-6`` / ``path, lines 12-13`` / ``path``."""
     parts = [str(s.get("path", "?"))]
     if s.get("page") is not None:
-        parts.append(f"page {s['page']}")
+        parts.append(f"{page_word(str(s.get('path', '')))} {s['page']}")
     if s.get("start_line") is not None:
         end = s.get("end_line") if s.get("end_line") is not None else s["start_line"]
         parts.append(f"lines {s['start_line']}-{end}" if end != s["start_line"] else f"line {s['start_line']}")

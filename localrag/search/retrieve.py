@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -24,6 +25,16 @@ STOPWORDS = frozenset(
 QueryVector = Callable[[str], np.ndarray]
 
 
+PAGE_WORDS = {".pptx": "slide", ".epub": "chapter", ".xlsx": "sheet", ".xlsm": "sheet", ".ods": "sheet",
+              ".mbox": "message"}
+
+
+def page_word(path: str) -> str:
+    """What a citation calls a document's numbered parts: a PDF's pages, a deck's slides, a
+    workbook's sheets, a book's chapters, a mailbox's messages."""
+    return PAGE_WORDS.get(Path(path).suffix.lower(), "page")
+
+
 @dataclass
 class Result:
     chunk_id: int
@@ -39,7 +50,7 @@ class Result:
     def location(self) -> str:
         """``path:page N`` for paged documents, ``path:start-end`` for lines."""
         if self.page is not None:
-            return f"{self.path}:page {self.page}"
+            return f"{self.path}:{page_word(self.path)} {self.page}"
         if self.start_line is not None:
             end = self.end_line if self.end_line is not None else self.start_line
             return f"{self.path}:{self.start_line}-{end}"

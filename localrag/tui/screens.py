@@ -20,7 +20,7 @@ from localrag.answering.preview import PassageContext
 from localrag.config import Settings
 from localrag.errors import LocalragError
 from localrag.indexing.parse.base import clean
-from localrag.search.retrieve import Result
+from localrag.search.retrieve import Result, page_word
 
 
 def passage_in_context(ctx: PassageContext) -> tuple[Text, int]:
@@ -65,7 +65,7 @@ class PreviewScreen(ModalScreen[None]):
         r = self.result
         where = Text(clean(r.path))
         lines = f"lines {r.start_line}-{r.end_line}" if r.start_line is not None else ""
-        where.append(f"  page {r.page}" + (f", {lines}" if lines else "") if r.page is not None else
+        where.append(f"  {page_word(r.path)} {r.page}" + (f", {lines}" if lines else "") if r.page is not None else
                      (f"  {lines}" if lines else ""), style="bold")
         if r.heading:
             where.append(f"  ·  {clean(r.heading)}", style="dim")

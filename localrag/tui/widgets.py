@@ -16,7 +16,7 @@ from textual.widgets import Label, ListItem, ListView, Markdown, OptionList, Sta
 from textual.widgets.option_list import Option
 
 from localrag.indexing.parse.base import clean
-from localrag.search.retrieve import Result
+from localrag.search.retrieve import Result, page_word
 
 _NOT_CITATION = re.compile(r"\[(?!\d+(?:,\s*\d+)*\])")
 
@@ -36,7 +36,7 @@ def short_location(r: Result, lines_on_page: bool = False) -> str:
     name = Path(r.path).name
     if r.page is not None:
         lines = f", lines {r.start_line}-{r.end_line}" if lines_on_page and r.start_line is not None else ""
-        return f"{name}, page {r.page}{lines}"
+        return f"{name}, {page_word(r.path)} {r.page}{lines}"
     if r.start_line is not None:
         return f"{name}:{r.start_line}-{r.end_line}"
     return name

@@ -1,4 +1,4 @@
-"""Which parser reads a file: every format with its suffixes, what its pages count, whether its
+"""Which parser reads a file: every format with its suffixes, whether its
 line numbers are the file's own and whether it runs in the sandbox; and ``parse``, one file to
 blocks. Each third-party format is a small module behind one interface,
 ``parse(data: bytes) -> list[Block]``, raising ``ParseError`` with a reason a user can read."""
@@ -19,13 +19,12 @@ Parser = Callable[[bytes], list[Block]]
 
 @dataclass(frozen=True)
 class Format:
-    """One kind of file: the suffixes that name it, what its citations' page numbers count,
-    whether its line numbers are the file's own lines (a preview reads the file as text) and
-    whether a third-party parser reads it (then in the sandboxed child, with its limits)."""
+    """One kind of file: the suffixes that name it, whether its line numbers are the file's own
+    lines (a preview reads the file as text) and whether a third-party parser reads it (then in
+    the sandboxed child, with its limits). What its citations call its pages: ``page_word``."""
 
     kind: str
     suffixes: tuple[str, ...]
-    page: str | None = None  # "page", "slide", "chapter", "message", "sheet"; None: no pages
     own_lines: bool = False
     sandboxed: bool = True
 
@@ -53,18 +52,18 @@ FORMATS = (
     Format("markdown", (".md", ".markdown", ".mdown", ".mkd", ".mdx"), own_lines=True),
     Format("html", (".html", ".htm", ".xhtml"), own_lines=True),
     # third-party parsers, in the sandboxed child: line numbers count the parser's lines
-    Format("pdf", (".pdf",), page="page"),
+    Format("pdf", (".pdf",)),
     Format("docx", (".docx",)),
-    Format("pptx", (".pptx",), page="slide"),
+    Format("pptx", (".pptx",)),
     Format("odt", (".odt",)),
-    Format("epub", (".epub",), page="chapter"),
+    Format("epub", (".epub",)),
     Format("csv", (".csv",)),
-    Format("xlsx", (".xlsx", ".xlsm"), page="sheet"),
-    Format("ods", (".ods",), page="sheet"),
+    Format("xlsx", (".xlsx", ".xlsm")),
+    Format("ods", (".ods",)),
     Format("tsv", (".tsv",)),
     Format("ipynb", (".ipynb",)),
     Format("eml", (".eml",)),
-    Format("mbox", (".mbox",), page="message"),
+    Format("mbox", (".mbox",)),
 )
 BY_KIND = {f.kind: f for f in FORMATS}
 KIND_OF_SUFFIX = {suffix: f.kind for f in FORMATS for suffix in f.suffixes}
