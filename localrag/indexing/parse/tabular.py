@@ -8,8 +8,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 import re
 import zipfile
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from localrag.indexing.parse.base import Block, ParseError, clean, decode
@@ -103,6 +105,11 @@ def sheet_blocks(table: Table) -> list[Block]:
 _DECIMALS = re.compile(r"0\.(0+)")
 
 
+def _rounded(value: float, decimals: int) -> Decimal:
+    """Rounded as a spreadsheet shows it: halves away from zero (9,800.5 is "9,801")."""
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+
+
 def _shown(value: Any, number_format: str) -> str:
     if value is None:
         return ""
@@ -113,8 +120,16 @@ def _shown(value: Any, number_format: str) -> str:
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, (int, float)):
-        m = _DECIMALS.search(number_format or "")
-        if m and "%" not in number_format:
-            return f"{value:,.{len(m.group(1))}f}" if "#,##" in number_format else f"{value:.{len(m.group(1))}f}"
+        if not math.isfinite(value):
+            return str(value)
+        fmt = number_format or ""
+        m = _DECIMALS.search(fmt)
+        decimals = len(m.group(1)) if m else 0
+        if "%" in fmt:  # "0%", "0.0%": the share as the sheet shows it
+            return f"{_rounded(value * 100, decimals)}%"
+        if "#,##" in fmt:  # "#,##0", "#,##0.00": thousands separated, as shown
+            return f"{_rounded(value, decimals):,}"
+        if m or fmt.strip() == "0":
+            return str(_rounded(value, decimals))
         return str(int(value)) if isinstance(value, int) or value.is_integer() else repr(value)
     return clean(str(value))
