@@ -125,6 +125,16 @@ def test_docx_odt_ods_xlsx_tables(tmp_path: Path) -> None:
     assert rows_of(b)[1] == ("Date: 2025-03-11 · Supplier: Globex · Invoice: INV-2236 · Amount EUR: 845.00", 5,
                              "Supplier payments")  # as the sheet shows it: two decimals, a date without a time
     book = openpyxl.Workbook()
+    book.active.append(["Region", "Sales", "Share"])
+    for region, sales, share in (("North", 12400, 0.25), ("South", 9800.5, 0.125)):
+        book.active.append([region, sales, share])
+        book.active.cell(book.active.max_row, 2).number_format = "#,##0"
+        book.active.cell(book.active.max_row, 3).number_format = "0.0%"
+    buf = io.BytesIO()
+    book.save(buf)
+    assert [x[0] for x in rows_of(parse(Path("s.xlsx"), "xlsx", buf.getvalue()))] == [
+        "Region: North · Sales: 12,400 · Share: 25.0%", "Region: South · Sales: 9,801 · Share: 12.5%"]  # as shown, halves up
+    book = openpyxl.Workbook()
     book.active.append(["only", "one", "row"])
     buf = io.BytesIO()
     book.save(buf)
@@ -221,3 +231,19 @@ def test_the_preview_shows_the_cited_row_in_its_table(make_app, tmp_path: Path) 
     assert (ctx.start, ctx.end) == (row, row) and ctx.error is None
     assert dict(ctx.rows)[row].startswith("Model: TF-80 · Heater: 4.5 kW")  # the row, with its header, at its line
     assert dict(ctx.rows)[row - 1].startswith("Model: TF-50")
+
+
+def test_a_row_backs_no_models_words(make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The invoice lists no chairs; the model read the desk organiser's row ("Qty: 4") and said
+    "4", which the lexical check passed (the row's heading names the invoice). A row backs only
+    what code reads from it, so the row is shown as a quote, not as support."""
+    folder = tmp_path / "invoices"
+    folder.mkdir()
+    shutil.copy(Path(__file__).parents[1] / "bench" / "tables" / "heldout4" / "docs" / "invoice-INV-4471.pdf", folder)
+    app = make_app()
+    app.add([str(folder)])
+    app.index()
+    chairs = app.ask("How many chairs were on invoice INV-4471?")
+    assert not chairs.supported and chairs.kind == "quote"
+    stapler = app.ask("What is the unit price of the stapler?")
+    assert (stapler.kind, stapler.supported, stapler.short_answer) == ("table", True, "12.40")

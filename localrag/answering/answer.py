@@ -249,7 +249,12 @@ Backed = tuple[str, "Sentence | None", str]  # (text to show, the quote backing 
 
 
 def _about(quote: Sentence, question: str) -> str:
-    """Why a quote cannot support an answer to ``question``, or "" when it can."""
+    """Why a quote cannot support an answer to ``question``, or "" when it can. A table's row
+    backs no model's words: its cells are read by code (``tables.answer_cell``), and a row the
+    code did not answer from does not say what the question asks ("how many chairs" is not the
+    desk organiser's "Qty: 4")."""
+    if question and tables.cells(quote.text):
+        return "its quote is a table's row whose cells do not answer the question"
     if not question or quote.answers_question:
         return ""
     if quote.missing:
