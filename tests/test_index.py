@@ -327,7 +327,7 @@ def test_an_older_schema_is_upgraded_in_place_keeping_its_data(tmp_path: Path, v
     db.execute("INSERT INTO folders(path, added_at) VALUES ('/old/notes', 1.0)")
     db.execute("INSERT INTO documents(folder_id, path, size, mtime_ns, status, error, indexed_at)"
                " VALUES (1, '/old/notes/locked.md', 5, 1, 'failed', 'permission denied', 1.0)")
-    for name in ("prices.PDF", "notes.md"):
+    for name in ("prices.PDF", "notes.md", "sales.xlsx"):
         db.execute("INSERT INTO documents(folder_id, path, size, mtime_ns, content_hash, status, indexed_at)"
                    " VALUES (1, ?, 5, 1, 'abc', 'ok', 1.0)", (f"/old/notes/{name}",))
     if version >= 2:
@@ -347,7 +347,12 @@ def test_an_older_schema_is_upgraded_in_place_keeping_its_data(tmp_path: Path, v
         assert (old_failure.attempts, old_failure.retry_at) == (1, 0)
     pdf, md = st.documents.document("/old/notes/prices.PDF"), st.documents.document("/old/notes/notes.md")
     assert pdf is not None and md is not None
-    assert (pdf.content_hash, pdf.mtime_ns, md.content_hash) == (None, 0, "abc")  # a file that may hold a table is read again
+    if version < 12:  # a file that may hold a table is read again
+        assert (pdf.content_hash, pdf.mtime_ns, md.content_hash) == (None, 0, "abc")
+    else:
+        assert (pdf.content_hash, md.content_hash) == ("abc", "abc")
+    sheet = st.documents.document("/old/notes/sales.xlsx")
+    assert sheet is not None and (sheet.content_hash, sheet.mtime_ns) == (None, 0)  # its numbers, as the sheet shows them
     st.documents.forget("/old/notes/secret.md")  # the newer tables work
     assert st.sentences.count() == 0 and not st.sentences.lookup(["a sentence"])
     if version >= 3:

@@ -173,4 +173,10 @@ MIGRATIONS: list[Migration] = [
         OR lower(path) LIKE '%.html' OR lower(path) LIKE '%.htm' OR lower(path) LIKE '%.xhtml'
         OR lower(path) LIKE '%.epub' OR lower(path) LIKE '%.csv' OR lower(path) LIKE '%.tsv');
     """,
+    # 13: a workbook's numbers are written as its sheet shows them ("10,900", "25.0%"): workbooks
+    #     are read again at the next `index`
+    """
+    UPDATE documents SET content_hash = NULL, mtime_ns = 0 WHERE status = 'ok' AND (
+        lower(path) LIKE '%.xlsx' OR lower(path) LIKE '%.xlsm');
+    """,
 ]
