@@ -247,3 +247,21 @@ def test_a_row_backs_no_models_words(make_app, tmp_path: Path) -> None:  # type:
     assert not chairs.supported and chairs.kind == "quote"
     stapler = app.ask("What is the unit price of the stapler?")
     assert (stapler.kind, stapler.supported, stapler.short_answer) == ("table", True, "12.40")
+
+
+def test_a_weight_is_what_how_heavy_and_lightest_ask_and_a_total_adds_amounts(make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    (folder / "bikes.csv").write_text("model,frame,weight,price\nCity 3,steel,15 kg,990 EUR\n"
+                                      "Tour 7,aluminium,18 kg,1290 EUR\nMini 1,aluminium,12 kg,690 EUR\n")
+    (folder / "order.csv").write_text("item,qty,unit price,amount\nPaper,10,4.50,45.00\nBlack ink,2,20.00,40.00\n"
+                                      "Colour ink,3,25.00,75.00\n")
+    app = make_app()
+    app.add([str(folder)])
+    app.index()
+    heavy = app.ask("How heavy is the Tour 7?")
+    assert (heavy.kind, heavy.supported, heavy.short_answer) == ("table", True, "18 kg")
+    light = app.ask("Which model is the lightest?")
+    assert (light.supported, light.short_answer) == (True, "Mini 1") and "12 kg" in light.text
+    ink = app.ask("How much did we spend on ink in total?")  # the amounts, not the unit prices beside them
+    assert (ink.kind, ink.supported) == ("computed", True) and ink.text.startswith("Total amount: 115.00 over 2 rows")

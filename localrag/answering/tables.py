@@ -28,7 +28,10 @@ _MONEY_QUESTION = re.compile(
     r"\b(?:costs?|price[ds]?|pay|paid|spen[dt]|charged?|fees?|how much (?:is|are|was|were|does|do|did|for))\b", re.I)
 _PAYING = re.compile(r"\b(?:costs?|price[ds]?|pay|paid|spen[dt]|charged?|fees?)\b", re.I)
 _FAR = re.compile(r"\bhow far\b|\bdistance\b", re.I)
-_DISTANCE = re.compile(r"(?i)\b(?:km|kilomet(?:re|er)s?|mi|miles?|distance)\b")
+_DISTANCE = re.compile(r"(?i)\b(?:km|kilomet(?:re|er)s?|mi|miles?|distance|range)\b")
+_HEAVY = re.compile(r"\bhow heavy\b|\bheaviest\b|\blightest\b", re.I)
+_WEIGHT = re.compile(r"(?i)\b(?:weights?|mass|kg|g|lbs?|grams?|kilos?|kilograms?|pounds?|oz|tonnes?)\b")
+_DIMENSIONS = ((_FAR, _DISTANCE), (_HEAVY, _WEIGHT))  # "how far": a distance; "how heavy": a weight
 _MONEY = re.compile(r"(?i)\b(?:price|cost|amount|total|fee|paid|eur|usd|gbp|chf)\b|[€$£¥]")
 _NUMBERISH = re.compile(r"^[\W\d_]*\d[\W\d_]*(?:\s?\w{1,4})?$")  # "12.90", "50 C", "1,200.50", "689 EUR"
 _WHEN = re.compile(  # a clock time, a date, a year or a month: what "when" asks for, not a duration
@@ -199,10 +202,11 @@ def _column(question: str, asked: set[str], cs: Sequence[Cell], key: Sequence[Ce
     money = [c for c in others if _money(c)]
     if _PAYING.search(question) and len(money) == 1:  # "what does it cost", whatever else it names
         return money[0]
-    if _FAR.search(question):  # "how far": a distance, not the column the stage's name is in
-        far = [c for c in others if _DISTANCE.search(f"{c.header} {c.value}")]
-        if len(far) == 1:
-            return far[0]
+    for asks, fits in _DIMENSIONS:  # "how far": a distance, not the column the stage's name is in
+        if asks.search(question):
+            fitting = [c for c in others if fits.search(f"{c.header} {c.value}")]
+            if len(fitting) == 1:
+                return fitting[0]
     naming = asked - _held(asked, key_words)
     named = [(len(_held(naming, _words(c.header))), c) for c in others]
     top = max((n for n, _ in named), default=0)
@@ -259,6 +263,7 @@ _OVER = [
 _WHICH_MANY = re.compile(r"^\s*(?:which|what)\s+(\w+)\b|\bhow many\s+(\w+)\b", re.I)
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _MONTH_NAMES = ("january february march april may june july august september october november december").split()
+_PER = re.compile(r"\b(?:unit|per|each|rate)\b", re.I)  # "Unit price", "Price per kg": not an amount paid
 _DEAR = re.compile(r"\b(?:most expensive|least expensive|cheapest|dearest|priciest)\b", re.I)
 _OVER_WORDS = frozenset(verify.stem(w) for w in (
     "total sum altogether all combined average mean highest largest biggest most expensive maximum longest heaviest "
@@ -348,7 +353,7 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
         how = COUNT if re.search(r"\bhow many\b", question, re.I) else LIST
         column = named[0]
     else:
-        over = _over_column(question, asked, rows, header, context)
+        over = _over_column(question, how, asked, rows, header, context)
         if over is None:
             return None
         column = over
@@ -406,7 +411,7 @@ def _beside(question: str, words: set[str]) -> set[str]:
             if 0 <= j < len(toks) and toks[j] not in verify.STOPWORDS}
 
 
-def _over_column(question: str, asked: set[str], rows: Sequence[Sentence], header: Sequence[str],
+def _over_column(question: str, how: str, asked: set[str], rows: Sequence[Sentence], header: Sequence[str],
                  context: set[str]) -> str | None:
     """The column a figure is over: the numeric column the question names, else the amount for a
     question about money, else the table's only numeric column."""
@@ -415,8 +420,15 @@ def _over_column(question: str, asked: set[str], rows: Sequence[Sentence], heade
                and any(c.header == h for r in rows for c in cells(r.text))]
     named = [h for h in numeric if _held(asked, _words(h))]
     money = [h for h in numeric if _MONEY.search(h)]
+    if how == SUM and len(money) > 1:  # a total adds the amounts, never the unit prices beside them
+        money = [h for h in money if not _PER.search(h)] or money
     if _DEAR.search(question) and len(money) == 1:  # "most expensive" is about price, whatever else it names
         return money[0]
+    if _HEAVY.search(question):  # "the lightest": the weight, whatever else the question names
+        heavy = [h for h in numeric if any(_WEIGHT.search(f"{h} {c.value}") for r in rows for c in cells(r.text)
+                                           if c.header == h)]
+        if len(heavy) == 1:
+            return heavy[0]
     if len(named) == 1:
         return named[0]
     if len(named) > 1:  # "the noise level of the heaters" in heater-specs.pdf: the heaters are the rows
