@@ -249,16 +249,22 @@ def test_a_row_backs_no_models_words(make_app, tmp_path: Path) -> None:  # type:
     assert (stapler.kind, stapler.supported, stapler.short_answer) == ("table", True, "12.40")
 
 
-def test_a_weight_is_what_how_heavy_and_lightest_ask_and_a_total_adds_amounts(make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_weights_totals_of_amounts_and_lists_of_row_labels(make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "shop"
     folder.mkdir()
     (folder / "bikes.csv").write_text("model,frame,weight,price\nCity 3,steel,15 kg,990 EUR\n"
                                       "Tour 7,aluminium,18 kg,1290 EUR\nMini 1,aluminium,12 kg,690 EUR\n")
     (folder / "order.csv").write_text("item,qty,unit price,amount\nPaper,10,4.50,45.00\nBlack ink,2,20.00,40.00\n"
                                       "Colour ink,3,25.00,75.00\n")
+    (folder / "loans.csv").write_text("title,borrower,due\nThe Hobbit,Mia,2025-12-10\nDune,Leo,2025-12-03\n"
+                                      "Matilda,Mia,2025-12-17\n")
     app = make_app()
     app.add([str(folder)])
     app.index()
+    books = app.ask("Which books has Mia borrowed?")  # no "book" column: the rows' labels, of the rows named
+    assert (books.kind, books.supported) == ("computed", True) and books.text.startswith("title: The Hobbit, Matilda")
+    boxes = app.ask("How many boxes has Mia borrowed?")  # a count of a thing no column names is no count of rows
+    assert not boxes.supported
     heavy = app.ask("How heavy is the Tour 7?")
     assert (heavy.kind, heavy.supported, heavy.short_answer) == ("table", True, "18 kg")
     light = app.ask("Which model is the lightest?")

@@ -346,11 +346,15 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
     asked = _asked(question)
     noun_stem = verify.stem(noun) if noun else ""
     context = _words(f"{best.result.heading} {file_name_words(best.result.path)}")
+    by_label = False
     if how is None:  # "which models ...", "how many models ...": rows named by a column of names
         named = [h for h in header if noun_stem and _held({noun_stem}, _words(h))]
+        many = re.search(r"\bhow many\b", question, re.I) is not None
+        if not named and header and not many:  # "which books has Mia borrowed" (a "title" column): the rows'
+            named, by_label = header[:1], True  # labels; never a count ("how many pallets" may be no row at all)
         if not named or all(_number(c.value) is not None for r in rows for c in cells(r.text) if c.header == named[0]):
             return None
-        how = COUNT if re.search(r"\bhow many\b", question, re.I) else LIST
+        how = COUNT if many else LIST
         column = named[0]
     else:
         over = _over_column(question, how, asked, rows, header, context)
@@ -370,7 +374,7 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
         flags = {c.value.strip().lower() for r in rows for c in cells(r.text) if c.header == h}
         if h != column and _held(asked, _words(h)) and flags and flags <= _YES | _NO:
             chosen = [r for r in chosen if any(c.header == h and c.value.strip().lower() in _YES for c in cells(r.text))]
-    if not chosen:
+    if not chosen or (by_label and len(chosen) == len(rows)):  # labels only of the rows the question picks
         return None
     values = [c.value for r in chosen for c in cells(r.text) if c.header == column]
     if how in (COUNT, LIST):
