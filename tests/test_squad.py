@@ -21,6 +21,7 @@ def test_official_normalisation_and_f1() -> None:
     assert f1("London", "Paris") == 0.0
     assert contains("It opened in 1889 [1]", ["1889"]) and not contains("It opened in 18890", ["1889"])
     assert not contains("anything", [])
+    assert contains("Energy class: A [1]", ["A"]) and not contains("Energy class: B [1]", ["A"])  # an answer that is all article
 
 
 SQUAD = {"version": "v2.0", "data": [

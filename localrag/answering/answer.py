@@ -429,7 +429,8 @@ def _over_rows(ans: Answer, over: tables.RowsAnswer, on_text: Callable[[str], No
     ans.kind, ans.supported, ans.short_answer = ("computed" if computed else "table"), True, over.cell or over.text
     label = _OVER_LABEL[over.how].format(column=_one_line(over.column))
     more = f", {len(over.rows) - len(shown)} more rows not shown" if len(over.rows) > len(shown) else ""
-    over_rows = f" over {len(over.rows)} rows" if computed or over.how == tables.LIST else ""
+    n = len(over.rows)
+    over_rows = f" over {n} row{'s' if n != 1 else ''}" if computed or over.how == tables.LIST else ""
     marks = "[" + ", ".join(str(q.n) for q in ans.evidence) + "]"
     ans.text = f"{label}: {_one_line(over.text)}{over_rows}{more} {marks}"
     ans.citations = [Citation(i + 1, r) for i, r in enumerate(  # the passages its rows come from

@@ -31,7 +31,12 @@ _FAR = re.compile(r"\bhow far\b|\bdistance\b", re.I)
 _DISTANCE = re.compile(r"(?i)\b(?:km|kilomet(?:re|er)s?|mi|miles?|distance|range)\b")
 _HEAVY = re.compile(r"\bhow heavy\b|\bheaviest\b|\blightest\b", re.I)
 _WEIGHT = re.compile(r"(?i)\b(?:weights?|mass|kg|g|lbs?|grams?|kilos?|kilograms?|pounds?|oz|tonnes?)\b")
-_DIMENSIONS = ((_FAR, _DISTANCE), (_HEAVY, _WEIGHT))  # "how far": a distance; "how heavy": a weight
+_LOUD = re.compile(r"\bhow (?:loud|noisy)\b|\b(?:quietest|loudest|noisiest)\b", re.I)
+_NOISE = re.compile(r"(?i)\b(?:noise|loudness|sound|dba?)\b")
+# "how far": a distance; "how heavy", "the lightest": a weight; "how loud", "the quietest": a noise level
+_DIMENSIONS = ((_FAR, _DISTANCE), (_HEAVY, _WEIGHT), (_LOUD, _NOISE))
+# "Unit price", "Price per kg", "what did it cost per hour": a price of one, not an amount paid
+_PER = re.compile(r"\b(?:unit|per|each|rate|apiece|a piece)\b", re.I)
 _MONEY = re.compile(r"(?i)\b(?:price|cost|amount|total|fee|paid|eur|usd|gbp|chf)\b|[€$£¥]")
 _NUMBERISH = re.compile(r"^[\W\d_]*\d[\W\d_]*(?:\s?\w{1,4})?$")  # "12.90", "50 C", "1,200.50", "689 EUR"
 _WHEN = re.compile(  # a clock time, a date, a year or a month: what "when" asks for, not a duration
@@ -137,6 +142,8 @@ def answer_cell(question: str, ranked: Sequence[Sentence], look: int) -> TableAn
     explained = set().union(*(_words(c.header) | _value_words(c.value) for c in key)) | _words(column.header) | context
     if _MONEY_QUESTION.search(question) and _money(column):
         explained |= _words(" ".join(m.group() for m in _MONEY_QUESTION.finditer(question)))
+        if _PER.search(column.header):  # "per hour" of a "Unit price"
+            explained |= _words(" ".join(m.group() for m in _PER.finditer(question)))
     left = asked - _held(asked, explained)
     partial = [c for c in key if _words(c.value) - _held(_words(c.value), asked)]  # "Espresso beans" for "espresso"
     if (len(left) > MAX_LEFT or any(_next_to(question, w, partial) for w in left) or _held(left, _counted(question))
@@ -202,6 +209,10 @@ def _column(question: str, asked: set[str], cs: Sequence[Cell], key: Sequence[Ce
     money = [c for c in others if _money(c)]
     if _PAYING.search(question) and len(money) == 1:  # "what does it cost", whatever else it names
         return money[0]
+    if _PAYING.search(question) and _PER.search(question):  # "what did it cost per hour": the unit price
+        each = [c for c in money if _PER.search(c.header)]
+        if len(each) == 1:
+            return each[0]
     for asks, fits in _DIMENSIONS:  # "how far": a distance, not the column the stage's name is in
         if asks.search(question):
             fitting = [c for c in others if fits.search(f"{c.header} {c.value}")]
@@ -257,17 +268,19 @@ SUM, AVERAGE, HIGHEST, LOWEST, COUNT, LIST = "sum", "average", "highest", "lowes
 _OVER = [
     (SUM, re.compile(r"\b(?:total|sum|altogether|in all|combined)\b", re.I)),
     (AVERAGE, re.compile(r"\b(?:average|mean)\b", re.I)),
-    (HIGHEST, re.compile(r"\b(?:highest|largest|biggest|most expensive|maximum|longest|heaviest|greatest)\b", re.I)),
-    (LOWEST, re.compile(r"\b(?:lowest|smallest|cheapest|least expensive|minimum|shortest|lightest|fewest)\b", re.I)),
+    (HIGHEST, re.compile(r"\b(?:highest|largest|biggest|most expensive|maximum|longest|heaviest|greatest|loudest"
+                         r"|noisiest)\b", re.I)),
+    (LOWEST, re.compile(r"\b(?:lowest|smallest|cheapest|least expensive|minimum|shortest|lightest|fewest|quietest)\b",
+                        re.I)),
 ]
 _WHICH_MANY = re.compile(r"^\s*(?:which|what)\s+(\w+)\b|\bhow many\s+(\w+)\b", re.I)
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _MONTH_NAMES = ("january february march april may june july august september october november december").split()
-_PER = re.compile(r"\b(?:unit|per|each|rate)\b", re.I)  # "Unit price", "Price per kg": not an amount paid
 _DEAR = re.compile(r"\b(?:most expensive|least expensive|cheapest|dearest|priciest)\b", re.I)
 _OVER_WORDS = frozenset(verify.stem(w) for w in (
     "total sum altogether all combined average mean highest largest biggest most expensive maximum longest heaviest "
-    "greatest lowest smallest cheapest least minimum shortest lightest fewest how many which what").split())
+    "greatest loudest noisiest lowest smallest cheapest least minimum shortest lightest fewest quietest how many which "
+    "what").split())
 _YES = frozenset({"yes", "y", "true", "x", "✓", "✔", "ja", "oui"})
 _NO = frozenset({"no", "n", "false", "-", "–", "✗", "nein", "non", ""})
 MAX_SHOWN = 20  # rows quoted with a figure over rows
@@ -370,10 +383,16 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
     if len(verbs) == 1:  # "which cheeses are made from sheep milk": "made" names no rows
         wanted.remove(verbs[0])
     chosen = [r for r in rows if all(_held({w}, set().union(*(_value_words(c.value) for c in cells(r.text)))) for w in wanted)]
-    for h in header:  # "which rooms have a projector": a yes/no column the question names holds yes
+    for h in header:
+        if h == column or not _held(asked, _words(h)):
+            continue
         flags = {c.value.strip().lower() for r in rows for c in cells(r.text) if c.header == h}
-        if h != column and _held(asked, _words(h)) and flags and flags <= _YES | _NO:
+        if flags and flags <= _YES | _NO:  # "which rooms have a projector": a yes/no column it names holds yes
             chosen = [r for r in chosen if any(c.header == h and c.value.strip().lower() in _YES for c in cells(r.text))]
+        elif wanted and any(_held(set(wanted), _value_words(v)) for v in flags):
+            # "which weeks is Tom Reed on call": the name in the column the question names, not in "Backup"
+            chosen = [r for r in chosen if any(c.header == h and _held(set(wanted), _value_words(c.value))
+                                               for c in cells(r.text))]
     if not chosen or (by_label and len(chosen) == len(rows)):  # labels only of the rows the question picks
         return None
     values = [c.value for r in chosen for c in cells(r.text) if c.header == column]
@@ -428,11 +447,12 @@ def _over_column(question: str, how: str, asked: set[str], rows: Sequence[Senten
         money = [h for h in money if not _PER.search(h)] or money
     if _DEAR.search(question) and len(money) == 1:  # "most expensive" is about price, whatever else it names
         return money[0]
-    if _HEAVY.search(question):  # "the lightest": the weight, whatever else the question names
-        heavy = [h for h in numeric if any(_WEIGHT.search(f"{h} {c.value}") for r in rows for c in cells(r.text)
-                                           if c.header == h)]
-        if len(heavy) == 1:
-            return heavy[0]
+    for asks, fits in _DIMENSIONS:  # "the lightest": the weight, whatever else the question names
+        if asks.search(question):
+            fitting = [h for h in numeric if any(fits.search(f"{h} {c.value}") for r in rows for c in cells(r.text)
+                                                 if c.header == h)]
+            if len(fitting) == 1:
+                return fitting[0]
     if len(named) == 1:
         return named[0]
     if len(named) > 1:  # "the noise level of the heaters" in heater-specs.pdf: the heaters are the rows
