@@ -258,9 +258,15 @@ def test_weights_totals_of_amounts_and_lists_of_row_labels(make_app, tmp_path: P
                                       "Colour ink,3,25.00,75.00\n")
     (folder / "loans.csv").write_text("title,borrower,due\nThe Hobbit,Mia,2025-12-10\nDune,Leo,2025-12-03\n"
                                       "Matilda,Mia,2025-12-17\n")
+    (folder / "rota.csv").write_text("week,on call,backup\nWeek 1,Priya Shah,Tom Reed\nWeek 2,Tom Reed,Lena Vogt\n"
+                                     "Week 4,Omar Ali,Tom Reed\n")
     app = make_app()
     app.add([str(folder)])
     app.index()
+    on_call = app.ask("Which weeks is Tom Reed on call?")  # in the column the question names, not his weeks as backup
+    assert on_call.supported and on_call.text.startswith("week: Week 2 over 1 row [")
+    duty = app.ask("Which weeks does Tom Reed work?")  # on call in one row, backup in two: no one column, no list
+    assert not duty.supported
     books = app.ask("Which books has Mia borrowed?")  # no "book" column: the rows' labels, of the rows named
     assert (books.kind, books.supported) == ("computed", True) and books.text.startswith("title: The Hobbit, Matilda")
     boxes = app.ask("How many boxes has Mia borrowed?")  # a count of a thing no column names is no count of rows

@@ -395,6 +395,8 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
                                                for c in cells(r.text))]
     if not chosen or (by_label and len(chosen) == len(rows)):  # labels only of the rows the question picks
         return None
+    if not _one_column_each(wanted, chosen):
+        return None
     values = [c.value for r in chosen for c in cells(r.text) if c.header == column]
     if how in (COUNT, LIST):
         if len(values) != len(chosen):
@@ -415,6 +417,16 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
         return RowsAnswer(how, column, text, [chosen[i]], named[0] if named else values[i])  # "which model is the cheapest": its name, and why
     figure = sum(nums) if how == SUM else sum(nums) / len(nums)
     return RowsAnswer(how, column, _shown_number(figure, values, 0 if how == SUM else 2), chosen)
+
+
+def _one_column_each(wanted: Sequence[str], rows: Sequence[Sentence]) -> bool:
+    """Each word that picks the rows sits in one column in all of them: "Tom Reed" as on call in
+    one row and as backup in another picks no rows the question can mean."""
+    for w in wanted:
+        where = [{c.header for c in cells(r.text) if _held({w}, _value_words(c.value))} for r in rows]
+        if not set.intersection(*where):
+            return False
+    return True
 
 
 def _row_kind(question: str) -> set[str]:
