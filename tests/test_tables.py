@@ -277,3 +277,16 @@ def test_weights_totals_of_amounts_and_lists_of_row_labels(make_app, tmp_path: P
     assert (light.supported, light.short_answer) == (True, "Mini 1") and "12 kg" in light.text
     ink = app.ask("How much did we spend on ink in total?")  # the amounts, not the unit prices beside them
     assert (ink.kind, ink.supported) == ("computed", True) and ink.text.startswith("Total amount: 115.00 over 2 rows")
+
+
+def test_a_wrapped_cell_joins_the_nearer_row() -> None:
+    """A cell wrapped over lines belongs to its row whether the row's other cells sit at its top
+    line or in its middle (fpdf2 centres them: "Ryzen 7" above the row's line, "7840HS" below)."""
+    from localrag.indexing.parse.pdf_tables import join_wrapped_cells
+
+    centred = [["Aero 15", "i7-1355U", "16 GB"], ["", "Ryzen 7", ""], ["Forge 16", "", "32 GB"], ["", "7840HS", ""]]
+    assert join_wrapped_cells(centred, [100, 89, 85, 81]) == [["Aero 15", "i7-1355U", "16 GB"],
+                                                                 ["Forge 16", "Ryzen 7 7840HS", "32 GB"]]
+    top = [["Forge 16", "Ryzen 7", "32 GB"], ["", "7840HS", ""], ["Slate 12", "i3-1315U", "8 GB"]]
+    assert join_wrapped_cells(top, [100, 96, 88]) == [["Forge 16", "Ryzen 7 7840HS", "32 GB"],
+                                                         ["Slate 12", "i3-1315U", "8 GB"]]

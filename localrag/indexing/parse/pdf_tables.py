@@ -115,19 +115,37 @@ def _borderless(textpage: Any) -> list[list[list[str]]]:
         columns = _shared_starts([_starts(line) for line in block])
         if len(columns) < 2:
             continue
-        rows: list[list[str]] = []
+        split = []
         for line in block:
             cells = [""] * len(columns)
             for run in line:
                 col = max([k for k, x in enumerate(columns) if run[0] >= x - 3] or [0])
                 cells[col] = f"{cells[col]} {textpage.get_text_bounded(*run).strip()}".strip()
-            if rows and not cells[0] and sum(1 for c in cells if c) == 1:
-                rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells)]
-            else:
-                rows.append(cells)
+            split.append(cells)
+        rows = join_wrapped_cells(split, [(line[0][1] + line[0][3]) / 2 for line in block])
         if looks_like_table(rows):
             tables.append(rows)
     return tables
+
+
+def join_wrapped_cells(lines: list[list[str]], mids: list[float]) -> list[list[str]]:
+    """Rows from a table's lines (top first, ``mids`` their heights on the page): a line with one
+    cell and nothing in the first column is part of a wrapped cell, and belongs to the nearer of
+    the rows above and below it. A row whose other cells sit in the middle of a cell wrapped over
+    lines ("Ryzen 7" / "Forge 16 ..." / "7840HS") has a part above it as well as below."""
+    own = [k for k, cells in enumerate(lines) if cells[0] or sum(1 for c in cells if c) != 1]
+    if not own:
+        return []
+    parts: dict[int, list[int]] = {k: [k] for k in own}
+    for k in range(len(lines)):
+        if k in parts:
+            continue
+        above = max((o for o in own if o < k), default=None)
+        below = min((o for o in own if o > k), default=None)
+        near_above = above is not None and (below is None or mids[above] - mids[k] <= mids[k] - mids[below])
+        parts[above if near_above else below].append(k)  # type: ignore[index]
+    return [[" ".join(lines[m][col] for m in sorted(parts[k]) if lines[m][col]) for col in range(len(lines[k]))]
+            for k in own]
 
 
 def _shared_starts(starts: list[list[float]]) -> list[float]:
