@@ -290,3 +290,24 @@ def test_a_wrapped_cell_joins_the_nearer_row() -> None:
     top = [["Forge 16", "Ryzen 7", "32 GB"], ["", "7840HS", ""], ["Slate 12", "i3-1315U", "8 GB"]]
     assert join_wrapped_cells(top, [100, 96, 88]) == [["Forge 16", "Ryzen 7 7840HS", "32 GB"],
                                                          ["Slate 12", "i3-1315U", "8 GB"]]
+
+
+def test_a_question_that_names_rows_alike_or_a_total_column(make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "renovation"
+    folder.mkdir()
+    (folder / "hardware.csv").write_text("item,qty,price,total\nPaint white 10 l,2,39.90,79.80\n"
+                                         "Paint grey 2.5 l,1,18.50,18.50\nLight switch white,3,4.49,13.47\n")
+    (folder / "laptops.csv").write_text("model,ram,storage,price\nAero 13,16 GB,512 GB,999 EUR\n"
+                                        "Aero 15,16 GB,1024 GB,\"1,299 EUR\"\nForge 16,32 GB,1024 GB,\"1,799 EUR\"\n"
+                                        "Slate 12,8 GB,256 GB,749 EUR\n")
+    app = make_app()
+    app.add([str(folder)])
+    app.index()
+    white = app.ask("What was the total for the white paint?")  # "total" names a column: a cell, not a sum
+    assert (white.kind, white.supported, white.short_answer) == ("table", True, "79.80")
+    paint = app.ask("What did the paint cost?")  # two paint rows, two prices: the rows are shown, not one chosen
+    assert not paint.supported
+    ram = app.ask("Which laptops have 16 GB of RAM?")  # "16 GB" in the RAM column, not "16" of "Forge 16"
+    assert ram.supported and ram.text.startswith("model: Aero 13, Aero 15 over 2 rows [")
+    mean = app.ask("What is the average price of the laptops?")
+    assert mean.supported and mean.text.startswith("Average price: 1,211.50 EUR over 4 rows [")  # cents, as money

@@ -130,14 +130,19 @@ def answer_cell(question: str, ranked: Sequence[Sentence], look: int) -> TableAn
         if key:
             held = _held(asked, set().union(*(_value_words(c.value) for c in key)))
             in_order = sum(" ".join(c.value.lower().split()) in flat for c in key)  # "Harbourtown to Northrock"
-            scored.append((len(held), in_order, -s.score, s, cs, key))
+            unasked = len(set().union(*(_value_words(c.value) for c in key)) - _held(set().union(
+                *(_value_words(c.value) for c in key)), asked))  # "Fold 20 Pro" names more than "Fold 20"
+            scored.append(((-len(held), -in_order, unasked), -s.score, s, cs, key))
     if not scored:
         return TableAnswer(best, None)
-    scored.sort(key=lambda t: (-t[0], -t[1], t[2]))
-    _, _, _, row, cs, key = scored[0]
+    scored.sort(key=lambda t: (t[0], t[1]))
+    _, _, row, cs, key = scored[0]
     column = _column(question, asked, cs, key)
     if column is None:
         return TableAnswer(row, None)
+    alike = [t[3] for t in scored[1:] if t[0] == scored[0][0]]
+    if any(c.header == column.header and c.value != column.value for other in alike for c in other):
+        return TableAnswer(row, None)  # rows the question names alike, with other values ("the paint": white, grey)
     context = _words(f"{row.result.heading} {file_name_words(row.result.path)}")
     explained = set().union(*(_words(c.header) | _value_words(c.value) for c in key)) | _words(column.header) | context
     if _MONEY_QUESTION.search(question) and _money(column):
@@ -314,12 +319,14 @@ def _number(value: str) -> float | None:
     return None
 
 
-def _shown_number(x: float, like: Sequence[str], least: int = 0) -> str:
+def _shown_number(x: float, like: Sequence[str], least: int = 0, money: bool = False) -> str:
     """A computed figure written as the column writes its numbers (decimals, at least ``least``;
-    thousands commas; the unit they share)."""
+    thousands commas; the unit they share); an amount of money with cents has two decimals."""
     decimals = max((len(m.group(1)) for v in like if (m := re.search(r"[.,](\d{1,2})\b(?!,\d)", v))), default=0)
     if least and round(x, decimals) != x:  # an average: its own decimals, up to ``least``
         decimals = max(decimals, min(least, len(f"{x:.{least}f}".rstrip("0").split(".")[1])))
+        if money:
+            decimals = 2
     comma = any(re.search(r"\d,\d{3}", v) for v in like)
     text = f"{x:,.{decimals}f}" if comma else f"{x:.{decimals}f}"
     units = {re.sub(r"[\d.,'\s-]", "", v) for v in like}
@@ -356,6 +363,10 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
     results = table_of(best.result) if table_of is not None else [best.result]
     rows = [s for s in split(results) if cells(s.text)] or [best]
     header = [c.header for c in cells(best.text)]
+    if how == SUM and _total_names_a_column(question, header):  # "what was the total for the white paint"
+        if not plural:
+            return None
+        how = None
     asked = _asked(question)
     noun_stem = verify.stem(noun) if noun else ""
     context = _words(f"{best.result.heading} {file_name_words(best.result.path)}")
@@ -379,8 +390,9 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
     whole = {frozenset(_value_words(c.value)) for r in rows for c in cells(r.text)}
     ignore |= {w for w in _row_kind(question) if frozenset({w}) not in whole}  # "the utilities" may be a cell's value
     wanted = [w for w in asked if not _held({w}, ignore) and not _held({w}, set().union(*(_words(h) for h in header)))]
-    verbs = [w for w in wanted if _phrasing(question, w)]
-    if len(verbs) == 1:  # "which cheeses are made from sheep milk": "made" names no rows
+    in_rows = set().union(*(_value_words(c.value) for r in rows for c in cells(r.text)))
+    verbs = [w for w in wanted if _phrasing(question, w) and not _held({w}, in_rows)]
+    if len(verbs) == 1:  # "which cheeses are made from sheep milk": "made" names no rows ("paint" in cells does)
         wanted.remove(verbs[0])
     chosen = [r for r in rows if all(_held({w}, set().union(*(_value_words(c.value) for c in cells(r.text)))) for w in wanted)]
     for h in header:
@@ -389,9 +401,10 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
         flags = {c.value.strip().lower() for r in rows for c in cells(r.text) if c.header == h}
         if flags and flags <= _YES | _NO:  # "which rooms have a projector": a yes/no column it names holds yes
             chosen = [r for r in chosen if any(c.header == h and c.value.strip().lower() in _YES for c in cells(r.text))]
-        elif wanted and any(_held(set(wanted), _value_words(v)) for v in flags):
-            # "which weeks is Tom Reed on call": the name in the column the question names, not in "Backup"
-            chosen = [r for r in chosen if any(c.header == h and _held(set(wanted), _value_words(c.value))
+        elif there := {w for w in wanted if any(_held({w}, _value_words(v)) for v in flags)}:
+            # "which weeks is Tom Reed on call": the name in the column the question names, not in "Backup";
+            # "which laptops have 16 GB of RAM": all its words that column holds, in the row's one cell
+            chosen = [r for r in chosen if any(c.header == h and _held(there, _value_words(c.value)) == there
                                                for c in cells(r.text))]
     if not chosen or (by_label and len(chosen) == len(rows)):  # labels only of the rows the question picks
         return None
@@ -416,7 +429,16 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
         text = f"{named[0]} ({values[i]})" if named and named[0] != values[i] else values[i]
         return RowsAnswer(how, column, text, [chosen[i]], named[0] if named else values[i])  # "which model is the cheapest": its name, and why
     figure = sum(nums) if how == SUM else sum(nums) / len(nums)
-    return RowsAnswer(how, column, _shown_number(figure, values, 0 if how == SUM else 2), chosen)
+    money = bool(_MONEY.search(column)) or any(_MONEY.search(v) for v in values)
+    return RowsAnswer(how, column, _shown_number(figure, values, 0 if how == SUM else 2, money), chosen)
+
+
+def _total_names_a_column(question: str, header: Sequence[str]) -> bool:
+    """"Total" in the question is the name of a column ("Total", "Line total"), and no other
+    word asks for a sum: the question is about a row's cell."""
+    said = {m.group().lower() for m in _OVER[0][1].finditer(question)}
+    return (said == {"total"} and not re.search(r"\bin total\b", question, re.I)
+            and any("total" in h.lower().split() for h in header))
 
 
 def _one_column_each(wanted: Sequence[str], rows: Sequence[Sentence]) -> bool:
