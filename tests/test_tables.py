@@ -295,8 +295,11 @@ def test_a_wrapped_cell_joins_the_nearer_row() -> None:
 def test_a_question_that_names_rows_alike_or_a_total_column(make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "renovation"
     folder.mkdir()
-    (folder / "hardware.csv").write_text("item,qty,price,total\nPaint white 10 l,2,39.90,79.80\n"
-                                         "Paint grey 2.5 l,1,18.50,18.50\nLight switch white,3,4.49,13.47\n")
+    (folder / "hardware.csv").write_text('item,qty,price,total\n"Paint, white, 10 l",2,39.90,79.80\n'
+                                         '"Paint, grey, 2.5 l",1,18.50,18.50\n"Light switch, white",3,4.49,13.47\n'
+                                         '"Paint roller, 25 cm",2,7.49,14.98\n')
+    (folder / "harvest.csv").write_text("crop,bed,kg\nOnions,Bed 1,7.4\nCarrots,Bed 3,6.2\n")
+    (folder / "pumps.csv").write_text("model,sound power,price\nHP-6,55 dB(A),6900 EUR\nHP-16,63 dB(A),12900 EUR\n")
     (folder / "laptops.csv").write_text("model,ram,storage,price\nAero 13,16 GB,512 GB,999 EUR\n"
                                         "Aero 15,16 GB,1024 GB,\"1,299 EUR\"\nForge 16,32 GB,1024 GB,\"1,799 EUR\"\n"
                                         "Slate 12,8 GB,256 GB,749 EUR\n")
@@ -307,6 +310,16 @@ def test_a_question_that_names_rows_alike_or_a_total_column(make_app, tmp_path: 
     assert (white.kind, white.supported, white.short_answer) == ("table", True, "79.80")
     paint = app.ask("What did the paint cost?")  # two paint rows, two prices: the rows are shown, not one chosen
     assert not paint.supported
+    spent = app.ask("How much did we spend on paint in total?")  # the paint, not the paint roller
+    assert spent.supported and spent.text.startswith("Total total: 98.30 over 2 rows [")
+    switches = app.ask("What did the light switches cost?")  # what was paid, not the unit price
+    assert (switches.supported, switches.short_answer) == (True, "13.47")
+    sown = app.ask("How many kg of onions did we sow?")  # a harvest log says nothing of sowing
+    assert not sown.supported
+    reaped = app.ask("How many kg of onions did we harvest?")  # its file is named for it
+    assert (reaped.supported, reaped.short_answer) == (True, "7.4")
+    loud = app.ask("Which model is the loudest?")  # the sound power in dB(A), a number with its unit
+    assert (loud.supported, loud.short_answer) == (True, "HP-16") and "63 dB(A)" in loud.text
     ram = app.ask("Which laptops have 16 GB of RAM?")  # "16 GB" in the RAM column, not "16" of "Forge 16"
     assert ram.supported and ram.text.startswith("model: Aero 13, Aero 15 over 2 rows [")
     mean = app.ask("What is the average price of the laptops?")

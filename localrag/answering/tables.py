@@ -38,7 +38,7 @@ _DIMENSIONS = ((_FAR, _DISTANCE), (_HEAVY, _WEIGHT), (_LOUD, _NOISE))
 # "Unit price", "Price per kg", "what did it cost per hour": a price of one, not an amount paid
 _PER = re.compile(r"\b(?:unit|per|each|rate|apiece|a piece)\b", re.I)
 _MONEY = re.compile(r"(?i)\b(?:price|cost|amount|total|fee|paid|eur|usd|gbp|chf)\b|[€$£¥]")
-_NUMBERISH = re.compile(r"^[\W\d_]*\d[\W\d_]*(?:\s?\w{1,4})?$")  # "12.90", "50 C", "1,200.50", "689 EUR"
+_NUMBERISH = re.compile(r"^[\W\d_]*\d[\W\d_]*(?:\s?\w{1,4}(?:\(\w{1,2}\))?)?$")  # "12.90", "50 C", "689 EUR", "55 dB(A)"
 _WHEN = re.compile(  # a clock time, a date, a year or a month: what "when" asks for, not a duration
     r"\b\d{1,2}:\d{2}\b|\b\d{1,2}(?:[:.]\d{2})?\s?[ap]\.?m\b|\b\d{4}-\d{2}-\d{2}\b|\b(?:1[89]|20)\d{2}\b"
     r"|(?i:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)")
@@ -152,7 +152,7 @@ def answer_cell(question: str, ranked: Sequence[Sentence], look: int) -> TableAn
     left = asked - _held(asked, explained)
     partial = [c for c in key if _words(c.value) - _held(_words(c.value), asked)]  # "Espresso beans" for "espresso"
     if (len(left) > MAX_LEFT or any(_next_to(question, w, partial) for w in left) or _held(left, _counted(question))
-            or any(not _phrasing(question, w) for w in left)):
+            or any(not (_phrasing(question, w) and _light(w, context)) for w in left)):
         return TableAnswer(row, None)
     return TableAnswer(row, column)
 
@@ -201,6 +201,31 @@ def _phrasing(question: str, word: str) -> bool:
     return False
 
 
+# Verbs and measure words that say nothing a table's row must hold: "how long does it last",
+# "who works", "what does it cost", "did we order", "how heavy is it". A verb of another kind
+# ("did we sow", in a harvest log; "does it reach") must be said by the row or its table's title.
+_LIGHT = frozenset(verify.stem(w) for w in (
+    "be have do get got take took make made go went come came cost pay paid last start begin end finish open close "
+    "leave arrive depart run ran hold keep need use work live play teach give weigh back due book booked write wrote "
+    "written publish published buy bought order ordered send sent heavy loud level size far long").split())
+
+
+def _light(word: str, context: set[str]) -> bool:
+    """Whether an unexplained word may be taken as the question's phrasing: a verb or measure word
+    of the light kind, or one the table's title or file name says."""
+    return word in _LIGHT or bool(_held({word}, context))
+
+
+_QUANTITY = re.compile(r"(?i)^\s*(?:qty|quantity|units|pcs|pieces|count|number)\b")
+
+
+def _per_unit(header: Sequence[str]) -> Callable[[str], bool]:
+    """Whether a column of this header is a price of one: "Unit price", "Price per kg"; and a
+    bare "Price" beside a quantity column, as an invoice's is."""
+    counted = any(_QUANTITY.search(h) for h in header)
+    return lambda h: bool(_PER.search(h)) or (counted and re.search(r"(?i)\bprice\b", h) is not None)
+
+
 def _money(c: Cell) -> bool:
     return bool(_MONEY.search(c.header) or _MONEY.search(c.value)) and bool(re.search(r"\d", c.value))
 
@@ -214,8 +239,9 @@ def _column(question: str, asked: set[str], cs: Sequence[Cell], key: Sequence[Ce
     money = [c for c in others if _money(c)]
     if _PAYING.search(question) and len(money) == 1:  # "what does it cost", whatever else it names
         return money[0]
-    if _PAYING.search(question) and _PER.search(question):  # "what did it cost per hour": the unit price
-        each = [c for c in money if _PER.search(c.header)]
+    if _PAYING.search(question) and len(money) > 1:  # "what did it cost per hour": the unit price; else
+        per = _per_unit([c.header for c in cs])
+        each = [c for c in money if per(c.header) == bool(_PER.search(question))]  # the amount
         if len(each) == 1:
             return each[0]
     for asks, fits in _DIMENSIONS:  # "how far": a distance, not the column the stage's name is in
@@ -385,13 +411,14 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
         if over is None:
             return None
         column = over
-    ignore = context | _words(column) | {noun_stem} | _OVER_WORDS | _beside(question, _words(column))
+    in_rows = set().union(*(_value_words(c.value) for r in rows for c in cells(r.text)))
+    beside = {w for w in _beside(question, _words(column)) if not _held({w}, in_rows)}  # "posters cost": rows
+    ignore = context | _words(column) | {noun_stem} | _OVER_WORDS | beside
     ignore |= _words(" ".join(m.group() for m in _MONEY_QUESTION.finditer(question)))
     whole = {frozenset(_value_words(c.value)) for r in rows for c in cells(r.text)}
     ignore |= {w for w in _row_kind(question) if frozenset({w}) not in whole}  # "the utilities" may be a cell's value
     wanted = [w for w in asked if not _held({w}, ignore) and not _held({w}, set().union(*(_words(h) for h in header)))]
-    in_rows = set().union(*(_value_words(c.value) for r in rows for c in cells(r.text)))
-    verbs = [w for w in wanted if _phrasing(question, w) and not _held({w}, in_rows)]
+    verbs = [w for w in wanted if _phrasing(question, w) and _light(w, context) and not _held({w}, in_rows)]
     if len(verbs) == 1:  # "which cheeses are made from sheep milk": "made" names no rows ("paint" in cells does)
         wanted.remove(verbs[0])
     chosen = [r for r in rows if all(_held({w}, set().union(*(_value_words(c.value) for c in cells(r.text)))) for w in wanted)]
@@ -406,6 +433,9 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
             # "which laptops have 16 GB of RAM": all its words that column holds, in the row's one cell
             chosen = [r for r in chosen if any(c.header == h and _held(there, _value_words(c.value)) == there
                                                for c in cells(r.text))]
+    last = _last_said(question, wanted)
+    if last is not None:  # "the posters": rows of posters ("Posters A2"), not of poster tubes
+        chosen = [r for r in chosen if any(_same(last, h) for c in cells(r.text) if (h := _head(c.value)))]
     if not chosen or (by_label and len(chosen) == len(rows)):  # labels only of the rows the question picks
         return None
     if not _one_column_each(wanted, chosen):
@@ -439,6 +469,22 @@ def _total_names_a_column(question: str, header: Sequence[str]) -> bool:
     said = {m.group().lower() for m in _OVER[0][1].finditer(question)}
     return (said == {"total"} and not re.search(r"\bin total\b", question, re.I)
             and any("total" in h.lower().split() for h in header))
+
+
+def _last_said(question: str, wanted: Sequence[str]) -> str | None:
+    """Of the words that pick rows, the one the question says last when it is a word, not a
+    number or code: the head of what the question names ("the white paint", "the posters")."""
+    said = [t for t, a, b in verify.tokens(question) if t in wanted]
+    return said[-1] if said and said[-1].isalpha() else None
+
+
+def _head(value: str) -> str:
+    """The thing a cell names: the last word of its first part, before codes and sizes ("Posters
+    A2" is posters, "Poster tubes" tubes, "Paint, white, 10 l" paint, "Black toner TN-420" toner).
+    A catalogue that puts the thing first and its kind after ("Paint roller 25 cm") reads wrong."""
+    words = [t for part in value.split(",")[0].split() if not any(ch.isdigit() for ch in part)
+             for t, _, _ in verify.tokens(part) if t.isalpha() and len(t) > 1]
+    return words[-1] if words else ""
 
 
 def _one_column_each(wanted: Sequence[str], rows: Sequence[Sentence]) -> bool:
@@ -478,7 +524,10 @@ def _over_column(question: str, how: str, asked: set[str], rows: Sequence[Senten
     named = [h for h in numeric if _held(asked, _words(h))]
     money = [h for h in numeric if _MONEY.search(h)]
     if how == SUM and len(money) > 1:  # a total adds the amounts, never the unit prices beside them
-        money = [h for h in money if not _PER.search(h)] or money
+        per = _per_unit(header)
+        money = [h for h in money if not per(h)] or money
+        if not _PER.search(question):  # "what did the posters cost in total": not the "Unit cost"
+            named = [h for h in named if not (per(h) and _MONEY.search(h))]
     if _DEAR.search(question) and len(money) == 1:  # "most expensive" is about price, whatever else it names
         return money[0]
     for asks, fits in _DIMENSIONS:  # "the lightest": the weight, whatever else the question names
