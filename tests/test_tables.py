@@ -299,6 +299,8 @@ def test_a_question_that_names_rows_alike_or_a_total_column(make_app, tmp_path: 
                                          '"Paint, grey, 2.5 l",1,18.50,18.50\n"Light switch, white",3,4.49,13.47\n'
                                          '"Paint roller, 25 cm",2,7.49,14.98\n')
     (folder / "harvest.csv").write_text("crop,bed,kg\nOnions,Bed 1,7.4\nCarrots,Bed 3,6.2\n")
+    (folder / "rides.csv").write_text("date,route,km,avg speed\n2025-05-11,Hill climb,38,18.2 km/h\n"
+                                      "2025-05-18,River path,45,21.5 km/h\n")
     (folder / "pumps.csv").write_text("model,sound power,price\nHP-6,55 dB(A),6900 EUR\nHP-16,63 dB(A),12900 EUR\n")
     (folder / "laptops.csv").write_text("model,ram,storage,price\nAero 13,16 GB,512 GB,999 EUR\n"
                                         "Aero 15,16 GB,1024 GB,\"1,299 EUR\"\nForge 16,32 GB,1024 GB,\"1,799 EUR\"\n"
@@ -318,6 +320,8 @@ def test_a_question_that_names_rows_alike_or_a_total_column(make_app, tmp_path: 
     assert not sown.supported
     reaped = app.ask("How many kg of onions did we harvest?")  # its file is named for it
     assert (reaped.supported, reaped.short_answer) == (True, "7.4")
+    speed = app.ask("What was my average speed on 2025-05-18?")  # "avg speed" is a column: a cell, no average
+    assert (speed.kind, speed.supported, speed.short_answer) == ("table", True, "21.5 km/h")
     loud = app.ask("Which model is the loudest?")  # the sound power in dB(A), a number with its unit
     assert (loud.supported, loud.short_answer) == (True, "HP-16") and "63 dB(A)" in loud.text
     ram = app.ask("Which laptops have 16 GB of RAM?")  # "16 GB" in the RAM column, not "16" of "Forge 16"

@@ -38,7 +38,7 @@ _DIMENSIONS = ((_FAR, _DISTANCE), (_HEAVY, _WEIGHT), (_LOUD, _NOISE))
 # "Unit price", "Price per kg", "what did it cost per hour": a price of one, not an amount paid
 _PER = re.compile(r"\b(?:unit|per|each|rate|apiece|a piece)\b", re.I)
 _MONEY = re.compile(r"(?i)\b(?:price|cost|amount|total|fee|paid|eur|usd|gbp|chf)\b|[€$£¥]")
-_NUMBERISH = re.compile(r"^[\W\d_]*\d[\W\d_]*(?:\s?\w{1,4}(?:\(\w{1,2}\))?)?$")  # "12.90", "50 C", "689 EUR", "55 dB(A)"
+_NUMBERISH = re.compile(r"^[\W\d_]*\d[\W\d_]*(?:\s?\w{1,4}(?:/\w{1,2})?(?:\(\w{1,2}\))?)?$")  # "12.90", "689 EUR", "55 dB(A)", "21.5 km/h"
 _WHEN = re.compile(  # a clock time, a date, a year or a month: what "when" asks for, not a duration
     r"\b\d{1,2}:\d{2}\b|\b\d{1,2}(?:[:.]\d{2})?\s?[ap]\.?m\b|\b\d{4}-\d{2}-\d{2}\b|\b(?:1[89]|20)\d{2}\b"
     r"|(?i:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)")
@@ -77,9 +77,16 @@ def cells(text: str) -> list[Cell]:
     return out
 
 
+_SHORT_FOR = {verify.stem(a): verify.stem(w) for a, w in (
+    ("avg", "average"), ("qty", "quantity"), ("pcs", "pieces"), ("temp", "temperature"), ("hrs", "hours"),
+    ("mins", "minutes"), ("approx", "approximately"), ("dept", "department"))}
+
+
 def _words(text: str) -> set[str]:
-    """Content words; a lone letter ("s" of "Tanaka's") is no word, a lone digit is."""
-    return {w for w in verify.content(text.replace("_", " ")) if len(w) > 1 or w.isdigit()}
+    """Content words, with what a header's usual short forms stand for ("Avg speed" holds
+    "average"); a lone letter ("s" of "Tanaka's") is no word, a lone digit is."""
+    out = {w for w in verify.content(text.replace("_", " ")) if len(w) > 1 or w.isdigit()}
+    return out | {_SHORT_FOR[w] for w in out if w in _SHORT_FOR}
 
 
 def _same(a: str, b: str) -> bool:
@@ -389,7 +396,7 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
     results = table_of(best.result) if table_of is not None else [best.result]
     rows = [s for s in split(results) if cells(s.text)] or [best]
     header = [c.header for c in cells(best.text)]
-    if how == SUM and _total_names_a_column(question, header):  # "what was the total for the white paint"
+    if how in (SUM, AVERAGE) and _names_a_column(question, how, header):  # "the total for the white paint"
         if not plural:
             return None
         how = None
@@ -463,12 +470,17 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
     return RowsAnswer(how, column, _shown_number(figure, values, 0 if how == SUM else 2, money), chosen)
 
 
-def _total_names_a_column(question: str, header: Sequence[str]) -> bool:
-    """"Total" in the question is the name of a column ("Total", "Line total"), and no other
-    word asks for a sum: the question is about a row's cell."""
-    said = {m.group().lower() for m in _OVER[0][1].finditer(question)}
-    return (said == {"total"} and not re.search(r"\bin total\b", question, re.I)
-            and any("total" in h.lower().split() for h in header))
+def _names_a_column(question: str, how: str, header: Sequence[str]) -> bool:
+    """The word that would ask for a figure over rows is part of a column's name: "the total
+    for the white paint" beside a "Total" column (a sum only "in total"), "my average speed"
+    beside "Avg speed". The question is about a row's cell."""
+    if how == SUM:
+        said = {m.group().lower() for m in _OVER[0][1].finditer(question)}
+        return (said == {"total"} and not re.search(r"\bin total\b", question, re.I)
+                and any("total" in h.lower().split() for h in header))
+    m = re.search(r"\b(?:average|mean)\s+(\w+)", question, re.I)
+    average = {verify.stem("average"), verify.stem("mean")}
+    return m is not None and any(_held(_words(m.group(1)), _words(h)) and _words(h) & average for h in header)
 
 
 def _last_said(question: str, wanted: Sequence[str]) -> str | None:
@@ -545,4 +557,6 @@ def _over_column(question: str, how: str, asked: set[str], rows: Sequence[Senten
     if _MONEY_QUESTION.search(question) or re.search(r"\b(?:paid|payments?|spent|costs?|prices?)\b", question, re.I):
         if len(money) == 1:
             return money[0]
+    if any(_held(asked, _words(h)) for h in header if h not in numeric and not _held(_words(h), context)):
+        return None  # it names a column that holds no figures ("avg speed" in km/h): not some other one
     return numeric[0] if len(numeric) == 1 else None
