@@ -32,3 +32,32 @@ def test_front_ends_use_only_the_core_api() -> None:
 
 def test_the_private_field_check_would_catch_a_breach() -> None:
     assert sorted(private_uses(ast.parse("x = app.store.health.stats()\ny = core._generator\nz = 1\n"))) == [1, 2]
+
+
+def imported_packages() -> set[str]:
+    """The top-level names of every module localrag imports that is neither the standard
+    library's nor its own."""
+    names = set()
+    for f in PKG.rglob("*.py"):
+        for n in ast.walk(ast.parse(f.read_text())):
+            if isinstance(n, ast.Import):
+                names |= {a.name.split(".")[0] for a in n.names}
+            elif isinstance(n, ast.ImportFrom) and n.level == 0 and n.module:
+                names.add(n.module.split(".")[0])
+    return {n for n in names if n not in sys.stdlib_module_names and n != "localrag"}
+
+
+def test_every_imported_package_is_declared() -> None:
+    """A module that comes only with another dependency (pypdfium2 with pdfplumber, tokenizers
+    with fastembed) is declared too: a new version of that dependency may drop it."""
+    import importlib.metadata as md
+    import re
+    import tomllib
+
+    project = tomllib.loads((PKG.parent / "pyproject.toml").read_text())["project"]
+    requirements = project["dependencies"] + [r for extra in ("ocr",) for r in project["optional-dependencies"][extra]]
+    declared = {re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements}
+    owners = md.packages_distributions()
+    undeclared = sorted(f"{m} ({', '.join(owners.get(m, ['?']))})" for m in imported_packages()
+                        if not {d.lower().replace("_", "-") for d in owners.get(m, [m])} & declared)
+    assert undeclared == []
