@@ -178,10 +178,14 @@ def test_previews_show_every_format_as_it_was_indexed(make_app, formats: Path) -
 
 def test_one_registry_names_every_format_its_pages_and_its_sandbox() -> None:
     from localrag.indexing.parse.registry import FORMATS, KIND_OF_SUFFIX, parser_for, sandboxed
+    from localrag.search.retrieve import PAGE_WORDS, page_word
 
     suffixes = [s for f in FORMATS for s in f.suffixes]
     assert len(suffixes) == len(set(suffixes)) == len(KIND_OF_SUFFIX)  # a suffix names one kind
     for f in FORMATS:  # every third-party format has its parser; they, Markdown and HTML go to the child
         assert sandboxed(f.kind) == (f.kind in ("pdf", "markdown", "html") or parser_for(f.kind) is not None)
-        assert not (f.own_lines and f.page)
+        assert not (f.own_lines and any(s in PAGE_WORDS for s in f.suffixes))  # a file's own lines have no pages
+    assert set(PAGE_WORDS) <= set(KIND_OF_SUFFIX)  # every paged suffix is a format's
+    assert [page_word(p) for p in ("a.pdf", "b.XLSX", "c.pptx", "d.epub", "e.mbox")] == [
+        "page", "sheet", "slide", "chapter", "message"]
     assert file_kind(Path("a/b.PPTX")) == "pptx" and not sandboxed("rst") and not sandboxed(None)
