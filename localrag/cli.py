@@ -869,7 +869,7 @@ def cmd_config(args: argparse.Namespace) -> int:
     if args.action == "path":
         _echo(io, str(paths.config_file))
         return 0
-    for k, v in vars(settings).items():
+    for k, v in settings.model_dump().items():
         _echo(io, f"{k} = {v!r}")
     return 0
 

@@ -7,15 +7,15 @@ benchmarks never touch the user's real directories.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import sys
 import tempfile
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from localrag.errors import LocalragError
 from localrag.home import home_dirs
@@ -75,43 +75,57 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "summary_words": (30, 2000), "warm_sentences": (0, 100_000_000),
 }
 
-_TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
-               list: "a list of texts"}
+
+def _within(key: str) -> Any:
+    lo, hi = BOUNDS[key]
+    return Field(ge=lo, le=hi, allow_inf_nan=False)
 
 
-@dataclass
-class Settings:
-    """Everything a user may change; unknown keys in the file are refused with a message."""
+_TYPE_NAMES = {"str": "text", "int": "a whole number", "float": "a number", "bool": "true or false",
+               "list": "a list of texts"}
+
+
+class Settings(BaseModel):
+    """Everything a user may change, validated by pydantic: an unknown key, a value of the wrong
+    type or out of its bounds is refused in one line naming the key and what it may be."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     embed_model: str = DEFAULT_EMBED_MODEL
     llm_model: str = DEFAULT_LLM_MODEL
-    llm: str = "local"  # "local" (a GGUF through llama-cpp-python) or "openai" (a chat-completions server)
+    llm: Literal["local", "openai"] = "local"  # a GGUF through llama-cpp-python, or a chat-completions server
     llm_url: str = ""  # for llm = "openai", e.g. http://127.0.0.1:8080/v1
-    llm_api: str = "chat"  # "chat" for instruction-tuned server models, "completions" for base models
+    llm_api: Literal["chat", "completions"] = "chat"  # chat: instruction-tuned server models; completions: base ones
     llm_remote_model: str = ""  # the model name to ask the server for, if it serves several
     llm_api_key_env: str = ""  # the environment variable holding the server's API key, if any
-    main_gpu: int = 0
+    main_gpu: Annotated[int, _within("main_gpu")] = 0
     embed_gpu: bool = False  # fastembed's CUDA provider (needs fastembed-gpu)
-    n_ctx: int = 4096
-    n_gpu_layers: int = -1  # all layers when the build has a GPU; ignored on CPU builds
-    max_answer_tokens: int = 384
-    temperature: float = 0.2
-    top_k: int = 5
-    search_mode: str = "hybrid"
-    min_score: float = 0.25  # below this cosine similarity and without keyword hits, "nothing relevant"
-    min_evidence: float = MIN_EVIDENCE  # best sentence's score below this: the files do not seem to answer
-    max_file_mb: float = 50.0
-    summary_words: int = 150  # a summary's quotes, all together: what reads in one glance
-    model_servers: list[str] = field(default_factory=lambda: list(DEFAULT_SERVERS))  # loopback only: `models` lists them
-    verifier: bool = False  # the trained answerability verifier also decides which quotes can support an answer (opt-in: README)
+    n_ctx: Annotated[int, _within("n_ctx")] = 4096
+    n_gpu_layers: Annotated[int, _within("n_gpu_layers")] = -1  # all layers when the build has a GPU
+    max_answer_tokens: Annotated[int, _within("max_answer_tokens")] = 384
+    temperature: Annotated[float, _within("temperature")] = 0.2
+    top_k: Annotated[int, _within("top_k")] = 5
+    search_mode: Literal["hybrid", "vector", "keyword"] = "hybrid"
+    min_score: Annotated[float, _within("min_score")] = 0.25  # below this cosine and no keyword hit: "nothing relevant"
+    min_evidence: Annotated[float, _within("min_evidence")] = MIN_EVIDENCE  # the best sentence under it: "do not seem to answer"
+    max_file_mb: Annotated[float, _within("max_file_mb")] = 50.0
+    summary_words: Annotated[int, _within("summary_words")] = 150  # a summary's quotes, all together
+    model_servers: list[str] = Field(default_factory=lambda: list(DEFAULT_SERVERS))  # loopback only: `models` lists them
+    verifier: bool = False  # the trained answerability verifier also decides which quotes can support an answer
     ocr: bool = True  # read PDF pages without a text layer by OCR, when the `ocr` extra is installed
-    ignore: list[str] = field(default_factory=list)  # gitignore-style patterns on top of the built-in rules
-    embed_threads: int = 0  # 0: onnxruntime decides
-    llm_threads: int = 0  # 0: one per physical core
-    warm_sentences: int = 100_000  # sentence vectors the service embeds ahead while idle (~1.6 KB each); 0: none
+    ignore: list[str] = Field(default_factory=list)  # gitignore-style patterns on top of the built-in rules
+    embed_threads: Annotated[int, _within("embed_threads")] = 0  # 0: onnxruntime decides
+    llm_threads: Annotated[int, _within("llm_threads")] = 0  # 0: one per physical core
+    warm_sentences: Annotated[int, _within("warm_sentences")] = 100_000  # sentence vectors embedded ahead; 0: none
     embed_url: str = ""  # an OpenAI-compatible embeddings server (http://gpu-box:8080/v1) that embeds what indexing needs
     embed_url_model: str = ""  # the model name to ask it for: the same model as embed_model (checked by a probe)
     embed_api_key_env: str = ""  # the environment variable holding its API key, if any
+
+    @model_validator(mode="after")
+    def _a_server_needs_its_address(self) -> Settings:
+        if self.llm == "openai" and not self.llm_url:
+            raise ValueError("llm = openai needs llm_url, e.g. http://127.0.0.1:8080/v1")
+        return self
 
     @classmethod
     def load(cls, paths: Paths) -> Settings:
@@ -122,35 +136,22 @@ class Settings:
             data = tomllib.loads(f.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise LocalragError(f"cannot read settings file {f}: {e}") from None
-        known = {fl.name: fl for fl in fields(cls)}
-        unknown = sorted(set(data) - set(known))
+        unknown = sorted(set(data) - set(cls.model_fields))
         if unknown:
             raise LocalragError(f"unknown setting(s) {', '.join(unknown)} in {f}")
-        defaults = cls()
-        for key, value in data.items():  # each value must have its setting's type, named if not
-            want = type(getattr(defaults, key))
-            ok = isinstance(value, want) and not (want is not bool and isinstance(value, bool))
-            if want is float and isinstance(value, int) and not isinstance(value, bool):
-                data[key], ok = float(value), True
-            if want is list and ok and not all(isinstance(v, str) for v in value):
-                ok = False
-            if not ok:
-                raise LocalragError(f"{key} in {f} must be {_TYPE_NAMES[want]}, not {value!r}")
-        s = cls(**data)
-        s.validate(f)
-        return s
+        return cls.checked(data, f)
 
-    def validate(self, where: Path | str = "settings") -> None:
-        if self.llm not in ("local", "openai"):
-            raise LocalragError(f"llm must be local or openai (in {where})")
-        if self.llm == "openai" and not self.llm_url:
-            raise LocalragError(f"llm = openai needs llm_url, e.g. http://127.0.0.1:8080/v1 (in {where})")
-        if self.search_mode not in ("hybrid", "vector", "keyword"):
-            raise LocalragError(f"search_mode must be hybrid, vector or keyword (in {where})")
-        for key, (lo, hi) in BOUNDS.items():
-            value = getattr(self, key)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and lo <= value <= hi):
-                raise LocalragError(f"{key} must be between {lo:g} and {hi:g}, not {value!r} (in {where})")
+    @classmethod
+    def checked(cls, data: dict[str, Any], where: Path | str | None = "settings", strict: bool = True) -> Settings:
+        """Settings from ``data``, or the first thing wrong with it as one line."""
+        try:
+            return cls.model_validate(data, strict=strict)
+        except ValidationError as e:
+            raise LocalragError(_first_error(e) + (f" (in {where})" if where else "")) from None
+
+    def validate(self, where: Path | str = "settings") -> None:  # type: ignore[override]
+        """Checks values set on the object after it was made (the CLI's -k, the TUI's fields)."""
+        Settings.checked(self.model_dump(), where)
 
     def save(self, paths: Paths) -> None:
         """Written whole under a name of its own, then moved into place: two writers at once
@@ -159,7 +160,7 @@ class Settings:
         fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=paths.config_file.parent)  # mode 0600
         try:
             with os.fdopen(fd, "wb") as fh:
-                tomli_w.dump(asdict(self), fh)
+                tomli_w.dump(self.model_dump(), fh)
             os.replace(tmp, paths.config_file)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -167,26 +168,31 @@ class Settings:
             raise
 
     def set(self, key: str, value: str) -> None:
-        """Set one key from its text form (the CLI's `config set`), with the field's type."""
-        known = {fl.name: fl for fl in fields(self)}
-        if key not in known:
-            raise LocalragError(f"unknown setting {key!r}; known: {', '.join(sorted(known))}")
-        current: Any = getattr(self, key)
-        try:
-            if isinstance(current, bool):  # a typo ("ture") is refused, not read as false
-                words = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
-                if value.lower() not in words:
-                    raise LocalragError(f"{key} must be true or false, not {value!r}")
-                new: Any = words[value.lower()]
-            elif isinstance(current, int):
-                new = int(value)
-            elif isinstance(current, float):
-                new = float(value)
-            elif isinstance(current, list):
-                new = [v.strip() for v in value.split(",") if v.strip()]
-            else:
-                new = value
-        except ValueError:
-            raise LocalragError(f"{key} needs a {type(current).__name__}, not {value!r}") from None
-        setattr(self, key, new)
-        self.validate()
+        """Set one key from its text form (the CLI's `config set`, the TUI's fields): pydantic reads
+        "true"/"off"/"1" as a yes or no, "5" as a number; a list is written "a, b"."""
+        if key not in Settings.model_fields:
+            raise LocalragError(f"unknown setting {key!r}; known: {', '.join(sorted(Settings.model_fields))}")
+        text: Any = value
+        if isinstance(getattr(self, key), list):
+            text = [v.strip() for v in value.split(",") if v.strip()]
+        new = Settings.checked({**self.model_dump(), key: text}, None, strict=False)
+        setattr(self, key, getattr(new, key))
+
+
+def _first_error(e: ValidationError) -> str:
+    """A pydantic error as a person reads it: the key, what it may be, what it was."""
+    err = e.errors()[0]
+    key = ".".join(str(x) for x in err["loc"])
+    value, kind, ctx = err.get("input"), err["type"], err.get("ctx") or {}
+    if not key:  # a rule over several keys
+        return str(ctx.get("error", err["msg"]))
+    if key in BOUNDS and kind in ("greater_than_equal", "less_than_equal", "finite_number"):
+        lo, hi = BOUNDS[key]
+        return f"{key} must be between {lo:g} and {hi:g}, not {value!r}"
+    if kind == "literal_error":
+        return f"{key} must be {ctx.get('expected', '')}, not {value!r}"
+    if kind == "extra_forbidden":
+        return f"unknown setting {key!r}"
+    field = key.split(".")[0]
+    name = type(Settings.model_fields[field].get_default(call_default_factory=True)).__name__
+    return f"{field} must be {_TYPE_NAMES.get(name, name)}, not {value!r}"

@@ -47,7 +47,9 @@ def test_second_index_says_nothing_to_embed(home: Path, docs: Path) -> None:
     (["index"], "no folders registered yet"),
     (["remove", "/nope"], "is not a registered folder"),
     (["search", "x", "--mode", "keyword", "-k", "0"], "-k must be between 1 and 1000"),
-    (["config", "set", "top_k", "many"], "top_k needs a int"),
+    (["config", "set", "top_k", "many"], "top_k must be a whole number, not 'many'"),
+    (["config", "set", "search_mode", "fast"], "search_mode must be 'hybrid', 'vector' or 'keyword', not 'fast'"),
+    (["config", "set", "ocr", "flase"], "ocr must be true or false, not 'flase'"),
     (["config", "set", "colour", "red"], "unknown setting 'colour'"),
     (["config", "set", "verifier", "maybe"], "verifier must be true or false, not 'maybe'"),
     (["forget", "/not/indexed/anywhere"], "is not in the index"),
@@ -125,7 +127,7 @@ def test_bad_config_types_and_k_bounds_are_one_line(home: Path) -> None:
     (home / "config.toml").unlink()
     for key, value in (("max_file_mb", "inf"), ("top_k", "5000"), ("n_ctx", "nan")):
         p = run_cli("config", "set", key, value, home=home, check=False)
-        assert p.returncode == 1 and (f"{key} must be between" in p.stderr or f"{key} needs a" in p.stderr), (key, p.stderr)
+        assert p.returncode == 1 and (f"{key} must be between" in p.stderr or f"{key} must be a whole number" in p.stderr), (key, p.stderr)
         assert "Traceback" not in p.stderr
 
 

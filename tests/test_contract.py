@@ -52,6 +52,7 @@ def test_every_imported_package_is_declared() -> None:
     with fastembed) is declared too: a new version of that dependency may drop it."""
     import importlib.metadata as md
     import re
+
     import tomllib
 
     project = tomllib.loads((PKG.parent / "pyproject.toml").read_text())["project"]

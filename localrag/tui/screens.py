@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-from dataclasses import fields
 from pathlib import Path
 
 from rich.text import Text
@@ -191,7 +190,7 @@ class SettingsScreen(ModalScreen[Settings | None]):
     @on(Button.Pressed, "#save")
     @on(Input.Submitted)
     def save(self) -> None:
-        new = Settings(**{f.name: getattr(self.settings, f.name) for f in fields(Settings)})
+        new = self.settings.model_copy(deep=True)
         try:
             for name in EDITABLE:
                 new.set(name, self.query_one(f"#set-{name}", Input).value.strip())
