@@ -535,7 +535,13 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:
-    from localrag.mcp_server import serve
+    try:
+        from localrag.mcp_server import serve
+    except ModuleNotFoundError as e:
+        if (e.name or "").split(".")[0] not in ("mcp", "mcp_types"):
+            raise
+        raise LocalragError("localrag mcp needs the mcp extra: pipx install 'localrag[mcp]' "
+                            "(or pip install 'localrag[mcp]')") from None
 
     app = _app(args)
     app.model_progress = None  # no progress bars: the client shows our stderr as a log, if at all

@@ -1,6 +1,9 @@
 """The real command in a subprocess: JSON shapes, summaries, and one-line errors."""
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -160,3 +163,13 @@ def test_human_readable_output_of_search_status_and_lists(home: Path, docs: Path
     models = run_inprocess("models", home=home, capsys=capsys).stdout
     assert models.startswith("answer model in use: default\ninstalled:\n  * default")
     assert "\n    llama-3.2-1b-instruct" in models
+
+
+def test_mcp_without_the_mcp_extra_is_one_line(home: Path, tmp_path: Path) -> None:
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "mcp.py").write_text("raise ModuleNotFoundError(\"No module named 'mcp'\", name='mcp')\n")
+    p = subprocess.run([sys.executable, "-m", "localrag", "mcp"], capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, LOCALRAG_HOME=str(home), PYTHONPATH=str(hidden)), stdin=subprocess.DEVNULL)
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    assert p.stderr.strip() == "localrag: localrag mcp needs the mcp extra: pipx install 'localrag[mcp]' (or pip install 'localrag[mcp]')"

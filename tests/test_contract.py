@@ -56,7 +56,7 @@ def test_every_imported_package_is_declared() -> None:
     import tomllib
 
     project = tomllib.loads((PKG.parent / "pyproject.toml").read_text())["project"]
-    requirements = project["dependencies"] + [r for extra in ("ocr",) for r in project["optional-dependencies"][extra]]
+    requirements = project["dependencies"] + [r for extra in ("ocr", "office", "mcp") for r in project["optional-dependencies"][extra]]
     declared = {re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements}
     owners = md.packages_distributions()
     undeclared = sorted(f"{m} ({', '.join(owners.get(m, ['?']))})" for m in imported_packages()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import mailbox
+import shutil
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -189,3 +190,48 @@ def test_one_registry_names_every_format_its_pages_and_its_sandbox() -> None:
     assert [page_word(p) for p in ("a.pdf", "b.XLSX", "c.pptx", "d.epub", "e.mbox")] == [
         "page", "sheet", "slide", "chapter", "message"]
     assert file_kind(Path("a/b.PPTX")) == "pptx" and not sandboxed("rst") and not sandboxed(None)
+
+
+def test_an_office_file_without_the_office_extra_says_so_and_is_read_once_it_is_there(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from localrag.indexing.indexer import retry_delay
+
+    docx_file = Path(__file__).parent / "answerset" / "docs" / "shop-rota.docx"
+    for name in ("docx", "docx.table"):
+        monkeypatch.setitem(sys.modules, name, None)  # as if python-docx were not installed
+    with pytest.raises(ParseError, match=r"reading \.docx files needs the office extra: pipx install 'localrag\[office\]'") as e:
+        parse(docx_file, "docx", docx_file.read_bytes())
+    assert retry_delay(str(e.value), 1) is None  # not on a timer: read again when the extra is installed
+
+
+def test_without_the_office_extra_status_names_it_and_index_reads_the_file_once_installed(
+        home: Path, tmp_path: Path) -> None:
+    """The real path: the sandboxed parser meets no python-docx (a stand-in that fails to import,
+    ahead of it on the path), the file is listed as needing the extra; with the library back, the
+    next `index` reads it though the file did not change."""
+    import os
+
+    from .conftest import cli_json, run_cli
+
+    folder = tmp_path / "office"
+    folder.mkdir()
+    shutil.copy(Path(__file__).parent / "answerset" / "docs" / "shop-rota.docx", folder)
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "docx.py").write_text("raise ModuleNotFoundError(\"No module named 'docx'\", name='docx')\n")
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = str(hidden)
+    try:
+        run_cli("add", str(folder), home=home)
+        failed = cli_json("status", home=home)["failed"]
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONPATH")
+        else:
+            os.environ["PYTHONPATH"] = old
+    assert len(failed) == 1 and "needs the office extra: pipx install 'localrag[office]'" in str(failed[0])
+    run_cli("index", home=home)
+    assert cli_json("status", home=home)["failed"] == []
+    assert "Monday" in run_cli("search", "shop rota Monday", "--mode", "keyword", home=home).stdout

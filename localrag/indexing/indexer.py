@@ -24,7 +24,7 @@ from localrag.indexing.chunking import Chunk, chunk_blocks, embed_text
 from localrag.indexing.parse.base import Block, ParseError
 from localrag.indexing.parse.ocr import available as ocr_available
 from localrag.indexing.parse.pdf import NO_TEXT
-from localrag.indexing.parse.registry import file_kind, parse, sandboxed
+from localrag.indexing.parse.registry import MISSING_OFFICE, file_kind, office_installed, parse, sandboxed
 from localrag.indexing.parse.sandbox import ParserWorker
 from localrag.indexing.walk import FileStat, Rules, walk, walk_under
 from localrag.models.embed import Embedder
@@ -49,8 +49,9 @@ def retry_delay(reason: str, attempts: int) -> float | None:
     """Seconds after a failure at which a file is read again though it did not change: at once
     for a passing cause (the next two runs), then backing off to a day; a day and more for a
     file its parser refused (a newer localrag may read it); None for one over the size limit,
-    read again when it or the limit changes."""
-    if reason.startswith(TOO_LARGE):
+    read again when it or the limit changes, and for one that needs the office extra, read again
+    once it is installed."""
+    if reason.startswith(TOO_LARGE) or MISSING_OFFICE in reason:  # read again when the limit or the install allows
         return None
     if any(p in reason for p in PASSING):
         return 0.0 if attempts <= 2 else float(min(600 * 2 ** (attempts - 3), 86_400))
@@ -224,6 +225,8 @@ class Indexer:
             return False
         if old.retry_at is not None and now >= old.retry_at:
             return True
+        if MISSING_OFFICE in (old.error or ""):
+            return office_installed()
         return (old.error or "").startswith(TOO_LARGE) and fs.size <= self.max_file_bytes
 
     def plan(self, folders: list[tuple[int, str]], stats: IndexStats,

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TypeGuard
 
-from localrag.indexing.parse.base import Block, clean, decode, paragraphs
+from localrag.indexing.parse.base import Block, ParseError, clean, decode, paragraphs
 from localrag.indexing.parse.pdf import parse_pdf
 from localrag.indexing.parse.text import parse_html, parse_markdown, parse_rst
 
@@ -78,6 +79,17 @@ def own_lines(kind: str | None) -> bool:
     return kind not in BY_KIND or BY_KIND[kind].own_lines
 
 
+# Formats whose libraries come with the `office` extra, and those libraries' import names.
+NEEDS_EXTRA = frozenset({"docx", "pptx", "odt", "ods", "epub", "xlsx"})
+OFFICE_MODULES = frozenset({"docx", "pptx", "odf", "ebooklib", "openpyxl"})
+MISSING_OFFICE = "needs the office extra"  # in the reason such a file failed with
+
+
+def office_installed() -> bool:
+    """Whether the office extra's libraries are there (a file that needed them is read again)."""
+    return all(find_spec(m) is not None for m in OFFICE_MODULES)
+
+
 def parser_for(kind: str) -> Parser | None:
     """Imported on use: each library costs start-up time only when its format shows up."""
     if kind in ("docx", "pptx", "odt", "ods"):
@@ -134,7 +146,13 @@ def parse(path: Path, kind: str, data: bytes | None = None) -> list[Block]:
         data = path.read_bytes()
     fmt = parser_for(kind)
     if fmt is not None:
-        return fmt(data)
+        try:
+            return fmt(data)
+        except ModuleNotFoundError as e:
+            if kind in NEEDS_EXTRA and (e.name or "").split(".")[0] in OFFICE_MODULES:
+                raise ParseError(f"reading .{kind} files {MISSING_OFFICE}: "
+                                 "pipx install 'localrag[office]' (or pip install 'localrag[office]')") from None
+            raise
     text = clean(decode(data))
     if kind == "markdown":
         return list(parse_markdown(text))
