@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "localrag"
-FRONT_ENDS = [PKG / "cli.py", PKG / "mcp_server.py", *sorted((PKG / "tui").glob("*.py"))]
+FRONT_ENDS = [*sorted((PKG / "cli").glob("*.py")), PKG / "mcp_server.py", *sorted((PKG / "tui").glob("*.py"))]
 PRIVATE = {"store", "_store", "_embedder", "_generator", "db"}
 
 
