@@ -135,10 +135,10 @@ def answer_cell(question: str, ranked: Sequence[Sentence], look: int) -> TableAn
         cs = cells(s.text)
         key = _key(cs, plain, subj.exact)
         if key:
-            held = _held(asked, set().union(*(_value_words(c.value) for c in key)))
+            key_words = set().union(*(_value_words(c.value) for c in key))
+            held = _held(asked, key_words)
             in_order = sum(" ".join(c.value.lower().split()) in flat for c in key)  # "Harbourtown to Northrock"
-            unasked = len(set().union(*(_value_words(c.value) for c in key)) - _held(set().union(
-                *(_value_words(c.value) for c in key)), asked))  # "Fold 20 Pro" names more than "Fold 20"
+            unasked = len(key_words - _held(key_words, asked))  # "Fold 20 Pro" names more than "Fold 20"
             scored.append(((-len(held), -in_order, unasked), -s.score, s, cs, key))
     if not scored:
         return TableAnswer(best, None)
