@@ -258,11 +258,18 @@ def test_weights_totals_of_amounts_and_lists_of_row_labels(make_app, tmp_path: P
                                       "Colour ink,3,25.00,75.00\n")
     (folder / "loans.csv").write_text("title,borrower,due\nThe Hobbit,Mia,2025-12-10\nDune,Leo,2025-12-03\n"
                                       "Matilda,Mia,2025-12-17\n")
+    (folder / "programs.csv").write_text("program,temperature,duration\nEco,50 C,220 min\nQuick,40 C,30 min\n")
+    (folder / "recipes.csv").write_text("recipe,serves,prep time,cook time\nLasagne,6,30 min,45 min\n"
+                                        "Banana bread,8,15 min,60 min\n")
     (folder / "rota.csv").write_text("week,on call,backup\nWeek 1,Priya Shah,Tom Reed\nWeek 2,Tom Reed,Lena Vogt\n"
                                      "Week 4,Omar Ali,Tom Reed\n")
     app = make_app()
     app.add([str(folder)])
     app.index()
+    eco = app.ask("How long does the Eco program take?")  # "how long": the one column of durations
+    assert (eco.kind, eco.supported, eco.short_answer) == ("table", True, "220 min")
+    rest = app.ask("How long does the lasagne need to rest?")  # two durations, neither a rest: no answer
+    assert not rest.supported
     on_call = app.ask("Which weeks is Tom Reed on call?")  # in the column the question names, not his weeks as backup
     assert on_call.supported and on_call.text.startswith("week: Week 2 over 1 row [")
     duty = app.ask("Which weeks does Tom Reed work?")  # on call in one row, backup in two: no one column, no list

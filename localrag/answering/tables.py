@@ -33,8 +33,12 @@ _HEAVY = re.compile(r"\bhow heavy\b|\bheaviest\b|\blightest\b", re.I)
 _WEIGHT = re.compile(r"(?i)\b(?:weights?|mass|kg|g|lbs?|grams?|kilos?|kilograms?|pounds?|oz|tonnes?)\b")
 _LOUD = re.compile(r"\bhow (?:loud|noisy)\b|\b(?:quietest|loudest|noisiest)\b", re.I)
 _NOISE = re.compile(r"(?i)\b(?:noise|loudness|sound|dba?)\b")
-# "how far": a distance; "how heavy", "the lightest": a weight; "how loud", "the quietest": a noise level
-_DIMENSIONS = ((_FAR, _DISTANCE), (_HEAVY, _WEIGHT), (_LOUD, _NOISE))
+_LONG = re.compile(r"\bhow long\b", re.I)
+_DURATION = re.compile(r"(?i)\b\d+(?:[.,]\d+)?\s?(?:s|secs?|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|weeks?"
+                       r"|months?|years?)\b|\bduration\b")
+# "how far": a distance; "how heavy", "the lightest": a weight; "how loud", "the quietest": a noise
+# level; "how long does it take": a duration ("220 min", "1 h 20 min"), never a clock time
+_DIMENSIONS = ((_FAR, _DISTANCE), (_HEAVY, _WEIGHT), (_LOUD, _NOISE), (_LONG, _DURATION))
 # "Unit price", "Price per kg", "what did it cost per hour": a price of one, not an amount paid
 _PER = re.compile(r"\b(?:unit|per|each|rate|apiece|a piece)\b", re.I)
 _MONEY = re.compile(r"(?i)\b(?:price|cost|amount|total|fee|paid|eur|usd|gbp|chf)\b|[€$£¥]")
