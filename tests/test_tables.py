@@ -306,6 +306,11 @@ def test_a_question_that_names_rows_alike_or_a_total_column(make_app, tmp_path: 
                                          '"Paint, grey, 2.5 l",1,18.50,18.50\n"Light switch, white",3,4.49,13.47\n'
                                          '"Paint roller, 25 cm",2,7.49,14.98\n')
     (folder / "harvest.csv").write_text("crop,bed,kg\nOnions,Bed 1,7.4\nCarrots,Bed 3,6.2\n")
+    (folder / "plans.csv").write_text("plan,data,minutes,price\nBasic,5 GB,300,9.99\nPlus,20 GB,unlimited,14.99\n"
+                                      "Youth,15 GB,500,7.99\n")
+    (folder / "readings.csv").write_text("week,topic,pages\nWeek 2,Research design,31\nWeek 3,Statistics I,42\n"
+                                         "Week 4,Statistics II,38\n")
+    (folder / "parcels.csv").write_text("service,delivery,price\nStandard,3-5 days,4.50\nExpress,next day,9.90\n")
     (folder / "rides.csv").write_text("date,route,km,avg speed\n2025-05-11,Hill climb,38,18.2 km/h\n"
                                       "2025-05-18,River path,45,21.5 km/h\n")
     (folder / "pumps.csv").write_text("model,sound power,price\nHP-6,55 dB(A),6900 EUR\nHP-16,63 dB(A),12900 EUR\n")
@@ -327,6 +332,14 @@ def test_a_question_that_names_rows_alike_or_a_total_column(make_app, tmp_path: 
     assert not sown.supported
     reaped = app.ask("How many kg of onions did we harvest?")  # its file is named for it
     assert (reaped.supported, reaped.short_answer) == (True, "7.4")
+    minutes = app.ask("How many minutes does the Youth plan have?")  # a column of counts: its cell, not a count
+    assert (minutes.kind, minutes.short_answer) == ("table", "500")
+    weeks = app.ask("Which weeks cover statistics?")  # "Statistics II" is statistics too
+    assert weeks.supported and weeks.text.startswith("week: Week 3, Week 4 over 2 rows [")
+    same_day = app.ask("How much does same-day delivery cost?")  # not the row of "next day"
+    assert not same_day.supported
+    other_day = app.ask("What was my average speed on 2025-05-12?")  # no such date: not the ride of 2025-05-11
+    assert not other_day.supported
     speed = app.ask("What was my average speed on 2025-05-18?")  # "avg speed" is a column: a cell, no average
     assert (speed.kind, speed.supported, speed.short_answer) == ("table", True, "21.5 km/h")
     loud = app.ask("Which model is the loudest?")  # the sound power in dB(A), a number with its unit

@@ -134,7 +134,7 @@ def answer_cell(question: str, ranked: Sequence[Sentence], look: int) -> TableAn
     flat = " ".join(question.lower().split())
     scored = []
     for s in rows:
-        if verify.missing_terms(subj, s.text):
+        if verify.missing_terms(subj, s.text) or not _compounds_held(question, s):
             continue
         cs = cells(s.text)
         key = _key(cs, plain, subj.exact)
@@ -166,6 +166,16 @@ def answer_cell(question: str, ranked: Sequence[Sentence], look: int) -> TableAn
             or any(not (_phrasing(question, w) and _light(w, context)) for w in left)):
         return TableAnswer(row, None)
     return TableAnswer(row, column)
+
+
+_COMPOUND = re.compile(r"\w+(?:-\w+)+")  # "same-day", "2025-04-30", "4-person", "e-bike"
+
+
+def _compounds_held(question: str, row: Sentence) -> bool:
+    """Every hyphen-joined word of the question stands whole in the row or its table's title:
+    "same-day delivery" is not the row of "next day", "2025-04-30" not the row of 2025-04-27."""
+    where = " ".join(f"{row.text} {row.result.heading} {file_name_words(row.result.path)}".lower().split())
+    return all(m.group().lower() in where for m in _COMPOUND.finditer(question))
 
 
 def _letters(text: str) -> set[str]:
@@ -413,7 +423,7 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
         many = re.search(r"\bhow many\b", question, re.I) is not None
         if not named and header and not many:  # "which books has Mia borrowed" (a "title" column): the rows'
             named, by_label = header[:1], True  # labels; never a count ("how many pallets" may be no row at all)
-        if not named or all(_number(c.value) is not None for r in rows for c in cells(r.text) if c.header == named[0]):
+        if not named or any(_number(c.value) is not None for r in rows for c in cells(r.text) if c.header == named[0]):
             return None
         how = COUNT if many else LIST
         column = named[0]
@@ -444,6 +454,7 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
             # "which laptops have 16 GB of RAM": all its words that column holds, in the row's one cell
             chosen = [r for r in chosen if any(c.header == h and _held(there, _value_words(c.value)) == there
                                                for c in cells(r.text))]
+    chosen = [r for r in chosen if _compounds_held(question, r)]
     last = _last_said(question, wanted)
     if last is not None:  # "the posters": rows of posters ("Posters A2"), not of poster tubes
         chosen = [r for r in chosen if any(_same(last, h) for c in cells(r.text) if (h := _head(c.value)))]
@@ -489,9 +500,12 @@ def _names_a_column(question: str, how: str, header: Sequence[str]) -> bool:
 
 def _last_said(question: str, wanted: Sequence[str]) -> str | None:
     """Of the words that pick rows, the one the question says last when it is a word, not a
-    number or code: the head of what the question names ("the white paint", "the posters")."""
+    number, code or unit: the head of what the question names ("the white paint", "the posters")."""
     said = [t for t, a, b in verify.tokens(question) if t in wanted]
-    return said[-1] if said and said[-1].isalpha() else None
+    return said[-1] if said and said[-1].isalpha() and len(said[-1]) > 2 else None  # not a unit ("2 kW")
+
+
+_ROMAN = re.compile(r"[ivxlc]+")
 
 
 def _head(value: str) -> str:
@@ -499,7 +513,7 @@ def _head(value: str) -> str:
     A2" is posters, "Poster tubes" tubes, "Paint, white, 10 l" paint, "Black toner TN-420" toner).
     A catalogue that puts the thing first and its kind after ("Paint roller 25 cm") reads wrong."""
     words = [t for part in value.split(",")[0].split() if not any(ch.isdigit() for ch in part)
-             for t, _, _ in verify.tokens(part) if t.isalpha() and len(t) > 1]
+             for t, _, _ in verify.tokens(part) if t.isalpha() and len(t) > 2 and not _ROMAN.fullmatch(t)]
     return words[-1] if words else ""
 
 
