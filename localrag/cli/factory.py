@@ -14,6 +14,8 @@ SERVED: Localrag | None = None  # inside `localrag serve`: the one warm core eve
 
 
 def make_app(args: argparse.Namespace) -> Localrag:
+    """The core a command runs on: the saved settings with the command line's model flags over
+    them, checked once; the service's warm core when the command runs in the service."""
     if SERVED is not None:  # settings saved meanwhile were adopted before the command (Service)
         return SERVED
     io: Io = args.io
