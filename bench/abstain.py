@@ -34,12 +34,12 @@ def features(app, questions) -> list[dict]:
     from localrag.answering.evidence import PASSAGES
     from localrag.evaluation.squad import contains
 
-    app.keep_vectors_in_memory()
+    app.resident.keep_vectors_in_memory()
     embed = cached_embed(app)
-    verifier = app.verifier
+    verifier = app.models.verifier
     out = []
     for qa in questions:
-        results = app.search(qa.question, PASSAGES)
+        results = app.library.search(qa.question, PASSAGES)
         ranked = evidence.rank(qa.question, results, embed, verifier) if results else []
         top = [{"gold": bool(qa.answers) and contains(s.text, qa.answers), "about": s.about, "missing": bool(s.missing),
                 "relevance": s.relevance, "support": 1.0 if s.support is None else s.support} for s in ranked[:LOOK]]
@@ -94,17 +94,17 @@ def main() -> int:
     args = ap.parse_args()
 
     from localrag.config import Settings, get_paths
-    from localrag.core import Localrag
+    from localrag.evaluation.collections import answer_set_collection, squad_collection
     from localrag.evaluation.squad import sample
 
     paths = get_paths()
     settings = Settings.load(paths)
     settings.verifier = args.verifier == "on"
     index_dir = args.index_dir or str(Path(tempfile.gettempdir()) / f"localrag-bench-{Path(args.squad).stem}")
-    with Localrag.squad_collection(args.squad, settings, paths, index_dir) as (app, data):
+    with squad_collection(args.squad, settings, paths, index_dir) as (app, data):
         asked = sample(data.questions, args.limit or None, 0, balanced=True)  # a curve on both kinds
         report(f"SQuAD {Path(args.squad).name}", features(app, asked), settings.min_evidence)
-    with Localrag.answer_set_collection(args.set, settings, paths) as (app, aset):
+    with answer_set_collection(args.set, settings, paths) as (app, aset):
         report(f"answer set {args.set}", features(app, aset.questions), settings.min_evidence)
     return 0
 

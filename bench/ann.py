@@ -59,7 +59,7 @@ def main() -> None:
     labels = ["passages"] * len(queries)
     if args.trec:
         topics = [q.text for q in find_trec(args.trec).queries()]
-        queries += list(app.embedder.embed(topics))
+        queries += list(app.models.embedder.embed(topics))
         labels += ["topics"] * len(topics)
     print(f"{len(ids)} real vectors of {mat.shape[1]} dimensions; RESCORE={RESCORE}")
     for cached in (True, False):

@@ -44,7 +44,7 @@ def timed_ask(app, gen, question: str) -> tuple[float | None, float]:
 
     setattr(gen, name, timed)
     try:
-        app.ask(question, on_text=lambda _: shown or shown.append(time.perf_counter() - t0))
+        app.library.ask(question, on_text=lambda _: shown or shown.append(time.perf_counter() - t0))
     finally:
         setattr(gen, name, original)
     return (token[0] if token else None), shown[0]
@@ -73,9 +73,9 @@ def main() -> None:
         if args.model:
             settings.llm_model = args.model
         app = Localrag(paths, settings)
-        app.keep_vectors_in_memory()
-        gen = app.generator
-        app.ask(QUESTIONS[0])  # warm-up: first calls pay for lazy set-up
+        app.resident.keep_vectors_in_memory()
+        gen = app.models.generator
+        app.library.ask(QUESTIONS[0])  # warm-up: first calls pay for lazy set-up
         first_token: list[float] = []
         first_text: list[float] = []
         for q in QUESTIONS * max(1, args.runs // len(QUESTIONS) + 1):

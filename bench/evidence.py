@@ -34,7 +34,7 @@ def cached_embed(app):
     def embed(texts):
         todo = [t for t in dict.fromkeys(texts) if t not in cache]
         if todo:
-            for t, v in zip(todo, app.embedder.embed(todo)):
+            for t, v in zip(todo, app.models.embedder.embed(todo)):
                 cache[t] = v
         return np.stack([cache[t] for t in texts])
 
@@ -50,12 +50,12 @@ def main() -> int:
     from localrag.answering import evidence
     from localrag.answering.evidence import PASSAGES
     from localrag.config import Settings, get_paths
-    from localrag.core import Localrag
+    from localrag.evaluation.collections import squad_collection
     from localrag.evaluation.squad import contains, sample
 
     paths = get_paths()
-    with Localrag.squad_collection(str(SQUAD), Settings.load(paths), paths, args.index_dir) as (app, data):
-        app.keep_vectors_in_memory()
+    with squad_collection(str(SQUAD), Settings.load(paths), paths, args.index_dir) as (app, data):
+        app.resident.keep_vectors_in_memory()
         titles = [t for t, _ in data.articles]
         halves = {"articles 1-5": set(titles[:5]), "articles 6-10": set(titles[5:])}
         embed = cached_embed(app)
@@ -67,7 +67,7 @@ def main() -> int:
             c = {"passage": 0, "top1": 0, "top3": 0, "quote": 0, "cited": 0}
             quotes, words = [], []
             for qa in qs:
-                results = app.search(qa.question, PASSAGES)
+                results = app.library.search(qa.question, PASSAGES)
                 ranked = evidence.rank(qa.question, results, embed)
                 shown = evidence.pick(ranked)
                 c["passage"] += any(contains(r.text, qa.answers) for r in results)

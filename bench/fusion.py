@@ -38,7 +38,7 @@ def main() -> None:
     queries = [q for q in find_trec(args.collection).queries() if q.relevant]
     home = Path(args.index_dir) / "home"
     app = Localrag(Paths(home, home), Settings())
-    app.keep_vectors_in_memory()
+    app.resident.keep_vectors_in_memory()
     st = app.store
     ids, mat = st.vectors.all_vectors()
     row_of = {int(e): i for i, e in enumerate(ids)}
@@ -52,7 +52,7 @@ def main() -> None:
     t = time.perf_counter()
     runs = {}
     for q in queries:
-        qv = app.query_vector(q.text, adapter=False)
+        qv = app.tuning.query_vector(q.text, adapter=False)
         runs[q.qid] = (qv, st.vectors.vector_search(qv, DEPTH), st.keywords.keyword_search(fts_terms(q.text), DEPTH))
     print(f"{len(queries)} queries fetched in {time.perf_counter() - t:.1f}s")
 

@@ -28,14 +28,14 @@ import json, os, sys, time, resource
 from localrag.core import Localrag
 folder = sys.argv[1]
 app = Localrag()
-app.embedder  # load the model first: model loading is not indexing
+app.models.embedder  # load the model first: model loading is not indexing
 t = time.perf_counter()
-app.add([folder])
-stats = app.index()
+app.index.add([folder])
+stats = app.index.update()
 wall = time.perf_counter() - t
 texts = [h + "\n" + x if h else x for h, x in app.store.db.execute(
     "SELECT c.heading, c.text FROM chunks c JOIN embeddings e ON e.hash = c.hash GROUP BY c.hash")]
-emb = app.embedder
+emb = app.models.embedder
 t = time.perf_counter()
 for i in range(0, len(texts), 256):
     emb.embed(texts[i:i + 256])

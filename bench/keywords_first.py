@@ -43,7 +43,7 @@ def main() -> None:
         if models.exists():
             (home / "models").symlink_to(models)
         app = Localrag(Paths(home, home), Settings())
-        app.embedder  # noqa: B018 - model loading is not indexing
+        app.models.embedder  # noqa: B018 - model loading is not indexing
         marks: dict[str, float] = {}
         done = threading.Event()
 
@@ -69,18 +69,18 @@ def main() -> None:
 
         t0 = time.perf_counter()
         threading.Thread(target=poll, daemon=True).start()
-        app.add([str(folder)])
-        stats = app.index(progress)
+        app.index.add([str(folder)])
+        stats = app.index.update(progress)
         done.set()
         kw = marks["keywords_done"] - t0
-        print(f"{n} files, {mb:.1f} MB of real text ({app.status()['chunks']} chunks)")
+        print(f"{n} files, {mb:.1f} MB of real text ({app.health.status()['chunks']} chunks)")
         print(f"  first keyword hit (another connection's search): {marks.get('first_hit', float('nan')) - t0:.1f} s after add")
         print(f"  every file searchable by keywords: {kw:.1f} s after add: {n / kw:.0f} files/s, {mb / kw:.2f} MB/s")
         rate = stats.chunks_embedded / stats.embed_seconds if stats.embed_seconds else 0.0
-        cov = app.status()["coverage"]
+        cov = app.health.status().coverage
         print(f"  meaning phase: {rate:.1f} chunks/s over {stats.embed_seconds:.0f} s; stopped at {cov['meaning']:.0%}"
               f" with {cov['seconds_left'] or 0:.0f} s left by the stored rate")
-        print(f"  a question now: {app.partial_note()}")
+        print(f"  a question now: {app.library.partial_note()}")
         app.close()
 
 

@@ -36,8 +36,8 @@ from localrag.evaluation.trec import find_trec
 from localrag.models.embed import expected_identity
 from localrag.search.levers import Levers, grid
 from localrag.search.retrieve import search
-from localrag.search.scope import Scope, make_scope
 from localrag.store import Store
+from localrag.store.scope import Scope, make_scope
 
 DIM = 384
 

@@ -86,20 +86,20 @@ def main() -> None:
     files = [("short file (3 pages)", short), ("100-page PDF", first_pages(cpp, 100, docs / "cpp-100.pdf")),
              ("500-page PDF", first_pages(cpp, 500, docs / "cpp-500.pdf"))]
     app = Localrag(Paths(home, home), Settings())
-    if not app.folders():
-        app.add([str(docs)])
+    if not app.index.folders():
+        app.index.add([str(docs)])
     t = time.perf_counter()
-    st = app.index()
-    print(f"indexed {st.added + st.updated} files ({app.summary()['chunks']} chunks) in {time.perf_counter() - t:.0f} s")
-    app.keep_vectors_in_memory()
-    app.summarize([str(short)])  # loads the models: warm from here on
+    st = app.index.update()
+    print(f"indexed {st.added + st.updated} files ({app.index.overview()['chunks']} chunks) in {time.perf_counter() - t:.0f} s")
+    app.resident.keep_vectors_in_memory()
+    app.library.summarize([str(short)])  # loads the models: warm from here on
     print(f"{'document':<22}{'chunks':>7}{'warm p50 s':>12}{'one-shot s':>12}{'one-shot MB':>13}{'quotes':>8}{'words':>7}")
     for label, path in files:
         n = len(app.store.chunks.outline(str(path)))
         times = []
         for _ in range(args.runs):
             t = time.perf_counter()
-            ans = app.summarize([str(path)])
+            ans = app.library.summarize([str(path)])
             times.append(time.perf_counter() - t)
         wall, mb = one_shot(home, path)
         words = sum(len(q.text.split()) for q in ans.evidence)

@@ -29,10 +29,10 @@ CHILD = r"""
 import json, sys, time
 from localrag.core import Localrag
 app = Localrag()
-app.embedder  # loading the model is not indexing
+app.models.embedder  # loading the model is not indexing
 t = time.perf_counter()
-app.add([sys.argv[1]])
-stats = app.index()
+app.index.add([sys.argv[1]])
+stats = app.index.update()
 print(json.dumps({"wall": time.perf_counter() - t, "chunks": stats.chunks_embedded, "failed": stats.failed}))
 """
 

@@ -40,9 +40,9 @@ def main() -> None:
     folder.mkdir()
     (folder / "seed.txt").write_text(page("seedtoken", 0))
     app = Localrag()
-    app.add([str(folder)])
-    app.index()
-    w = Watcher(app, debounce=0.3)
+    app.index.add([str(folder)])
+    app.index.update()
+    w = Watcher(app.index, debounce=0.3)
     w.start()
     w.ready.wait()
     lat = []
@@ -50,7 +50,7 @@ def main() -> None:
         token = f"zqx{i}marker"
         t = time.perf_counter()
         (folder / f"note{i}.txt").write_text(page(token, i))
-        while not app.search(token, k=1, mode="keyword"):
+        while not app.library.search(token, k=1, mode="keyword"):
             time.sleep(0.01)
         lat.append(time.perf_counter() - t)
         time.sleep(0.2)
@@ -65,15 +65,15 @@ def main() -> None:
         d = big / f"d{i // 500:03}"
         d.mkdir(parents=True, exist_ok=True)
         (d / f"f{i:05}.txt").write_text(f"Note {i % 50}: {' '.join(WORDS[i % 50 % len(WORDS):])}\n")
-    app.add([str(big)])
+    app.index.add([str(big)])
     t = time.perf_counter()
-    s = app.index(only=[str(big)])
+    s = app.index.update(only=[str(big)])
     print(f"first index of {args.files} small files: {time.perf_counter() - t:.1f}s ({s.added} added, "
           f"{s.chunks_embedded} distinct chunks embedded)")
     times = []
     for _ in range(3):
         t = time.perf_counter()
-        s = app.index(only=[str(big)])
+        s = app.index.update(only=[str(big)])
         times.append(time.perf_counter() - t)
         assert s.unchanged == args.files and s.chunks_embedded == 0
     print(f"reconcile of {args.files} unchanged files: best {min(times):.2f}s, median {statistics.median(times):.2f}s")

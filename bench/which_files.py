@@ -7,7 +7,7 @@ in four forms in turn (Markdown, plain text in UTF-8, plain text in Latin-1 wher
 and PDF), plus the project's answer-set documents. The probes: words that name something
 (capitalised inside a sentence) held by 1 to 30 files, drawn with a fixed seed. A file holds W
 when its text has W as a whole word, case and accents aside; each probe is asked as a person
-would ("Which files mention W?") through `Localrag.ask`, and the files it lists by their words
+would ("Which files mention W?") through `rag.library.ask`, and the files it lists by their words
 are compared with those that hold W. Files it lists only as close in meaning are counted apart.
 """
 
@@ -109,19 +109,19 @@ def main() -> None:
     if not (home / "models").exists():
         (home / "models").symlink_to(get_paths().models_dir, target_is_directory=True)
     app = Localrag(Paths(home, home), Settings())
-    if not app.folders():
-        app.add([str(folder)])
+    if not app.index.folders():
+        app.index.add([str(folder)])
     t = time.perf_counter()
-    app.index()
+    app.index.update()
     print(f"{len(list(folder.iterdir()))} files indexed in {time.perf_counter() - t:.0f} s")
-    app.keep_vectors_in_memory()
+    app.resident.keep_vectors_in_memory()
     words = sorted({m.group(0) for t in texts.values() for m in _NAME.finditer(t)})
     random.Random(args.seed).shuffle(words)
     probes = [(w, h) for w in words if 1 <= len(h := holders(w, texts)) <= 30][: args.words]
     recalls, precisions, meaning, secs, missed = [], [], [], [], []
     for w, truth in probes:
         t = time.perf_counter()
-        ans = app.ask(f"Which files mention {w}?")
+        ans = app.library.ask(f"Which files mention {w}?")
         secs.append(time.perf_counter() - t)
         by_words = {f["path"] for f in ans.files if f["found_by"] == "words"}
         meaning.append(sum(f["found_by"] == "meaning" for f in ans.files))

@@ -49,7 +49,7 @@ def build_server(core: Localrag, background: Background | None = None) -> MCPSer
     """The server over one ``Localrag``; tools run one at a time (the core's models and its
     connection are shared), in the SDK's worker threads. ``background``: the long-lived
     process's own work, held back while a call runs."""
-    core.keep_vectors_in_memory()  # a long-lived reader: search an in-memory copy of the vectors
+    core.resident.keep_vectors_in_memory()  # a long-lived reader: search an in-memory copy of the vectors
     lock = threading.Lock()
     server = MCPServer("localrag", instructions=INSTRUCTIONS, version=__version__)
     idle = background or Background(core, watch=False)  # never started: only counts the calls
@@ -108,8 +108,8 @@ def build_server(core: Localrag, background: Background | None = None) -> MCPSer
         """A search result or quote (by its chunk_id; start_line/end_line narrow it to a quote's lines) with
         `around` lines before and after it, read from the file as the index reads it."""
         def run() -> dict[str, Any]:
-            r = core.passage(chunk_id, start_line, end_line)
-            ctx = core.passage_context(r, around)
+            r = core.library.passage(chunk_id, start_line, end_line)
+            ctx = core.library.passage_context(r, around)
             return {"path": r.path, "page": r.page, "start_line": ctx.start, "end_line": ctx.end,
                     "lines": [{"n": n, "text": t} for n, t in ctx.rows], "error": ctx.error}
         return call(run)
@@ -120,7 +120,7 @@ def build_server(core: Localrag, background: Background | None = None) -> MCPSer
         that have no text layer, the models in use, and `coverage` (how much is searchable by meaning
         yet: files are searchable by keywords first, their vectors fill in behind)."""
         def run() -> dict[str, Any]:
-            st = core.status()
+            st = core.health.status().to_json()
             st.pop("gpu", None)
             return st
         return call(run)

@@ -330,8 +330,8 @@ def sample_app(tmp_path_factory, models_dir, embedder):
     h = tmp_path_factory.mktemp("answers")
     (h / "models").symlink_to(models_dir, target_is_directory=True)
     app = Localrag(Paths(h, h), Settings(), embedder=embedder)
-    app.add([str(SAMPLES)])
-    app.index()
+    app.index.add([str(SAMPLES)])
+    app.index.update()
     yield app
     app.close()
 
@@ -339,7 +339,7 @@ def sample_app(tmp_path_factory, models_dir, embedder):
 @pytest.mark.slow
 def test_real_model_quotes_the_exact_line_of_the_pdf_page(sample_app) -> None:
     shown: list[str] = []
-    ans = sample_app.ask("How long does the descaling program run?", on_text=shown.append)
+    ans = sample_app.library.ask("How long does the descaling program run?", on_text=shown.append)
     assert ans.found and "".join(shown) == ans.text
     assert re.search(r"20|twenty", ans.text, re.I)
     q = ans.evidence[0]
@@ -362,7 +362,7 @@ def test_real_model_quotes_the_exact_line_of_the_pdf_page(sample_app) -> None:
 
 @pytest.mark.slow
 def test_real_model_says_when_nothing_is_relevant(sample_app) -> None:
-    ans = sample_app.ask("Who won the 1998 football world cup final?")
+    ans = sample_app.library.ask("Who won the 1998 football world cup final?")
     assert not ans.found and ans.text == NOTHING_FOUND and ans.kind == "not_found"
     assert ans.nearest and not ans.citations and not ans.evidence
 
@@ -371,7 +371,7 @@ def test_real_model_says_when_nothing_is_relevant(sample_app) -> None:
 def test_real_model_answers_are_backed_or_quoted(sample_app) -> None:
     """Whatever the small model says, what is shown as fact is in the quotes."""
     for question in ("How long is the warranty?", "What is a decorator?", "How hot should the water be?"):
-        ans = sample_app.ask(question)
+        ans = sample_app.library.ask(question)
         assert ans.found, question  # each is answered in the sample documents
         assert ans.evidence and sum(len(q.text.split()) for q in ans.evidence) <= 80 + 60
         quotes = " ".join(q.text for q in ans.evidence).lower()

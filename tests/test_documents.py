@@ -150,11 +150,11 @@ def test_a_written_summary_keeps_only_sentences_its_quotes_back() -> None:
 def test_a_summary_with_the_base_model_never_loads_it(make_app, docs: Path) -> None:
     """The bundled GGUF has no chat template: it cannot write a summary, so it is not loaded for one."""
     app = make_app()
-    app.add([str(docs)])
-    app.index()
-    ans = app.summarize([str(docs / "coffee.md")], words=40)
+    app.index.add([str(docs)])
+    app.index.update()
+    ans = app.library.summarize([str(docs / "coffee.md")], words=40)
     assert ans.evidence and ans.kind == "summary" and not ans.unsupported
-    assert app.loaded_models()[1] is None
+    assert app.models.loaded()[1] is None
 
 
 def test_stretches_cover_the_whole_document_and_end_at_sections() -> None:

@@ -73,8 +73,8 @@ def test_the_language_model_generates_on_every_core_unless_told(make_app) -> Non
         elif key == "core id" and cpu in allowed:
             pairs.add((package, value))
     assert cores == len(pairs)
-    assert make_app().generator.llm.n_threads == cores  # type: ignore[union-attr]
-    assert make_app(llm_threads=1).generator.llm.n_threads == 1  # type: ignore[union-attr]
+    assert make_app().models.generator.llm.n_threads == cores  # type: ignore[union-attr]
+    assert make_app(llm_threads=1).models.generator.llm.n_threads == 1  # type: ignore[union-attr]
 
 
 def test_a_reused_prompt_prefix_gives_what_a_fresh_model_gives(make_app) -> None:
@@ -83,7 +83,7 @@ def test_a_reused_prompt_prefix_gives_what_a_fresh_model_gives(make_app) -> None
     and the prompt is read again. Either way the tokens must be the ones a fresh model makes."""
     from localrag.models.generator import Generator
 
-    gen = make_app().generator
+    gen = make_app().models.generator
     assert gen.llm.context_params.swa_full is False  # type: ignore[union-attr]
     passage = " ".join(f"Line {i}: the descaling program of machine {i} runs for {i + 10} minutes." for i in range(60))
     first = passage + "\nQuestion: how long does machine 3 descale?\nAnswer:"

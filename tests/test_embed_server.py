@@ -85,12 +85,12 @@ def test_indexing_embeds_on_the_server_and_questions_stay_local(make_app, docs: 
     srv = server_of()
     corpus(docs)
     app = make_app(embed_url=srv.url, embed_url_model="all-MiniLM-L6-v2")
-    app.add([str(docs)])
-    s = app.index()
-    assert s.stopped is None and s.chunks_embedded == app.status()["chunks"] == srv.texts - 1  # all but the probe
+    app.index.add([str(docs)])
+    s = app.index.update()
+    assert s.stopped is None and s.chunks_embedded == app.health.status().chunks == srv.texts - 1  # all but the probe
     assert all(r.get("model") == "all-MiniLM-L6-v2" for r in srv.requests)
     asked = len(srv.requests)
-    hit = app.search("grey heron in pond number 7", k=1, mode="vector")[0]
+    hit = app.library.search("grey heron in pond number 7", k=1, mode="vector")[0]
     assert hit.path.endswith("heron07.md") and len(srv.requests) == asked  # the question was embedded here
     # the stored vectors are the local model's own (up to the runtimes' rounding)
     cid = hit.chunk_id
@@ -105,11 +105,11 @@ def test_a_server_with_another_model_is_refused_and_nothing_mixes(make_app, docs
     srv = server_of("other")
     corpus(docs)
     app = make_app(embed_url=srv.url)
-    app.add([str(docs)])
-    s = app.index()
+    app.index.add([str(docs)])
+    s = app.index.update()
     assert s.stopped and "different model" in s.stopped and s.chunks_embedded == 0
-    assert app.status()["vectors"] == 0 and app.status()["coverage"]["meaning"] == 0.0
-    assert len(app.search("grey heron", k=20, mode="keyword")) == 12  # every heron by its words meanwhile
+    assert app.health.status().vectors == 0 and app.health.status().coverage["meaning"] == 0.0
+    assert len(app.library.search("grey heron", k=20, mode="keyword")) == 12  # every heron by its words meanwhile
     app.settings.save(app.paths)
     p = run_cli("index", home=home, check=False)
     assert p.returncode == 1 and "different model" in p.stderr and "Traceback" not in p.stderr
@@ -121,14 +121,14 @@ def test_a_server_gone_part_way_loses_nothing(make_app, docs: Path, server_of, m
     srv = server_of("dies", budget=3)  # the probe and two windows, then gone
     corpus(docs)
     app = make_app(embed_url=srv.url)
-    app.add([str(docs)])
-    s = app.index()
+    app.index.add([str(docs)])
+    s = app.index.update()
     assert s.stopped and "cannot reach the embedding server" in s.stopped and "8 texts embedded and kept" in s.stopped
-    assert s.chunks_embedded == 8 and app.status()["vectors"] == 8 and s.added == 15
+    assert s.chunks_embedded == 8 and app.health.status().vectors == 8 and s.added == 15
     srv.close()
     back = server_of()  # the server is back (or the user unsets embed_url): only the rest is embedded
     app2 = make_app(embed_url=back.url)
-    rest = app2.index()
-    assert rest.stopped is None and rest.updated == 0 and rest.chunks_embedded == app2.status()["chunks"] - 8
+    rest = app2.index.update()
+    assert rest.stopped is None and rest.updated == 0 and rest.chunks_embedded == app2.health.status().chunks - 8
     assert back.texts == rest.chunks_embedded + 1
-    assert app2.status()["coverage"]["meaning"] == 1.0
+    assert app2.health.status().coverage["meaning"] == 1.0

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from localrag import core
 from localrag.config import Paths, Settings
-from localrag.core import Localrag
 from localrag.errors import LocalragError
-from localrag.evaluation.evaluate import AnswerFigures, ModeFigures, Report, gains_for, load_queries, recommend
+from localrag.evaluation import collections
+from localrag.evaluation.collections import trec_collection
+from localrag.evaluation.evaluate import AnswerFigures, ModeFigures, Report, gains_for, load_queries, recommend, run_eval
 from localrag.evaluation.metrics import mrr, ndcg, recall
 from localrag.evaluation.trec import find_trec
 from localrag.search.retrieve import Result
@@ -102,10 +102,10 @@ def test_eval_trec_in_a_temp_index_then_gone(tmp_path: Path, home: Path, monkeyp
         made.append(t.name)
         return t
 
-    monkeypatch.setattr(core.tempfile, "TemporaryDirectory", spy)
+    monkeypatch.setattr(collections.tempfile, "TemporaryDirectory", spy)
     paths = Paths(home, home)
-    with Localrag.trec_collection(str(tmp_path / "c"), Settings(), paths) as (app, topics):
-        rep = app.evaluate(topics)
+    with trec_collection(str(tmp_path / "c"), Settings(), paths) as (app, topics):
+        rep = run_eval(app, topics)
     assert rep.evaluated == 2 and rep.no_judgments == ["3"] and rep.missing == {"2": ["D9"]}
     kw = rep.figure("keyword")
     assert kw.mrr10 == 1.0 and kw.recall10 == pytest.approx((1.0 + 0.5) / 2)  # D9 is judged but absent
@@ -116,8 +116,8 @@ def test_eval_trec_in_a_temp_index_then_gone(tmp_path: Path, home: Path, monkeyp
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        with Localrag.trec_collection(str(tmp_path / "c"), Settings(), paths) as (app, topics):
-            app.evaluate(topics, on_query=boom)
+        with trec_collection(str(tmp_path / "c"), Settings(), paths) as (app, topics):
+            run_eval(app, topics, on_query=boom)
     assert len(made) == 2 and not Path(made[1]).exists()
 
 

@@ -126,14 +126,14 @@ def test_every_format_is_parsed_with_structure(formats: Path) -> None:
 
 def test_formats_are_indexed_and_found(make_app, formats: Path) -> None:
     app = make_app()
-    app.add([str(formats)])
-    s = app.index()
+    app.index.add([str(formats)])
+    s = app.index.update()
     assert s.failed == 0 and s.added == 9
     for query, name in (("water filter replacement", "manual.docx"), ("llama shortage", "plan.pptx"),
                         ("parsnips soil", "garden.odt"), ("kraken harbour", "sea.epub"), ("vanilla pod price", "prices.csv"),
                         ("walrus feed invoice", "invoice.eml"), ("ferry at dawn", "archive.mbox"),
                         ("churn prediction notebook", "analysis.ipynb")):
-        assert Path(app.search(query, k=1)[0].path).name == name, query
+        assert Path(app.library.search(query, k=1)[0].path).name == name, query
     # what indexing does (the sandboxed child), not only in-process parse(): headings survive the
     # pipe, so chunks keep to their sections and carry their heading path
     heads = {(Path(p).name, h) for p, h in app.store.db.execute(
@@ -142,7 +142,7 @@ def test_formats_are_indexed_and_found(make_app, formats: Path) -> None:
                           ("plan.pptx", "Quarterly plan"), ("plan.pptx", "Risks"), ("archive.mbox", "Lunch"),
                           ("archive.mbox", "Trip")):
         assert (name, heading) in heads, (name, heading, sorted(heads))
-    ferry = app.search("ferry at dawn", k=1)[0]
+    ferry = app.library.search("ferry at dawn", k=1)[0]
     assert ferry.heading == "Trip" and "Lunch" not in ferry.text  # one message's chunk, not two
 
 
@@ -160,15 +160,15 @@ def test_previews_show_every_format_as_it_was_indexed(make_app, formats: Path) -
     from localrag.answering.preview import passage_context
 
     app = make_app()
-    app.add([str(formats)])
-    app.index()
+    app.index.add([str(formats)])
+    app.index.update()
     for query, name, words in (("llama shortage", "plan.pptx", "llama shortage"),
                                ("kraken harbour", "sea.epub", "kraken surfaced"),
                                ("ferry at dawn", "archive.mbox", "ferry leaves"),
                                ("churn prediction notebook", "analysis.ipynb", "We predict churn"),
                                ("water filter replacement", "manual.docx", "ninety days"),
                                ("vanilla pod price", "prices.csv", "vanilla")):
-        r = app.search(query, k=1)[0]
+        r = app.library.search(query, k=1)[0]
         assert Path(r.path).name == name
         ctx = passage_context(r)
         assert ctx.error is None, (name, ctx.error)

@@ -76,11 +76,11 @@ def test_hostile_corpus_gives_reasons_and_never_stops(make_app, tmp_path: Path) 
     d = tmp_path / "hostile"
     expect = hostile_corpus(d)
     app = make_app()
-    app.add([str(d)])
-    stats = app.index()
+    app.index.add([str(d)])
+    stats = app.index.update()
     assert not stats.interrupted
     assert any("not valid UTF-8" in u for u in stats.unreadable)
-    failed = {Path(f["path"]).name: f["reason"] for f in app.status()["failed"]}
+    failed = {Path(f["path"]).name: f["reason"] for f in app.health.status().failed}
     indexed = {Path(p).name for (p,) in app.store.db.execute("SELECT path FROM documents WHERE status='ok'")}
     for name, what in expect.items():
         if what == "ok":
@@ -91,7 +91,7 @@ def test_hostile_corpus_gives_reasons_and_never_stops(make_app, tmp_path: Path) 
     assert not {"fifo.txt", "sock.md", "outside.txt", "loop-a", "loop-b"} & (indexed | set(failed))
     every = [p for (p,) in app.store.db.execute("SELECT path FROM documents")]
     assert all(p.startswith(str(d) + os.sep) for p in every)  # nothing outside, /etc/passwd included
-    hit = app.search("stoats", k=1, mode="keyword")[0]
+    hit = app.library.search("stoats", k=1, mode="keyword")[0]
     assert hit.path.endswith("newline\nname.md")
     assert app.store.health.check()["integrity"] == "ok"
 
@@ -142,9 +142,9 @@ def test_epub_and_mbox_are_read_from_memory_not_a_temp_file(tmp_path: Path, monk
 
 def test_doctor_finds_and_repairs_without_reembedding(make_app, docs: Path, home: Path) -> None:
     app = make_app()
-    app.add([str(docs)])
-    app.index()
-    assert app.doctor().checks["chunks_without_vectors"] == 0
+    app.index.add([str(docs)])
+    app.index.update()
+    assert app.health.doctor().checks["chunks_without_vectors"] == 0
     db = app.store.db
     victim = db.execute("SELECT e.id FROM embeddings e JOIN chunks c ON c.hash = e.hash "
                         "JOIN documents d ON d.id = c.doc_id WHERE d.path LIKE '%tea.txt'").fetchone()[0]
@@ -152,32 +152,32 @@ def test_doctor_finds_and_repairs_without_reembedding(make_app, docs: Path, home
     db.execute("INSERT INTO chunks_fts(chunks_fts, rowid, text, heading) VALUES ('delete', "
                "(SELECT min(id) FROM chunks), (SELECT text FROM chunks WHERE id=(SELECT min(id) FROM chunks)), "
                "(SELECT heading FROM chunks WHERE id=(SELECT min(id) FROM chunks)))")
-    rep = app.doctor()
+    rep = app.health.doctor()
     found = rep.checks
     assert found["rows_without_vectors"] == 1 and not found["keyword_index_ok"]
     assert {p.check for p in rep.serious} == {"rows_without_vectors", "keyword_index_ok"}
     assert run_cli("doctor", home=home, check=False).returncode == 1  # serious problems: the exit code says so
-    fixed = app.doctor(repair=True).repaired
+    fixed = app.health.doctor(repair=True).repaired
     assert any("keyword index" in f for f in fixed) and any("embeds only their texts" in f for f in fixed)
     assert app.store.health.check()["chunks_without_vectors"] == 1  # still searchable by keywords meanwhile
-    s = app.index()
+    s = app.index.update()
     assert s.chunks_embedded == 1 and s.updated == 0  # only the damaged text, from the index: no file re-read
     found = app.store.health.check()
     assert found["keyword_index_ok"] and sum(v for k, v in found.items() if k not in ("integrity", "keyword_index_ok")) == 0
     db.execute("DELETE FROM chunks WHERE doc_id = (SELECT id FROM documents WHERE path LIKE '%coffee.md')")
     assert app.store.health.check()["documents_without_chunks"] == 1  # the state the reindex bug left behind
-    app.doctor(repair=True)
-    assert app.index().updated == 1 and app.store.health.check()["documents_without_chunks"] == 0
+    app.health.doctor(repair=True)
+    assert app.index.update().updated == 1 and app.store.health.check()["documents_without_chunks"] == 0
     # the search codes are derived data: rebuilt from the stored vectors, nothing re-embedded
     tea = db.execute("SELECT e.id FROM embeddings e JOIN chunks c ON c.hash = e.hash "
                      "JOIN documents d ON d.id = c.doc_id WHERE d.path LIKE '%tea.txt'").fetchone()[0]
     db.execute("DELETE FROM vec_bits WHERE rowid=?", (tea,))
     assert app.store.health.check()["rows_without_codes"] == 1
-    assert app.search("green tea water temperature", k=1, mode="vector")[0].path != str(docs / "tea.txt")
-    fixed = app.doctor(repair=True).repaired
+    assert app.library.search("green tea water temperature", k=1, mode="vector")[0].path != str(docs / "tea.txt")
+    fixed = app.health.doctor(repair=True).repaired
     assert any("rebuilt 1 from the stored vectors" in f for f in fixed)
-    assert app.index().chunks_embedded == 0 and app.store.health.check()["rows_without_codes"] == 0
-    assert app.search("green tea water temperature", k=1, mode="vector")[0].path == str(docs / "tea.txt")
+    assert app.index.update().chunks_embedded == 0 and app.store.health.check()["rows_without_codes"] == 0
+    assert app.library.search("green tea water temperature", k=1, mode="vector")[0].path == str(docs / "tea.txt")
 
 
 def test_forget_removes_the_text_from_disk(home: Path, docs: Path) -> None:

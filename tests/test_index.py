@@ -21,34 +21,34 @@ def chunk_paths(app) -> list[str]:
 
 def test_add_index_then_nothing_to_embed(make_app, docs: Path) -> None:
     app = make_app()
-    app.add([str(docs)])
-    s1 = app.index()
+    app.index.add([str(docs)])
+    s1 = app.index.update()
     assert (s1.added, s1.failed, s1.scanned) == (3, 0, 3)
-    assert s1.chunks_embedded == app.status()["chunks"] > 0
-    s2 = app.index()
+    assert s1.chunks_embedded == app.health.status().chunks > 0
+    s2 = app.index.update()
     assert (s2.chunks_embedded, s2.added, s2.updated, s2.unchanged) == (0, 0, 0, 3)
 
 
 def test_edit_reembeds_only_changed_text_and_delete_drops(make_app, docs: Path) -> None:
     app = make_app()
-    app.add([str(docs)])
-    app.index()
-    before = app.status()["chunks"]
+    app.index.add([str(docs)])
+    app.index.update()
+    before = app.health.status().chunks
     f = docs / "coffee.md"
     f.write_text(f.read_text().replace("93 degrees", "94 degrees"), encoding="utf-8")
-    s = app.index()
+    s = app.index.update()
     assert (s.updated, s.chunks_embedded, s.chunks_reused) == (1, 1, 1)  # the Grinding chunk kept its vector
-    assert app.search("94 degrees", mode="keyword")[0].path == str(f)
-    assert not app.search("93", mode="keyword")
+    assert app.library.search("94 degrees", mode="keyword")[0].path == str(f)
+    assert not app.library.search("93", mode="keyword")
     # touching without changing the content reads the file but embeds nothing
     os.utime(f, (time.time() + 5, time.time() + 5))
-    assert app.index().chunks_embedded == 0
+    assert app.index.update().chunks_embedded == 0
     f.unlink()
-    s = app.index()
+    s = app.index.update()
     assert s.removed == 1 and str(f) not in chunk_paths(app)
-    assert app.status()["chunks"] == before - 2
+    assert app.health.status().chunks == before - 2
     n_vec = app.store.db.execute("SELECT count(*) FROM vec_bits").fetchone()[0]
-    assert n_vec == app.status()["vectors"] == app.status()["chunks"]  # no orphan vectors
+    assert n_vec == app.health.status().vectors == app.health.status().chunks  # no orphan vectors
 
 
 def test_keywords_first_then_meaning_resumes_after_a_stop(make_app, docs: Path, home: Path, capsys) -> None:
@@ -59,7 +59,7 @@ def test_keywords_first_then_meaning_resumes_after_a_stop(make_app, docs: Path, 
     for i in range(12):
         (docs / f"note{i:02}.md").write_text(f"# Note {i}\n\nKingfisher sighting number {i} near the old mill.\n")
     app = make_app()
-    app.add([str(docs)])
+    app.index.add([str(docs)])
     phases: list[str] = []
 
     def stop_while_embedding(p: ingest.Progress) -> None:
@@ -70,40 +70,40 @@ def test_keywords_first_then_meaning_resumes_after_a_stop(make_app, docs: Path, 
     orig = ingest.WINDOW_TEXTS
     ingest.WINDOW_TEXTS = 8
     try:
-        s = app.index(stop_while_embedding)
+        s = app.index.update(stop_while_embedding)
     finally:
         ingest.WINDOW_TEXTS = orig
     assert s.interrupted and s.added == 15 and phases[0] == "keywords" and "meaning" in phases
     assert s.chunks_embedded == 8
-    cov = app.status()["coverage"]
+    cov = app.health.status().coverage
     total = cov["chunks"]
     assert total >= 15 and 0 < cov["chunks_without_vectors"] < total and 0 < cov["meaning"] < 1
     # every file is found by its words, and an answer says it rests on part of the index
-    assert {Path(r.path).name for r in app.search("kingfisher mill", k=20, mode="keyword")} == {
+    assert {Path(r.path).name for r in app.library.search("kingfisher mill", k=20, mode="keyword")} == {
         f"note{i:02}.md" for i in range(12)}
-    assert "covers" in (app.partial_note() or "") and app.partial_note("keyword") is None
+    assert "covers" in (app.library.partial_note() or "") and app.library.partial_note("keyword") is None
     out = run_inprocess("status", home=home, capsys=capsys).stdout
     assert "searchable: keywords 100%, meaning" in out
     assert run_inprocess("search", "kingfisher", "--json", home=home, capsys=capsys).stdout.count('"partial": "indexing') == 1
-    found = app.doctor().checks  # waiting texts are not damage
+    found = app.health.doctor().checks  # waiting texts are not damage
     assert found["chunks_without_vectors"] > 0 and not [
         k for k, v in found.items() if v and k not in ("integrity", "keyword_index_ok", "chunks_without_vectors")]
-    rest = app.index()  # nothing re-read: the stored chunks are embedded
+    rest = app.index.update()  # nothing re-read: the stored chunks are embedded
     assert (rest.added, rest.updated, rest.unchanged) == (0, 0, 15)
     assert rest.chunks_embedded == total - 8 - s.chunks_reused
-    assert app.status()["coverage"]["meaning"] == 1.0 and app.partial_note() is None
-    assert app.search("a kingfisher was seen by the mill", k=1, mode="vector")[0].path.endswith(".md")
+    assert app.health.status().coverage["meaning"] == 1.0 and app.library.partial_note() is None
+    assert app.library.search("a kingfisher was seen by the mill", k=1, mode="vector")[0].path.endswith(".md")
 
 
 def test_move_keeps_vectors(make_app, docs: Path) -> None:
     app = make_app()
-    app.add([str(docs)])
-    app.index()
+    app.index.add([str(docs)])
+    app.index.update()
     (docs / "archive").mkdir()
     (docs / "tea.txt").rename(docs / "archive" / "green-tea.txt")
-    s = app.index()
+    s = app.index.update()
     assert (s.moved, s.removed, s.added, s.chunks_embedded) == (1, 0, 0, 0)
-    assert app.search("green tea steeping", k=1)[0].path == str(docs / "archive" / "green-tea.txt")
+    assert app.library.search("green tea steeping", k=1)[0].path == str(docs / "archive" / "green-tea.txt")
 
 
 def test_ignore_rules(make_app, docs: Path) -> None:
@@ -122,10 +122,10 @@ def test_ignore_rules(make_app, docs: Path) -> None:
     (docs / "drafts" / "d.md").write_text("draft secret")
     (docs / "photo.jpg").write_bytes(b"\xff\xd8\xff" + b"\x00" * 100)
     app = make_app(ignore=["drafts/"])
-    app.add([str(docs)])
-    s = app.index()
+    app.index.add([str(docs)])
+    s = app.index.update()
     assert (s.added, s.failed) == (3, 0)
-    assert not app.search("secret", mode="keyword")
+    assert not app.library.search("secret", mode="keyword")
 
 
 def test_failed_files_are_recorded_and_do_not_stop_the_run(make_app, docs: Path) -> None:
@@ -134,16 +134,16 @@ def test_failed_files_are_recorded_and_do_not_stop_the_run(make_app, docs: Path)
     (docs / "empty.md").write_text("")
     make_pdf(docs / "manual.pdf", ["Page one is about setup.", "Descaling runs for twenty minutes."])
     app = make_app()
-    app.add([str(docs)])
-    s = app.index()
-    reasons = {Path(f["path"]).name: f["reason"] for f in app.status()["failed"]}
+    app.index.add([str(docs)])
+    s = app.index.update()
+    reasons = {Path(f["path"]).name: f["reason"] for f in app.health.status().failed}
     assert "PDF" in reasons["broken.pdf"] and "binary" in reasons["binary.txt"] and "no text" in reasons["empty.md"]
     assert s.added == 4 and s.failed == 3
-    top = app.search("how long does descaling run", k=1)[0]
+    top = app.library.search("how long does descaling run", k=1)[0]
     assert top.path.endswith("manual.pdf") and top.page == 2
     # failures of the file's own content are not retried on every run, and status says when they are
-    assert app.index().failed == 0
-    assert {f["retry"] for f in app.status()["failed"]} == {"in 24 h"}
+    assert app.index.update().failed == 0
+    assert {f["retry"] for f in app.health.status().failed} == {"in 24 h"}
 
 
 def test_a_passing_failure_is_tried_again_and_an_unreadable_folder_loses_nothing(home: Path, docs: Path) -> None:
@@ -198,7 +198,7 @@ def test_interrupted_index_resumes_without_redoing_finished_files(make_app, tmp_
         (d / f"f{i:02}.txt").write_text(f"File number {i} talks about topic {i * 7} and nothing else.\n")
     monkeypatch.setattr(ingest, "WINDOW_ITEMS", 4)
     app = make_app()
-    app.add([str(d)])
+    app.index.add([str(d)])
     calls = {"n": 0}
 
     def boom(p: ingest.Progress) -> None:
@@ -206,40 +206,40 @@ def test_interrupted_index_resumes_without_redoing_finished_files(make_app, tmp_
             calls["n"] += 1
             raise KeyboardInterrupt
 
-    s1 = app.index(progress=boom)
+    s1 = app.index.update(progress=boom)
     assert s1.interrupted and calls["n"] == 1
-    done = app.status()["files"]
+    done = app.health.status().files
     assert 4 <= done < 12
     assert app.store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    s2 = app.index()
+    s2 = app.index.update()
     assert s2.added == 12 - done and s2.unchanged == done
-    assert app.status()["files"] == 12
+    assert app.health.status().files == 12
 
 
 def test_remove_folder_drops_everything(make_app, docs: Path) -> None:
     app = make_app()
-    app.add([str(docs)])
-    app.index()
-    r = app.remove(str(docs))
+    app.index.add([str(docs)])
+    app.index.update()
+    r = app.index.remove(str(docs))
     assert r.files == 3
-    st = app.status()
-    assert (st["files"], st["chunks"], st["vectors"], st["folders"]) == (0, 0, 0, [])
+    st = app.health.status()
+    assert (st.files, st.chunks, st.vectors, st.folders) == (0, 0, 0, [])
     assert app.store.db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0] == 0
     with pytest.raises(LocalragError, match="not a registered folder"):
-        app.remove(str(docs))
+        app.index.remove(str(docs))
 
 
 def test_add_refuses_bad_paths(make_app, tmp_path: Path) -> None:
     app = make_app()
     with pytest.raises(LocalragError, match="no such file or folder"):
-        app.add([str(tmp_path / "nope")])
-    assert app.folders() == []
+        app.index.add([str(tmp_path / "nope")])
+    assert app.index.folders() == []
 
 
 def test_database_files_are_private_and_versioned(make_app, docs: Path, home: Path) -> None:
     app = make_app()
-    app.add([str(docs)])
-    app.index()
+    app.index.add([str(docs)])
+    app.index.update()
     assert stat.S_IMODE(os.stat(home / "index.db").st_mode) == 0o600
     assert app.store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert app.store.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
@@ -247,8 +247,8 @@ def test_database_files_are_private_and_versioned(make_app, docs: Path, home: Pa
 
 def test_other_model_is_refused_with_both_names(make_app, docs: Path, home: Path) -> None:
     app = make_app()
-    app.add([str(docs)])
-    app.index()
+    app.index.add([str(docs)])
+    app.index.update()
     app.close()
     st = Store(home / "index.db")
     with pytest.raises(ModelMismatchError) as e:
@@ -259,14 +259,14 @@ def test_other_model_is_refused_with_both_names(make_app, docs: Path, home: Path
 
 def test_reindex_re_embeds_everything(make_app, docs: Path) -> None:
     app = make_app()
-    app.add([str(docs)])
-    first = app.index()
-    before = app.status()
-    s = app.reindex()
-    after = app.status()
+    app.index.add([str(docs)])
+    first = app.index.update()
+    before = app.health.status()
+    s = app.index.reindex()
+    after = app.health.status()
     assert s.chunks_embedded == first.chunks_embedded and s.updated == 3
-    assert (after["files"], after["chunks"], after["vectors"]) == (before["files"], before["chunks"], before["vectors"])
-    assert app.search("tomatoes frost", k=1)[0].path.endswith("tomatoes.rst")
+    assert (after.files, after.chunks, after.vectors) == (before.files, before.chunks, before.vectors)
+    assert app.library.search("tomatoes frost", k=1)[0].path.endswith("tomatoes.rst")
 
 
 @pytest.mark.slow

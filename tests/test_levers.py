@@ -1,5 +1,5 @@
 """The retrieval levers `tune` tries: pure pieces by hand, then on a real index through the
-same `Localrag.search` the CLI, TUI and MCP server call."""
+same `rag.library.search` the CLI, TUI and MCP server call."""
 
 import json
 from pathlib import Path
@@ -40,24 +40,24 @@ def tides(make_app, tmp_path: Path):
     (d / "moon.md").write_text("# Sea level\n\nThe moon's gravity raises the oceans twice a day.\n")
     (d / "other.md").write_text("# Bread\n\nKnead the dough and let it rise overnight.\n")
     app = make_app()
-    app.add([str(d)])
-    app.index()
+    app.index.add([str(d)])
+    app.index.update()
     return app
 
 
 def test_keyword_feedback_finds_what_shares_no_word_with_the_question(tides) -> None:
-    plain = tides.search("tides", 5, "keyword", levers=False)
+    plain = tides.library.search("tides", 5, "keyword", levers=False)
     assert [Path(r.path).name for r in plain] == ["tides.md"]  # only the file with the word
-    fed = tides.search("tides", 5, "keyword", levers=Levers(expand_passages=1, expand_terms=10))
+    fed = tides.library.search("tides", 5, "keyword", levers=Levers(expand_passages=1, expand_terms=10))
     assert [Path(r.path).name for r in fed][:2] == ["tides.md", "moon.md"]  # the best passage's words found it
     assert "other.md" not in {Path(r.path).name for r in fed}
 
 
 def test_vector_feedback_and_fusion_settings_change_the_ranking_only_as_asked(tides) -> None:
-    base = tides.search("why does the sea rise", 3, "hybrid", levers=False)
-    same = tides.search("why does the sea rise", 3, "hybrid", levers=Levers())
+    base = tides.library.search("why does the sea rise", 3, "hybrid", levers=False)
+    same = tides.library.search("why does the sea rise", 3, "hybrid", levers=Levers())
     assert [r.chunk_id for r in base] == [r.chunk_id for r in same]
-    fed = tides.search("why does the sea rise", 3, "vector", levers=Levers(rocchio_passages=2, rocchio_beta=1.0))
+    fed = tides.library.search("why does the sea rise", 3, "vector", levers=Levers(rocchio_passages=2, rocchio_beta=1.0))
     assert {Path(r.path).name for r in fed[:2]} == {"tides.md", "moon.md"}
     assert all(r.similarity is not None for r in fed)
 
@@ -68,16 +68,17 @@ def test_adopted_settings_are_used_by_search_and_eval_until_reverted(tides, home
     lv = Levers(expand_passages=1, expand_terms=10)
     tides.store.history.save_adapter(expected_identity("default")[1], b"", b"", 0, 0, json.dumps({"sources": {}}), True,
                              lv.to_json())
-    assert tides.active_adapter() is None and tides.active_levers() == lv  # settings alone, no adapter
-    assert [Path(r.path).name for r in tides.search("tides", 5, "keyword")][:2] == ["tides.md", "moon.md"]
+    assert tides.tuning.adapter() is None and tides.tuning.levers() == lv  # settings alone, no adapter
+    assert [Path(r.path).name for r in tides.library.search("tides", 5, "keyword")][:2] == ["tides.md", "moon.md"]
+    from localrag.evaluation.evaluate import run_eval
     from localrag.evaluation.queries import Query
 
-    rep = tides.evaluate([Query("q1", "tides", {"moon.md": 1})])
+    rep = run_eval(tides, [Query("q1", "tides", {"moon.md": 1})])
     figs = {f.mode: f for f in rep.figures}
     assert figs["keyword"].recall10 == 0 and figs["hybrid+tuned"].recall10 == 1  # baseline vs adopted, side by side
     assert figs["keyword+tuned"].recall10 == 1
-    assert tides.revert_tuning() == 1 and tides.active_levers().is_default()
-    assert [Path(r.path).name for r in tides.search("tides", 5, "keyword")] == ["tides.md"]
+    assert tides.tuning.revert() == 1 and tides.tuning.levers().is_default()
+    assert [Path(r.path).name for r in tides.library.search("tides", 5, "keyword")] == ["tides.md"]
     # settings made for another embedding model are not used
     tides.store.history.save_adapter("fastembed:other-model", b"", b"", 0, 0, "{}", True, lv.to_json())
-    assert tides.active_levers().is_default() and "another embedding model" in tides.adapter_note
+    assert tides.tuning.levers().is_default() and "another embedding model" in tides.tuning.note

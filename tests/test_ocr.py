@@ -67,27 +67,27 @@ def test_scanned_pages_are_read_by_ocr_and_cited_by_page(make_app: Callable[...,
     mixed_pdf(docs / "lighthouse.pdf")
     scanned_pdf(docs / "harbour.pdf")
     app = make_app(ocr=False)
-    app.add([str(docs)])
-    stats = app.index()
-    st = app.status()
-    assert st["notes"] == [{"path": str(docs / "lighthouse.pdf"),
+    app.index.add([str(docs)])
+    stats = app.index.update()
+    st = app.health.status()
+    assert st.notes == [{"path": str(docs / "lighthouse.pdf"),
                             "note": "1 of 3 pages have no text layer (scans?); OCR is off (ocr = false)"}]
-    assert st["failed"][0]["path"] == str(docs / "harbour.pdf") and "no extractable text" in st["failed"][0]["reason"]
-    assert not [r for r in app.search("brass lanterns", mode="keyword")]
+    assert st.failed[0]["path"] == str(docs / "harbour.pdf") and "no extractable text" in st.failed[0]["reason"]
+    assert not [r for r in app.library.search("brass lanterns", mode="keyword")]
 
     app.settings.ocr = True  # the pages left unread are read at the next index, though the files did not change
-    stats = app.index()
+    stats = app.index.update()
     assert stats.added + stats.updated == 2
-    st = app.status()
-    assert st["failed"] == []
-    assert {n["path"]: n["note"] for n in st["notes"]} == {
+    st = app.health.status()
+    assert st.failed == []
+    assert {n["path"]: n["note"] for n in st.notes} == {
         str(docs / "lighthouse.pdf"): "1 of 3 pages have no text layer: read by OCR",
         str(docs / "harbour.pdf"): "1 of 1 pages have no text layer: read by OCR"}
-    hit = app.search("brass lanterns", k=1)[0]
+    hit = app.library.search("brass lanterns", k=1)[0]
     assert hit.path == str(docs / "lighthouse.pdf") and hit.page == 2 and "forty-two brass lanterns" in hit.text
     assert hit.start_line is not None
-    boat = app.search("pilot boat repainted", k=1)[0]
+    boat = app.library.search("pilot boat repainted", k=1)[0]
     assert boat.path == str(docs / "harbour.pdf") and boat.page == 1
-    ctx = app.passage_context(hit)  # the preview shows the page as it was read
+    ctx = app.library.passage_context(hit)  # the preview shows the page as it was read
     assert any("brass lanterns" in t for _, t in ctx.rows)
-    assert app.index().unchanged == 2  # and then they are left alone
+    assert app.index.update().unchanged == 2  # and then they are left alone

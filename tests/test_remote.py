@@ -112,9 +112,9 @@ class ScriptedServer:
 def test_server_going_away_mid_answer_shows_no_unchecked_text(home: Path, embedder) -> None:
     srv = ScriptedServer(["The descaling program runs for ", "twenty"], finish=False)
     app = Localrag(Paths(home, home), Settings(llm="openai", llm_url=srv.url), embedder=embedder)
-    app.add([str(SAMPLES)])
-    app.index()
-    ans = app.ask("How long does the descaling program run?")
+    app.index.add([str(SAMPLES)])
+    app.index.update()
+    ans = app.library.ask("How long does the descaling program run?")
     assert ans.error and "went away mid-answer" in ans.error
     assert ans.kind == "quote" and "twenty minutes" in ans.text and not ans.supported  # the files' words
     assert srv.paths == ["/v1/chat/completions"]
@@ -147,13 +147,13 @@ def test_unreachable_server_is_a_clear_message(home: Path, docs: Path) -> None:
 
 def test_gpu_requested_but_absent_is_said(home: Path, embedder, docs: Path) -> None:
     app = Localrag(Paths(home, home), Settings(n_gpu_layers=20, embed_gpu=True), embedder=embedder)
-    gen = app.generator
+    gen = app.models.generator
     import llama_cpp
 
     if llama_cpp.llama_supports_gpu_offload():
         pytest.skip("this llama-cpp-python build has GPU offload")
     assert not gen.gpu and any("no GPU support" in n for n in app.notes)
-    assert not app._embed_cuda() and any("fastembed-gpu" in n for n in app.notes)
-    st = app.status()["gpu"]
+    assert app.models.load_embedder("default", 1) and any("fastembed-gpu" in n for n in app.notes)
+    st = app.health.status().gpu
     assert st["llm_gpu_build"] is False and "CPUExecutionProvider" in st["embed_providers"]
     app.close()

@@ -11,7 +11,7 @@ import pytest
 
 from localrag.core import Localrag
 from localrag.errors import LocalragError
-from localrag.search.scope import make_scope, parse_types
+from localrag.store.scope import make_scope, parse_types
 
 from .conftest import cli_json, run_cli
 
@@ -33,29 +33,29 @@ def _many(d: Path) -> Path:
 def test_a_scope_gets_its_best_passages_not_the_global_top_filtered(
         make_app: Callable[..., Localrag], docs: Path, mode: str, cached: bool) -> None:
     app = make_app()
-    app.add([str(_many(docs))])
-    app.index()
+    app.index.add([str(_many(docs))])
+    app.index.update()
     if cached:
-        app.keep_vectors_in_memory()
-    everywhere = app.search("water temperature", k=20, mode=mode)
+        app.resident.keep_vectors_in_memory()
+    everywhere = app.library.search("water temperature", k=20, mode=mode)
     garden = str(docs / "garden")
     assert not any(r.path.startswith(garden) for r in everywhere)  # filtering the global top 20 would give nothing
-    scoped = app.search("water temperature", k=2, mode=mode, scope=app.scope([garden]))
+    scoped = app.library.search("water temperature", k=2, mode=mode, scope=app.library.scope([garden]))
     assert [Path(r.path).name for r in scoped] == ["watering.txt", "tomatoes.rst"][:len(scoped)]
     assert scoped[0].path == str(docs / "garden" / "watering.txt")
-    only_txt = app.search("water temperature", k=5, mode=mode, scope=app.scope(types=["txt"]))
+    only_txt = app.library.search("water temperature", k=5, mode=mode, scope=app.library.scope(types=["txt"]))
     assert {Path(r.path).name for r in only_txt} == {"watering.txt", "tea.txt"}
 
 
 def test_scope_forms_files_globs_and_types(make_app: Callable[..., Localrag], docs: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     app = make_app()
-    app.add([str(docs)])
-    app.index()
+    app.index.add([str(docs)])
+    app.index.update()
 
     def names(*paths: str, types: tuple[str, ...] = ()) -> set[str]:
-        return {Path(r.path).name for r in app.search("water tomatoes beans", k=50, mode="keyword",
-                                                       scope=app.scope(paths, types))}
+        return {Path(r.path).name for r in app.library.search("water tomatoes beans", k=50, mode="keyword",
+                                                       scope=app.library.scope(paths, types))}
 
     assert names(str(docs / "tea.txt")) == {"tea.txt"}
     assert names("*.md") == {"coffee.md"}
@@ -66,9 +66,9 @@ def test_scope_forms_files_globs_and_types(make_app: Callable[..., Localrag], do
     assert names("garden") == {"tomatoes.rst"}  # relative to where the user stands
     assert names(str(docs), types=("txt", "rst")) == {"tea.txt", "tomatoes.rst"}
     with pytest.raises(LocalragError, match="not in a registered folder"):
-        app.scope(["/somewhere/else"])
+        app.library.scope(["/somewhere/else"])
     with pytest.raises(LocalragError, match="nothing indexed matches"):
-        app.scope(types=["pdf"])
+        app.library.scope(types=["pdf"])
     with pytest.raises(LocalragError, match="file extensions"):
         parse_types(["p;df"])
 

@@ -26,45 +26,45 @@ def test_keyword_queries_are_never_syntax() -> None:
 @pytest.fixture()
 def indexed(make_app, docs):
     app = make_app()
-    app.add([str(docs)])
-    app.index()
+    app.index.add([str(docs)])
+    app.index.update()
     return app
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "vector", "keyword"])
 def test_modes_find_the_right_file(indexed, docs, mode) -> None:
-    res = indexed.search("how hot should the water be for coffee brewing", k=3, mode=mode)
+    res = indexed.library.search("how hot should the water be for coffee brewing", k=3, mode=mode)
     assert res[0].path == str(docs / "coffee.md")
     assert res[0].heading == "Coffee > Brewing" and res[0].start_line == 9 and res[0].end_line == 10
     assert all(r.score > 0 for r in res)
 
 
 def test_vector_search_understands_paraphrase(indexed, docs) -> None:
-    res = indexed.search("vegetable planting distance", k=1, mode="vector")
+    res = indexed.library.search("vegetable planting distance", k=1, mode="vector")
     assert res[0].path == str(docs / "garden" / "tomatoes.rst")
 
 
 def test_hostile_queries_do_not_crash(indexed) -> None:
     for q in ['"', "NEAR(", "*", "a AND", "-", "\x00", "' OR 1=1 --", "🙂" * 50, "x" * 5000]:
-        indexed.search(q, mode="hybrid")
-    assert indexed.search("   ") == []
+        indexed.library.search(q, mode="hybrid")
+    assert indexed.library.search("   ") == []
 
 
 def test_bad_mode_is_a_clear_error(indexed) -> None:
     with pytest.raises(LocalragError, match="unknown search mode"):
-        indexed.search("x", mode="fuzzy")
+        indexed.library.search("x", mode="fuzzy")
 
 
 def test_in_memory_vectors_rank_like_sqlite_vec_and_follow_writes(indexed, docs) -> None:
-    q = indexed.query_vector("planting vegetables in the garden")
+    q = indexed.tuning.query_vector("planting vegetables in the garden")
     cold = indexed.store.vectors.vector_search(q, 5)
     indexed.store.vectors.cache = True
     warm = indexed.store.vectors.vector_search(q, 5)
     assert [c for c, _ in warm] == [c for c, _ in cold]
     assert [s for _, s in warm] == pytest.approx([s for _, s in cold], abs=1e-5)
     (docs / "beans.md").write_text("Plant bean seeds in the vegetable garden in late spring.\n")
-    indexed.index()
-    assert indexed.search("bean seeds vegetable garden", k=1, mode="vector")[0].path == str(docs / "beans.md")
+    indexed.index.update()
+    assert indexed.library.search("bean seeds vegetable garden", k=1, mode="vector")[0].path == str(docs / "beans.md")
 
 
 def test_chats_and_feedback_keep_the_cached_vectors(indexed, docs) -> None:
@@ -78,7 +78,7 @@ def test_chats_and_feedback_keep_the_cached_vectors(indexed, docs) -> None:
     st.history.add_feedback("tea?", str(docs / "tea.txt"), None, True)
     assert st.conn.meta("generation") == gen and st.vectors.vector_codes()[1] is mat  # not reloaded
     (docs / "tea.txt").write_text("Black tea wants boiling water.\n")
-    indexed.index()
+    indexed.index.update()
     assert st.conn.meta("generation") != gen and st.vectors.vector_codes()[1] is not mat
 
 
@@ -94,11 +94,11 @@ def test_codes_read_from_sqlite_vec_blocks_equal_its_rows(make_app, tmp_path: Pa
     for i in range(40):
         (d / f"n{i:02}.md").write_text(f"Note {i}: the {i}th lighthouse keeper logged {i * 7} ships.\n")
     app = make_app()
-    app.add([str(d)])
-    app.index()
+    app.index.add([str(d)])
+    app.index.update()
     for i in range(0, 40, 3):
         (d / f"n{i:02}.md").unlink()
-    app.index()  # their vectors are dropped: holes in the blocks
+    app.index.update()  # their vectors are dropped: holes in the blocks
     st = app.store
     width = 384 // 8
     fast = st.vectors._codes_from_blocks(width)
@@ -159,7 +159,7 @@ def test_keyword_search_split_by_word_counts_ranks_exactly_as_one_query(tmp_path
     import numpy as np
 
     import localrag.store.keywords as keywords
-    from localrag.search.scope import make_scope
+    from localrag.store.scope import make_scope
 
     st = _zipf_index(tmp_path / "z.db")
     rng = np.random.default_rng(3)
@@ -219,8 +219,8 @@ def test_one_shot_searches_map_the_codes_file_while_it_names_the_index_state(mak
 
     monkeypatch.setattr(vectors, "CODES_FILE_MIN", 0)  # the bundled docs stand in for a big index
     app = make_app()
-    app.add([str(docs)])
-    app.index()
+    app.index.add([str(docs)])
+    app.index.update()
     path = codefile.path_for(app.store.path)
     assert path.exists()
     mapped: list[bool] = []
@@ -228,32 +228,32 @@ def test_one_shot_searches_map_the_codes_file_while_it_names_the_index_state(mak
     monkeypatch.setattr(codefile, "read", lambda p, k: mapped.append(real_read(p, k) is not None) or real_read(p, k))
     q = "how hot should the water be for coffee"
     fresh = make_app()  # a one-shot process: codes not kept in memory
-    via_file = fresh.search(q, k=3, mode="vector")
+    via_file = fresh.library.search(q, k=3, mode="vector")
     assert mapped == [True]
     path.unlink()
-    from_db = make_app().search(q, k=3, mode="vector")
+    from_db = make_app().library.search(q, k=3, mode="vector")
     assert [(r.chunk_id, r.score) for r in via_file] == [(r.chunk_id, r.score) for r in from_db]
-    app.index()  # the file is gone: the next index writes it again
+    app.index.update()  # the file is gone: the next index writes it again
     assert path.exists()
     with app.store.transaction():  # any write, with no index run after it: the file is stale now
         pass
     mapped.clear()
-    make_app().search("green tea steeping", k=5, mode="vector")
+    make_app().library.search("green tea steeping", k=5, mode="vector")
     assert mapped == [False]  # stale file ignored
-    app.index()
+    app.index.update()
     leftover = path.with_name(path.name + ".tmp")
     leftover.write_bytes(b"half a file a crash left")
-    app.forget(str(docs / "tea.txt"))
+    app.index.forget(str(docs / "tea.txt"))
     assert not path.exists() and not leftover.exists()  # a forgotten file's codes go with it, half-written ones too
-    after = make_app().search("green tea steeping", k=5, mode="vector")
+    after = make_app().library.search("green tea steeping", k=5, mode="vector")
     assert all(not r.path.endswith("tea.txt") for r in after)
-    app.index()
+    app.index.update()
     path.write_bytes(b"LRCODES1 not really")  # damaged (a copy cut short, a foreign file)
-    assert make_app().search(q, k=1, mode="vector")[0].path.endswith("coffee.md")
-    rep = app.doctor()
+    assert make_app().library.search(q, k=1, mode="vector")[0].path.endswith("coffee.md")
+    rep = app.health.doctor()
     assert rep.checks["codes_file_damaged"] == 1
     assert [(p.check, p.severity) for p in rep.problems] == [("codes_file_damaged", "harmless")] and not rep.serious
-    fixed = app.doctor(repair=True).repaired
+    fixed = app.health.doctor(repair=True).repaired
     assert not path.exists() and any("codes file" in f for f in fixed)
 
 
@@ -264,15 +264,15 @@ def test_every_thread_searches_with_new_words(make_app, docs: Path) -> None:
     import threading
 
     app = make_app()
-    app.add([str(docs)])
-    app.index()
-    app.keep_vectors_in_memory()
-    assert app.search("grind beans", k=3, mode="keyword")[0].path.endswith("coffee.md")
+    app.index.add([str(docs)])
+    app.index.update()
+    app.resident.keep_vectors_in_memory()
+    assert app.library.search("grind beans", k=3, mode="keyword")[0].path.endswith("coffee.md")
     got: dict[str, object] = {}
 
     def ask(words: str) -> None:
         try:
-            got[words] = [r.path for r in app.search(words, k=3)]
+            got[words] = [r.path for r in app.library.search(words, k=3)]
         except Exception as e:  # noqa: BLE001 - the test reports any error
             got[words] = e
 
@@ -291,18 +291,18 @@ def test_a_finished_threads_connection_is_closed(make_app, docs: Path) -> None:
     import threading
 
     app = make_app()
-    app.add([str(docs)])
-    app.index()
-    app.search("grind beans", k=3)
+    app.index.add([str(docs)])
+    app.index.update()
+    app.library.search("grind beans", k=3)
 
     def fds() -> int:
         return len(os.listdir("/proc/self/fd"))
 
     def request(i: int) -> None:
         try:
-            assert app.search(f"green tea {i}", k=3)
+            assert app.library.search(f"green tea {i}", k=3)
         finally:
-            app.release_thread()
+            app.resident.release_thread()
 
     before, opened = fds(), len(app.store.conn._conns)
     for i in range(20):
@@ -310,6 +310,6 @@ def test_a_finished_threads_connection_is_closed(make_app, docs: Path) -> None:
         t.start()
         t.join(60)
     assert len(app.store.conn._conns) <= opened + 1 and fds() <= before + 3, (opened, len(app.store.conn._conns), before, fds())
-    assert app.search("tomatoes frost", k=3)[0].path.endswith("tomatoes.rst")  # this thread's still works
-    app.release_thread()
-    assert app.search("tomatoes frost", k=3)[0].path.endswith("tomatoes.rst")  # and opens a new one after
+    assert app.library.search("tomatoes frost", k=3)[0].path.endswith("tomatoes.rst")  # this thread's still works
+    app.resident.release_thread()
+    assert app.library.search("tomatoes frost", k=3)[0].path.endswith("tomatoes.rst")  # and opens a new one after

@@ -377,8 +377,8 @@ def test_settings_saved_from_two_threads_at_once_stay_whole(home: Path) -> None:
 
 def test_forget_goes_on_past_a_damaged_cached_answer(make_app, docs: Path) -> None:
     app = make_app()
-    app.add([str(docs)])
-    app.index()
+    app.index.add([str(docs)])
+    app.index.update()
     db = app.store.conn.db
     with app.store.conn.transaction(changes_search=False):
         db.execute("INSERT INTO conversations(title, created_at, updated_at) VALUES ('t', 0, 0)")
@@ -386,7 +386,7 @@ def test_forget_goes_on_past_a_damaged_cached_answer(make_app, docs: Path) -> No
         for cits in ("{not json", f'[{{"path": "{docs / "tea.txt"}"}}]', '"a text"', "[]"):
             db.execute("INSERT INTO messages(conversation_id, question, answer, citations, created_at) "
                        "VALUES (?, 'q', 'a', ?, 0)", (cid, cits))
-    n, _ = app.forget(str(docs / "tea.txt"))
+    n, _ = app.index.forget(str(docs / "tea.txt"))
     assert n == 1
     left = [r[0] for r in db.execute("SELECT citations FROM messages")]
     assert sorted(left) == sorted(["{not json", '"a text"', "[]"])

@@ -73,7 +73,7 @@ def test_a_persons_session_in_the_tui(home: Path, embedder, folder: Path) -> Non
             await pilot.press("enter")
             await wait_until(pilot, lambda: any("Indexed" == t for _, t, _ in app.told), 240, "indexing")
             await wait_until(pilot, lambda: app.watcher is not None and app.watcher.ready.is_set(), 60, "the watcher")
-            await wait_until(pilot, lambda: app.core.loaded_models()[1] is not None, 120, "the language model")
+            await wait_until(pilot, lambda: app.core.models.loaded()[1] is not None, 120, "the language model")
 
             for n, (question, where) in enumerate(QUESTIONS, start=1):
                 app.query_one("#ask-input", Input).focus()
@@ -257,8 +257,8 @@ async def main() -> None:
             await pilot.pause(0.05)
             if any(t == "Indexed" for _, t, _ in app.told):
                 break
-        st = app.core.status()
-        print(st["files"], [f["reason"] for f in st["failed"]])
+        st = app.core.health.status()
+        print(st.files, [f["reason"] for f in st.failed])
 
 asyncio.run(main())
 """

@@ -223,11 +223,11 @@ def test_the_preview_shows_the_cited_row_in_its_table(make_app, tmp_path: Path) 
     folder.mkdir()
     shutil.copy(DOCS / "heater-specs.pdf", folder / "heater-specs.pdf")
     app = make_app()
-    app.add([str(folder)])
-    app.index()
-    hit = next(r for r in app.search("TF-80 noise", 5, "keyword") if "TF-80" in r.text)
+    app.index.add([str(folder)])
+    app.index.update()
+    hit = next(r for r in app.library.search("TF-80 noise", 5, "keyword") if "TF-80" in r.text)
     row = next(n for n, line in enumerate(hit.text.split("\n"), start=hit.start_line) if "TF-80" in line)
-    ctx = app.passage_context(type(hit)(hit.chunk_id, hit.path, 0.0, hit.text, hit.heading, hit.page, row, row), 2)
+    ctx = app.library.passage_context(type(hit)(hit.chunk_id, hit.path, 0.0, hit.text, hit.heading, hit.page, row, row), 2)
     assert (ctx.start, ctx.end) == (row, row) and ctx.error is None
     assert dict(ctx.rows)[row].startswith("Model: TF-80 · Heater: 4.5 kW")  # the row, with its header, at its line
     assert dict(ctx.rows)[row - 1].startswith("Model: TF-50")
@@ -241,11 +241,11 @@ def test_a_row_backs_no_models_words(make_app, tmp_path: Path) -> None:  # type:
     folder.mkdir()
     shutil.copy(Path(__file__).parents[1] / "bench" / "tables" / "heldout4" / "docs" / "invoice-INV-4471.pdf", folder)
     app = make_app()
-    app.add([str(folder)])
-    app.index()
-    chairs = app.ask("How many chairs were on invoice INV-4471?")
+    app.index.add([str(folder)])
+    app.index.update()
+    chairs = app.library.ask("How many chairs were on invoice INV-4471?")
     assert not chairs.supported and chairs.kind == "quote"
-    stapler = app.ask("What is the unit price of the stapler?")
+    stapler = app.library.ask("What is the unit price of the stapler?")
     assert (stapler.kind, stapler.supported, stapler.short_answer) == ("table", True, "12.40")
 
 
@@ -264,25 +264,25 @@ def test_weights_totals_of_amounts_and_lists_of_row_labels(make_app, tmp_path: P
     (folder / "rota.csv").write_text("week,on call,backup\nWeek 1,Priya Shah,Tom Reed\nWeek 2,Tom Reed,Lena Vogt\n"
                                      "Week 4,Omar Ali,Tom Reed\n")
     app = make_app()
-    app.add([str(folder)])
-    app.index()
-    eco = app.ask("How long does the Eco program take?")  # "how long": the one column of durations
+    app.index.add([str(folder)])
+    app.index.update()
+    eco = app.library.ask("How long does the Eco program take?")  # "how long": the one column of durations
     assert (eco.kind, eco.supported, eco.short_answer) == ("table", True, "220 min")
-    rest = app.ask("How long does the lasagne need to rest?")  # two durations, neither a rest: no answer
+    rest = app.library.ask("How long does the lasagne need to rest?")  # two durations, neither a rest: no answer
     assert not rest.supported
-    on_call = app.ask("Which weeks is Tom Reed on call?")  # in the column the question names, not his weeks as backup
+    on_call = app.library.ask("Which weeks is Tom Reed on call?")  # in the column the question names, not his weeks as backup
     assert on_call.supported and on_call.text.startswith("week: Week 2 over 1 row [")
-    duty = app.ask("Which weeks does Tom Reed work?")  # on call in one row, backup in two: no one column, no list
+    duty = app.library.ask("Which weeks does Tom Reed work?")  # on call in one row, backup in two: no one column, no list
     assert not duty.supported
-    books = app.ask("Which books has Mia borrowed?")  # no "book" column: the rows' labels, of the rows named
+    books = app.library.ask("Which books has Mia borrowed?")  # no "book" column: the rows' labels, of the rows named
     assert (books.kind, books.supported) == ("computed", True) and books.text.startswith("title: The Hobbit, Matilda")
-    boxes = app.ask("How many boxes has Mia borrowed?")  # a count of a thing no column names is no count of rows
+    boxes = app.library.ask("How many boxes has Mia borrowed?")  # a count of a thing no column names is no count of rows
     assert not boxes.supported
-    heavy = app.ask("How heavy is the Tour 7?")
+    heavy = app.library.ask("How heavy is the Tour 7?")
     assert (heavy.kind, heavy.supported, heavy.short_answer) == ("table", True, "18 kg")
-    light = app.ask("Which model is the lightest?")
+    light = app.library.ask("Which model is the lightest?")
     assert (light.supported, light.short_answer) == (True, "Mini 1") and "12 kg" in light.text
-    ink = app.ask("How much did we spend on ink in total?")  # the amounts, not the unit prices beside them
+    ink = app.library.ask("How much did we spend on ink in total?")  # the amounts, not the unit prices beside them
     assert (ink.kind, ink.supported) == ("computed", True) and ink.text.startswith("Total amount: 115.00 over 2 rows")
 
 
@@ -318,33 +318,33 @@ def test_a_question_that_names_rows_alike_or_a_total_column(make_app, tmp_path: 
                                         "Aero 15,16 GB,1024 GB,\"1,299 EUR\"\nForge 16,32 GB,1024 GB,\"1,799 EUR\"\n"
                                         "Slate 12,8 GB,256 GB,749 EUR\n")
     app = make_app()
-    app.add([str(folder)])
-    app.index()
-    white = app.ask("What was the total for the white paint?")  # "total" names a column: a cell, not a sum
+    app.index.add([str(folder)])
+    app.index.update()
+    white = app.library.ask("What was the total for the white paint?")  # "total" names a column: a cell, not a sum
     assert (white.kind, white.supported, white.short_answer) == ("table", True, "79.80")
-    paint = app.ask("What did the paint cost?")  # two paint rows, two prices: the rows are shown, not one chosen
+    paint = app.library.ask("What did the paint cost?")  # two paint rows, two prices: the rows are shown, not one chosen
     assert not paint.supported
-    spent = app.ask("How much did we spend on paint in total?")  # the paint, not the paint roller
+    spent = app.library.ask("How much did we spend on paint in total?")  # the paint, not the paint roller
     assert spent.supported and spent.text.startswith("Total total: 98.30 over 2 rows [")
-    switches = app.ask("What did the light switches cost?")  # what was paid, not the unit price
+    switches = app.library.ask("What did the light switches cost?")  # what was paid, not the unit price
     assert (switches.supported, switches.short_answer) == (True, "13.47")
-    sown = app.ask("How many kg of onions did we sow?")  # a harvest log says nothing of sowing
+    sown = app.library.ask("How many kg of onions did we sow?")  # a harvest log says nothing of sowing
     assert not sown.supported
-    reaped = app.ask("How many kg of onions did we harvest?")  # its file is named for it
+    reaped = app.library.ask("How many kg of onions did we harvest?")  # its file is named for it
     assert (reaped.supported, reaped.short_answer) == (True, "7.4")
-    minutes = app.ask("How many minutes does the Youth plan have?")  # a column of counts: its cell, not a count
+    minutes = app.library.ask("How many minutes does the Youth plan have?")  # a column of counts: its cell, not a count
     assert (minutes.kind, minutes.short_answer) == ("table", "500")
-    weeks = app.ask("Which weeks cover statistics?")  # "Statistics II" is statistics too
+    weeks = app.library.ask("Which weeks cover statistics?")  # "Statistics II" is statistics too
     assert weeks.supported and weeks.text.startswith("week: Week 3, Week 4 over 2 rows [")
-    same_day = app.ask("How much does same-day delivery cost?")  # not the row of "next day"
+    same_day = app.library.ask("How much does same-day delivery cost?")  # not the row of "next day"
     assert not same_day.supported
-    other_day = app.ask("What was my average speed on 2025-05-12?")  # no such date: not the ride of 2025-05-11
+    other_day = app.library.ask("What was my average speed on 2025-05-12?")  # no such date: not the ride of 2025-05-11
     assert not other_day.supported
-    speed = app.ask("What was my average speed on 2025-05-18?")  # "avg speed" is a column: a cell, no average
+    speed = app.library.ask("What was my average speed on 2025-05-18?")  # "avg speed" is a column: a cell, no average
     assert (speed.kind, speed.supported, speed.short_answer) == ("table", True, "21.5 km/h")
-    loud = app.ask("Which model is the loudest?")  # the sound power in dB(A), a number with its unit
+    loud = app.library.ask("Which model is the loudest?")  # the sound power in dB(A), a number with its unit
     assert (loud.supported, loud.short_answer) == (True, "HP-16") and "63 dB(A)" in loud.text
-    ram = app.ask("Which laptops have 16 GB of RAM?")  # "16 GB" in the RAM column, not "16" of "Forge 16"
+    ram = app.library.ask("Which laptops have 16 GB of RAM?")  # "16 GB" in the RAM column, not "16" of "Forge 16"
     assert ram.supported and ram.text.startswith("model: Aero 13, Aero 15 over 2 rows [")
-    mean = app.ask("What is the average price of the laptops?")
+    mean = app.library.ask("What is the average price of the laptops?")
     assert mean.supported and mean.text.startswith("Average price: 1,211.50 EUR over 4 rows [")  # cents, as money

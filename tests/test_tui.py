@@ -31,8 +31,8 @@ async def wait_until(pilot, cond, timeout: float = 60.0) -> None:
 
 def indexed(home: Path, embedder, folder: Path, **settings) -> LocalragApp:
     app = make(home, embedder, **settings)
-    app.core.add([str(folder)])
-    app.core.index()
+    app.core.index.add([str(folder)])
+    app.core.index.update()
     return app
 
 
@@ -75,7 +75,7 @@ def test_ask_shows_the_checked_answer_cites_and_opens_the_passage(home: Path, em
             await wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen) and app.screen.query("#passage"))
             rendered = str(app.screen.query_one("#passage", Static).render())
             assert "descaling program runs for twenty minutes" in rendered
-            body, _ = passage_in_context(app.core.passage_context(quote))  # what the preview shows, lit
+            body, _ = passage_in_context(app.core.library.passage_context(quote))  # what the preview shows, lit
             assert rendered.strip() == body.plain.strip()
             lit = "".join(body.plain[s.start:s.end] for s in body.spans if "reverse" in str(s.style))
             assert " ".join(quote.text.split()) in " ".join(lit.split())  # the quote's lines are lit...
@@ -113,7 +113,7 @@ def test_ask_shows_the_checked_answer_cites_and_opens_the_passage(home: Path, em
 @pytest.mark.slow
 def test_escape_stops_the_answer(home: Path, embedder) -> None:
     app = indexed(home, embedder, SAMPLES)
-    gen = app.core.generator
+    gen = app.core.models.generator
     real_stream = gen.stream
     generating = threading.Event()
 
@@ -156,7 +156,7 @@ def test_add_and_remove_a_folder(home: Path, embedder, docs: Path) -> None:
             assert isinstance(app.screen, ConfirmScreen)
             await pilot.press("y")
             await wait_until(pilot, lambda: not app.query(FolderItem))
-            assert app.core.status()["chunks"] == 0
+            assert app.core.health.status().chunks == 0
 
     asyncio.run(run())
 
@@ -189,8 +189,8 @@ def test_search_mode_and_untrusted_text_is_inert(home: Path, embedder, docs: Pat
 def test_folders_marked_in_the_sidebar_scope_the_search(home: Path, embedder, docs: Path) -> None:
     async def run() -> None:
         app = indexed(home, embedder, docs)
-        app.core.add([str(SAMPLES)])
-        app.core.index()
+        app.core.index.add([str(SAMPLES)])
+        app.core.index.update()
         async with app.run_test(size=(100, 30)) as pilot:
             folders = app.query_one("#folders", ListView)
             await wait_until(pilot, lambda: len(app.query(FolderItem)) == 2)  # filled by a worker after the first paint
@@ -232,7 +232,7 @@ def test_a_new_embedding_model_that_cannot_load_changes_nothing(home: Path, embe
             assert app.core.settings.embed_model == "default"
             cfg = home / "config.toml"
             assert not cfg.exists() or "no-such-model" not in cfg.read_text()
-            assert app.core.search("water temperature", mode="vector")  # the old vectors are intact
+            assert app.core.library.search("water temperature", mode="vector")  # the old vectors are intact
 
     asyncio.run(run())
 
@@ -251,8 +251,8 @@ def test_a_folder_embedded_part_way_says_so_and_ctrl_r_finishes_it(home: Path, e
 
     async def run() -> None:
         app = make(home, embedder)
-        app.core.add([str(docs)])
-        assert app.core.index(stop).interrupted
+        app.core.index.add([str(docs)])
+        assert app.core.index.update(stop).interrupted
         seen: list[str] = []
         shown = app.show_progress
 
@@ -266,7 +266,7 @@ def test_a_folder_embedded_part_way_says_so_and_ctrl_r_finishes_it(home: Path, e
             # the counts are read in a worker after the first paint
             await wait_until(pilot, lambda: "(meaning 0%: Ctrl+R embeds the rest)" in str(bar.render()))
             await pilot.press("ctrl+r")
-            await wait_until(pilot, lambda: app.core.index_stats()["coverage"]["meaning"] == 1.0
+            await wait_until(pilot, lambda: app.core.index.stats()["coverage"]["meaning"] == 1.0
                              and "meaning" not in str(bar.render()))
             assert any(t.startswith("meaning ") and " texts" in t for t in seen)
 
@@ -327,7 +327,7 @@ def test_any_worker_error_is_a_notification_and_the_app_lives(home: Path, embedd
     def broken(*a, **k):  # stands for any bug or OS error deep in a worker
         raise OSError(28, "No space left on device")
 
-    app.core.search = broken
+    app.core.library.search = broken  # type: ignore[method-assign]
 
     async def run() -> None:
         async with app.run_test() as pilot:
@@ -340,8 +340,8 @@ def test_any_worker_error_is_a_notification_and_the_app_lives(home: Path, embedd
 
 def test_the_watcher_runs_in_the_app_and_keeps_the_index_in_step(home: Path, embedder, docs: Path) -> None:
     app = build_app(Paths(home, home), Settings(), watch=True, blink=False, preload=False, embedder=embedder)
-    app.core.add([str(docs)])
-    app.core.index()
+    app.core.index.add([str(docs)])
+    app.core.index.update()
 
     async def run() -> None:
         async with app.run_test(size=(100, 30)) as pilot:
@@ -349,7 +349,7 @@ def test_the_watcher_runs_in_the_app_and_keeps_the_index_in_step(home: Path, emb
             assert app.watcher is not None and app.watcher.state.running
             (docs / "owls.md").write_text("Barn owls hunt by sound in total darkness.\n")
             await wait_until(pilot, lambda: any(r.path.endswith("owls.md")
-                                                for r in app.core.search("barn owls hunt", k=3)))
+                                                for r in app.core.library.search("barn owls hunt", k=3)))
             await wait_until(pilot, lambda: app.query_one(FolderItem).files == 4)  # the sidebar follows
             await wait_until(pilot, lambda: any("owls.md" in m for _, _, m in app.told))
         assert not app.watcher.state.running  # stopped with the app

@@ -124,7 +124,7 @@ def test_tune_status_revert_on_a_real_index(home: Path, tmp_path: Path) -> None:
     # a different embedding model disables a stored adapter with a message, never mixes
     app = Localrag(Paths(home, home), Settings())
     app.store.history.save_adapter("fastembed:other-model", u, v, dim, rank, json.dumps(rep), True)
-    assert app.active_adapter() is None and "another embedding model" in app.adapter_note
+    assert app.tuning.adapter() is None and "another embedding model" in app.tuning.note
     app.close()
 
 

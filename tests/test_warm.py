@@ -1,4 +1,4 @@
-"""Sentences embedded ahead (``Localrag.warm_sentences``): the same answers, with only the question
+"""Sentences embedded ahead (``rag.resident.warm_sentences``): the same answers, with only the question
 embedded; the vectors follow their chunks and their model; the work stops when told."""
 
 from __future__ import annotations
@@ -49,24 +49,24 @@ def counted(embedder, monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def test_answers_are_the_same_and_only_the_question_is_embedded(make_app: Callable[..., Localrag], embedder,
                                                                 counted: list[int]) -> None:
     app = make_app()
-    app.add([str(SAMPLES)])
-    app.index()
+    app.index.add([str(SAMPLES)])
+    app.index.update()
 
     def answers() -> list[tuple[str, list[tuple[str, str]]]]:
         out = []
         for q in QUESTIONS:
             embedder._recent.clear()  # nothing recent: each question as the first about its passages
-            a = app.ask(q)
+            a = app.library.ask(q)
             out.append((a.text, [(e.text, e.location()) for e in a.evidence]))
         return out
 
     counted.clear()
     before = answers()
     embedded_before = sum(counted)
-    stored, done = app.warm_sentences(never)
+    stored, done = app.resident.warm_sentences(never)
     assert done and stored == app.store.sentences.count() == len(sentence_texts(app))
-    assert app.warm_sentences(never) == (0, True)  # all done: nothing embedded twice
-    assert app.status()["sentence_vectors"] == stored  # what status shows
+    assert app.resident.warm_sentences(never) == (0, True)  # all done: nothing embedded twice
+    assert app.health.status().sentence_vectors == stored  # what status shows
     counted.clear()
     after = answers()
     assert after == before
@@ -77,33 +77,33 @@ def test_answers_are_the_same_and_only_the_question_is_embedded(make_app: Callab
 
 def test_the_work_stops_when_told_and_at_its_limit(make_app: Callable[..., Localrag], docs: Path) -> None:
     app = make_app(warm_sentences=1)
-    app.add([str(docs)])
-    app.index()
-    assert app.warm_sentences(lambda: True) == (0, False)
-    stored, done = app.warm_sentences(never)
+    app.index.add([str(docs)])
+    app.index.update()
+    assert app.resident.warm_sentences(lambda: True) == (0, False)
+    stored, done = app.resident.warm_sentences(never)
     assert done and 1 <= stored < len(sentence_texts(app)), stored  # stops at the step past its limit
-    assert app.warm_sentences(never) == (0, True)
-    assert make_app(warm_sentences=0).warm_sentences(never) == (0, True)  # 0: none at all
-    stored2, done = make_app().warm_sentences(never)
+    assert app.resident.warm_sentences(never) == (0, True)
+    assert make_app(warm_sentences=0).resident.warm_sentences(never) == (0, True)  # 0: none at all
+    stored2, done = make_app().resident.warm_sentences(never)
     assert done and stored + stored2 == len(sentence_texts(app))
 
 
 def test_sentence_vectors_follow_their_chunks_and_their_model(make_app: Callable[..., Localrag], docs: Path) -> None:
     app = make_app()
-    app.add([str(docs)])
-    app.index()
-    app.warm_sentences(never)
+    app.index.add([str(docs)])
+    app.index.update()
+    app.resident.warm_sentences(never)
     texts = sentence_texts(app)
     assert set(app.store.sentences.lookup(sorted(texts))) == texts
     old = "Green tea wants water at 80 degrees and steeps for two minutes."
     assert app.store.sentences.lookup([old])
     (docs / "tea.txt").write_text("Black tea wants boiling water and steeps for four minutes.\n", encoding="utf-8")
-    app.index()
+    app.index.update()
     assert not app.store.sentences.lookup([old])  # the edited text's vector went with its chunk
     assert app.store.sentences.cold_chunks(1 << 62, 10)  # the new text waits for its own
-    assert app.warm_sentences(never)[0] >= 1
+    assert app.resident.warm_sentences(never)[0] >= 1
     assert app.store.sentences.lookup(["Black tea wants boiling water and steeps for four minutes."])
-    v = np.zeros((1, app.embedder.info.dim), dtype=np.float32)
+    v = np.zeros((1, app.models.embedder.info.dim), dtype=np.float32)
     assert not app.store.sentences.add(["x"], ["a text"], ["x"], v, "another model's fingerprint")
     assert not app.store.sentences.lookup(["a text"])  # never stored beside another model's vectors
     app.store.vectors.reset_vectors()  # what reindex does first
@@ -113,11 +113,11 @@ def test_sentence_vectors_follow_their_chunks_and_their_model(make_app: Callable
 
 def test_a_removed_folder_takes_its_sentence_vectors(make_app: Callable[..., Localrag], docs: Path) -> None:
     app = make_app()
-    app.add([str(docs)])
-    app.index()
-    app.warm_sentences(never)
+    app.index.add([str(docs)])
+    app.index.update()
+    app.resident.warm_sentences(never)
     assert app.store.sentences.count() > 0
-    app.remove(str(docs))
+    app.index.remove(str(docs))
     assert app.store.sentences.count() == 0
     assert app.store.scalar("SELECT count(*) FROM warm_chunks") == 0
 
@@ -138,7 +138,7 @@ def test_the_tui_embeds_sentences_ahead_while_no_one_waits(home: Path, embedder,
 
     async def run() -> None:
         app = build_app(Paths(home, home), Settings(), watch=True, blink=False, preload=False, embedder=embedder)
-        app.core.add([str(docs)])
+        app.core.index.add([str(docs)])
         async with app.run_test(size=(110, 34)) as pilot:
             core = app.core
 
@@ -163,13 +163,13 @@ def test_the_stored_vectors_are_read_ahead_step_by_step(make_app: Callable[..., 
     import localrag.store.vectors as vectors_module
 
     app = make_app()
-    assert app.store.vectors.read_ahead(0) == 0 and app.read_vectors_ahead(never)  # nothing stored yet
-    app.add([str(docs)])
-    app.index()
+    assert app.store.vectors.read_ahead(0) == 0 and app.resident.read_vectors_ahead(never)  # nothing stored yet
+    app.index.add([str(docs)])
+    app.index.update()
     ids = [i for (i,) in app.store.db.execute("SELECT id FROM embeddings ORDER BY id")]
     monkeypatch.setattr(vectors_module, "READ_AHEAD_ROWS", 2)
     steps = [app.store.vectors.read_ahead(0)]
     while steps[-1]:
         steps.append(app.store.vectors.read_ahead(steps[-1]))
     assert steps == ids[1::2] + ([ids[-1]] if len(ids) % 2 else []) + [0]  # every row, two at a time
-    assert not app.read_vectors_ahead(lambda: True) and app.read_vectors_ahead(never)
+    assert not app.resident.read_vectors_ahead(lambda: True) and app.resident.read_vectors_ahead(never)

@@ -26,16 +26,16 @@ def wait_for(cond, timeout: float = 30.0, every: float = 0.1):
 
 
 def paths_for(app, word: str) -> set[str]:
-    return {r.path for r in app.search(word, k=500, mode="keyword")}
+    return {r.path for r in app.library.search(word, k=500, mode="keyword")}
 
 
 @pytest.fixture()
 def watched(make_app, docs):
     app = make_app()
-    app.add([str(docs)])
-    app.index()
+    app.index.add([str(docs)])
+    app.index.update()
     lines: list[str] = []
-    w = Watcher(app, lambda s: lines.extend(str(c) for c in s.changes), lines.append, debounce=0.2)
+    w = Watcher(app.index, lambda s: lines.extend(str(c) for c in s.changes), lines.append, debounce=0.2)
     w.start()
     assert w.ready.wait(30) and w.state.running
     yield app, w, lines
@@ -59,8 +59,8 @@ def test_create_edit_rename_delete_files_and_dirs(watched, docs: Path) -> None:
 
     shutil.rmtree(docs / "allotment")
     wait_for(lambda: not paths_for(app, "tomatoes"))
-    st = app.status()
-    assert st["files"] == 2 and st["vectors"] == st["chunks"]
+    st = app.health.status()
+    assert st.files == 2 and st.vectors == st.chunks
 
 
 def test_atomic_save_and_temp_files(watched, docs: Path) -> None:
@@ -85,7 +85,7 @@ def test_burst_of_files_is_batched_and_consistent(watched, docs: Path) -> None:
     burst.mkdir()
     for i in range(300):
         (burst / f"n{i:03}.txt").write_text(f"Burst note {i} about quasar{i % 3}.\n")
-    wait_for(lambda: app.status()["files"] == 303, timeout=120)
+    wait_for(lambda: app.health.status().files == 303, timeout=120)
     assert len(paths_for(app, "quasar1")) == 100
 
 
@@ -98,10 +98,10 @@ def test_own_database_in_a_watched_folder_is_never_indexed(make_app, tmp_path: P
     (folder / "a.md").write_text("alpha note\n")
     home = folder / "localrag-data"
     app = Localrag(Paths(home, home), Settings())
-    app.add([str(folder)])
-    app.index()
+    app.index.add([str(folder)])
+    app.index.update()
     (home / "db-notes.md").write_text("inside the data dir\n")
-    app.index()
+    app.index.update()
     assert {Path(p).name for p in paths_for(app, "note")} == {"a.md"}
     assert not paths_for(app, "inside")
     app.close()
@@ -110,10 +110,10 @@ def test_own_database_in_a_watched_folder_is_never_indexed(make_app, tmp_path: P
 def watching(make_app, folder: Path, **options):
     """An index of ``folder`` and a started watcher on it, its messages collected."""
     app = make_app()
-    app.add([str(folder)])
-    app.index()
+    app.index.add([str(folder)])
+    app.index.update()
     msgs: list[str] = []
-    w = Watcher(app, None, msgs.append, **options)
+    w = Watcher(app.index, None, msgs.append, **options)
     w.start()
     assert w.ready.wait(30)
     return app, w, msgs
@@ -190,19 +190,19 @@ def test_inotify_limit_falls_back_to_rescans(make_app, docs: Path, monkeypatch) 
 
 def test_an_edit_during_the_catch_up_scan_is_not_missed(make_app, docs: Path) -> None:
     app = make_app()
-    app.add([str(docs)])
-    real_index = app.index
+    app.index.add([str(docs)])
+    real_update = app.index.update
     calls: list[object] = []
 
-    def index(*a, **k):  # the catch-up scan; a file is saved just as it finishes
-        stats = real_index(*a, **k)
+    def update(*a, **k):  # the catch-up scan; a file is saved just as it finishes
+        stats = real_update(*a, **k)
         if not calls:
             (docs / "late.md").write_text("Narwhals have one long tusk.\n")
         calls.append(k.get("scope"))
         return stats
 
-    app.index = index
-    w = Watcher(app, debounce=0.2)
+    app.index.update = update  # type: ignore[method-assign]
+    w = Watcher(app.index, debounce=0.2)
     w.start()
     try:
         assert w.ready.wait(30)
@@ -215,20 +215,20 @@ def test_an_edit_during_the_catch_up_scan_is_not_missed(make_app, docs: Path) ->
 
 def test_an_unexpected_indexing_error_does_not_stop_the_watcher(make_app, docs: Path) -> None:
     app = make_app()
-    app.add([str(docs)])
-    app.index()
-    real_index = app.index
+    app.index.add([str(docs)])
+    app.index.update()
+    real_update = app.index.update
     failures: list[str] = []
 
-    def index(*a, **k):
+    def update(*a, **k):
         if k.get("scope") is not None and not failures:
             failures.append("once")
             raise OSError(5, "Input/output error")  # a flaky disk, a bug: anything but LocalragError
-        return real_index(*a, **k)
+        return real_update(*a, **k)
 
-    app.index = index
+    app.index.update = update  # type: ignore[method-assign]
     messages: list[str] = []
-    w = Watcher(app, on_message=messages.append, debounce=0.2)
+    w = Watcher(app.index, on_message=messages.append, debounce=0.2)
     w.start()
     try:
         assert w.ready.wait(30)

@@ -21,8 +21,8 @@ from localrag.answering.evidence import EmbedFn, Sentence
 from localrag.answering.resolve import Resolved, resolve
 from localrag.errors import LocalragError
 from localrag.search.retrieve import Result
-from localrag.search.scope import Scope, make_scope
 from localrag.store import Store
+from localrag.store.scope import Scope, make_scope
 
 _FILE_NAME = re.compile(r"\.[A-Za-z0-9]{1,5}$")
 MAX_SCOPE_DOCS = 5  # a summary of a scope summarises each of at most this many documents

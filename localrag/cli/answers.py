@@ -16,11 +16,11 @@ from localrag.service.streams import Io
 def cmd_search(args: argparse.Namespace) -> int:
     io: Io = args.io
     app = make_app(args)
-    scope = app.scope(args.scope_in or (), args.types or ())
+    scope = app.library.scope(args.scope_in or (), args.types or ())
     t = time.perf_counter()
-    results = app.search(args.query, args.k, args.mode, scope=scope)
+    results = app.library.search(args.query, args.k, args.mode, scope=scope)
     ms = (time.perf_counter() - t) * 1000
-    partial = app.partial_note(args.mode)
+    partial = app.library.partial_note(args.mode)
     if args.json:
         io.echo(json.dumps({"query": args.query, "mode": args.mode or app.settings.search_mode,
                           "scope": scope.to_json() if scope else None, "partial": partial,
@@ -47,14 +47,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if not args.json:
         def stream(piece: str) -> None:
             io.write(safe(piece))
-    scope = app.scope(args.scope_in or (), args.types or ())
+    scope = app.library.scope(args.scope_in or (), args.types or ())
     conversation = args.conversation
     if args.cont and conversation is None:
-        conversation = app.latest_conversation(origin="cli")  # none yet: this question starts one
+        conversation = app.conversations.latest(origin="cli")  # none yet: this question starts one
     if args.no_conversation:  # the MCP server's questions, sent on by it: not the user's conversations
-        cid, ans = None, app.ask(args.question, args.k, on_text=stream, mode=args.mode, scope=scope, words=args.words)
+        cid, ans = None, app.library.ask(args.question, args.k, on_text=stream, mode=args.mode, scope=scope, words=args.words)
     else:
-        cid, ans = app.ask_in_conversation(conversation, args.question, on_text=stream, k=args.k, mode=args.mode,
+        cid, ans = app.conversations.ask(conversation, args.question, on_text=stream, k=args.k, mode=args.mode,
                                            scope=scope, origin="cli", words=args.words)
     for note in [*app.notes, ans.partial, ans.warning, ans.error]:
         if note:
@@ -86,7 +86,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_summarize(args: argparse.Namespace) -> int:
     io: Io = args.io
     app = make_app(args)
-    ans = app.summarize(args.paths, args.about or "", args.words, types=args.types or ())
+    ans = app.library.summarize(args.paths, args.about or "", args.words, types=args.types or ())
     for note in [*app.notes, ans.partial, ans.warning, ans.error]:
         if note:
             echo(io, f"localrag: {note}", err=True)
@@ -100,7 +100,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 
 def cmd_conversations(args: argparse.Namespace) -> int:
     io: Io = args.io
-    rows = make_app(args).conversations(args.limit)
+    rows = make_app(args).conversations.recent(args.limit)
     if args.json:
         io.echo(json.dumps([{"id": i, "title": t, "updated_at": u} for i, t, u in rows], indent=2))
         return 0
@@ -116,7 +116,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     app = make_app(args)
     to_file = args.output not in (None, "-")
     fmt = "json" if args.json else args.format
-    text, written = app.export_conversation(args.id, args.output if to_file else None, fmt)
+    text, written = app.conversations.export(args.id, args.output if to_file else None, fmt)
     if not to_file:
         io.write(text)
         return 0

@@ -10,14 +10,15 @@ from localrag.answering.export import when
 from localrag.cli.factory import make_app
 from localrag.cli.output import IndexBar, ModelBar, QueryBar, echo, print_answer_figures, print_summary_figures, snippet
 from localrag.config import Settings, get_paths
-from localrag.core import Localrag
+from localrag.core import checked_words
 from localrag.errors import LocalragError
 from localrag.service.streams import Io
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     io: Io = args.io
-    from localrag.evaluation.evaluate import load_queries
+    from localrag.evaluation.collections import trec_collection
+    from localrag.evaluation.evaluate import load_queries, make_queries, run_eval
 
     interactive = not args.json
     if args.squad or args.answer_set:
@@ -25,22 +26,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.make_queries:
         app = make_app(args)
         with QueryBar(interactive, io) as bar:
-            n = app.make_queries(args.make_queries, args.out, args.seed, bar)
+            n = make_queries(app, args.make_queries, args.out, args.seed, bar)
         echo(io, f"wrote {n} synthetic queries to {args.out}; review them: the local model wrote them")
         return 0
     if args.trec:
         paths = get_paths()
         with IndexBar(interactive, io) as ibar, QueryBar(interactive, io) as qbar, \
-                Localrag.trec_collection(args.trec, Settings.load(paths), paths, args.index_dir, ibar,
-                                         ModelBar(io)) as (trec, topics):
-            rep = trec.evaluate(topics, args.answers, on_query=qbar)
+                trec_collection(args.trec, Settings.load(paths), paths, args.index_dir, ibar,
+                                ModelBar(io)) as (trec, topics):
+            rep = run_eval(trec, topics, args.answers, on_query=qbar)
     else:
         if not args.queries:
             raise LocalragError("name a QUERIES file (JSONL), or use --trec DIR or --make-queries N")
         queries = load_queries(args.queries)
         app = make_app(args)
         with QueryBar(interactive, io) as bar:
-            rep = app.evaluate(queries, args.answers, args.k, bar)
+            rep = run_eval(app, queries, args.answers, args.k, bar)
     if args.json:
         io.echo(json.dumps(rep.to_json(), indent=2))
         return 0
@@ -70,7 +71,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def _eval_answers(args: argparse.Namespace) -> int:
     io: Io = args.io
-    from localrag.evaluation.squad import sample
+    from localrag.evaluation.collections import answer_set_collection, squad_collection
+    from localrag.evaluation.squad import run_squad, sample
+    from localrag.evaluation.summaries import evaluate_summaries
 
     paths = get_paths()
     settings = Settings.load(paths)
@@ -82,22 +85,22 @@ def _eval_answers(args: argparse.Namespace) -> int:
         settings.verifier = args.verifier == "on"
     with IndexBar(not args.json, io) as ibar, QueryBar(not args.json, io) as qbar:
         if args.squad and args.summaries:
-            with Localrag.squad_collection(args.squad, settings, paths, args.index_dir, ibar, ModelBar(io)) as (app, squad):
-                sm = app.evaluate_summaries(squad, args.words, qbar).to_json()
+            words = checked_words(args.words, settings)
+            with squad_collection(args.squad, settings, paths, args.index_dir, ibar, ModelBar(io)) as (app, squad):
+                sm = evaluate_summaries(app, squad, words, qbar).to_json()
             if args.json:
                 io.echo(json.dumps(sm, indent=2))
                 return 0
             print_summary_figures(io, sm)
             return 0
         if args.squad:
-            with Localrag.squad_collection(args.squad, settings, paths, args.index_dir, ibar, ModelBar(io)) as (app, squad):
-                m = app.evaluate_answers(sample(squad.questions, args.limit, args.seed, args.balanced), args.k, qbar)
+            with squad_collection(args.squad, settings, paths, args.index_dir, ibar, ModelBar(io)) as (app, squad):
+                m = run_squad(app, sample(squad.questions, args.limit, args.seed, args.balanced), args.k, qbar)
             source = f"{len(squad.articles)} articles"
         else:
-            with Localrag.answer_set_collection(args.answer_set, settings, paths, args.index_dir, ibar,
-                                                ModelBar(io)) as (app, answer_set):
-                m = app.evaluate_answers(sample(answer_set.questions, args.limit, args.seed, args.balanced), args.k,
-                                         qbar)
+            with answer_set_collection(args.answer_set, settings, paths, args.index_dir, ibar,
+                                       ModelBar(io)) as (app, answer_set):
+                m = run_squad(app, sample(answer_set.questions, args.limit, args.seed, args.balanced), args.k, qbar)
             source = str(args.answer_set)
     figures = m.figures()
     if args.json:
@@ -111,16 +114,18 @@ def _eval_answers(args: argparse.Namespace) -> int:
 
 def cmd_tune(args: argparse.Namespace) -> int:
     io: Io = args.io
+    from localrag.evaluation.collections import trec_collection
     from localrag.evaluation.evaluate import load_queries
+    from localrag.evaluation.tune import run_tune, tune_status
 
     if args.status or args.revert:
         app = make_app(args)
         if args.revert:
-            n = app.revert_tuning()
+            n = app.tuning.revert()
             echo(io, "back to the baseline retrieval (no adapter, default fusion)" if n else
                   "nothing tuned was active; nothing changed")
             return 0
-        st = app.tune_status()
+        st = tune_status(app)
         if args.json:
             io.echo(json.dumps(st, indent=2))
         elif not st.get("report"):
@@ -138,12 +143,12 @@ def cmd_tune(args: argparse.Namespace) -> int:
     with QueryBar(not args.json, io) as bar:
         if args.trec:
             paths = get_paths()
-            with IndexBar(not args.json, io) as ibar, Localrag.trec_collection(args.trec, Settings.load(paths), paths,
-                                                                           args.index_dir, ibar, ModelBar(io)) as (app, queries):
-                rep = app.tune(queries, args.seed, args.held_out, args.ict if args.ict is not None else 0, bar)
+            with IndexBar(not args.json, io) as ibar, trec_collection(args.trec, Settings.load(paths), paths,
+                                                                  args.index_dir, ibar, ModelBar(io)) as (app, queries):
+                rep = run_tune(app, queries, args.seed, args.held_out, args.ict if args.ict is not None else 0, bar)
         else:
             labeled = load_queries(args.pairs) if args.pairs else []
-            rep = make_app(args).tune(labeled, args.seed, args.held_out, args.ict, bar)
+            rep = run_tune(make_app(args), labeled, args.seed, args.held_out, args.ict, bar)
     if args.json:
         io.echo(json.dumps(rep.to_json(), indent=2))
         return 0

@@ -25,7 +25,7 @@ from localrag.search.retrieve import Result
 if TYPE_CHECKING:
 
     from localrag.answering.answer import Answer
-    from localrag.core import Localrag
+    from localrag.evaluation.subject import Measured
     from localrag.models.generator import Generator
     from localrag.models.remote import RemoteGenerator
 
@@ -299,19 +299,19 @@ def write_question(gen: Generator | RemoteGenerator, text: str) -> str:
 
 
 # ---- runs on an index (the CLI's and the TUI's entry points) ---------------------------------------
-def run_eval(app: Localrag, queries: Sequence[Query], answers: bool = False, k: int | None = None,
+def run_eval(app: Measured, queries: Sequence[Query], answers: bool = False, k: int | None = None,
              on_query: Callable[[str, int, int], None] | None = None) -> Report:
     """Score retrieval (and answers) on labeled queries; never writes to the index."""
-    app.keep_vectors_in_memory()  # many searches in one process
-    judge = Judge(app.store.documents.indexed_paths(), app.folders())
+    app.resident.keep_vectors_in_memory()  # many searches in one process
+    judge = Judge(app.store.documents.indexed_paths(), app.index.folders())
     modes = list(MODES)  # the baseline; and what `tune` adopted, if anything
-    levers = not app.active_levers().is_default()  # feedback settings can change keyword search too
-    if levers or app.active_adapter() is not None:
+    levers = not app.tuning.levers().is_default()  # feedback settings can change keyword search too
+    if levers or app.tuning.adapter() is not None:
         modes += ["vector+tuned"] + (["keyword+tuned"] if levers else []) + ["hybrid+tuned"]
 
     def run(q: str, depth: int, mode: str) -> list[Result]:
         base, _, tuned = mode.partition("+")
-        return app.search(q, depth, base, adapter=bool(tuned), levers=bool(tuned))
+        return app.library.search(q, depth, base, adapter=bool(tuned), levers=bool(tuned))
 
     rep = evaluate(run, judge, queries, modes, on_query=on_query)
     if answers:
@@ -324,7 +324,7 @@ def run_eval(app: Localrag, queries: Sequence[Query], answers: bool = False, k: 
                 continue
             units, _ = judge.units(q)
             t = time.perf_counter()
-            ans = app.ask(q.text, k)
+            ans = app.library.ask(q.text, k)
             metrics.add(QA(q.qid, q.text, [q.answer], ""), ans, time.perf_counter() - t)
             kind = classify_answer(q, units, ans)
             figs.asked += 1
@@ -344,7 +344,7 @@ def run_eval(app: Localrag, queries: Sequence[Query], answers: bool = False, k: 
     return rep
 
 
-def make_queries(app: Localrag, n: int, out: str, seed: int = 0,
+def make_queries(app: Measured, n: int, out: str, seed: int = 0,
                  on_query: Callable[[str, int, int], None] | None = None) -> int:
     """A starter QUERIES file: the local model writes a question for each of n sampled chunks."""
     target = Path(out)
@@ -353,7 +353,7 @@ def make_queries(app: Localrag, n: int, out: str, seed: int = 0,
     rows = app.store.chunks.sample_chunks(n * 3, seed)  # spares for when the model writes no question
     if not rows:
         raise LocalragError("the index has no chunks to write questions from: add and index a folder first")
-    gen = app.generator
+    gen = app.models.generator
     written = 0
     with open(target, "w", encoding="utf-8") as fh:
         fh.write(json.dumps({"_comment": SYNTHETIC_NOTE}) + "\n")

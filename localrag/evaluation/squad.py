@@ -23,7 +23,7 @@ from localrag.errors import LocalragError
 
 if TYPE_CHECKING:
     from localrag.answering.answer import Answer
-    from localrag.core import Localrag
+    from localrag.evaluation.subject import Measured
 
 
 @dataclass
@@ -230,13 +230,13 @@ def sample(questions: list[QA], limit: int | None, seed: int, balanced: bool = F
     return picked[:limit]
 
 
-def run_squad(app: Localrag, questions: list[QA], k: int | None = None,
+def run_squad(app: Measured, questions: list[QA], k: int | None = None,
               on_query: Callable[[str, int, int], None] | None = None) -> AnswerMetrics:
-    app.keep_vectors_in_memory()  # many questions in one process
+    app.resident.keep_vectors_in_memory()  # many questions in one process
     m = AnswerMetrics()
     for i, qa in enumerate(questions):
         t = time.perf_counter()
-        ans = app.ask(qa.question, k)
+        ans = app.library.ask(qa.question, k)
         m.add(qa, ans, time.perf_counter() - t)
         if on_query:
             on_query("answers", i + 1, len(questions))

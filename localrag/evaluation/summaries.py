@@ -18,8 +18,8 @@ from localrag.answering.verify import squad_normalize
 from localrag.evaluation.squad import article_file
 
 if TYPE_CHECKING:
-    from localrag.core import Localrag
     from localrag.evaluation.squad import SquadSet
+    from localrag.evaluation.subject import Measured
 
 
 def covered(text: str, answers_per_question: list[list[str]]) -> float:
@@ -72,9 +72,13 @@ class SummaryMetrics:
         }
 
 
-def evaluate_summaries(app: Localrag, data: SquadSet, folder: str, words: int,
+def evaluate_summaries(app: Measured, data: SquadSet, words: int,
                        on_article: Callable[[str, int, int], None] | None = None) -> SummaryMetrics:
-    """Summarise every article twice (by its file name; "this article" with the file as scope)."""
+    """Summarise every article of a SQuAD collection (its index: ``squad_collection``) twice, by
+    its file name and as "this article" with the file as scope, and measure the summaries by the
+    share of its questions they answer, against its opening."""
+    app.resident.keep_vectors_in_memory()
+    folder = app.index.folders()[0]
     out = SummaryMetrics(words)
     for i, (title, paras) in enumerate(data.articles):
         if on_article:
@@ -87,9 +91,9 @@ def evaluate_summaries(app: Localrag, data: SquadSet, folder: str, words: int,
             text = f.read()
         base = covered(opening(paras, words), probes)
         for asked, question, scope in (("by name", f"Summarize {article_file(title)}", None),
-                                       ("in scope", "Summarize this article", app.scope([path]))):
+                                       ("in scope", "Summarize this article", app.library.scope([path]))):
             t = time.perf_counter()
-            ans = app.ask(question, scope=scope, words=words)
+            ans = app.library.ask(question, scope=scope, words=words)
             dt = time.perf_counter() - t
             quotes = [q.text for q in ans.evidence]
             out.articles.append(ArticleFigures(

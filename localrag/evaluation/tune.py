@@ -27,7 +27,7 @@ from localrag.search.adapter import Adapter, Example, fit, ranking_ndcg, split_b
 from localrag.search.levers import Levers, combine, grid
 
 if TYPE_CHECKING:
-    from localrag.core import Localrag
+    from localrag.evaluation.subject import Measured
 
 
 ADOPT_MIN_GAIN = 0.01
@@ -97,14 +97,14 @@ def decide(base: dict[str, float], new: dict[str, float]) -> tuple[bool, str]:
 
 
 # ---- a run on an index ------------------------------------------------------------------------
-def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_out: float = 0.3,
+def run_tune(app: Measured, labeled: Sequence[Query] = (), seed: int = 0, held_out: float = 0.3,
              ict: int | None = None, on_step: Callable[[str, int, int], None] | None = None) -> TuneReport:
     """Train a query adapter on labeled queries, feedback and inverse-cloze pairs; adopt it only
     when the held-out queries say it is better."""
     t0 = time.perf_counter()
     store = app.store
-    app.keep_vectors_in_memory()
-    judge = Judge(store.documents.indexed_paths(), app.folders())
+    app.resident.keep_vectors_in_memory()
+    judge = Judge(store.documents.indexed_paths(), app.index.folders())
     # (query id, text, positive chunk ids, positive text, negative chunk ids, relevance for evaluation)
     specs: list[tuple[str, str, list[int], str | None, set[int], dict[str, int]]] = []
     sources = {"queries file": 0, "feedback": 0, "inverse cloze": 0}
@@ -146,7 +146,7 @@ def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_o
     labeled_held = [s for s in specs if s[0] in held_ids and not s[0].startswith("ict-")]
     held_specs = labeled_held if len(labeled_held) >= 5 else [s for s in specs if s[0] in held_ids]
     kind = "labeled queries" if held_specs is labeled_held else "all held-out queries (incl. inverse cloze)"
-    emb = app.embedder
+    emb = app.models.embedder
     train_specs = [s for s in specs if s[0] in train_ids]
     qvecs = emb.embed([s[1] for s in train_specs], on_row=lambda n: on_step and on_step("embedding", n,
                                                                                           len(train_specs)))
@@ -180,7 +180,7 @@ def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_o
     configs: dict[str, tuple[Adapter | bool, Levers]] = {lv.describe(): (False, lv) for lv in grid()}
 
     def figures(queries: Sequence[Query], names: Sequence[str], step: str) -> dict[str, ModeFigures]:
-        rep = evaluate(lambda q, depth, name: app.search(q, depth, mode, adapter=configs[name][0],
+        rep = evaluate(lambda q, depth, name: app.library.search(q, depth, mode, adapter=configs[name][0],
                                                          levers=configs[name][1]),
                        judge, queries, list(names),
                        on_query=(lambda name, i, n: on_step(step, i, n)) if on_step else None)
@@ -238,15 +238,15 @@ def run_tune(app: Localrag, labeled: Sequence[Query] = (), seed: int = 0, held_o
     return report
 
 
-def tune_status(app: Localrag) -> dict:
+def tune_status(app: Measured) -> dict:
     row = app.store.history.active_adapter()
     if row is None:
         return {"active": False}
-    adapter = app.active_adapter() is not None
-    levers = app.active_levers()
+    adapter = app.tuning.adapter() is not None
+    levers = app.tuning.levers()
     active = adapter or not levers.is_default()
     uses = " + ".join((["adapter"] if adapter else []) + ([levers.describe()] if not levers.is_default() else [])) or "nothing"
     return {"active": active, "id": row.id, "trained_at": row.created_at, "report": json.loads(row.report),
-            "adapter": adapter, "retrieval": levers.describe(), "uses": uses, "note": app.adapter_note}
+            "adapter": adapter, "retrieval": levers.describe(), "uses": uses, "note": app.tuning.note}
 
 

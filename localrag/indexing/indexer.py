@@ -29,8 +29,8 @@ from localrag.indexing.parse.sandbox import ParserWorker
 from localrag.indexing.walk import FileStat, Rules, walk, walk_under
 from localrag.models.embed import Embedder
 from localrag.models.embed_server import EmbeddingServer, ServerError
-from localrag.search.scope import within
 from localrag.store import DocRow, Store
+from localrag.store.scope import within
 
 UNREAD = "(scans?)"  # in a note: pages left unread, to be read once OCR is there
 WINDOW_TEXTS = 64  # texts embedded (length-sorted) and committed together: seconds of work a crash can lose

@@ -14,9 +14,9 @@ import errno
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -28,7 +28,7 @@ from localrag.indexing.walk import is_temp_name
 from localrag.store import WAITING_FOR_WRITER
 
 if TYPE_CHECKING:
-    from localrag.core import Localrag
+    from localrag.indexing.walk import Rules
 
 RETRY_FIRST = 1.0  # seconds before a failed batch is tried again; doubled at each failure in a row
 RETRY_MOST = 60.0
@@ -74,12 +74,24 @@ class _Handler(FileSystemEventHandler):
             self.watcher.hint(self.root, p)
 
 
+class Indexes(Protocol):
+    """What the watcher asks of the index it keeps in step (the core's ``index`` part)."""
+    def folders(self) -> list[str]: ...
+
+    def rules(self) -> Rules: ...
+
+    def keep_parser(self) -> None: ...
+
+    def update(self, progress: ProgressFn | None = None, only: Sequence[str] | None = None,
+               scope: dict[str, list[str]] | None = None, on_wait: Callable[[], None] | None = None) -> IndexStats: ...
+
+
 class Watcher:
-    def __init__(self, app: Localrag, on_stats: Callable[[IndexStats], None] | None = None,
+    def __init__(self, index: Indexes, on_stats: Callable[[IndexStats], None] | None = None,
                  on_message: Callable[[str], None] | None = None, debounce: float = 0.3,
                  max_delay: float = 2.0, rescan_every: float = 30.0, check_every: float = 2.0,
                  progress: ProgressFn | None = None):
-        self.app = app
+        self.index = index
         self.progress = progress
         self.on_stats = on_stats or (lambda s: None)
         self.on_message = on_message or (lambda m: None)
@@ -97,8 +109,8 @@ class Watcher:
         self._watches: dict[str, object] = {}
         self._thread: threading.Thread | None = None
         self.ready = threading.Event()  # set once the start-up reconcile is done and events flow
-        self._rules = app.rules()  # compiled once: a burst brings thousands of events
-        app.keep_parser()  # every batch's run shares one parser sandbox
+        self._rules = index.rules()  # compiled once: a burst brings thousands of events
+        index.keep_parser()  # every batch's run shares one parser sandbox
         self._retry: dict[str, set[str]] = {}  # paths whose indexing failed: tried again, never dropped
         self._retry_all = False
         self._retry_at = 0.0  # time.monotonic() of the next try
@@ -213,10 +225,10 @@ class Watcher:
         def waiting() -> None:
             self.on_message(WAITING_FOR_WRITER)
 
-        if not self.app.folders():
+        if not self.index.folders():
             return  # nothing to watch yet (the TUI's first run): a folder added later is picked up by _check_roots
         try:
-            stats = self.app.index(self.progress, scope=scope, on_wait=waiting)
+            stats = self.index.update(self.progress, scope=scope, on_wait=waiting)
         except LocalragError as e:  # a busy index, a full disk: nothing of the batch is dropped
             self._failed(scope, str(e))
             return
@@ -237,7 +249,7 @@ class Watcher:
     # ---- the observer -----------------------------------------------------------------------------
     def _start_observer(self) -> None:
         self._observer = Observer()
-        folders = self.app.folders()
+        folders = self.index.folders()
         self.state.folders = len(folders)
         for root in folders:
             self._schedule(root)
@@ -265,7 +277,7 @@ class Watcher:
 
     def _check_roots(self) -> None:
         """Report folders that vanished; re-watch and reconcile the ones that came back."""
-        current = set(self.app.folders())
+        current = set(self.index.folders())
         for root in current:
             exists = os.path.exists(root)
             if not exists and root not in self.state.missing:

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from localrag.search.levers import RRF_K, Levers, expansion_terms
-from localrag.search.scope import Scope
 from localrag.store import Store
+from localrag.store.scope import Scope
 
 CANDIDATES = 100  # per retriever, before fusion
 STOPWORDS = frozenset(

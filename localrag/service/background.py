@@ -57,7 +57,7 @@ class Background:
         """The watcher (its catch-up scan, then events), embedding ahead, and the idle unload."""
         if self.watch:  # with no folder yet too: one added later is picked up by its check
             self.start_watcher()
-        warm = threading.Thread(target=self.core.warm_when_idle, name="localrag-warm", daemon=True,
+        warm = threading.Thread(target=self.core.resident.when_idle, name="localrag-warm", daemon=True,
                                 args=(lambda: bool(self.busy_with()), lambda: self.last_command, self._warm_wanted,
                                       self._stop, self.log))
         self._threads.append(warm)
@@ -69,7 +69,7 @@ class Background:
     def start_watcher(self) -> None:
         from localrag.indexing.watch import Watcher
 
-        self.watcher = Watcher(self.core, self._indexed, self._message, progress=self._progressed)
+        self.watcher = Watcher(self.core.index, self._indexed, self._message, progress=self._progressed)
         self.watcher.start()
 
     def stop(self, watcher_timeout: float = 10.0) -> None:
@@ -124,7 +124,7 @@ class Background:
     def doing(self) -> str:
         """A command, the catch-up scan, indexing, reading the index or embedding sentences
         ahead, or nothing."""
-        return self.busy_with() or self.core.warming or ("embedding sentences ahead" if self._warm_wanted.is_set()
+        return self.busy_with() or self.core.resident.warming or ("embedding sentences ahead" if self._warm_wanted.is_set()
                                                          else "idle")
 
     def retrying(self) -> str:
@@ -161,11 +161,11 @@ class Background:
         gets its memory back; the next answer loads it again."""
         assert self.idle_unload is not None
         while not self._stop.wait(min(30.0, max(0.5, self.idle_unload / 4))):
-            if self.core.loaded_models()[1] is None or self.busy_with().startswith("running"):
+            if self.core.models.loaded()[1] is None or self.busy_with().startswith("running"):
                 continue
             if time.monotonic() - self.last_command >= self.idle_unload and self.answering.acquire(blocking=False):
                 try:
-                    self.core.reload_generator()
+                    self.core.models.reload()
                     gc.collect()
                     give_memory_back()
                     self.log("language model unloaded after the idle time")

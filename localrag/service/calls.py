@@ -43,16 +43,16 @@ def _int(params: dict[str, Any], key: str, default: int | None) -> int | None:
 
 def search(core: Localrag, params: dict[str, Any]) -> dict[str, Any]:
     query, mode = _text(params, "query"), _text(params, "mode", "hybrid")
-    scope = core.scope(_texts(params, "in_paths"), _texts(params, "types"))
-    results = core.search(query, _int(params, "k", 8), mode, scope=scope)
+    scope = core.library.scope(_texts(params, "in_paths"), _texts(params, "types"))
+    results = core.library.search(query, _int(params, "k", 8), mode, scope=scope)
     return {"query": query, "mode": mode, "scope": scope.to_json() if scope else None,
-            "partial": core.partial_note(mode), "results": [r.to_json() for r in results]}
+            "partial": core.library.partial_note(mode), "results": [r.to_json() for r in results]}
 
 
 def ask(core: Localrag, params: dict[str, Any]) -> dict[str, Any]:
     """Not kept in the person's conversations: another program asked."""
-    scope = core.scope(_texts(params, "in_paths"), _texts(params, "types"))
-    ans = core.ask(_text(params, "question"), scope=scope)
+    scope = core.library.scope(_texts(params, "in_paths"), _texts(params, "types"))
+    ans = core.library.ask(_text(params, "question"), scope=scope)
     if ans.error:
         raise LocalragError(ans.error)
     out = ans.to_json()
@@ -61,7 +61,7 @@ def ask(core: Localrag, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def summarize(core: Localrag, params: dict[str, Any]) -> dict[str, Any]:
-    ans = core.summarize(_texts(params, "paths"), _text(params, "query"), _int(params, "words", 150),
+    ans = core.library.summarize(_texts(params, "paths"), _text(params, "query"), _int(params, "words", 150),
                          _texts(params, "types"))
     if ans.error:
         raise LocalragError(ans.error)

@@ -208,10 +208,10 @@ class Service:
 
     def start(self) -> None:
         """Load the embedding model, then the background work (the watcher's catch-up scan first)."""
-        self.core.keep_vectors_in_memory()
+        self.core.resident.keep_vectors_in_memory()
         self.background.starting = "loading the embedding model"
-        _ = self.core.embedder
-        _ = self.core.verifier  # where the settings use it: the first answer does not wait for it
+        _ = self.core.models.embedder
+        _ = self.core.models.verifier  # where the settings use it: the first answer does not wait for it
         self.background.starting = ""
         self.background.start()
 
@@ -380,7 +380,7 @@ class Service:
             pass
 
     def status(self) -> dict:
-        emb, llm = self.core.loaded_models()
+        emb, llm = self.core.models.loaded()
         w = self.background.watcher
         return {"pid": os.getpid(), "since": self.started, "doing": self.background.doing, "requests": self.requests,
                 "rss_mb": round(_rss_mb(), 1), "embed_model": emb, "llm_model": llm,

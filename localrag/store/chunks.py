@@ -12,7 +12,7 @@ from localrag.store.connection import Part
 from localrag.store.rows import ChunkRow
 
 if TYPE_CHECKING:  # a scope is read here (its SQL and parameters), never made
-    from localrag.search.scope import Scope
+    from localrag.store.scope import Scope
 
 
 class Chunks(Part):

@@ -3,6 +3,7 @@ vectors, compaction, and the counts `status` shows."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import apsw
@@ -11,6 +12,44 @@ from localrag.store import codefile
 from localrag.store.connection import Connection, Part
 from localrag.store.documents import Documents
 from localrag.store.vectors import Vectors
+
+# what each of the store's checks means, and whether it can wait (harmless) or needs --repair
+CHECKS: dict[str, tuple[str, str]] = {
+    "keyword_index_ok": ("serious", "the keyword index disagrees with the chunks"),
+    "chunks_without_vectors": ("harmless", "chunks wait for their vectors (harmless: searchable by keywords; "
+                                           "`localrag index` embeds them)"),
+    "vectors_without_rows": ("serious", "stray vectors belong to no text"),
+    "rows_without_vectors": ("serious", "vector rows lost their vector"),
+    "rows_without_codes": ("serious", "vectors miss their search codes (rebuilt by --repair without re-embedding)"),
+    "unused_vectors": ("harmless", "vectors are no longer used (harmless, reclaimed by the next index)"),
+    "chunk_counts_off": ("serious", "documents have a wrong chunk count"),
+    "orphan_chunks": ("serious", "chunks belong to no document"),
+    "documents_without_chunks": ("serious", "indexed files have no chunks"),
+    "codes_file_damaged": ("harmless", "codes file beside the index is damaged (harmless: searches read the index; "
+                                       "--repair removes it)"),
+}
+
+
+@dataclass
+class Problem:
+    check: str
+    count: int
+    severity: str  # "serious" (needs `doctor --repair`) or "harmless" (mends itself, or costs nothing)
+    message: str
+
+
+@dataclass
+class DoctorReport:
+    checks: dict
+    problems: list[Problem]
+    repaired: list[str]
+
+    @property
+    def serious(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "serious"]
+
+    def to_json(self) -> dict:
+        return {"checks": self.checks, "problems": [vars(p) for p in self.problems], "repaired": self.repaired}
 
 
 class Health(Part):
@@ -53,6 +92,23 @@ class Health(Part):
             "documents_without_chunks": one("SELECT count(*) FROM documents d WHERE status='ok' AND size >= 0 AND "
                                             "NOT EXISTS (SELECT 1 FROM chunks c WHERE c.doc_id = d.id)"),
         }
+
+    def doctor(self, repair: bool = False) -> DoctorReport:
+        """Every disagreement with its severity; ``repair`` mends them without re-embedding what is
+        intact (the caller holds the writer lock)."""
+        found = self.check()
+        fixed = self.repair() if repair else []
+        problems = []
+        if found["integrity"] != "ok":
+            problems.append(Problem("integrity", 1, "serious", f"SQLite integrity check: {found['integrity']}"))
+        for key, (severity, text) in CHECKS.items():
+            v = int(found[key])
+            if key == "keyword_index_ok":
+                if not v:
+                    problems.append(Problem(key, 1, severity, text))
+            elif v:
+                problems.append(Problem(key, v, severity, f"{v} {text}"))
+        return DoctorReport(found, problems, fixed)
 
     def repair(self) -> list[str]:
         """Fix what check() finds without re-embedding what is intact; documents whose vectors

@@ -14,7 +14,7 @@ import apsw
 from localrag.store.connection import Connection, Part
 
 if TYPE_CHECKING:  # a scope is read here (its SQL and parameters), never made
-    from localrag.search.scope import Scope
+    from localrag.store.scope import Scope
 
 SPLIT_ROWS = 20_000  # fewer matching rows than this: one keyword query is fast enough
 SPLIT_SHARE = 0.25  # split off common words only when they hold at least this share of the matches

@@ -31,7 +31,7 @@ from localrag.store.connection import Connection, Part
 from localrag.store.schema import BITS_TABLE
 
 if TYPE_CHECKING:  # a scope is read here (its SQL and parameters), never made
-    from localrag.search.scope import Scope
+    from localrag.store.scope import Scope
 
 CODES_FILE_MIN = 200_000  # vectors; below this one-shot searches read the codes from the database
 READ_AHEAD_ROWS = 20_000  # vectors a step of read_ahead: some 30 MB, tens of milliseconds

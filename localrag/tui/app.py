@@ -22,11 +22,11 @@ from textual.widgets import Footer, Header, Input, Label, ListView, OptionList, 
 
 from localrag.answering.answer import Answer
 from localrag.config import Paths, Settings, get_paths
-from localrag.core import Localrag
+from localrag.core import Localrag, Scope, within
+from localrag.core.index import Overview
 from localrag.errors import LocalragError
 from localrag.indexing.indexer import IndexStats, Progress, describe
 from localrag.search.retrieve import Result
-from localrag.search.scope import Scope, within
 from localrag.service import pid_of_running
 from localrag.service.background import Background
 
@@ -50,7 +50,7 @@ def core_worker(**options: Any) -> Callable[[F], F]:
                 with self.background.working(""):  # a person waits on it: no sentences are embedded ahead meanwhile
                     fn(self, *args, **kwargs)
             finally:
-                self.core.release_thread()
+                self.core.resident.release_thread()
 
         return work(thread=True, exit_on_error=False, **options)(run)  # type: ignore[return-value]
 
@@ -142,7 +142,7 @@ class LocalragApp(App[None]):
         for inp in self.query(Input):
             inp.cursor_blink = self.blink
         self.refresh_sidebar()
-        if not self.core.folders():
+        if not self.core.index.folders():
             self.query_one("#chat").mount(Welcome())
         self.query_one("#ask-input", Input).focus()
         self.update_status()
@@ -158,10 +158,10 @@ class LocalragApp(App[None]):
     @core_worker(group="models")
     def load_models(self) -> None:
         try:
-            _ = self.core.embedder  # loads it
+            _ = self.core.models.embedder  # loads it
             self.call_from_thread(self.update_status)
-            _ = self.core.verifier  # loads it where the settings use it
-            _ = self.core.generator
+            _ = self.core.models.verifier  # loads it where the settings use it
+            _ = self.core.models.generator
         except Exception as e:  # a worker's error is a notification; the app stays up
             self._models = "models: not loaded"
             self.call_from_thread(self.notify, error_text(e), title="Model", severity="error", timeout=10)
@@ -171,7 +171,7 @@ class LocalragApp(App[None]):
 
     def models_text(self) -> str:
         """What is loaded, read from the core (models also load on first use, from any worker)."""
-        emb, llm = self.core.loaded_models()
+        emb, llm = self.core.models.loaded()
         if emb is None and llm is None:
             return self._models
         parts = [f"embed: {emb}" if emb else "embed: loading…"]
@@ -213,13 +213,13 @@ class LocalragApp(App[None]):
     def run_index(self, add: str | None = None, reindex: bool = False, new_settings: Settings | None = None) -> None:
         try:
             if add:
-                added = self.core.add([add])
+                added = self.core.index.add([add])
                 self.call_from_thread(self.refresh_sidebar)
-                stats = self.core.index(lambda p: self.call_from_thread(self.show_progress, p), only=added)
+                stats = self.core.index.update(lambda p: self.call_from_thread(self.show_progress, p), only=added)
             elif reindex:
-                stats = self.core.reindex(lambda p: self.call_from_thread(self.show_progress, p), new_settings=new_settings)
+                stats = self.core.index.reindex(lambda p: self.call_from_thread(self.show_progress, p), new_settings=new_settings)
             else:
-                stats = self.core.index(lambda p: self.call_from_thread(self.show_progress, p))
+                stats = self.core.index.update(lambda p: self.call_from_thread(self.show_progress, p))
             self.call_from_thread(self._after_index, stats, "Indexed")
         except Exception as e:
             self.call_from_thread(self.notify, error_text(e), title="Index", severity="error", timeout=10)
@@ -232,7 +232,7 @@ class LocalragApp(App[None]):
             self.call_from_thread(self.notify, "Waiting for the indexer to finish before removing…")
 
         try:
-            r = self.core.remove(path, on_wait=waiting)
+            r = self.core.index.remove(path, on_wait=waiting)
         except Exception as e:
             self.call_from_thread(self.notify, error_text(e), severity="error")
             return
@@ -260,7 +260,7 @@ class LocalragApp(App[None]):
         self.background.index_wanted()
         self.hide_progress()
         self.refresh_sidebar()
-        if self.core.folders():
+        if self.core.index.folders():
             for w in self.query(Welcome):
                 w.remove()
         if stats.stopped:
@@ -280,31 +280,31 @@ class LocalragApp(App[None]):
     @core_worker(exclusive=True, group="sidebar")
     def load_sidebar(self) -> None:
         try:
-            st = self.core.summary()
-            convs = self.core.conversations()
+            st = self.core.index.overview()
+            convs = self.core.conversations.recent()
         except Exception as e:
             self.call_from_thread(self.notify, error_text(e), severity="error")
             return
         self.call_from_thread(self.show_sidebar, st, convs)
 
-    def show_sidebar(self, st: dict, convs: list[tuple[int, str, float]]) -> None:
+    def show_sidebar(self, st: Overview, convs: list[tuple[int, str, float]]) -> None:
         failed_by: dict[str, list[dict]] = {}
-        for f in st["failed"]:  # each failure under the innermost folder holding it
-            holders = [folder["path"] for folder in st["folders"] if within(f["path"], folder["path"])]
+        for f in st.failed:  # each failure under the innermost folder holding it
+            holders = [folder["path"] for folder in st.folders if within(f["path"], folder["path"])]
             if holders:
                 failed_by.setdefault(max(holders, key=len), []).append(f)
         folders = self.query_one("#folders", ListView)
         folders.clear()
-        self.scoped &= {f["path"] for f in st["folders"]}  # a removed folder leaves the scope
-        for f in st["folders"]:
+        self.scoped &= {f["path"] for f in st.folders}  # a removed folder leaves the scope
+        for f in st.folders:
             folders.append(FolderItem(f["path"], f["files"], f["chunks"], failed_by.get(f["path"], []),
                                       f["path"] in self.scoped))
         conv_list = self.query_one("#conversations", ListView)
         conv_list.clear()
         for cid, title, _ in convs:
             conv_list.append(ConversationItem(cid, title))
-        self._chunks = st["chunks"]
-        self._meaning = st["meaning"]
+        self._chunks = st.chunks
+        self._meaning = st.meaning
         self.update_status()
 
     def update_status(self) -> None:
@@ -339,7 +339,7 @@ class LocalragApp(App[None]):
         self.update_status()
 
     def current_scope(self) -> Scope | None:
-        return self.core.scope(sorted(self.scoped)) if self.scoped else None
+        return self.core.library.scope(sorted(self.scoped)) if self.scoped else None
 
     @on(ListView.Selected, "#conversations")
     async def conversation_selected(self, event: ListView.Selected) -> None:
@@ -349,11 +349,11 @@ class LocalragApp(App[None]):
         await self.action_new_conversation()  # else a reopened exchange can be pruned with the old ones
         self.conversation_id = item.conversation_id
         chat = self.query_one("#chat")
-        for q, a, sources, quotes in self.core.exchanges(item.conversation_id):
-            ex = Exchange(q)
+        for said in self.core.conversations.exchanges(item.conversation_id):
+            ex = Exchange(said.question)
             await chat.mount(ex)
-            await ex.set_text(a)
-            ex.set_sources(sources, quotes=quotes)
+            await ex.set_text(said.answer)
+            ex.set_sources(said.sources, quotes=said.quoted)
             self._last = ex
         self.query_one("#ask-input", Input).focus()
 
@@ -386,7 +386,7 @@ class LocalragApp(App[None]):
             self.call_from_thread(chat.scroll_end, animate=False)
 
         try:
-            conv, ans = self.core.ask_in_conversation(self.conversation_id, question, on_text, cancel,
+            conv, ans = self.core.conversations.ask(self.conversation_id, question, on_text, cancel,
                                                       scope=self.current_scope())
         except Exception as e:  # a worker's error is a notification, never a traceback on screen
             self.call_from_thread(ex.set_text, error_text(e))
@@ -433,7 +433,7 @@ class LocalragApp(App[None]):
             self.record_feedback(query, result, helpful)
 
         try:
-            context = self.core.passage_context(r)
+            context = self.core.library.passage_context(r)
         except Exception as e:
             self.call_from_thread(self.notify, error_text(e), title="Preview", severity="error")
             return
@@ -443,7 +443,7 @@ class LocalragApp(App[None]):
     def record_feedback(self, query: str, result: Result, helpful: bool) -> None:
         """In a worker: a write may wait for the indexer's transaction."""
         try:
-            self.core.record_feedback(query, result, helpful)
+            self.core.tuning.record_feedback(query, result, helpful)
         except Exception as e:
             self.call_from_thread(self.notify, error_text(e), severity="error")
 
@@ -456,7 +456,7 @@ class LocalragApp(App[None]):
     @core_worker(exclusive=True, group="search")
     def search(self, query: str) -> None:
         try:
-            results = self.core.search(query, k=20, scope=self.current_scope())
+            results = self.core.library.search(query, k=20, scope=self.current_scope())
         except Exception as e:
             self.call_from_thread(self.notify, error_text(e), severity="error")
             return
@@ -530,7 +530,7 @@ class LocalragApp(App[None]):
     @core_worker(group="export")
     def export(self, conversation_id: int, path: str) -> None:
         try:
-            _, written = self.core.export_conversation(conversation_id, path)
+            _, written = self.core.conversations.export(conversation_id, path)
         except Exception as e:
             self.call_from_thread(self.notify, error_text(e), title="Export", severity="error", timeout=10)
             return
@@ -566,7 +566,7 @@ class LocalragApp(App[None]):
             if new is None:
                 return
             if new.embed_model != old.embed_model:
-                chunks, files, minutes = self.core.reembed_estimate()
+                chunks, files, minutes = self.core.index.reembed_estimate()
                 msg = (f"Changing the embedding model to '{new.embed_model}' re-embeds all {chunks} chunks "
                        f"of {files} files (about {minutes:.0f} min on this machine). Continue?")
 
@@ -631,7 +631,7 @@ def build_app(paths: Paths | None = None, settings: Settings | None = None, watc
     paths = paths or get_paths()
     settings = settings or Settings.load(paths)
     core = Localrag(paths, settings, embedder=embedder)
-    core.keep_vectors_in_memory()  # a long-lived process
+    core.resident.keep_vectors_in_memory()  # a long-lived process
     return LocalragApp(core, watch=watch, blink=blink, preload=preload)
 
 
