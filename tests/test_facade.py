@@ -1,15 +1,22 @@
-"""The core as a library: ``Localrag`` hands out parts with one job each and returns typed results."""
+"""The core as a library: ``Localrag`` hands out parts with one job each, returns typed results,
+and the store says its own failures in words."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import apsw
+import pytest
+
 from localrag.core import Localrag
 from localrag.core.conversations import Conversation, Exchange
 from localrag.core.health import Status
 from localrag.core.index import Overview
 from localrag.core.models import ModelList
+from localrag.errors import LocalragError
+from localrag.store import Store
+from localrag.store.errors import StoreError
 
 PARTS = {"library", "index", "conversations", "models", "health", "tuning", "resident"}
 
@@ -38,3 +45,40 @@ def test_results_are_typed_and_their_json_is_what_the_cli_prints(make_app, docs:
     assert isinstance(said, Exchange) and said.question.startswith("How hot") and said.sources
     models = app.models.available(probe=False)
     assert isinstance(models, ModelList) and models.in_use == "default" and models.to_json()["installed"][0]["in_use"]
+
+
+def test_the_store_says_a_busy_index_in_words(make_app, docs: Path, monkeypatch) -> None:
+    """A real busy index (another connection holds the write lock): the store's part raises a
+    StoreError that says so, with apsw's error kept as its cause, not apsw's own exception."""
+    from localrag.store import connection
+
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 200)
+    app = make_app()
+    path = app.paths.db_file
+    app.close()
+    store = Store(path)
+    other = apsw.Connection(str(path))
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError, match="the index is busy") as caught:
+            store.documents.add_folder(str(docs))
+        assert isinstance(caught.value, LocalragError) and isinstance(caught.value.__cause__, apsw.BusyError)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    store.documents.add_folder(str(docs))  # free again: nothing was left half done
+    assert [p for _, p in store.documents.folders()] == [str(docs)]
+    store.close()
+
+
+def test_a_damaged_index_is_said_by_the_store(make_app, docs: Path) -> None:
+    app = make_app()
+    app.index.add([str(docs)])
+    path = app.paths.db_file
+    app.close()
+    store = Store(path)
+    store.conn.db.execute("PRAGMA writable_schema=ON")  # the schema names a table that is not there
+    store.conn.db.execute("UPDATE sqlite_master SET rootpage=99999 WHERE name='folders'")
+    store.close()
+    with pytest.raises(LocalragError, match="damaged"):
+        Store(path).documents.folders()

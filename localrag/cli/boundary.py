@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-import apsw
-
 from localrag.cli.output import echo
+from localrag.core import StoreError
 from localrag.errors import LocalragError
 from localrag.service.streams import Io
 
@@ -22,6 +21,11 @@ def execute(args: argparse.Namespace) -> int:
 
             return run()
         return int(args.func(args) or 0)
+    except StoreError as e:  # the index said no (busy, full, damaged), in words: one line, nothing lost
+        if args.debug:
+            raise
+        echo(io, f"localrag: {e} (run with --debug for details)", err=True)
+        return 1
     except LocalragError as e:
         echo(io, f"localrag: {e}", err=True)
         return 1
@@ -30,19 +34,10 @@ def execute(args: argparse.Namespace) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except (apsw.Error, OSError) as e:  # the disk, the database or a file said no: one line, nothing lost
+    except OSError as e:  # the disk or a file said no: one line, nothing lost
         if args.debug:
             raise
-        echo(io, f"localrag: {os_or_db_message(e)} (run with --debug for details)", err=True)
-        return 1
-
-
-def os_or_db_message(e: BaseException) -> str:
-    if isinstance(e, OSError):
         where = f": {e.filename}" if e.filename else ""
-        return f"{e.strerror or e}{where}"
-    kind = {"BusyError": "the index is busy (another localrag is writing); try again",
-            "FullError": "the disk is full", "CorruptError": "the index database is damaged; run `localrag doctor`",
-            "ReadOnlyError": "the index database is read-only"}.get(type(e).__name__, "database error")
-    return f"{kind} ({str(e).splitlines()[0][:160]})"
+        echo(io, f"localrag: {e.strerror or e}{where} (run with --debug for details)", err=True)
+        return 1
 

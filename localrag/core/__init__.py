@@ -2,7 +2,7 @@
 
 from localrag.core.facade import Localrag
 from localrag.core.library import checked_k, checked_words
-from localrag.store import WAITING_FOR_WRITER
+from localrag.store import WAITING_FOR_WRITER, StoreError
 from localrag.store.scope import Scope, within
 
-__all__ = ["Localrag", "Scope", "WAITING_FOR_WRITER", "checked_k", "checked_words", "within"]
+__all__ = ["Localrag", "Scope", "StoreError", "WAITING_FOR_WRITER", "checked_k", "checked_words", "within"]

@@ -22,6 +22,7 @@ import apsw
 from localrag.store.chunks import Chunks
 from localrag.store.connection import BUSY_TIMEOUT_MS, WAITING_FOR_WRITER, Connection
 from localrag.store.documents import Documents
+from localrag.store.errors import StoreError, translate_public_methods
 from localrag.store.health import Health
 from localrag.store.history import History
 from localrag.store.keywords import Keywords
@@ -31,7 +32,7 @@ from localrag.store.sentences import SentenceVectors
 from localrag.store.vectors import Vectors
 
 __all__ = ["BUSY_TIMEOUT_MS", "WAITING_FOR_WRITER", "MIGRATIONS", "apply_migration", "ChunkRow", "DocRow", "FeedbackRow",
-           "Store"]
+           "Store", "StoreError"]
 
 
 class Store:
@@ -68,5 +69,9 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+
+translate_public_methods(Store)
+translate_public_methods(Connection)
 
 

@@ -14,6 +14,7 @@ import apsw
 import sqlite_vec
 
 from localrag.errors import LocalragError
+from localrag.store.errors import StoreError, translate_public_methods, translated
 from localrag.store.schema import MIGRATIONS, apply_migration
 
 BUSY_TIMEOUT_MS = 30_000
@@ -38,14 +39,14 @@ class Connection:
                 self._migrate()
             else:
                 self.db  # noqa: B018 - open now, so errors surface here
-        except apsw.BusyError:
-            raise LocalragError(f"the index {path} is locked by another localrag process; try again shortly") from None
-        except (apsw.NotADBError, apsw.CorruptError):
-            raise LocalragError(f"{path} is not a localrag database or is damaged (run `localrag doctor`)") from None
-        except apsw.CantOpenError:
-            raise LocalragError(f"cannot open the index at {path}") from None
-        except apsw.FullError:
-            raise LocalragError(f"no space left to open the index at {path}") from None
+        except apsw.BusyError as e:
+            raise StoreError(f"the index {path} is locked by another localrag process; try again shortly") from e
+        except (apsw.NotADBError, apsw.CorruptError) as e:
+            raise StoreError(f"{path} is not a localrag database or is damaged (run `localrag doctor`)") from e
+        except apsw.CantOpenError as e:
+            raise StoreError(f"cannot open the index at {path}") from e
+        except apsw.FullError as e:
+            raise StoreError(f"no space left to open the index at {path}") from e
 
     @property
     def db(self) -> apsw.Connection:
@@ -134,9 +135,9 @@ class Connection:
             return
         try:
             self.db.execute("BEGIN IMMEDIATE")
-        except apsw.BusyError:
-            raise LocalragError("the index is busy with another localrag process; try again shortly") from None
-        full = LocalragError("disk full: the last batch was rolled back, everything before it is kept; "
+        except apsw.BusyError as e:
+            raise StoreError("the index is busy with another localrag process; try again shortly") from e
+        full = StoreError("disk full: the last batch was rolled back, everything before it is kept; "
                              "free some space and run `localrag index` to continue")
         try:
             yield
@@ -144,9 +145,12 @@ class Connection:
                 self.db.execute("INSERT INTO meta(key, value) VALUES ('generation', 1) "
                                 "ON CONFLICT(key) DO UPDATE SET value = value + 1")
             self.db.execute("COMMIT")
-        except apsw.FullError:
+        except apsw.FullError as e:
             self._rollback()
-            raise full from None
+            raise full from e
+        except apsw.Error as e:  # said in words (a busy or damaged index), the batch rolled back
+            self._rollback()
+            raise translated(e) from e
         except BaseException:
             self._rollback()
             raise
@@ -209,7 +213,12 @@ class Connection:
 
 class Part:
     """One job of the store (documents, chunks, vectors, keywords, history, health), on the
-    connection it shares with the others: what each part does to the database is in its module."""
+    connection it shares with the others: what each part does to the database is in its module.
+    Each part's public methods say the database's failures as a ``StoreError``."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        translate_public_methods(cls)
 
     def __init__(self, conn: Connection):
         self.conn = conn
