@@ -39,14 +39,19 @@ class Connection:
                 self._migrate()
             else:
                 self.db  # noqa: B018 - open now, so errors surface here
-        except apsw.BusyError as e:
-            raise StoreError(f"the index {path} is locked by another localrag process; try again shortly") from e
-        except (apsw.NotADBError, apsw.CorruptError) as e:
-            raise StoreError(f"{path} is not a localrag database or is damaged (run `localrag doctor`)") from e
-        except apsw.CantOpenError as e:
-            raise StoreError(f"cannot open the index at {path}") from e
-        except apsw.FullError as e:
-            raise StoreError(f"no space left to open the index at {path}") from e
+        except (apsw.Error, StoreError) as e:  # the first read, or a migration, said why it cannot open
+            cause = e.__cause__ if isinstance(e, StoreError) else e
+            if isinstance(cause, apsw.BusyError):
+                raise StoreError(f"the index {path} is locked by another localrag process; try again shortly") from e
+            if isinstance(cause, (apsw.NotADBError, apsw.CorruptError)):
+                raise StoreError(f"{path} is not a localrag database or is damaged (run `localrag doctor`)") from e
+            if isinstance(cause, apsw.CantOpenError):
+                raise StoreError(f"cannot open the index at {path}") from e
+            if isinstance(cause, apsw.FullError):
+                raise StoreError(f"no space left to open the index at {path}") from e
+            if isinstance(e, StoreError):
+                raise
+            raise translated(e) from e
 
     @property
     def db(self) -> apsw.Connection:
