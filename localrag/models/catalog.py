@@ -8,7 +8,6 @@ Only ``pull`` touches the network; listing probes loopback only.
 from __future__ import annotations
 
 import http.client
-import json
 import os
 import re
 import shutil
@@ -20,11 +19,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+
 from localrag import __version__
 from localrag.errors import LocalragError
 from localrag.models.bundled import ByteProgress, sha256_file
 from localrag.models.from_index import NotOnIndex, pull_parts
-from localrag.models.urls import is_loopback, urlopen
+from localrag.models.urls import client, is_loopback
 
 try:
     import tomllib
@@ -228,9 +229,9 @@ def probe_servers(urls: list[str], timeout: float = 0.5) -> list[Server]:
         root = base.rstrip("/")
         ollama = not root.endswith("/v1")
         try:
-            with urlopen(root + ("/api/tags" if ollama else "/models"), timeout) as r:  # direct, never a proxy
-                data = json.loads(r.read(1 << 20))
-        except (OSError, ValueError, urllib.error.URLError):
+            with client(root, timeout) as http:  # direct, never a proxy
+                data = http.get(root + ("/api/tags" if ollama else "/models")).raise_for_status().json()
+        except (httpx.HTTPError, ValueError):
             continue
         if ollama:
             for item in data.get("models", []) if isinstance(data, dict) else []:

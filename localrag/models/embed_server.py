@@ -6,17 +6,15 @@ models never mix, whatever the server calls its model."""
 
 from __future__ import annotations
 
-import json
 import os
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Sequence
 
+import httpx
 import numpy as np
 
 from localrag.errors import LocalragError
 from localrag.models.embed import Embedder
-from localrag.models.urls import urlopen
+from localrag.models.urls import client, failure
 
 PROBE = "localrag probe: the quick brown fox jumps over the lazy dog, 42 times."
 SAME_MODEL = 0.99  # cosine of the probe's two vectors; runtimes differ in rounding, models differ a lot more
@@ -66,17 +64,17 @@ class EmbeddingServer:
 
     def _post(self, texts: list[str]) -> list[np.ndarray]:
         body = {"input": texts, **({"model": self.model} if self.model else {})}
-        req = urllib.request.Request(f"{self.url}/embeddings", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json",
-                                              **({"Authorization": f"Bearer {self.api_key}"} if self.api_key else {})})
+        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         try:
-            with urlopen(req, self.timeout) as resp:
-                data = json.loads(resp.read())
-        except urllib.error.HTTPError as e:
-            detail = e.read(300).decode("utf-8", "replace").strip()
-            raise ServerError(f"the embedding server at {self.url} refused the request ({e.code}: {detail[:160]})") from None
-        except (urllib.error.URLError, OSError, ValueError) as e:
-            reason = getattr(e, "reason", None) or type(e).__name__
+            with client(self.url, self.timeout) as http:
+                resp = http.post(f"{self.url}/embeddings", json=body, headers=headers)
+            if resp.is_error:
+                detail = resp.text[:300].strip()
+                raise ServerError(f"the embedding server at {self.url} refused the request "
+                                  f"({resp.status_code}: {detail[:160]})")
+            data = resp.json()
+        except (httpx.HTTPError, ValueError) as e:
+            reason = failure(e) if isinstance(e, httpx.HTTPError) else "not JSON"
             raise ServerError(f"cannot reach the embedding server at {self.url} ({reason})") from None
         try:
             items = sorted(data["data"], key=lambda d: d.get("index", 0))

@@ -1,19 +1,19 @@
 """A generator on an OpenAI-compatible chat-completions server (llama.cpp's server, vLLM,
 Ollama...). Retrieval and the index stay local; only the prompt goes to the server the user
-named. Streaming is read as server-sent events with the standard library."""
+named. The answer streams back as server-sent events (httpx, httpx-sse)."""
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 
+import httpx
+from httpx_sse import SSEError, connect_sse
+
 from localrag.errors import LocalragError
-from localrag.models.urls import urlopen
+from localrag.models.urls import client, failure
 
 CHARS_PER_TOKEN = 3.0  # no tokenizer for a remote model: count conservatively
 
@@ -65,31 +65,22 @@ class RemoteGenerator:
         if self.model:
             body["model"] = self.model
         endpoint = endpoint or ("chat/completions" if self.api == "chat" else "completions")
-        req = urllib.request.Request(f"{self.url}/{endpoint}", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json", "Accept": "text/event-stream",
-                                              **({"Authorization": f"Bearer {self.api_key}"} if self.api_key else {})})
-        try:
-            resp = urlopen(req, self.timeout)
-        except urllib.error.HTTPError as e:
-            detail = e.read(300).decode("utf-8", "replace").strip()
-            raise LocalragError(f"the LLM server at {self.url} refused the request ({e.code}: {detail[:160]})") from None
-        except (urllib.error.URLError, OSError) as e:
-            reason = getattr(e, "reason", e)
-            raise LocalragError(f"cannot reach the LLM server at {self.url} ({reason})") from None
+        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         got_any = False
         try:
-            with resp:
-                for raw in resp:
+            with client(self.url, self.timeout) as http, \
+                    connect_sse(http, "POST", f"{self.url}/{endpoint}", json=body, headers=headers) as source:
+                if source.response.is_error:
+                    detail = source.response.read()[:300].decode("utf-8", "replace").strip()
+                    raise LocalragError(f"the LLM server at {self.url} refused the request "
+                                        f"({source.response.status_code}: {detail[:160]})")
+                for event in source.iter_sse():
                     if cancel is not None and cancel.is_set():
                         return
-                    line = raw.decode("utf-8", "replace").strip()
-                    if not line.startswith("data:"):
-                        continue
-                    data = line[5:].strip()
-                    if data == "[DONE]":
+                    if event.data.strip() == "[DONE]":
                         return
                     try:
-                        choice = json.loads(data)["choices"][0]
+                        choice = json.loads(event.data)["choices"][0]
                     except (ValueError, KeyError, IndexError, TypeError):
                         continue
                     piece = (choice.get("delta") or {}).get("content") or choice.get("text") or ""
@@ -99,9 +90,13 @@ class RemoteGenerator:
                     if choice.get("finish_reason"):
                         return
             why = "the stream ended without finishing"  # a server that dies may just close the connection
-        except (OSError, http.client.HTTPException) as e:
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as e:
+            raise LocalragError(f"cannot reach the LLM server at {self.url} ({failure(e)})") from None
+        except SSEError:
+            raise LocalragError(f"the LLM server at {self.url} did not answer with a stream of events "
+                                "(is llm_url an OpenAI-compatible /v1 address?)") from None
+        except httpx.HTTPError as e:
             why = type(e).__name__
         where = "mid-answer" if got_any else "before answering"
         raise LocalragError(f"the LLM server at {self.url} went away {where} ({why}); "
                             "what was written so far is kept")
-

@@ -1,14 +1,14 @@
-"""Opening URLs: a server on this machine is reached directly, never through ``http_proxy``
-(a company proxy cannot reach the user's loopback, and must not see what is sent there)."""
+"""HTTP clients for model servers: a server on this machine is reached directly, never through
+``http_proxy`` (a company proxy cannot reach the user's loopback, and must not see what is sent
+there); any other through the proxy the environment names."""
 
 from __future__ import annotations
 
-import urllib.request
-from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def is_loopback(url: str) -> bool:
@@ -16,9 +16,14 @@ def is_loopback(url: str) -> bool:
     return host in LOOPBACK or host.startswith("127.")
 
 
-def urlopen(req: urllib.request.Request | str, timeout: float) -> Any:
-    """``urllib.request.urlopen``, but direct for a loopback address."""
-    url = req if isinstance(req, str) else req.full_url
-    if is_loopback(url):
-        return _DIRECT.open(req, timeout=timeout)
-    return urllib.request.urlopen(req, timeout=timeout)
+def client(url: str, timeout: float) -> httpx.Client:
+    """A client for the server at ``url``: direct for a loopback address."""
+    return httpx.Client(timeout=timeout, trust_env=not is_loopback(url))
+
+
+def failure(e: httpx.HTTPError) -> str:
+    """Why a request failed, in a few words (a refused connection, a timeout...)."""
+    if isinstance(e, httpx.TimeoutException):
+        return "timed out"
+    text = str(e).strip()
+    return text[:160] if text else type(e).__name__
