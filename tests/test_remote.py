@@ -157,3 +157,34 @@ def test_gpu_requested_but_absent_is_said(home: Path, embedder, docs: Path) -> N
     st = app.health.status().gpu
     assert st["llm_gpu_build"] is False and "CPUExecutionProvider" in st["embed_providers"]
     app.close()
+
+
+def test_a_server_that_streams_no_events_is_said_in_one_line() -> None:
+    """A wrong llm_url (a web page, a JSON API) answers 200 with no event stream."""
+    import http.server
+    import threading
+
+    from localrag.models.remote import RemoteGenerator
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = b'{"status": "ok"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        gen = RemoteGenerator(f"http://127.0.0.1:{httpd.server_address[1]}/v1")
+        with pytest.raises(LocalragError, match="did not answer with a stream of events"):
+            list(gen.stream("Say hi.", 8, 0.0, []))
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
