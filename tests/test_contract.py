@@ -34,6 +34,25 @@ def test_the_private_field_check_would_catch_a_breach() -> None:
     assert sorted(private_uses(ast.parse("x = app.store.health.stats()\ny = core._generator\nz = 1\n"))) == [1, 2]
 
 
+def private_reads(tree: ast.AST) -> list[int]:
+    """Lines that read or patch a private attribute (``x._name``, ``setattr(x, "_name", ...)``)."""
+    lines = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Attribute)
+             and n.attr.startswith("_") and not n.attr.startswith("__")]
+    lines += [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call) and len(n.args) >= 2
+              and isinstance(n.args[1], ast.Constant) and isinstance(n.args[1].value, str)
+              and n.args[1].value.startswith("_") and not n.args[1].value.startswith("__")
+              and getattr(n.func, "attr", getattr(n.func, "id", "")) == "setattr"]
+    return lines
+
+
+def test_no_test_reads_a_private_attribute() -> None:
+    """Tests use what the code offers; a private field they need is a public method missing."""
+    tests = Path(__file__).resolve().parent
+    offenders = [f"{f.name}:{line}" for f in sorted(tests.glob("*.py")) for line in private_reads(ast.parse(f.read_text()))]
+    assert offenders == []
+    assert private_reads(ast.parse("a = x._y\nmonkeypatch.setattr(x, '_z', 1)\nb = x.__class__\n")) == [1, 2]
+
+
 def imported_packages() -> set[str]:
     """The top-level names of every module localrag imports that is neither the standard
     library's nor its own."""

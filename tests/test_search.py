@@ -101,7 +101,7 @@ def test_codes_read_from_sqlite_vec_blocks_equal_its_rows(make_app, tmp_path: Pa
     app.index.update()  # their vectors are dropped: holes in the blocks
     st = app.store
     width = 384 // 8
-    fast = st.vectors._codes_from_blocks(width)
+    fast = st.vectors.codes_from_blocks(width)
     assert fast is not None
     rows = {int(r): bytes(b) for r, b in st.db.execute("SELECT rowid, embedding FROM vec_bits")}
     assert len(rows) == len(fast[0]) == st.scalar("SELECT count(*) FROM embeddings") > 20
@@ -110,8 +110,8 @@ def test_codes_read_from_sqlite_vec_blocks_equal_its_rows(make_app, tmp_path: Pa
     assert all(pack_bits(floats[i]).tobytes() == c for i, c in rows.items())  # the codes are the floats' signs
     st.db.execute("ALTER TABLE vec_bits_chunks RENAME TO vec_bits_chunks_moved")  # an unknown layout
     try:
-        assert st.vectors._codes_from_blocks(width) is None
-        _, ids, codes = st.vectors._read_codes()
+        assert st.vectors.codes_from_blocks(width) is None
+        _, ids, codes = st.vectors.read_codes()
         assert {int(i): c.tobytes() for i, c in zip(ids, codes)} == rows
         assert np.array_equal(np.sort(ids), np.sort(fast[0]))
     finally:
@@ -167,8 +167,8 @@ def test_keyword_search_split_by_word_counts_ranks_exactly_as_one_query(tmp_path
     queries += [["w0", "w1", "w2"], ["w1", "w2900"], ["w5", "w5"]]  # all common; one rare; a repeat
     scope = make_scope(["/z/part1"], [], ["/z"])
     calls: list[str] = []
-    real = st.keywords._bm25
-    monkeypatch.setattr(st.keywords, "_bm25", lambda e, k, s: calls.append(e) or real(e, k, s))
+    real = st.keywords.bm25
+    monkeypatch.setattr(st.keywords, "bm25", lambda e, k, s: calls.append(e) or real(e, k, s))
     for guess, want in ((0.75, "split"), (50.0, "fallback")):
         monkeypatch.setattr(keywords, "SPLIT_GUESS", guess)
         ways = []
@@ -200,7 +200,7 @@ def test_full_blocks_of_codes_are_read_in_place_and_equal_the_rows(tmp_path: Pat
         st.vectors.add_vectors([f"h{i}" for i in range(len(vecs))], vecs)
         st.db.execute("DELETE FROM vec_bits WHERE rowid IN (1500, 1501, 1777)")  # holes in the second block
     with st.conn.transaction_read():
-        fast = st.vectors._codes_from_blocks(48)
+        fast = st.vectors.codes_from_blocks(48)
     assert fast is not None
     rows = {int(r): bytes(b) for r, b in st.db.execute("SELECT rowid, embedding FROM vec_bits")}
     assert len(fast[0]) == len(rows) == 2597
@@ -304,12 +304,12 @@ def test_a_finished_threads_connection_is_closed(make_app, docs: Path) -> None:
         finally:
             app.resident.release_thread()
 
-    before, opened = fds(), len(app.store.conn._conns)
+    before, opened = fds(), app.store.conn.open_connections()
     for i in range(20):
         t = threading.Thread(target=request, args=(i,))
         t.start()
         t.join(60)
-    assert len(app.store.conn._conns) <= opened + 1 and fds() <= before + 3, (opened, len(app.store.conn._conns), before, fds())
+    assert app.store.conn.open_connections() <= opened + 1 and fds() <= before + 3, (opened, app.store.conn.open_connections(), before, fds())
     assert app.library.search("tomatoes frost", k=3)[0].path.endswith("tomatoes.rst")  # this thread's still works
     app.resident.release_thread()
     assert app.library.search("tomatoes frost", k=3)[0].path.endswith("tomatoes.rst")  # and opens a new one after

@@ -46,26 +46,26 @@ class Served:
         self.folder = folder
         self.proc = subprocess.Popen([sys.executable, "-m", "localrag", "serve", *args], env=env,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        self._err: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        self.err_lines: list[str] = []
+        self.reader = threading.Thread(target=self.read_stderr, daemon=True)
+        self.reader.start()
         end = time.monotonic() + 120
         while not (_socket(home).exists() and (st := status_of(home)) and st["doing"] in READY):
             assert self.proc.poll() is None, self.stop()
             assert time.monotonic() < end, "the service did not start"
             time.sleep(0.1)
 
-    def _read(self) -> None:
+    def read_stderr(self) -> None:
         assert self.proc.stderr is not None
         for line in self.proc.stderr:
-            self._err.append(line)
+            self.err_lines.append(line)
 
     def stop(self) -> str:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout=60)
-        self._reader.join(10)
-        return "".join(self._err)
+        self.reader.join(10)
+        return "".join(self.err_lines)
 
 
 @pytest.fixture()

@@ -399,7 +399,7 @@ def test_the_preview_reads_a_text_file_only_as_far_as_it_shows(tmp_path: Path) -
     with log.open("w", encoding="utf-8") as f:
         for i in range(1, 200_001):
             f.write(f"line {i}\n")
-    head = preview._head(log, 40)
+    head = preview.head(log, 40)
     assert head.count(b"\n") == 40 and head.endswith(b"line 40\n")
     rows = preview.document_rows(log, None, 40)
     assert rows[0] == (1, "line 1") and rows[-1] == (40, "line 40") and len(rows) == 40

@@ -79,7 +79,7 @@ def test_a_persons_session_in_the_tui(home: Path, embedder, folder: Path) -> Non
                 app.query_one("#ask-input", Input).focus()
                 await pilot.press(*question, "enter")
                 await wait_until(pilot, lambda n=n: len(app.query(Exchange)) == n and app.query(Exchange)[-1].results
-                                 and app._cancel is None, 120, f"answer {n}")
+                                 and not app.answering, 120, f"answer {n}")
                 ex = app.query(Exchange)[-1]
                 assert ex.question == question and ex.text and not ex.text.startswith("unexpected"), (question, ex.text)
                 assert ex.quotes, (question, ex.text)  # an answer with its verbatim quotes, not "nothing found"
@@ -149,7 +149,7 @@ def test_a_persons_session_in_the_tui(home: Path, embedder, folder: Path) -> Non
             # every question, search, preview and sidebar load ran on a new worker thread: none of
             # them kept its connection (the watcher's, the UI thread's, the search pool's and the
             # thread embedding sentences ahead stay)
-            open_now = len(app.core.store.conn._conns)
+            open_now = app.core.store.conn.open_connections()
             assert open_now <= 5, open_now  # 8 when each worker kept its own
 
     asyncio.run(run())

@@ -130,7 +130,7 @@ def test_escape_stops_the_answer(home: Path, embedder) -> None:
             await pilot.press(*"How long does the descaling program run?", "enter")
             await wait_until(pilot, generating.is_set)
             await pilot.press("escape")
-            await wait_until(pilot, lambda: app._cancel is None and app.query_one(Exchange).results)
+            await wait_until(pilot, lambda: not app.answering and app.query_one(Exchange).results)
             await wait_until(pilot, lambda: any(m == "Stopped" for _, _, m in app.told))
             ex = app.query_one(Exchange)  # stopped before the model said anything checked: the quote
             assert ex.text.startswith("Your files say:") and "twenty minutes" in ex.text
@@ -285,7 +285,7 @@ def test_errors_become_notifications(home: Path, embedder, docs: Path) -> None:
             await pilot.click("#ask-input")
             await pilot.press(*"what temperature for tea", "enter")
             await wait_until(pilot, lambda: any("model file not found" in m for _, _, m in app.told))
-            assert app.is_running and app._cancel is None
+            assert app.is_running and not app.answering
 
     asyncio.run(run())
 
@@ -315,7 +315,7 @@ def test_snapshot_answer_with_quotes(snap_compare, home: Path, embedder) -> None
         box.value = "How long does the descaling program run?"
         await box.action_submit()
         await wait_until(pilot, lambda: app.query(Exchange) and app.query_one(Exchange).results)
-        await wait_until(pilot, lambda: app._cancel is None and not any(w.is_running for w in app.workers))
+        await wait_until(pilot, lambda: not app.answering and not any(w.is_running for w in app.workers))
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)

@@ -55,7 +55,7 @@ def test_answers_are_the_same_and_only_the_question_is_embedded(make_app: Callab
     def answers() -> list[tuple[str, list[tuple[str, str]]]]:
         out = []
         for q in QUESTIONS:
-            embedder._recent.clear()  # nothing recent: each question as the first about its passages
+            embedder.forget_recent()  # nothing recent: each question as the first about its passages
             a = app.library.ask(q)
             out.append((a.text, [(e.text, e.location()) for e in a.evidence]))
         return out

@@ -31,7 +31,7 @@ def document_rows(path: Path, page: int | None, last_line: int | None = None) ->
     """The file's rows as its chunks number them; of a text file, only up to ``last_line``."""
     kind = file_kind(path)
     if own_lines(kind):
-        numbered = list(enumerate(clean(decode(_head(path, last_line))).split("\n"), start=1))
+        numbered = list(enumerate(clean(decode(head(path, last_line))).split("\n"), start=1))
         return numbered if last_line is None else numbered[:last_line]
     rows: list[tuple[int, str]] = []
     for b in _blocks(path, kind or "text"):
@@ -47,7 +47,7 @@ def document_rows(path: Path, page: int | None, last_line: int | None = None) ->
     return sorted(rows, key=lambda r: r[0])
 
 
-def _head(path: Path, last_line: int | None) -> bytes:
+def head(path: Path, last_line: int | None) -> bytes:
     """A text file's bytes up to the end of line ``last_line`` (the whole file when None, or when
     its encoding does not end lines with a b"\\n" byte): a preview reads what it shows, not a
     whole log file to show its first lines."""

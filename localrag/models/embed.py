@@ -204,6 +204,12 @@ class Embedder:
                 self._recent.popitem(last=False)
         return np.stack([known[t] for t in texts])
 
+    def forget_recent(self) -> None:
+        """Drop the recent vectors: the next call embeds as a fresh process would (a measure of
+        a question asked first about its passages)."""
+        with self._recent_lock:
+            self._recent.clear()
+
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_recent([text])[0]
 

@@ -80,6 +80,11 @@ class Connection:
                 self._conns.remove(conn)
         conn.close()
 
+    def open_connections(self) -> int:
+        """How many threads hold a connection now (a long-lived process must not gather them)."""
+        with self._conns_lock:
+            return len(self._conns)
+
     @property
     def tokenizer(self) -> Any:
         """This thread's handle on the keyword index's own tokenizer (tied to its connection)."""

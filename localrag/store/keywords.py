@@ -60,23 +60,23 @@ class Keywords(Part):
         with self.transaction_read():  # the word counts and the queries here from one snapshot
             common, rare, bound = self._split_words(words, k)
             if not common:
-                return self._bm25(_any(rare), k, scope)
+                return self.bm25(_any(rare), k, scope)
             both = f"({_any(common)}) AND ({_any(rare)})"
             pending = pool.submit(self._bm25_snapshot, both, k, scope) if pool else None
-            found = dict(self._bm25(_any(rare), k, scope))
-            found.update(pending.result() if pending else self._bm25(both, k, scope))
+            found = dict(self.bm25(_any(rare), k, scope))
+            found.update(pending.result() if pending else self.bm25(both, k, scope))
             top = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
             if len(top) == k and top[-1][1] > bound:
                 return top
             # a row with common words only may still rank
-            found.update(self._bm25(f"({_any(common)}) NOT ({_any(rare)})", k, scope))
+            found.update(self.bm25(f"({_any(common)}) NOT ({_any(rare)})", k, scope))
             return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
 
     def _bm25_snapshot(self, expression: str, k: int, scope: Scope | None) -> list[tuple[int, float]]:
         with self.transaction_read():
-            return self._bm25(expression, k, scope)
+            return self.bm25(expression, k, scope)
 
-    def _bm25(self, expression: str, k: int, scope: Scope | None) -> list[tuple[int, float]]:
+    def bm25(self, expression: str, k: int, scope: Scope | None) -> list[tuple[int, float]]:
         if scope:  # the matches are filtered as they come (a rowid list would make FTS5 look each one up),
             # each by the small (id, doc_id) index; "+" keeps SQLite from probing it per document
             rows = self.db.execute(

@@ -303,12 +303,12 @@ class Vectors(Part):
                 mapped = codefile.read(self.codes_path, self._codes_key())
                 if mapped is not None:
                     return mapped
-                _, ids, codes = self._read_codes()
+                _, ids, codes = self.read_codes()
             return ids, code_words(codes, copy=False)
         with self._vm_lock:
             key = self.meta("generation") or "0"
             if self._vm is None or self._vm[0] != key:
-                key, ids, codes = self._read_codes()
+                key, ids, codes = self.read_codes()
                 self._vm = (key, ids, code_words(codes))
             return self._vm[1], self._vm[2]
 
@@ -333,16 +333,16 @@ class Vectors(Part):
             key = self._codes_key()
             if codefile.holds(path, key):
                 return
-            _, ids, codes = self._read_codes()
+            _, ids, codes = self.read_codes()
         codefile.write(path, key, ids, code_words(codes))
 
-    def _read_codes(self) -> tuple[str, np.ndarray, np.ndarray]:
+    def read_codes(self) -> tuple[str, np.ndarray, np.ndarray]:
         """(generation, ids, codes) in one snapshot, from sqlite-vec's blocks when their layout
         is the one known (checked block by block), else row by row (slower, same result)."""
         width = int(self.meta("embed_dim") or 0) // 8
         with self.transaction_read():
             key = self.meta("generation") or "0"
-            got = self._codes_from_blocks(width)
+            got = self.codes_from_blocks(width)
             if got is None:
                 rows = self.db.execute("SELECT rowid, embedding FROM vec_bits").fetchall()
                 ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -350,7 +350,7 @@ class Vectors(Part):
                 got = ids, np.frombuffer(blob, dtype=np.uint8).reshape(len(rows), width)
         return key, got[0], got[1]
 
-    def _codes_from_blocks(self, width: int) -> tuple[np.ndarray, np.ndarray] | None:
+    def codes_from_blocks(self, width: int) -> tuple[np.ndarray, np.ndarray] | None:
         """sqlite-vec 0.1 keeps a vec0 table in blocks: ``vec_bits_chunks`` (size, a validity
         bitmap, 8-byte rowids) and ``vec_bits_vector_chunks00`` (the codes, one row a block).
         A full block's codes are read straight into place (SQLite's blob I/O): a one-shot

@@ -188,6 +188,11 @@ class LocalragApp(App[None]):
         if self.watcher is not None:
             self.show_watcher_ready(self.watcher)
 
+    @property
+    def answering(self) -> bool:
+        """A question is being answered (its worker runs, or is about to start)."""
+        return self._cancel is not None
+
     def _busy(self) -> str:
         """A question about to start, or the app's own index run: no embedding ahead meanwhile."""
         return "answering" if self._cancel else self._index_state
