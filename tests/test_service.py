@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import SAMPLES, run_cli
+from .waiting import wait_for
 
 READY = ("idle", "embedding sentences ahead")  # caught up: the second is background work a command stops
 
@@ -49,11 +50,8 @@ class Served:
         self.err_lines: list[str] = []
         self.reader = threading.Thread(target=self.read_stderr, daemon=True)
         self.reader.start()
-        end = time.monotonic() + 120
-        while not (_socket(home).exists() and (st := status_of(home)) and st["doing"] in READY):
-            assert self.proc.poll() is None, self.stop()
-            assert time.monotonic() < end, "the service did not start"
-            time.sleep(0.1)
+        wait_for(lambda: _socket(home).exists() and (st := status_of(home)) and st["doing"] in READY, 120,
+                 "the service started", alive=lambda: self.proc.poll() is None)
 
     def read_stderr(self) -> None:
         assert self.proc.stderr is not None
@@ -233,20 +231,16 @@ def test_a_saved_file_is_searchable_through_the_cli_with_no_tui(served: Served) 
     assert folder is not None
     (folder / "otters.md").write_text("# Otters\n\nSea otters hold hands while they sleep on the water.\n",
                                       encoding="utf-8")
-    t = time.monotonic()
-    while True:
+
+    def otters() -> list[str]:
         hits = json.loads(cli(served.home, "search", "otters hold hands", "--mode", "keyword", "--json").stdout)["results"]
-        if hits and Path(hits[0]["path"]).name == "otters.md":
-            break
-        assert time.monotonic() - t < 30, "the service did not index the saved file"
-        time.sleep(0.2)
+        return [Path(h["path"]).name for h in hits]
+
+    wait_for(lambda: otters()[:1] == ["otters.md"], 30, "the service indexed the saved file", every=0.2)
     js = json.loads(cli(served.home, "ask", "Which files mention otters?", "--json").stdout)
     assert [Path(f["path"]).name for f in js["files"]] == ["otters.md"]
     (folder / "otters.md").unlink()  # the shared folder as it was
-    while any(Path(h["path"]).name == "otters.md" for h in json.loads(
-            cli(served.home, "search", "otters hold hands", "--mode", "keyword", "--json").stdout)["results"]):
-        assert time.monotonic() - t < 60, "the service did not drop the deleted file"
-        time.sleep(0.2)
+    wait_for(lambda: "otters.md" not in otters(), 30, "the service dropped the deleted file", every=0.2)
 
 
 @pytest.mark.slow
@@ -257,11 +251,9 @@ def test_the_language_model_is_unloaded_after_the_idle_time(home: Path, folder: 
         assert cli(home, "ask", "How long does the descaling program run?").returncode == 0
         st = status_of(home)
         assert st and st["llm_model"], st
-        end = time.monotonic() + 30
-        while (st := status_of(home)) and st["llm_model"]:
-            assert time.monotonic() < end, "the language model stayed loaded"
-            time.sleep(0.5)
-        assert st and st["embed_model"]  # the embedding model stays: searches need it
+        st = wait_for(lambda: (now := status_of(home)) and not now["llm_model"] and now, 30,
+                      "the language model unloaded", every=0.5)
+        assert st["embed_model"]  # the embedding model stays: searches need it
         assert cli(home, "ask", "How often should the machine be descaled?").returncode == 0  # loads it again
     finally:
         assert "Traceback" not in s.stop()
@@ -332,10 +324,8 @@ def test_a_service_killed_mid_answer_is_said_and_the_question_answered_here(own_
     env = dict(os.environ, LOCALRAG_HOME=str(served.home))
     client = subprocess.Popen([sys.executable, "-m", "localrag", "ask", "What is a Python generator?"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    end = time.monotonic() + 60
-    while (st := status_of(served.home)) is None or not st["doing"].startswith("running"):
-        assert time.monotonic() < end and client.poll() is None
-        time.sleep(0.02)
+    wait_for(lambda: (st := status_of(served.home)) and st["doing"].startswith("running"), 60, "the command ran",
+             every=0.02, alive=lambda: client.poll() is None)
     served.proc.kill()
     out, err = client.communicate(timeout=120)
     assert client.returncode == 0, (out, err)
@@ -357,19 +347,14 @@ def test_killed_while_indexing_a_restart_resumes(home: Path, tmp_path: Path) -> 
     env = dict(os.environ, LOCALRAG_HOME=str(home))
     indexing = subprocess.Popen([sys.executable, "-m", "localrag", "index"], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
-    end = time.monotonic() + 60
-    while (st := status_of(home)) is None or st["doing"] != "running index":
-        assert time.monotonic() < end
-        time.sleep(0.02)
+    wait_for(lambda: (st := status_of(home)) and st["doing"] == "running index", 60, "the index ran", every=0.02)
     time.sleep(0.5)
     s.proc.kill()
     indexing.communicate(timeout=60)
     s = Served(home)  # the catch-up scan resumes what was cut off
     try:
-        end = time.monotonic() + 120
-        while json.loads(cli(home, "status", "--json").stdout)["files"] < 150:
-            assert time.monotonic() < end, "the restarted service did not finish the index"
-            time.sleep(0.5)
+        wait_for(lambda: json.loads(cli(home, "status", "--json").stdout)["files"] >= 150, 120,
+                 "the restarted service finished the index", every=0.5)
         hits = json.loads(cli(home, "search", "n149x", "--mode", "keyword", "--json").stdout)["results"]
         assert hits and Path(hits[0]["path"]).name == "note-149.md"
     finally:
@@ -496,15 +481,11 @@ def test_ctrl_c_in_a_terminal_stops_the_service_and_its_parser_quietly(home: Pat
     proc = subprocess.Popen([sys.executable, "-m", "localrag", "serve"], env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        end = time.monotonic() + 120
-        while (st := status_of(home)) is None or st["doing"] not in READY:
-            assert proc.poll() is None and time.monotonic() < end
-            time.sleep(0.1)
+        wait_for(lambda: (st := status_of(home)) and st["doing"] in READY, 120, "the service caught up",
+                 alive=lambda: proc.poll() is None)
         shutil.copy(folder / "espresso-machine-manual.pdf", folder / "copy.pdf")  # parsed in the sandbox's child
-        while not json.loads(cli(home, "search", "descaling", "--in", str(folder / "copy.pdf"), "--json",
-                                 check=False).stdout or "{}").get("results"):
-            assert time.monotonic() < end, "the new PDF was not indexed"
-            time.sleep(0.2)
+        wait_for(lambda: json.loads(cli(home, "search", "descaling", "--in", str(folder / "copy.pdf"), "--json",
+                                        check=False).stdout or "{}").get("results"), 120, "the new PDF indexed", every=0.2)
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=60)
@@ -525,10 +506,8 @@ def test_a_search_is_answered_while_an_answer_waits(served: Served) -> None:
         asking = subprocess.Popen([sys.executable, "-m", "localrag", "ask", "How long does the descaling program run?"],
                                   env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True)
-        end = time.monotonic() + 60
-        while "ask" not in (status_of(home) or {}).get("doing", ""):
-            assert asking.poll() is None and time.monotonic() < end, "the question did not reach the service"
-            time.sleep(0.05)
+        wait_for(lambda: "ask" in (status_of(home) or {}).get("doing", ""), 60, "the question reached the service",
+                 every=0.05, alive=lambda: asking.poll() is None)
         searched = subprocess.run([sys.executable, "-m", "localrag", "search", "descaling", "--json"], env=env,
                                   capture_output=True, text=True, timeout=20)
         assert searched.returncode == 0 and json.loads(searched.stdout)["results"], searched.stderr
@@ -542,18 +521,19 @@ def test_a_search_is_answered_while_an_answer_waits(served: Served) -> None:
 
 
 def test_the_service_embeds_sentences_ahead_and_answers_from_them(own_served: Served) -> None:
-    served = own_served
     """Once caught up and asked nothing, the service embeds every chunk's sentences ahead (its
     status says so meanwhile); a question afterwards gets its answer from them."""
     import apsw
 
-    home = served.home
-    end = time.monotonic() + 120
+    home = own_served.home
     seen = set()
-    while (doing := (status_of(home) or {}).get("doing")) != "idle":
+
+    def idle() -> bool:
+        doing = (status_of(home) or {}).get("doing")
         seen.add(doing)
-        assert time.monotonic() < end, f"still {doing}"
-        time.sleep(0.1)
+        return doing == "idle"
+
+    wait_for(idle, 120, "the service idle")
     db = apsw.Connection(str(home / "index.db"), flags=apsw.SQLITE_OPEN_READONLY)
     try:
         stored = db.execute("SELECT count(*) FROM sentence_vectors").fetchone()[0]

@@ -25,6 +25,7 @@ import pytest
 
 from .conftest import SAMPLES, clean_index_of, run_cli
 from .test_service import READY, Served, status_of
+from .waiting import wait_for
 
 LOAD_SECONDS = float(os.environ.get("LOCALRAG_LOAD_SECONDS", "60"))
 QUESTION = "How long does the descaling program run?"
@@ -239,10 +240,8 @@ def test_reindex_from_a_client_without_a_terminal_never_prompts_the_services_ter
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
     try:
-        end = time.monotonic() + 120
-        while (st := status_of(home)) is None or st["doing"] not in READY:
-            assert proc.poll() is None and time.monotonic() < end
-            time.sleep(0.1)
+        st = wait_for(lambda: (now := status_of(home)) and now["doing"] in READY and now, 120, "the service caught up",
+                      alive=lambda: proc.poll() is None)
         before = st["requests"]
         r = localrag(home, "reindex", timeout=120)  # no terminal: no question, as in its own process
         assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
@@ -328,10 +327,7 @@ def test_idle_connections_beyond_the_cap_are_turned_away_and_the_service_serves_
     finally:
         for c in held:
             c.close()
-    end = time.monotonic() + 30
-    while status_of(home) is None:  # the held ones gone: it answers again
-        assert time.monotonic() < end
-        time.sleep(0.2)
+    wait_for(lambda: status_of(home) is not None, 30, "the service answering again", every=0.2)  # the held ones gone
     assert "Traceback" not in s.stop()
 
 

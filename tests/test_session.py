@@ -26,6 +26,7 @@ from localrag.tui.screens import AddFolderScreen, PreviewScreen
 from localrag.tui.widgets import Exchange, SearchResults
 
 from .conftest import SAMPLES, cli_json, run_cli
+from .waiting import wait_until
 
 # each question's words are new to the session; each has its answer in the sample documents
 QUESTIONS = [
@@ -45,15 +46,6 @@ def folder(tmp_path: Path) -> Path:
     d = tmp_path / "my-docs"
     shutil.copytree(SAMPLES, d)
     return d
-
-
-async def wait_until(pilot, cond, timeout: float = 120.0, what: str = "condition") -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"{what} not met in {timeout:.0f}s")
 
 
 @pytest.mark.slow

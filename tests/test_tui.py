@@ -15,18 +15,11 @@ from localrag.tui.screens import AddFolderScreen, ConfirmScreen, ExportScreen, P
 from localrag.tui.widgets import Exchange, FolderItem, SearchResults, Welcome, safe_markdown
 
 from .conftest import SAMPLES
+from .waiting import wait_until
 
 
 def make(home: Path, embedder, **settings) -> LocalragApp:
     return build_app(Paths(home, home), Settings(**settings), watch=False, blink=False, preload=False, embedder=embedder)
-
-
-async def wait_until(pilot, cond, timeout: float = 60.0) -> None:
-    for _ in range(int(timeout / 0.1)):
-        if cond():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def indexed(home: Path, embedder, folder: Path, **settings) -> LocalragApp:

@@ -134,7 +134,7 @@ def test_the_tui_embeds_sentences_ahead_while_no_one_waits(home: Path, embedder,
     from localrag.tui.app import build_app
     from localrag.tui.widgets import Exchange
 
-    from .test_session import wait_until
+    from .waiting import wait_until
 
     async def run() -> None:
         app = build_app(Paths(home, home), Settings(), watch=True, blink=False, preload=False, embedder=embedder)

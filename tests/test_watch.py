@@ -13,16 +13,7 @@ import pytest
 from localrag.indexing.watch import Watcher
 
 from .conftest import clean_index_of, cli_json, run_cli
-
-
-def wait_for(cond, timeout: float = 30.0, every: float = 0.1):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(every)
-    raise AssertionError("condition not met in time")
+from .waiting import wait_for
 
 
 def paths_for(app, word: str) -> set[str]:
