@@ -97,6 +97,17 @@ def main() -> None:
           f"(max {max(first_text):.2f})  target <= 1.0 s")
     print(f"one-shot `localrag ask`:     median {statistics.median(wall):.2f} s "
           f"(max {max(wall):.2f}, {len(wall)} runs)  target <= 3 s")
+    sys.path.insert(0, str(Path(__file__).parent))
+    from figures import write_figures
+
+    label = args.model or "the bundled Gemma 3 270M"
+    write_figures("answers", f"Answer latency ({label})", ["measure", "median s", "max s", "runs", "target"], [
+        ["warm: the model's first token", f"{statistics.median(first_token):.2f}", f"{max(first_token):.2f}",
+         len(first_token), ""],
+        ["warm: first text shown", f"{statistics.median(first_text):.2f}", f"{max(first_text):.2f}", len(first_text),
+         "<= 1.0 s"],
+        ["one-shot `localrag ask`", f"{statistics.median(wall):.2f}", f"{max(wall):.2f}", len(wall), "<= 3 s"],
+    ], command="bench/answers.py " + " ".join(sys.argv[1:]))
 
 
 if __name__ == "__main__":

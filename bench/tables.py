@@ -85,7 +85,8 @@ def index_seconds(folder: Path, tables: bool) -> dict:
         return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def speed() -> None:
+def speed() -> list[list[object]]:
+    rows: list[list[object]] = []
     with tempfile.TemporaryDirectory() as tmp:
         folders = []
         synthetic = Path(tmp) / "synthetic"
@@ -107,9 +108,12 @@ def speed() -> None:
             on = index_seconds(folder, tables=True)
             print(f"{label}: without tables {off['wall']:.1f}s ({off['chunks']} chunks), with tables "
                   f"{on['wall']:.1f}s ({on['chunks']} chunks): {on['wall'] / off['wall']:.2f}x (target <= 1.5)")
+            rows.append([label, f"{off['wall']:.1f}", f"{on['wall']:.1f}", f"{on['wall'] / off['wall']:.2f}x"])
+    return rows
 
 
-def answers() -> None:
+def answers() -> list[list[object]]:
+    rows: list[list[object]] = []
     keys = ("evidence_hit", "answer_hit", "supported_rate", "supported_but_wrong", "abstained_on_unanswerable",
             "abstained_on_answerable")
     for name in ("heldout12", "heldout11", "heldout10", "heldout9", "heldout8", "heldout7", "heldout6", "heldout5", "heldout4", "heldout3",
@@ -126,6 +130,8 @@ def answers() -> None:
         f = json.loads(out.stdout)["figures"]
         print(f"{name}: {f['questions']} questions ({f['unanswerable']} unanswerable): "
               + ", ".join(f"{k} {f[k]}" for k in keys))
+        rows.append([name, f["questions"], f["unanswerable"], *(f[k] for k in keys)])
+    return rows
 
 
 def main() -> None:
@@ -133,10 +139,20 @@ def main() -> None:
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--skip-answers", action="store_true")
     args = ap.parse_args()
+    sys.path.insert(0, str(HERE))
+    from figures import write_figures
+
+    command = "bench/tables.py " + " ".join(sys.argv[1:])
     if not args.skip_speed:
-        speed()
+        write_figures("tables-speed", "Indexing with tables read, against without", [
+            "document", "without tables s", "with tables s", "ratio (target <= 1.5x)"], speed(), command=command)
     if not args.skip_answers:
-        answers()
+        write_figures("tables-answers", "Table answers on the table sets (bundled Gemma, verifier off)", [
+            "set", "questions", "unanswerable", "evidence hit", "answer hit", "supported", "supported but wrong",
+            "declined unanswerable", "declined answerable"], answers(),
+            notes=["heldout to heldout12 were each written after the change before it and committed before their "
+                   "first run; these are the figures of the code as it is now, not of those first runs."],
+            command=command)
 
 
 if __name__ == "__main__":
