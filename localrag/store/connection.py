@@ -18,6 +18,10 @@ from localrag.store.errors import StoreError, translate_public_methods, translat
 from localrag.store.schema import MIGRATIONS, apply_migration
 
 BUSY_TIMEOUT_MS = 30_000
+# tests: "commit:N" kills the process just before its N-th commit, "committed:N" just after it,
+# so a crash lands at a chosen point of any command, not wherever a timer happens to fall
+KILL_AT = os.environ.get("LOCALRAG_KILL_AT", "")
+_commits = 0
 WAITING_FOR_WRITER = "waiting for another localrag process that is indexing"  # said by every writer that waits for the lock
 
 
@@ -154,7 +158,11 @@ class Connection:
             if changes_search:  # any thread or process that caches vectors sees the change by this number
                 self.db.execute("INSERT INTO meta(key, value) VALUES ('generation', 1) "
                                 "ON CONFLICT(key) DO UPDATE SET value = value + 1")
+            if KILL_AT:
+                _kill_point("commit")
             self.db.execute("COMMIT")
+            if KILL_AT:
+                _kill_point("committed")
         except apsw.FullError as e:
             self._rollback()
             raise full from e
@@ -219,6 +227,18 @@ class Connection:
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                         (key, value))
+
+
+def _kill_point(where: str) -> None:
+    """Die here (SIGKILL, as a power cut or an OOM kill would) if ``LOCALRAG_KILL_AT`` says so."""
+    global _commits
+    point, _, n = KILL_AT.partition(":")
+    if where == "commit":
+        _commits += 1
+    if point == where and n.isdigit() and _commits == int(n):
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class Part:
