@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from localrag.answering.evidence import EmbedFn, Sentence, embed_texts, split
-from localrag.answering.verify import STOPWORDS
 from localrag.search.retrieve import Result
+from localrag.search.stopwords import STOPWORDS
 
 DEFAULT_WORDS = 150
 MIN_WORDS, MAX_WORDS = 30, 2000

@@ -13,11 +13,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from localrag.search.retrieve import STOPWORDS as _SEARCH_STOPWORDS
+from localrag.search.stopwords import STOPWORDS
 
-STOPWORDS = _SEARCH_STOPWORDS | frozenset(
-    "also been being both each more most other some only own same too very just about after before over "
-    "under between during".split())
 _TOKEN = re.compile(r"\w+(?:[.,]\d+)*", re.UNICODE)
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)*$")
 NUMBER_WORDS = {w: str(i) for i, w in enumerate(

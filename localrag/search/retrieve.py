@@ -12,15 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from localrag.search.levers import RRF_K, Levers, expansion_terms
+from localrag.search.stopwords import STOPWORDS
 from localrag.store import Store
 from localrag.store.scope import Scope
 
 CANDIDATES = 100  # per retriever, before fusion
-STOPWORDS = frozenset(
-    "a an and are as at be but by can could did do does for from had has have how i if in into is it its "
-    "me my no not of on or our she he so such than that the their them then there these they this those "
-    "to was we were what when where which who whom why will with would you your".split()
-)
 
 QueryVector = Callable[[str], np.ndarray]
 
