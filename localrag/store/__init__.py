@@ -72,6 +72,3 @@ class Store:
 
 
 translate_public_methods(Store)
-translate_public_methods(Connection)
-
-

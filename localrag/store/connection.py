@@ -229,6 +229,9 @@ class Connection:
                         (key, value))
 
 
+translate_public_methods(Connection)
+
+
 def _kill_point(where: str) -> None:
     """Die here (SIGKILL, as a power cut or an OOM kill would) if ``LOCALRAG_KILL_AT`` says so."""
     global _commits
