@@ -30,8 +30,8 @@ LOOK = 3  # sentences checked before declining: those a model is shown
 def features(app, questions) -> list[dict]:
     from evidence import cached_embed  # bench/evidence.py, beside this script
 
-    from localrag.answering import evidence
-    from localrag.answering.evidence import PASSAGES
+    from localrag.answering import rank
+    from localrag.answering.rank import PASSAGES
     from localrag.evaluation.squad import contains
 
     app.resident.keep_vectors_in_memory()
@@ -40,10 +40,10 @@ def features(app, questions) -> list[dict]:
     out = []
     for qa in questions:
         results = app.library.search(qa.question, PASSAGES)
-        ranked = evidence.rank(qa.question, results, embed, verifier) if results else []
+        ranked = rank.rank(qa.question, results, embed, verifier) if results else []
         top = [{"gold": bool(qa.answers) and contains(s.text, qa.answers), "about": s.about, "missing": bool(s.missing),
                 "relevance": s.relevance, "support": 1.0 if s.support is None else s.support} for s in ranked[:LOOK]]
-        out.append({"answerable": bool(qa.answers), "strength": evidence.strength(ranked) if ranked else -9.0,
+        out.append({"answerable": bool(qa.answers), "strength": rank.strength(ranked) if ranked else -9.0,
                     "top": top})
     return out
 
@@ -61,7 +61,7 @@ def report(name: str, rows: list[dict], min_evidence: float) -> None:
         _row(th, rows, min_evidence, lambda t, th=th: not t["missing"] and t["about"] >= th)
     if not any(t["support"] < 1.0 for r in rows for t in r["top"]):
         return
-    from localrag.answering.evidence import MIN_ABOUT
+    from localrag.answering.sentences import MIN_ABOUT
 
     print(f"  with the verifier: none of the best 3 sentences is about the question (min_about {MIN_ABOUT}) and read as answering it:")
     print("    support    unanswerable declined  answerable wrongly declined  gold sentence passes")

@@ -3,8 +3,8 @@
     .venv/bin/python bench/evidence.py [--index-dir DIR] [--limit N]
 
 Builds (or re-uses) the shared SQuAD articles' index, retrieves the passages for every
-answerable question as `ask` does, ranks their sentences with `evidence.rank` and picks the
-quotes with `evidence.pick`, and prints, split by article (articles 1-5 / 6-10, so a change
+answerable question as `ask` does, ranks their sentences with `rank.rank` and picks the
+quotes with `rank.pick`, and prints, split by article (articles 1-5 / 6-10, so a change
 tuned on one half is seen on the other):
 - passage hit: a retrieved passage holds a gold answer (the ceiling);
 - top-1 / top-3 sentence hit: a gold answer in the best / the three best sentences;
@@ -47,8 +47,8 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=0, help="answerable questions per half (0: all)")
     args = ap.parse_args()
 
-    from localrag.answering import evidence
-    from localrag.answering.evidence import PASSAGES
+    from localrag.answering import rank
+    from localrag.answering.rank import PASSAGES
     from localrag.config import Settings, get_paths
     from localrag.evaluation.collections import squad_collection
     from localrag.evaluation.squad import contains, sample
@@ -68,8 +68,8 @@ def main() -> int:
             quotes, words = [], []
             for qa in qs:
                 results = app.library.search(qa.question, PASSAGES)
-                ranked = evidence.rank(qa.question, results, embed)
-                shown = evidence.pick(ranked)
+                ranked = rank.rank(qa.question, results, embed)
+                shown = rank.pick(ranked)
                 c["passage"] += any(contains(r.text, qa.answers) for r in results)
                 c["top1"] += any(contains(s.text, qa.answers) for s in ranked[:1])
                 c["top3"] += any(contains(s.text, qa.answers) for s in ranked[:3])

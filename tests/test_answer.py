@@ -9,8 +9,11 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from localrag.answering import evidence, verify
-from localrag.answering.answer import NOTHING_FOUND, QUOTE_LABEL, answer, fit
+from localrag.answering import lexical, rank, sentences
+from localrag.answering.compose import NOTHING_FOUND, QUOTE_LABEL, Answer
+from localrag.answering.gather import Sources
+from localrag.answering.generate import fit
+from localrag.answering.pipeline import Options, answer_facts
 from localrag.answering.verify import check_sentence, check_short, find_span, fits_question
 from localrag.indexing.parse.pdf import parse_pdf
 from localrag.search.retrieve import Result
@@ -60,19 +63,19 @@ def test_a_paraphrase_with_an_invented_name_is_not_supported() -> None:
 
 
 def test_a_question_names_its_subject_exactly() -> None:
-    s = verify.subject("What does error code E24 mean on the dishwasher?")
+    s = lexical.subject("What does error code E24 mean on the dishwasher?")
     assert s.exact == ("e24",) and "mean" not in s.words and {"error", "dishwasher"} <= s.words
-    assert verify.subject("What is the price of part DW-4471?").exact == ("dw-4471",)
-    assert verify.subject("What is RETRY_LIMIT set to?").exact == ("retry_limit",)
-    assert verify.subject("What does prorate() return?").exact == ("prorate",)
-    assert verify.subject('Which file says "out of paper"?').exact == ("out of paper",)
-    assert verify.subject("Who approves trips over 2,000 euros?").exact == ("2000",)
-    assert verify.subject("What was wrong with the 3rd generation?").exact == ()  # often written "third"
-    assert verify.subject("What did the iPods lack?").exact == ()  # a brand, not an identifier
-    assert verify.subject("Who owns Café Müller?").names == {"cafe", "muller"} == verify.subject("Who owns Cafe Muller?").names
-    assert verify.missing_terms(verify.subject("What does E24 mean?"), "E24: the drain is blocked.") == []
-    assert verify.missing_terms(verify.subject("What does E24 mean?"), "E15: water in the base tray; E240 too.") == ["e24"]
-    assert verify.missing_terms(verify.subject("Price of DW-4471?"), "DW-4471,coarse filter,12.90") == []
+    assert lexical.subject("What is the price of part DW-4471?").exact == ("dw-4471",)
+    assert lexical.subject("What is RETRY_LIMIT set to?").exact == ("retry_limit",)
+    assert lexical.subject("What does prorate() return?").exact == ("prorate",)
+    assert lexical.subject('Which file says "out of paper"?').exact == ("out of paper",)
+    assert lexical.subject("Who approves trips over 2,000 euros?").exact == ("2000",)
+    assert lexical.subject("What was wrong with the 3rd generation?").exact == ()  # often written "third"
+    assert lexical.subject("What did the iPods lack?").exact == ()  # a brand, not an identifier
+    assert lexical.subject("Who owns Café Müller?").names == {"cafe", "muller"} == lexical.subject("Who owns Cafe Muller?").names
+    assert lexical.missing_terms(lexical.subject("What does E24 mean?"), "E24: the drain is blocked.") == []
+    assert lexical.missing_terms(lexical.subject("What does E24 mean?"), "E15: water in the base tray; E240 too.") == ["e24"]
+    assert lexical.missing_terms(lexical.subject("Price of DW-4471?"), "DW-4471,coarse filter,12.90") == []
 
 
 def test_a_sentence_may_restate_the_question_but_not_its_names() -> None:
@@ -92,11 +95,11 @@ def test_a_quote_backs_an_answer_only_if_it_is_about_the_question() -> None:
 
     notes = [R(1, "Planning meeting, 14 October 2025."),
              R(2, "Das Café Müller öffnet werktags um 7:30 Uhr.")]
-    ranked = evidence.rank("When does Café Müller open on weekdays?", notes, embed)
+    ranked = rank.rank("When does Café Müller open on weekdays?", notes, embed)
     date = next(s for s in ranked if "October" in s.text)
     assert not date.answers_question and date.about == 0  # the date is not about the café
     assert ranked[0].text.startswith("Das Café Müller")  # and gets no "a time, for when" bonus over it
-    from localrag.answering.answer import check_short as snap
+    from localrag.answering.verify import backed_short as snap
 
     shown, quote, why = snap("14 October 2025", ranked, "When does Café Müller open on weekdays?")
     assert quote is None and "does not mention cafe" in why
@@ -109,13 +112,13 @@ def test_the_sentence_naming_the_code_ranks_first() -> None:
         return np.ones((len(texts), 4), dtype=np.float32) / 2
 
     page = R(1, "Error codes. E15: water in the base tray; switch off and call service. E24: the drain is blocked.")
-    ranked = evidence.rank("What does error code E24 mean on the dishwasher?", [page], embed)
+    ranked = rank.rank("What does error code E24 mean on the dishwasher?", [page], embed)
     assert ranked[0].text == "E24: the drain is blocked."
-    assert not evidence.answers_question(evidence.rank("What does error code E31 mean?", [page], embed))
+    assert not rank.answers_question(rank.rank("What does error code E31 mean?", [page], embed))
 
 
 def test_a_chat_reply_gives_a_short_answer_and_a_sentence() -> None:
-    from localrag.answering.answer import parse_reply
+    from localrag.answering.generate import parse_reply
 
     assert parse_reply("Answer: 1,548\nSentence: Victoria had 1,548 public schools [1].") == (
         "1,548", "Victoria had 1,548 public schools.")
@@ -131,7 +134,7 @@ def test_sentences_keep_their_own_lines_and_are_verbatim() -> None:
     text = ("First line of a paragraph\nthat wraps. A second sentence.\n\nA new paragraph here.\n"
             "- a list item\n- another")
     r = R(1, text, start_line=10)
-    sents = evidence.split([r])
+    sents = sentences.split([r])
     assert [s.text for s in sents] == ["First line of a paragraph\nthat wraps.", "A second sentence.",
                                        "A new paragraph here.", "- a list item", "- another"]
     assert [(s.start_line, s.end_line) for s in sents] == [(10, 11), (11, 11), (13, 13), (14, 14), (15, 15)]
@@ -140,27 +143,27 @@ def test_sentences_keep_their_own_lines_and_are_verbatim() -> None:
 
 def test_a_table_read_as_lines_is_a_row_a_quote_and_wrapped_prose_is_not() -> None:
     table = "Program Temperature Duration\nIntensive 70 C 165 min\nEco 50 C 220 min\nQuick 40 C 30 min"
-    rows = [s.text for s in evidence.split([R(1, table, start_line=3)])]
+    rows = [s.text for s in sentences.split([R(1, table, start_line=3)])]
     assert rows == ["Program Temperature Duration", "Intensive 70 C 165 min", "Eco 50 C 220 min", "Quick 40 C 30 min"]
     prose = ("Hold the steam button and the power button\ntogether for five seconds to start the descaling\n"
              "program, which runs for 20 minutes and stops on its own.")
-    assert [s.text for s in evidence.split([R(1, prose)])] == [prose]
+    assert [s.text for s in sentences.split([R(1, prose)])] == [prose]
 
 
 def test_a_sentence_cut_at_a_chunk_boundary_is_no_quote() -> None:
     r = R(1, "earthquake. The dam held for three days after the quake. The town was evacuated on")
-    assert [s.text for s in evidence.split([r])] == ["The dam held for three days after the quake.",
+    assert [s.text for s in sentences.split([r])] == ["The dam held for three days after the quake.",
                                                      "The town was evacuated on"]
 
 
 def test_quotes_stay_short() -> None:
     long = " ".join(["word"] * 70) + "."
-    sents = evidence.split([R(1, f"{long} Short one here. {long}")])
+    sents = sentences.split([R(1, f"{long} Short one here. {long}")])
     for s in sents:
         s.score = 1.0
-    picked = evidence.pick(sents)
-    assert len(picked) <= 3 and sum(s.words for s in picked) <= evidence.MAX_QUOTE_WORDS
-    assert all(s.words <= evidence.LONG_SENTENCE_WORDS for s in sents)
+    picked = rank.pick(sents)
+    assert len(picked) <= 3 and sum(s.words for s in picked) <= sentences.MAX_QUOTE_WORDS
+    assert all(s.words <= sentences.LONG_SENTENCE_WORDS for s in sents)
 
 
 def test_a_sentence_in_two_copies_of_a_file_is_quoted_once() -> None:
@@ -168,9 +171,9 @@ def test_a_sentence_in_two_copies_of_a_file_is_quoted_once() -> None:
     def embed(texts):  # pure logic: every text alike, so only the words and ranks decide
         return np.ones((len(texts), 4), dtype=np.float32) / 2
 
-    ranked = evidence.rank("How long does the descaling program run?", [R(1, text), R(2, text)], embed)  # two files
+    ranked = rank.rank("How long does the descaling program run?", [R(1, text), R(2, text)], embed)  # two files
     assert len(ranked) == 2 and {s.result.chunk_id for s in ranked} == {1}  # each sentence once, its best copy
-    picked = evidence.pick(ranked)
+    picked = rank.pick(ranked)
     assert [s.text for s in picked] == ["The descaling program runs for twenty minutes.", "Rinse the tank afterwards."]
 
 
@@ -180,28 +183,28 @@ def test_a_sentence_holding_what_the_question_asks_for_ranks_first() -> None:
 
     text = "The bridge over the river was opened with a parade. The bridge over the river was opened in 1932."
     q = "When was the bridge over the river opened?"
-    assert verify.kind_of_question(q) == "time" and verify.kind_of_question("Who built it?") == "name"
-    assert verify.kind_of_question("Which river is it?") is None
-    ranked = evidence.rank(q, [R(1, text)], embed)
+    assert lexical.kind_of_question(q) == "time" and lexical.kind_of_question("Who built it?") == "name"
+    assert lexical.kind_of_question("Which river is it?") is None
+    ranked = rank.rank(q, [R(1, text)], embed)
     assert ranked[0].text.endswith("in 1932.")  # a time beyond the question's words
-    assert ranked[0].score == pytest.approx(ranked[0].relevance + evidence.W_KIND)
+    assert ranked[0].score == pytest.approx(ranked[0].relevance + rank.W_KIND)
     # abstention is calibrated on the score without the bonus
-    assert evidence.strength(ranked) == max(s.relevance for s in ranked)
-    untyped = evidence.rank("What about the bridge over the river?", [R(1, text)], embed)
+    assert rank.strength(ranked) == max(s.relevance for s in ranked)
+    untyped = rank.rank("What about the bridge over the river?", [R(1, text)], embed)
     assert all(s.score == s.relevance for s in untyped)
 
 
 def test_further_quotes_are_shown_while_they_score_close_to_the_best() -> None:
-    sents = evidence.split([R(1, "The best sentence is here. A close second one here. A close third one here. A far fourth one here.")])
-    for s, score in zip(sents, (1.0, 0.9, 1.0 - evidence.CLOSE + 0.01, 1.0 - evidence.CLOSE - 0.01)):
+    sents = sentences.split([R(1, "The best sentence is here. A close second one here. A close third one here. A far fourth one here.")])
+    for s, score in zip(sents, (1.0, 0.9, 1.0 - rank.CLOSE + 0.01, 1.0 - rank.CLOSE - 0.01)):
         s.score = score
     shown = ["The best sentence is here.", "A close second one here.", "A close third one here."]
-    assert [s.text for s in evidence.pick(sents)] == shown
-    assert [s.text for s in evidence.pick(sents, most=4)] == shown  # the far one never
+    assert [s.text for s in rank.pick(sents)] == shown
+    assert [s.text for s in rank.pick(sents, most=4)] == shown  # the far one never
 
 
 def test_the_prompt_fits_the_window_with_whole_sentences() -> None:
-    sents = evidence.split([R(1, "Alpha beta gamma. " * 3 + " ".join(["long"] * 50) + ". Delta epsilon.")])
+    sents = sentences.split([R(1, "Alpha beta gamma. " * 3 + " ".join(["long"] * 50) + ". Delta epsilon.")])
     kept = fit("q?", sents, lambda s: len(s.split()), budget=200, most=5)
     assert kept and all(s in sents for s in kept)
     assert sum(len(s.text.split()) for s in kept) <= 200
@@ -228,6 +231,14 @@ class ScriptedGen:
     def stream_chat(self, messages: list[dict], *a: object, **k: object) -> Iterator[str]:
         self.prompts.append(messages[-1]["content"])
         yield from self.replies.pop(0) if self.replies else ""
+
+
+def answer(question: str, results: list[Result], load_gen, embed, max_tokens: int, temperature: float,
+           min_score: float) -> Answer:
+    """A fact question over given passages, as the pipeline answers it after retrieval (no index:
+    none of these passages is a table's row)."""
+    src = Sources(None, lambda *_: [], embed, load_gen)  # type: ignore[arg-type]
+    return answer_facts(src, question, results, Options(max_tokens, temperature, min_score))
 
 
 MANUAL = [R(1, "Descaling.\nThe descaling program runs for 20 minutes and stops on its own.\nRinse the tank after."),
@@ -309,7 +320,7 @@ def test_weak_evidence_is_not_answered(embed) -> None:
 
 
 def test_relevance_uses_meaning_and_shared_words() -> None:
-    from localrag.answering.answer import relevant_enough
+    from localrag.answering.gather import relevant_enough
 
     page = R(1, "Troubleshooting. If the coffee runs too fast, grind finer. The warranty lasts two years.")
     page.similarity = 0.18

@@ -93,7 +93,7 @@ def test_coverage_counts_whole_words_of_gold_answers() -> None:
 
 
 def _sentence(text: str, passage: str | None = None):
-    from localrag.answering.evidence import Sentence
+    from localrag.answering.sentences import Sentence
     from localrag.search.retrieve import Result
 
     body = passage if passage is not None else text
@@ -121,7 +121,7 @@ def test_quotes_start_where_their_words_do_and_only_prose_is_quoted() -> None:
 
 
 def test_a_word_in_another_form_is_the_same_word_not_any_word_of_its_stem() -> None:
-    from localrag.answering.documents import _mentions, _same_word
+    from localrag.answering.gather import _same_word, mentions
 
     def porter(w: str) -> list[str]:  # a stand-in: these words' Porter stems are their first six letters
         return [w.lower()[:6]]
@@ -129,12 +129,12 @@ def test_a_word_in_another_form_is_the_same_word_not_any_word_of_its_stem() -> N
     assert _same_word("Descaling", "descale", porter) and _same_word("invoices", "Invoice", porter)
     assert _same_word("Müller", "muller", porter)
     assert not _same_word("executive", "executed", porter) and not _same_word("expense", "expensive", porter)
-    assert _mentions("The refund policies changed.", "refund policy", porter)
-    assert not _mentions("A refund, then a policy.", "refund policy", porter)
+    assert mentions("The refund policies changed.", "refund policy", porter)
+    assert not mentions("A refund, then a policy.", "refund policy", porter)
 
 
 def test_a_written_summary_keeps_only_sentences_its_quotes_back() -> None:
-    from localrag.answering.documents import _copies, backed_by
+    from localrag.answering.verify import backed_by, copies
 
     quotes = ["The hotel limit is 180 pounds a night in London.", "Trips above 2,000 euros need the director's approval.",
               "The daily meal allowance is 45 euros."]
@@ -144,7 +144,7 @@ def test_a_written_summary_keeps_only_sentences_its_quotes_back() -> None:
     assert backed_by("London hotels cost at most 180 pounds, and meals 45 euros a day.", quotes) == []  # words of its own
     assert backed_by("The hotel limit is 250 pounds a night in London.", quotes) == []  # a number they do not say
     assert backed_by("Trains must be booked through the travel desk.", quotes) == []
-    assert _copies("The daily meal allowance is 45 euros.", quotes[2])
+    assert copies("The daily meal allowance is 45 euros.", quotes[2])
 
 
 def test_a_summary_with_the_base_model_never_loads_it(make_app, docs: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from localrag.answering.verify import squad_normalize
+from localrag.answering.lexical import squad_normalize
 from localrag.evaluation.squad import contains, f1, load_squad
 
 from .conftest import run_cli

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from localrag.answering import evidence
+from localrag.answering import rank, sentences
 from localrag.errors import LocalragError
 from localrag.models.verifier import BUNDLED, Verifier, bundled_verifier, read_card
 from localrag.search.retrieve import Result
@@ -51,12 +51,12 @@ def test_ranking_with_it_gates_support_on_its_reading(embedder) -> None:
                      "The pear tree gets pruned every February.")
     strict = Verifier()
     strict.threshold = 0.6
-    fig = evidence.rank("When was the fig tree planted?", [notes], embedder.embed, strict)
+    fig = rank.rank("When was the fig tree planted?", [notes], embedder.embed, strict)
     assert fig[0].text.startswith("The fig tree") and fig[0].answers_question and fig[0].verified
     quince = next(s for s in fig if s.text.startswith("The quince"))
     assert quince.verified is False and not quince.answers_question
-    assert not quince.missing and quince.about >= evidence.MIN_ABOUT  # what the lexical check alone passes
-    plain = evidence.rank("When was the fig tree planted?", [notes], embedder.embed)
+    assert not quince.missing and quince.about >= sentences.MIN_ABOUT  # what the lexical check alone passes
+    plain = rank.rank("When was the fig tree planted?", [notes], embedder.embed)
     assert all(s.verified is None and s.support is None for s in plain)
     assert next(s for s in plain if s.text.startswith("The quince")).answers_question
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from localrag.answering.evidence import embed_texts, split
+from localrag.answering.sentences import embed_texts, split
 from localrag.core import Localrag
 from localrag.search.retrieve import Result
 

@@ -9,19 +9,17 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 
-from localrag.answering import evidence, kinds, summary, verify
-from localrag.answering.answer import CITATION_MARK, Answer, Citation, Quote, _one_line, _sentences
-from localrag.answering.evidence import EmbedFn, Sentence
-from localrag.answering.resolve import Resolved, resolve
+from localrag.answering import compose, gather, kinds, lexical, rank, sentences, summary, verify
+from localrag.answering.compose import Answer
+from localrag.answering.gather import Sources
+from localrag.answering.resolve import Named
+from localrag.answering.sentences import CITATION_MARK, Sentence, one_line, split_text
 from localrag.errors import LocalragError
 from localrag.search.retrieve import Result
-from localrag.store import Store
 from localrag.store.scope import Scope, make_scope
 
 _FILE_NAME = re.compile(r"\.[A-Za-z0-9]{1,5}$")
@@ -39,6 +37,7 @@ PROSE_INSTRUCTIONS = (
     "document is about and its main points, combining quotes that belong together. Use only what the quotes "
     "say. Do not copy the quotes one by one, do not number or cite."
 )
+
 # One worked exchange: small chat models copy a shown form far better than a described one.
 # Written for this prompt, not taken from any evaluation set.
 PROSE_EXAMPLE = (
@@ -50,82 +49,24 @@ PROSE_EXAMPLE = (
     "on the second floor is for quiet study. Members borrow up to ten books for three weeks, and late "
     "returns cost 20 cents a day per book.",
 )
+
 _LIST_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022])\s+", re.M)
 
-Search = Callable[[str, int, "Scope | None"], list[Result]]
 
-
-@dataclass
-class Library:
-    """What whole-document answers read: the index, the embedding model, a search, and the
-    language model if it is a chat model (``load_gen`` gives None for a base model)."""
-
-    store: Store
-    embed: EmbedFn
-    search: Search
-    load_gen: Callable[[], object | None] | None = None
-    cancel: threading.Event | None = None
-
-
-# ---- which documents ---------------------------------------------------------------------------
-def scope_docs(store: Store, scope: Scope | None) -> list[tuple[str, str]]:
-    """(path, title) of the documents in the scope (all of them without one)."""
-    docs = store.chunks.titles()
-    if scope is None:
-        return docs
-    allowed = set(store.chunks.paths_in(scope))
-    return [d for d in docs if d[0] in allowed]
-
-
-def name(path: str, all_paths: Sequence[str] = ()) -> str:
-    """A document as a person reads it: its file name, or more of its path where names repeat."""
-    base = os.path.basename(path)
-    if sum(os.path.basename(p) == base for p in all_paths) > 1:
-        return os.path.join(os.path.basename(os.path.dirname(path)), base)
-    return base
-
-
-def _choose(ans: Answer, what: str, choices: Sequence[str]) -> Answer:
-    ans.kind, ans.found, ans.attributed = "choose", False, False
-    ans.choices = list(choices)
-    listed = "\n".join(f"- {c}" for c in choices)
-    ans.text = f"{what} Name one (or pass it with --in):\n\n{listed}"
-    return ans
-
-
-# ---- reading a document from the index ------------------------------------------------------------
-def _reader(store: Store) -> Callable[[Sequence[int]], list[Result]]:
-    def read(ids: Sequence[int]) -> list[Result]:
-        rows = store.chunks.chunks_by_ids(list(ids))
-        return [Result(r.id, r.path, 0.0, r.text, r.heading, r.page, r.start_line, r.end_line)
-                for i in ids if (r := rows.get(i)) is not None]
-    return read
-
-
-def document_summary(lib: Library, path: str, words: int) -> list[Sentence]:
-    """The summary sentences of one indexed document, in its order."""
-    ol = lib.store.chunks.outline(path)
-    if not ol:
-        return []
-    outline = summary.Outline(path, ol, lib.store.vectors.chunk_vectors([c[0] for c in ol]))
-    vocab = summary.vocabulary(lib.store.chunks.texts(path))
-    return summary.summarize(outline, _reader(lib.store), vocab, lib.embed, words)
-
-
-def _topic_sentences(lib: Library, topic: str, scope: Scope | None, words: int) -> list[Sentence]:
+def _topic_sentences(src: Sources, topic: str, scope: Scope | None, words: int) -> list[Sentence]:
     """The best sentences about a topic, not repeating each other, within ``words``."""
-    results = lib.search(topic, TOPIC_PASSAGES, scope)
+    results = src.retrieve(topic, TOPIC_PASSAGES, scope)
     if not results:
         return []
-    ranked = [summary.tidy(s) for s in evidence.rank(topic, results, lib.embed)]
+    ranked = [summary.tidy(s) for s in rank.rank(topic, results, src.embed)]
     out: list[Sentence] = []
     seen: list[set[str]] = []
     total = 0
     top = ranked[0].relevance if ranked else 0.0
     for s in ranked:
-        if s.relevance < top - 2 * evidence.CLOSE or not s.answers_question:
+        if s.relevance < top - 2 * rank.CLOSE or not s.answers_question:
             continue
-        w = verify.content(s.text)
+        w = lexical.content(s.text)
         if any(len(w & o) / (len(w) or 1) > 0.6 for o in seen) or total + s.words > words:
             continue
         out.append(s)
@@ -134,222 +75,106 @@ def _topic_sentences(lib: Library, topic: str, scope: Scope | None, words: int) 
     return out
 
 
-# ---- rendering -----------------------------------------------------------------------------------
-def _number(ans: Answer, sents: Sequence[Sentence]) -> dict[int, int]:
-    """Quote each sentence once, numbered in order; returns id(sentence) -> its number."""
-    have = {id(q.sentence): q.n for q in ans.evidence}
-    for s in sents:
-        if id(s) not in have:
-            q = Quote(len(ans.evidence) + 1, s)
-            ans.evidence.append(q)
-            have[id(s)] = q.n
-    return have
-
-
-def _outline_text(ans: Answer, sents: Sequence[Sentence], all_paths: Sequence[str], by_file: bool) -> str:
-    """Quotes as an outline: under their file (when several) and their section heading."""
-    number = _number(ans, sents)
-    lines: list[str] = []
-    last_file, last_head = None, None
-    for s in sents:
-        r = s.result
-        if by_file and r.path != last_file:
-            lines += ["", f"{name(r.path, all_paths)}:"]
-            last_file, last_head = r.path, None
-        head = r.heading.split(" > ")[-1] if r.heading else ""
-        if head and head != last_head and not _is_title(head, r.path):
-            lines += ["", f"{_one_line(head)}:"]
-        last_head = head
-        lines.append(f"- \u201c{_one_line(s.text)}\u201d [{number[id(s)]}]")
-    return "\n".join(lines).strip("\n")
-
-
-def _is_title(heading: str, path: str) -> bool:
-    """A heading that only repeats the document's name says nothing in an outline."""
-    a = {w for w in re.findall(r"\w+", heading.lower())}
-    b = {w for w in re.findall(r"\w+", evidence.file_name_words(path).lower())}
-    return bool(a) and a <= b | {"s"}
-
-
-def _finish(ans: Answer, question_kind: str, kind: str) -> Answer:
-    ans.question_kind = question_kind
-    ans.kind = kind
-    seen: set[int] = set()
-    for q in ans.evidence:  # the passages of the quotes, each once: all of them cited
-        r = q.sentence.result
-        if r.chunk_id not in seen:
-            seen.add(r.chunk_id)
-            ans.citations.append(Citation(len(ans.citations) + 1, r, True))
-    ans.attributed = True
-    return ans
-
-
-def _nothing(ans: Answer, question_kind: str, text: str) -> Answer:
-    ans.question_kind, ans.kind, ans.found, ans.attributed, ans.text = question_kind, "not_found", False, False, text
-    return ans
-
-
-# ---- summaries -------------------------------------------------------------------------------------
-def summarize(lib: Library, question: str, asked: kinds.Asked, scope: Scope | None, words: int,
-              docs: list[tuple[str, str]]) -> Answer:
+def summarize(src: Sources, question: str, asked: kinds.Asked, named: Named, scope: Scope | None,
+              words: int) -> Answer:
     ans = Answer(question)
+    docs = named.docs
     if not docs:
-        return _nothing(ans, kinds.SUMMARY, "Nothing is indexed there yet.")
-    found = resolve(asked.target, docs) if asked.target else Resolved()
+        return compose.nothing(ans, kinds.SUMMARY, "Nothing is indexed there yet.")
+    found = named.target
     if found.choices:
-        return _choose(ans, f"Several files fit \u201c{asked.target}\u201d.", found.choices)
+        return compose.choose(ans, f"Several files fit \u201c{asked.target}\u201d.", found.choices)
     paths = found.paths
     if not paths and _FILE_NAME.search(asked.target):  # "Summarize Normans.md" with no such file: say so
         near = difflib.get_close_matches(os.path.basename(asked.target).lower(),
                                          [os.path.basename(p).lower() for p, _ in docs], n=5, cutoff=0.5)
         close = [p for p, _ in docs if os.path.basename(p).lower() in near]
         if close:
-            return _choose(ans, f"No indexed file is named {asked.target}; did you mean one of these?", close)
-        return _nothing(ans, kinds.SUMMARY, f"No indexed file is named {asked.target}.")
+            return compose.choose(ans, f"No indexed file is named {asked.target}; did you mean one of these?", close)
+        return compose.nothing(ans, kinds.SUMMARY, f"No indexed file is named {asked.target}.")
     if not paths and not asked.topic and not found.named:  # "summarize this", "the key takeaways"
         if scope is not None or len(docs) == 1:
             paths = [p for p, _ in docs]  # "summarize this" with --in: the scope's documents
             if len(paths) > MAX_SCOPE_DOCS:
-                return _choose(ans, f"The scope holds {len(paths)} files; a summary is of one, or of a few.",
+                return compose.choose(ans, f"The scope holds {len(paths)} files; a summary is of one, or of a few.",
                                paths[:10])
         else:
-            return _choose(ans, "Which document should I summarize?", [p for p, _ in docs][:10])
+            return compose.choose(ans, "Which document should I summarize?", [p for p, _ in docs][:10])
     all_paths = [p for p, _ in docs]
     if paths:
         ans.documents = list(paths)
         each = max(summary.MIN_WORDS, words // len(paths))
-        sents = [s for p in paths for s in document_summary(lib, p, each)]
+        sents = [s for p in paths for s in gather.document_sentences(src, p, each)]
         if not sents:
-            return _nothing(ans, kinds.SUMMARY, "Those files hold no text to summarize.")
-        what = ", ".join(name(p, all_paths) for p in paths)
+            return compose.nothing(ans, kinds.SUMMARY, "Those files hold no text to summarize.")
+        what = ", ".join(compose.name(p, all_paths) for p in paths)
         head = f"Summary of {what}, in its own words ({len(sents)} quotes):"
     else:  # a topic: "summarize what my notes say about the budget", "give an overview of solar power"
         topic = asked.topic or asked.target
-        sents = _topic_sentences(lib, topic, scope, words)
+        sents = _topic_sentences(src, topic, scope, words)
         if not sents:
-            return _nothing(ans, kinds.SUMMARY, f"I found nothing about \u201c{topic}\u201d to summarize in your files.")
+            return compose.nothing(ans, kinds.SUMMARY, f"I found nothing about \u201c{topic}\u201d to summarize in your files.")
         order = {p: i for i, p in enumerate(dict.fromkeys(s.result.path for s in sents))}
         sents.sort(key=lambda s: (order[s.result.path], s.result.chunk_id, s.start))
         ans.documents = list(order)
         head = f"What your files say about \u201c{topic}\u201d ({len(sents)} quotes):"
-    body = _outline_text(ans, sents, all_paths, by_file=len(ans.documents) > 1)
-    prose = _prose(lib, ans, sents)
+    body = compose.outline(ans, sents, all_paths, by_file=len(ans.documents) > 1)
+    prose = _prose(src, ans, sents)
     ans.text = (f"{prose}\n\n" if prose else "") + f"{head}\n\n{body}"
     ans.supported = True  # every quote is verbatim; the prose shown is what they back
-    return _finish(ans, kinds.SUMMARY, "summary")
+    return compose.finish(ans, kinds.SUMMARY, "summary")
 
 
-def _prose(lib: Library, ans: Answer, sents: Sequence[Sentence]) -> str:
+def _prose(src: Sources, ans: Answer, sents: Sequence[Sentence]) -> str:
     """A chat model's short summary of the quotes, its sentences checked against them: the
     backed ones with their quote numbers, the others kept aside as unsupported."""
-    if lib.load_gen is None or len(sents) < 2:
+    if src.chat_gen is None or len(sents) < 2:
         return ""
-    gen = lib.load_gen()
+    gen = src.chat_gen()
     if gen is None:
         return ""  # a base model cannot be asked for a summary; the quotes are the summary
     number = {id(q.sentence): q.n for q in ans.evidence}
-    quotes = "\n".join(f"[{i}] {_one_line(s.text)}" for i, s in enumerate(sents, 1))
+    quotes = "\n".join(f"[{i}] {one_line(s.text)}" for i, s in enumerate(sents, 1))
     msgs = [{"role": "user", "content": f"{PROSE_INSTRUCTIONS}\n\nQuotes:\n{PROSE_EXAMPLE[0]}"},
             {"role": "assistant", "content": PROSE_EXAMPLE[1]},
             {"role": "user", "content": f"{PROSE_INSTRUCTIONS}\n\nQuotes:\n{quotes}"}]
     try:
-        raw = "".join(gen.stream_chat(msgs, PROSE_TOKENS, 0.0, lib.cancel))  # type: ignore[attr-defined]
+        raw = "".join(gen.stream_chat(msgs, PROSE_TOKENS, 0.0, src.cancel))  # type: ignore[attr-defined]
     except LocalragError as e:
         ans.error = str(e)
         return ""
-    if lib.cancel is not None and lib.cancel.is_set():
+    if src.cancel is not None and src.cancel.is_set():
         ans.stopped = True
         return ""
     kept: list[str] = []
     texts = [s.text for s in sents]
-    for sentence in _sentences(_LIST_NUMBER.sub("", CITATION_MARK.sub("", raw))):
+    for sentence in split_text(_LIST_NUMBER.sub("", CITATION_MARK.sub("", raw))):
         if len(kept) >= PROSE_SENTENCES:
             break
-        if any(_copies(sentence, t) for t in texts):
+        if any(verify.copies(sentence, t) for t in texts):
             continue  # a quote copied out says nothing the quotes below do not
-        backing = backed_by(sentence, texts)
+        backing = verify.backed_by(sentence, texts)
         if backing:
             kept.append(f"{sentence} [{', '.join(str(number[id(sents[i])]) for i in backing)}]")
         else:
             ans.unsupported.append(sentence)
     return " ".join(kept)
 
-
-def _copies(sentence: str, quote: str) -> bool:
-    """A quote written out again (near enough word for word): it adds nothing to the quotes."""
-    a, b = verify.content(sentence), verify.content(quote)
-    return bool(a) and len(a & b) >= 0.8 * len(a | b)
-
-
-def backed_by(sentence: str, quotes: Sequence[str]) -> list[int]:
-    """The one quote, or the two, that back a sentence of a written summary (its names and
-    numbers all in them, nearly all its words in them); [] when none do."""
-    one = verify.check_sentence(sentence, quotes)
-    if one.supported and one.quote is not None:
-        return [one.quote]
-    words = verify.content(sentence)
-    if not words or verify.numbers(sentence) - verify.numbers(" ".join(quotes)):
-        return []
-    shares = sorted(((len(words & verify.content(q)), i) for i, q in enumerate(quotes)), reverse=True)[:2]
-    pair = [i for _, i in shares]
-    if len(pair) == 2 and verify.check_sentence(sentence, [" ".join(quotes[i] for i in pair)]).supported:
-        return sorted(pair)
-    return []
-
-
-# ---- which files -------------------------------------------------------------------------------------
-_ALTERNATIVES = re.compile(r"\s+(?:or|and/or)\s+|\s*,\s*", re.I)
-_LEADING = re.compile(r"^(?:the|a|an|any|some|my|our)\s+", re.I)
-_FTS_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-def _expressions(store: Store, topic: str) -> list[tuple[str, str]]:
-    """(what a person reads, FTS5 expression) for each alternative of ``topic``: its words as a
-    phrase ("refund policy"), never FTS5 syntax."""
-    out = []
-    for alt in _ALTERNATIVES.split(topic.strip().strip("\"'\u201c\u201d")):
-        alt = _LEADING.sub("", alt.strip()).strip("\"'\u201c\u201d ")
-        if store.keywords.stems(alt):  # the words, not their stems: FTS5 stems a phrase's words itself
-            out.append((alt, '"' + " ".join(_FTS_WORD.findall(alt)).replace('"', '""') + '"'))
-    return out
-
-
-def _same_word(a: str, b: str, porter: Callable[[str], list[str]]) -> bool:
-    """The same word in another form: a plural or tense ("invoices", "descaling" for "descale"),
-    not any word of the same Porter stem ("executed" is not "executive", nor "starring" "star")."""
-    if verify.stem(a) == verify.stem(b):
-        return True
-    x, y = verify.stem(a), verify.stem(b)
-    common = len(os.path.commonprefix([x, y]))
-    return common >= 5 and common >= 0.8 * max(len(x), len(y)) and porter(a) == porter(b)
-
-
-def _mentions(sentence: str, phrase: str, porter: Callable[[str], list[str]]) -> bool:
-    """Whether a sentence holds the phrase's words in a row, each in some form of itself
-    (``_same_word``), accents and case aside."""
-    want = _FTS_WORD.findall(phrase)
-    have = _FTS_WORD.findall(sentence)
-    n = len(want)
-    return bool(want) and any(all(_same_word(w, h, porter) for w, h in zip(want, have[i:i + n]))
-                              for i in range(len(have) - n + 1))
-
-
 WORD_CHUNKS = 20  # matched chunks of a file read for a sentence that holds the word itself
 QUOTED_FILES = 200  # files (those with most matches) read for their quote and the word's own form
 
 
-def which_files(lib: Library, question: str, asked: kinds.Asked, scope: Scope | None,
-                docs: list[tuple[str, str]]) -> Answer:
+def which_files(src: Sources, question: str, asked: kinds.Asked, named: Named, scope: Scope | None) -> Answer:
     ans = Answer(question)
-    all_paths = [p for p, _ in docs]
-    exprs = _expressions(lib.store, asked.topic)
+    all_paths = named.paths
+    exprs = gather.phrases(src.store, asked.topic)
     if not exprs:
-        return _nothing(ans, kinds.WHICH_FILES, f"\u201c{asked.topic}\u201d has no words to look for.")
+        return compose.nothing(ans, kinds.WHICH_FILES, f"\u201c{asked.topic}\u201d has no words to look for.")
     hits: dict[str, list[int]] = {}
     for _, expr in exprs:  # every chunk of the scope the keyword index matches: no top k
-        for cid, path in lib.store.chunks.matching(expr, scope):
+        for cid, path in src.store.chunks.matching(expr, scope):
             hits.setdefault(path, []).append(cid)
-    read = _reader(lib.store)
+    read = gather.reader(src.store)
     found: list[tuple[str, Sentence | None, int, str]] = []  # (path, its quote, passages, how found)
     for k, (path, ids) in enumerate(sorted(hits.items(), key=lambda kv: (-len(set(kv[1])), kv[0]))):
         ids = sorted(set(ids))
@@ -358,8 +183,8 @@ def which_files(lib: Library, question: str, asked: kinds.Asked, scope: Scope | 
             continue
         best, fallback = None, None
         for r in read(ids[:WORD_CHUNKS]):
-            for sent in evidence.split([r]):
-                if any(_mentions(sent.text, a, lib.store.keywords.stems) for a, _ in exprs):
+            for sent in sentences.split([r]):
+                if any(gather.mentions(sent.text, a, src.store.keywords.stems) for a, _ in exprs):
                     best = summary.tidy(sent)
                     break
                 fallback = fallback or summary.tidy(sent)
@@ -368,18 +193,18 @@ def which_files(lib: Library, question: str, asked: kinds.Asked, scope: Scope | 
         found.append((path, best or fallback, len(ids), "words" if best is not None else "word_form"))
     # by meaning: files with a passage close to the topic that never name it
     near: dict[str, Result] = {}
-    for r in lib.search(asked.topic, 50, scope):
+    for r in src.retrieve(asked.topic, 50, scope):
         if r.path not in hits and r.similarity is not None and r.similarity >= MEANING_MIN and r.path not in near:
             near[r.path] = r
     if near:
-        ranked = evidence.rank(asked.topic, list(near.values()), lib.embed)
+        ranked = rank.rank(asked.topic, list(near.values()), src.embed)
         for path in near:
             found.append((path, next((summary.tidy(s) for s in ranked if s.result.path == path), None), 1, "meaning"))
     if not found:
-        return _nothing(ans, kinds.WHICH_FILES, f"No file mentions \u201c{asked.topic}\u201d.")
+        return compose.nothing(ans, kinds.WHICH_FILES, f"No file mentions \u201c{asked.topic}\u201d.")
     order = {"words": 0, "word_form": 1, "meaning": 2}
     found.sort(key=lambda f: order[f[3]])  # stable: most passages first within each group
-    number = _number(ans, [s for _, s, _, _ in found if s is not None])
+    number = compose.number_quotes(ans, [s for _, s, _, _ in found if s is not None])
     n_words = sum(f[3] == "words" for f in found)
     heads = {"words": f"{n_words} file{'s mention' if n_words != 1 else ' mentions'} \u201c{asked.topic}\u201d:",
              "word_form": "Another form of the word only:", "meaning": "Related in meaning (no mention of it):"}
@@ -394,41 +219,39 @@ def which_files(lib: Library, question: str, asked: kinds.Asked, scope: Scope | 
         if k >= MAX_FILES_SHOWN:
             continue
         said = f"{count} passage{'s' if count != 1 else ''}" if how != "meaning" else "related"
-        quote = f": \u201c{_one_line(q.text)}\u201d [{number[id(q)]}]" if q is not None else ""
-        lines.append(f"- {name(path, all_paths)} ({said}){quote}")
+        quote = f": \u201c{one_line(q.text)}\u201d [{number[id(q)]}]" if q is not None else ""
+        lines.append(f"- {compose.name(path, all_paths)} ({said}){quote}")
     if len(found) > MAX_FILES_SHOWN:
         lines.append(f"- \u2026 and {len(found) - MAX_FILES_SHOWN} more (--json lists them all)")
     ans.documents = [f[0] for f in found if f[3] == "words"]
     ans.text = "\n".join(lines)
     ans.supported = bool(n_words)
-    return _finish(ans, kinds.WHICH_FILES, "files")
+    return compose.finish(ans, kinds.WHICH_FILES, "files")
 
 
-# ---- every mention -----------------------------------------------------------------------------------
-def list_every(lib: Library, question: str, asked: kinds.Asked, scope: Scope | None,
-               docs: list[tuple[str, str]]) -> Answer:
+def list_every(src: Sources, question: str, asked: kinds.Asked, named: Named, scope: Scope | None) -> Answer:
     ans = Answer(question)
-    all_paths = [p for p, _ in docs]
+    all_paths = named.paths
     if asked.target:
-        found = resolve(asked.target, docs)
+        found = named.target
         if found.choices:
-            return _choose(ans, f"Several files fit \u201c{asked.target}\u201d.", found.choices)
+            return compose.choose(ans, f"Several files fit \u201c{asked.target}\u201d.", found.choices)
         if found.paths:
-            folders = [p for _, p in lib.store.documents.folders()]
+            folders = [p for _, p in src.store.documents.folders()]
             scope = make_scope(found.paths, (), folders)
             ans.documents = list(found.paths)
     topic = asked.topic
     items: list[Sentence] = []
-    read = _reader(lib.store)
-    for alt, expr in _expressions(lib.store, topic):  # every sentence that names it
-        for r in read([cid for cid, _ in lib.store.chunks.matching(expr, scope, limit=MAX_ITEMS * 4)]):
-            items += [summary.tidy(s) for s in evidence.split([r]) if _mentions(s.text, alt, lib.store.keywords.stems)]
-    results = lib.search(topic, TOPIC_PASSAGES, scope)  # and those that mean it ("due on 3 May" for deadlines)
+    read = gather.reader(src.store)
+    for alt, expr in gather.phrases(src.store, topic):  # every sentence that names it
+        for r in read([cid for cid, _ in src.store.chunks.matching(expr, scope, limit=MAX_ITEMS * 4)]):
+            items += [summary.tidy(s) for s in sentences.split([r]) if gather.mentions(s.text, alt, src.store.keywords.stems)]
+    results = src.retrieve(topic, TOPIC_PASSAGES, scope)  # and those that mean it ("due on 3 May" for deadlines)
     if results:
-        ranked = evidence.rank(topic, results, lib.embed)
+        ranked = rank.rank(topic, results, src.embed)
         kind = topic_kind(topic)
         if kind:  # "every deadline": the sentences holding a time, however close in meaning
-            ranked = [s for s in ranked if evidence._holds_kind(s.text, kind, set())]
+            ranked = [s for s in ranked if rank.holds_kind(s.text, kind, set())]
         top = ranked[0].relevance if ranked else 0.0
         items += [summary.tidy(s) for s in ranked if s.relevance >= top - (KIND_CLOSE if kind else LIST_CLOSE)]
     seen: set[tuple[int, int]] = set()
@@ -439,16 +262,15 @@ def list_every(lib: Library, question: str, asked: kinds.Asked, scope: Scope | N
             seen.add(key)
             unique.append(s)
     if not unique:
-        return _nothing(ans, kinds.LIST, f"I found no mention of \u201c{topic}\u201d in your files.")
+        return compose.nothing(ans, kinds.LIST, f"I found no mention of \u201c{topic}\u201d in your files.")
     unique = unique[:MAX_ITEMS]
     order = {p: i for i, p in enumerate(all_paths)}
     unique.sort(key=lambda s: (order.get(s.result.path, 0), s.result.path, s.result.chunk_id, s.start))
     ans.documents = ans.documents or list(dict.fromkeys(s.result.path for s in unique))
     head = f"{len(unique)} passage{'s' if len(unique) != 1 else ''} on \u201c{topic}\u201d:"
-    ans.text = head + "\n\n" + _outline_text(ans, unique, all_paths, by_file=True)
+    ans.text = head + "\n\n" + compose.outline(ans, unique, all_paths, by_file=True)
     ans.supported = True
-    return _finish(ans, kinds.LIST, "list")
-
+    return compose.finish(ans, kinds.LIST, "list")
 
 _TOPIC_KINDS = {"time": "deadline deadlines date dates due day days time times when schedule schedules appointment "
                         "appointments meeting meetings event events milestone milestones year years",
@@ -456,6 +278,7 @@ _TOPIC_KINDS = {"time": "deadline deadlines date dates due day days time times w
                           "limit limits rate rates sum sums quantity quantities value values",
                 "name": "person people persons name names who attendee attendees owner owners author authors "
                         "contact contacts"}
+
 _TOPIC_KIND = {w: k for k, ws in _TOPIC_KINDS.items() for w in ws.split()}
 KIND_CLOSE = 0.4  # a list of a kind ("every date") reaches further: the kind says what belongs
 
@@ -467,34 +290,32 @@ def topic_kind(topic: str) -> str | None:
     return _TOPIC_KIND.get(words[-1]) if words else None
 
 
-# ---- comparisons ---------------------------------------------------------------------------------------
-def compare(lib: Library, question: str, asked: kinds.Asked, scope: Scope | None, words: int,
-            docs: list[tuple[str, str]]) -> Answer:
+def compare(src: Sources, question: str, asked: kinds.Asked, named: Named, scope: Scope | None, words: int) -> Answer:
     ans = Answer(question)
-    all_paths = [p for p, _ in docs]
-    a, b = resolve(asked.target, docs), resolve(asked.other, docs)
+    all_paths = named.paths
+    a, b = named.target, named.other
     for side, r in ((asked.target, a), (asked.other, b)):
         if r.choices:
-            return _choose(ans, f"Several files fit \u201c{side}\u201d.", r.choices)
+            return compose.choose(ans, f"Several files fit \u201c{side}\u201d.", r.choices)
     if a.paths and b.paths and a.paths != b.paths:  # two documents, side by side
-        left = document_summary(lib, a.paths[0], max(summary.MIN_WORDS, words // 2))
-        right = document_summary(lib, b.paths[0], max(summary.MIN_WORDS, words // 2))
-        labels = (name(a.paths[0], all_paths), name(b.paths[0], all_paths))
+        left = gather.document_sentences(src, a.paths[0], max(summary.MIN_WORDS, words // 2))
+        right = gather.document_sentences(src, b.paths[0], max(summary.MIN_WORDS, words // 2))
+        labels = (compose.name(a.paths[0], all_paths), compose.name(b.paths[0], all_paths))
         ans.documents = [a.paths[0], b.paths[0]]
     else:  # two topics: what the files say of each
-        left = _topic_sentences(lib, asked.target, scope, words // 2)[:3]
-        right = _topic_sentences(lib, asked.other, scope, words // 2)[:3]
+        left = _topic_sentences(src, asked.target, scope, words // 2)[:3]
+        right = _topic_sentences(src, asked.other, scope, words // 2)[:3]
         labels = (asked.target, asked.other)
         ans.documents = list(dict.fromkeys(s.result.path for s in left + right))
     if not left and not right:
-        return _nothing(ans, kinds.COMPARE, "I found nothing on either side to compare in your files.")
-    pairs = _pairs(lib, left, right)
+        return compose.nothing(ans, kinds.COMPARE, "I found nothing on either side to compare in your files.")
+    pairs = _pairs(src, left, right)
     both = [(x, y) for x, y in pairs if x is not None and y is not None]
     shown = [s for p in both for s in p] + [p[0] for p in pairs if p[1] is None] + [p[1] for p in pairs if p[0] is None]
-    number = _number(ans, [s for s in shown if s is not None])
+    number = compose.number_quotes(ans, [s for s in shown if s is not None])
 
     def quote(x: Sentence) -> str:
-        return f"\u201c{_one_line(x.text)}\u201d [{number[id(x)]}]"
+        return f"\u201c{one_line(x.text)}\u201d [{number[id(x)]}]"
 
     lines = [f"{labels[0]} and {labels[1]}, side by side:"]
     if both:
@@ -509,15 +330,15 @@ def compare(lib: Library, question: str, asked: kinds.Asked, scope: Scope | None
         ans.pairs.append([number[id(x)] if x else None, number[id(y)] if y else None])
     ans.text = "\n".join(lines)
     ans.supported = True
-    return _finish(ans, kinds.COMPARE, "comparison")
+    return compose.finish(ans, kinds.COMPARE, "comparison")
 
 
-def _pairs(lib: Library, left: Sequence[Sentence], right: Sequence[Sentence]) -> list[tuple[Sentence | None, Sentence | None]]:
+def _pairs(src: Sources, left: Sequence[Sentence], right: Sequence[Sentence]) -> list[tuple[Sentence | None, Sentence | None]]:
     """Each sentence of one side with the closest of the other (when close enough), greedily
     by closeness; the rest stand alone, in their documents' order."""
     if not left or not right:
         return [(s, None) for s in left] + [(None, s) for s in right]
-    vecs = lib.embed([s.text for s in left] + [s.text for s in right])
+    vecs = src.embed([s.text for s in left] + [s.text for s in right])
     sims = vecs[: len(left)] @ vecs[len(left):].T
     used_l: set[int] = set()
     used_r: set[int] = set()
@@ -536,23 +357,15 @@ def _pairs(lib: Library, left: Sequence[Sentence], right: Sequence[Sentence]) ->
     return [(left[i] if i is not None else None, right[j] if j is not None else None) for i, j in out]
 
 
-def answer_documents(lib: Library, question: str, asked: kinds.Asked, scope: Scope | None,
-                     words: int) -> Answer | None:
-    """The answer to a question about whole documents, of the kind ``asked`` says; None when
-    its reading was a weak one ("what does X cover?") and it names no indexed document: a fact
-    question after all."""
-    docs = scope_docs(lib.store, scope)  # read once a question: every kind resolves names against them
-    if asked.weak:
-        sides = [asked.target] + ([asked.other] if asked.kind == kinds.COMPARE else [])
-        named = [resolve(side, docs) for side in sides]
-        if not all(r.paths or r.choices for r in named):
-            return None
+def answer(src: Sources, question: str, asked: kinds.Asked, named: Named, scope: Scope | None, words: int) -> Answer:
+    """The answer to a question about whole documents, of the kind ``asked`` says, about the
+    documents ``named`` (``words``: a summary's budget)."""
     if asked.kind == kinds.SUMMARY:
-        return summarize(lib, question, asked, scope, words, docs)
+        return summarize(src, question, asked, named, scope, words)
     if asked.kind == kinds.WHICH_FILES:
-        return which_files(lib, question, asked, scope, docs)
+        return which_files(src, question, asked, named, scope)
     if asked.kind == kinds.LIST:
-        return list_every(lib, question, asked, scope, docs)
+        return list_every(src, question, asked, named, scope)
     if asked.kind == kinds.COMPARE:
-        return compare(lib, question, asked, scope, words, docs)
+        return compare(src, question, asked, named, scope, words)
     raise ValueError(f"not a question about documents: {asked.kind}")

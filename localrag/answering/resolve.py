@@ -9,8 +9,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from localrag.answering.evidence import file_name_words
-from localrag.answering.verify import stem
+from localrag.answering.kinds import COMPARE, Asked
+from localrag.answering.lexical import stem
+from localrag.answering.sentences import file_name_words
+from localrag.store import Store
+from localrag.store.scope import Scope
 
 # words that point, not name ("this", "my") and words for documents in general ("the Spectre
 # article"): "this document" names nothing (the scope is meant), "the manual" names the manuals
@@ -72,3 +75,37 @@ def resolve(target: str, docs: Sequence[tuple[str, str]]) -> Resolved:
     if len(tied) == 1 or len(whole) == 1:
         return Resolved(tied if len(tied) == 1 else whole, [], True)
     return Resolved([], tied[:10], True)
+
+
+@dataclass
+class Named:
+    """The documents a question about whole documents can be about (``docs``: (path, title) of
+    those in its scope) and those its two sides name (``other``: a comparison's second)."""
+
+    docs: list[tuple[str, str]]
+    target: Resolved
+    other: Resolved
+
+    @property
+    def paths(self) -> list[str]:
+        return [p for p, _ in self.docs]
+
+
+def documents_in(store: Store, scope: Scope | None) -> list[tuple[str, str]]:
+    """(path, title) of the documents in the scope (all of them without one)."""
+    docs = store.chunks.titles()
+    if scope is None:
+        return docs
+    allowed = set(store.chunks.paths_in(scope))
+    return [d for d in docs if d[0] in allowed]
+
+
+def name_documents(asked: Asked, docs: list[tuple[str, str]]) -> Named | None:
+    """The documents ``asked`` names; None when its reading was a weak one ("what does X
+    cover?") and it names no indexed document: a fact question after all."""
+    named = Named(docs, resolve(asked.target, docs), resolve(asked.other, docs))
+    if asked.weak:
+        sides = [named.target] + ([named.other] if asked.kind == COMPARE else [])
+        if not all(r.paths or r.choices for r in sides):
+            return None
+    return named

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from localrag.answering.evidence import EmbedFn, Sentence, embed_texts, split
+from localrag.answering.sentences import EmbedFn, Sentence, embed_texts, split
 from localrag.search.retrieve import Result
 from localrag.search.stopwords import STOPWORDS
 

@@ -19,8 +19,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from localrag.answering import verify
-from localrag.answering.evidence import Sentence, file_name_words, split
+from localrag.answering import lexical
+from localrag.answering.sentences import Sentence, file_name_words, split
 from localrag.indexing.parse.tables import SEP, split_row
 from localrag.search.retrieve import Result
 
@@ -81,7 +81,7 @@ def cells(text: str) -> list[Cell]:
     return out
 
 
-_SHORT_FOR = {verify.stem(a): verify.stem(w) for a, w in (
+_SHORT_FOR = {lexical.stem(a): lexical.stem(w) for a, w in (
     ("avg", "average"), ("qty", "quantity"), ("pcs", "pieces"), ("temp", "temperature"), ("hrs", "hours"),
     ("mins", "minutes"), ("approx", "approximately"), ("dept", "department"))}
 
@@ -89,7 +89,7 @@ _SHORT_FOR = {verify.stem(a): verify.stem(w) for a, w in (
 def _words(text: str) -> set[str]:
     """Content words, with what a header's usual short forms stand for ("Avg speed" holds
     "average"); a lone letter ("s" of "Tanaka's") is no word, a lone digit is."""
-    out = {w for w in verify.content(text.replace("_", " ")) if len(w) > 1 or w.isdigit()}
+    out = {w for w in lexical.content(text.replace("_", " ")) if len(w) > 1 or w.isdigit()}
     return out | {_SHORT_FOR[w] for w in out if w in _SHORT_FOR}
 
 
@@ -111,8 +111,8 @@ def _asked(question: str) -> set[str]:
     """The question's content words: a lone capital is one ("Trekker Y"), a lone small letter is
     not ("s" of "Tanaka's")."""
     out = set()
-    for t, start, end in verify.tokens(question):
-        if t in verify.STOPWORDS or t in verify.FRAME_WORDS or t in _AUXILIARIES:
+    for t, start, end in lexical.tokens(question):
+        if t in lexical.STOPWORDS or t in lexical.FRAME_WORDS or t in _AUXILIARIES:
             continue
         if end - start > 1 or question[start].isdigit() or question[start].isupper():
             out.add(t)
@@ -125,16 +125,16 @@ def answer_cell(question: str, ranked: Sequence[Sentence], look: int) -> TableAn
     best = next((s for s in ranked[:look] if s.answers_question), None)
     if best is None or not cells(best.text):
         return None
-    subj = verify.subject(question)
+    subj = lexical.subject(question)
     table = (best.result.path, best.result.heading)  # its rows, wherever retrieval found them
     rows = [s for s in ranked if (s.result.path, s.result.heading) == table and cells(s.text)]
     asked = _asked(question)
-    exact = {t for e in subj.exact for t, _, _ in verify.tokens(e)}
+    exact = {t for e in subj.exact for t, _, _ in lexical.tokens(e)}
     plain = asked - exact  # "TF-20" is not "20 l"
     flat = " ".join(question.lower().split())
     scored = []
     for s in rows:
-        if verify.missing_terms(subj, s.text) or not _compounds_held(question, s):
+        if lexical.missing_terms(subj, s.text) or not _compounds_held(question, s):
             continue
         cs = cells(s.text)
         key = _key(cs, plain, subj.exact)
@@ -180,7 +180,7 @@ def _compounds_held(question: str, row: Sentence) -> bool:
 
 def _letters(text: str) -> set[str]:
     """A value's lone capitals ("Trekker X"), which ``_words`` leaves out."""
-    return {t for t, a, b in verify.tokens(text) if b - a == 1 and text[a].isupper()}
+    return {t for t, a, b in lexical.tokens(text) if b - a == 1 and text[a].isupper()}
 
 
 def _key(cs: Sequence[Cell], plain: set[str], exact: Sequence[str]) -> list[Cell]:
@@ -188,7 +188,7 @@ def _key(cs: Sequence[Cell], plain: set[str], exact: Sequence[str]) -> list[Cell
     cell holds with more ("Gears: 8" beside "Bike: Cityline 8") is not one."""
     matched = {}
     for c in cs:
-        m = _held(plain, _value_words(c.value)) | {e for e in exact if verify.holds_term(c.value, e)}
+        m = _held(plain, _value_words(c.value)) | {e for e in exact if lexical.holds_term(c.value, e)}
         if m:
             matched[c] = m
     return [c for c, m in matched.items() if not any(m < other for d, other in matched.items() if d is not c)]
@@ -205,7 +205,7 @@ def _phrasing(question: str, word: str) -> bool:
     words follow it ("were ordered", "does it come in", "claim for travel"), and no preposition
     is right before it ("for catering"). A noun the row lacks ("the child fare", "the Fold 20
     battery cost") is neither."""
-    toks = verify.tokens(question)
+    toks = lexical.tokens(question)
     words = [question[a:b].lower() for _, a, b in toks]
     for i, (t, _, _) in enumerate(toks):
         if t != word:
@@ -213,11 +213,11 @@ def _phrasing(question: str, word: str) -> bool:
         if i > 0 and (words[i - 1] in _PREPOSITIONS | _DETERMINERS or not words[i].isalpha()
                       or question[toks[i][1]].isupper()):
             return False  # "for catering", "the gas"; a name's part or a number ("Trekker Y") is never phrasing
-        after_wh = i == 1 or (i == 2 and toks[1][0] not in verify.STOPWORDS)
+        after_wh = i == 1 or (i == 2 and toks[1][0] not in lexical.STOPWORDS)
         nxt = toks[i + 1][0] if i + 1 < len(toks) else None
         if after_wh and words[0] in ("who", "which", "what", "whose"):
             return True
-        if nxt is None or nxt in verify.STOPWORDS or words[i + 1] in _PREPOSITIONS:
+        if nxt is None or nxt in lexical.STOPWORDS or words[i + 1] in _PREPOSITIONS:
             return True
     return False
 
@@ -225,7 +225,7 @@ def _phrasing(question: str, word: str) -> bool:
 # Verbs and measure words that say nothing a table's row must hold: "how long does it last",
 # "who works", "what does it cost", "did we order", "how heavy is it". A verb of another kind
 # ("did we sow", in a harvest log; "does it reach") must be said by the row or its table's title.
-_LIGHT = frozenset(verify.stem(w) for w in (
+_LIGHT = frozenset(lexical.stem(w) for w in (
     "be have do get got take took make made go went come came cost pay paid last start begin end finish open close "
     "leave arrive depart run ran hold keep need use work live play teach give weigh back due book booked write wrote "
     "written publish published buy bought order ordered send sent heavy loud level size far long").split())
@@ -278,14 +278,14 @@ def _column(question: str, asked: set[str], cs: Sequence[Cell], key: Sequence[Ce
         return best[0] if len(best) == 1 else None
     if _MONEY_QUESTION.search(question) and len(money) == 1:  # "how much is it": an amount, when nothing else is named
         return money[0]
-    kind = verify.kind_of_question(question)
+    kind = lexical.kind_of_question(question)
     if kind == "number":
         many = re.search(r"\bhow many\b", question, re.I) is not None
         fitting = [c for c in others if _NUMBERISH.match(c.value) and not (many and _money(c))]
     elif kind == "name":
         fitting = [c for c in others if re.search(r"[A-Z]", c.value) and not _NUMBERISH.match(c.value)]
     elif kind in ("time", "year"):
-        fitting = [c for c in others if verify.fits_kind(c.value, kind) and not _money(c)]
+        fitting = [c for c in others if lexical.fits_kind(c.value, kind) and not _money(c)]
         if len(fitting) > 1:  # "when": a clock time or a date before a duration ("09:00", not "1 h 20 min")
             fitting = [c for c in fitting if _WHEN.search(c.value)]
     else:
@@ -296,14 +296,14 @@ def _column(question: str, asked: set[str], cs: Sequence[Cell], key: Sequence[Ce
 def _counted(question: str) -> set[str]:
     """What "how many"/"how much" asks about ("how many pallets"): the row must name it."""
     m = re.search(r"\bhow (?:many|much)\s+(\w+)", question, re.I)
-    return verify.content(m.group(1)) if m else set()
+    return lexical.content(m.group(1)) if m else set()
 
 
 def _next_to(question: str, word: str, key: Sequence[Cell]) -> bool:
     """An unexplained word right beside one of a key cell the question names only in part, with
     no small word between: the question names another thing ("espresso grinder" is not "espresso
     beans, 1 kg"); beside a cell it names whole ("Japanese maple come in") it is phrasing."""
-    toks = verify.tokens(question)
+    toks = lexical.tokens(question)
     held = set().union(*(_words(c.value) for c in key))
     for i, (t, _, _) in enumerate(toks):
         if t != word:
@@ -329,7 +329,7 @@ _WHICH_MANY = re.compile(r"^\s*(?:which|what)\s+(\w+)\b|\bhow many\s+(\w+)\b", r
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _MONTH_NAMES = ("january february march april may june july august september october november december").split()
 _DEAR = re.compile(r"\b(?:most expensive|least expensive|cheapest|dearest|priciest)\b", re.I)
-_OVER_WORDS = frozenset(verify.stem(w) for w in (
+_OVER_WORDS = frozenset(lexical.stem(w) for w in (
     "total sum altogether all combined average mean highest largest biggest most expensive maximum longest heaviest "
     "greatest loudest noisiest lowest smallest cheapest least minimum shortest lightest fewest quietest how many which "
     "what").split())
@@ -388,7 +388,7 @@ def _value_words(value: str) -> set[str]:
     out = _words(value) | _letters(value)
     for m in _ISO_DATE.finditer(value):
         if 1 <= int(m.group(2)) <= 12:
-            out.add(verify.stem(_MONTH_NAMES[int(m.group(2)) - 1]))
+            out.add(lexical.stem(_MONTH_NAMES[int(m.group(2)) - 1]))
     return out
 
 
@@ -401,7 +401,7 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
     how = next((h for h, rx in _OVER if rx.search(question)), None)
     m = _WHICH_MANY.search(question)
     noun = (m.group(1) or m.group(2)).lower() if m else ""
-    plural = bool(noun) and verify.stem(noun) != noun  # "models", "suppliers": more than one row
+    plural = bool(noun) and lexical.stem(noun) != noun  # "models", "suppliers": more than one row
     if how is None and not plural:
         return None
     best = next((s for s in ranked[:look] if s.answers_question and cells(s.text)), None)
@@ -415,7 +415,7 @@ def answer_rows(question: str, ranked: Sequence[Sentence], look: int,
             return None
         how = None
     asked = _asked(question)
-    noun_stem = verify.stem(noun) if noun else ""
+    noun_stem = lexical.stem(noun) if noun else ""
     context = _words(f"{best.result.heading} {file_name_words(best.result.path)}")
     by_label = False
     if how is None:  # "which models ...", "how many models ...": rows named by a column of names
@@ -494,14 +494,14 @@ def _names_a_column(question: str, how: str, header: Sequence[str]) -> bool:
         return (said == {"total"} and not re.search(r"\bin total\b", question, re.I)
                 and any("total" in h.lower().split() for h in header))
     m = re.search(r"\b(?:average|mean)\s+(\w+)", question, re.I)
-    average = {verify.stem("average"), verify.stem("mean")}
+    average = {lexical.stem("average"), lexical.stem("mean")}
     return m is not None and any(_held(_words(m.group(1)), _words(h)) and _words(h) & average for h in header)
 
 
 def _last_said(question: str, wanted: Sequence[str]) -> str | None:
     """Of the words that pick rows, the one the question says last when it is a word, not a
     number, code or unit: the head of what the question names ("the white paint", "the posters")."""
-    said = [t for t, a, b in verify.tokens(question) if t in wanted]
+    said = [t for t, a, b in lexical.tokens(question) if t in wanted]
     return said[-1] if said and said[-1].isalpha() and len(said[-1]) > 2 else None  # not a unit ("2 kW")
 
 
@@ -513,7 +513,7 @@ def _head(value: str) -> str:
     A2" is posters, "Poster tubes" tubes, "Paint, white, 10 l" paint, "Black toner TN-420" toner).
     A catalogue that puts the thing first and its kind after ("Paint roller 25 cm") reads wrong."""
     words = [t for part in value.split(",")[0].split() if not any(ch.isdigit() for ch in part)
-             for t, _, _ in verify.tokens(part) if t.isalpha() and len(t) > 2 and not _ROMAN.fullmatch(t)]
+             for t, _, _ in lexical.tokens(part) if t.isalpha() and len(t) > 2 and not _ROMAN.fullmatch(t)]
     return words[-1] if words else ""
 
 
@@ -531,17 +531,17 @@ def _row_kind(question: str) -> set[str]:
     """A plural noun that ends the question after "the" or "all" names what the rows are ("the
     average price of the breads"), not which rows."""
     m = re.search(r"\b(?:the|all|all the|our|these|those)\s+(\w+)\s*\??\s*$", question, re.I)
-    if m is None or verify.stem(m.group(1)) == m.group(1).lower():
+    if m is None or lexical.stem(m.group(1)) == m.group(1).lower():
         return set()
-    return {verify.stem(m.group(1))}
+    return {lexical.stem(m.group(1))}
 
 
 def _beside(question: str, words: set[str]) -> set[str]:
     """The words right beside those of a column's name in the question ("noise level", "tank
     size"): they say which column, not which rows."""
-    toks = [t for t, _, _ in verify.tokens(question)]
+    toks = [t for t, _, _ in lexical.tokens(question)]
     return {toks[j] for i, t in enumerate(toks) if _held({t}, words) for j in (i - 1, i + 1)
-            if 0 <= j < len(toks) and toks[j] not in verify.STOPWORDS}
+            if 0 <= j < len(toks) and toks[j] not in lexical.STOPWORDS}
 
 
 def _over_column(question: str, how: str, asked: set[str], rows: Sequence[Sentence], header: Sequence[str],

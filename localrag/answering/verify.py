@@ -1,145 +1,29 @@
-"""Check a model's answer against the quotes it rests on, word by word.
+"""Check what a model wrote against the quotes it rests on, word by word.
 
 A small model invents names, numbers and second sentences. What reaches the user as fact must
 be found in the evidence: every number, and the content words of each sentence (a short answer
-is snapped to the exact words of its quote, so it is always verbatim text of the file).
+is snapped to the exact words of its quote, so it is always verbatim text of the file). A quote
+backs an answer only if it is about what the question asks (``Sentence.answers_question``).
 """
 
 from __future__ import annotations
 
 import re
-import string
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from localrag.answering import sentences, tables
+from localrag.answering.lexical import TOKEN, content, fits_kind, kind_of_question, names, numbers, squad_normalize, subject, tokens
+from localrag.answering.sentences import Sentence, split_text
 from localrag.search.stopwords import STOPWORDS
 
-_TOKEN = re.compile(r"\w+(?:[.,]\d+)*", re.UNICODE)
-_NUMBER = re.compile(r"^\d+(?:[.,]\d+)*$")
-NUMBER_WORDS = {w: str(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
 NOT_FOUND_PHRASES = ("not found", "not in the evidence", "unknown", "no answer", "cannot be determined",
                      "does not say", "not mentioned", "not stated")
-
-
-def _fold(word: str) -> str:
-    """Without accents ("Beyoncé" meets "Beyonce", "Müller" "Muller"): people type names both ways."""
-    if word.isascii():
-        return word
-    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
-
-
-def stem(word: str) -> str:
-    """A light suffix strip so 'minutes'/'minute' and 'played'/'plays' meet; numbers unchanged."""
-    w = _fold(word.lower())
-    if w in NUMBER_WORDS:
-        return NUMBER_WORDS[w]
-    if _NUMBER.match(w):
-        return w.replace(",", "")
-    if w.endswith("'s"):
-        return w[:-2]
-    for suffix in ("ing", "ed"):
-        if len(w) > len(suffix) + 3 and w.endswith(suffix):
-            return w[: -len(suffix)]
-    if len(w) > 5 and w.endswith(("sses", "xes", "ches", "shes", "zes")):
-        return w[:-2]  # boxes -> box, matches -> match
-    if len(w) > 5 and w.endswith("ies"):
-        return w[:-3] + "y"  # companies -> company
-    if len(w) > 4 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        return w[:-1]  # invoices -> invoice, minutes -> minute; not class, status, analysis
-    return w
-
-
-def tokens(text: str) -> list[tuple[str, int, int]]:
-    """(stem, start, end) for each word of ``text``."""
-    return [(stem(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(text)]
-
-
-def content(text: str) -> set[str]:
-    return {t for t, _, _ in tokens(text) if t not in STOPWORDS}
-
-
-def numbers(text: str) -> set[str]:
-    return {t for t, _, _ in tokens(text) if _NUMBER.match(t)}
-
-
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'-]+")
-
-
-def names(text: str) -> set[str]:
-    """Capitalised words not opening a sentence: the names an invented sentence gets wrong."""
-    return {stem(m.group()) for m in _NAME.finditer(text.strip())} - STOPWORDS
-
-
-# Words that say what kind of answer a question wants, not what it is about.
-FRAME_WORDS = frozenset(
-    "mean means meant long many much often far big old called name named kind type sort year years date time "
-    "number happen happened term refer refers describe described use used give given get got say said".split())
-_CODE = re.compile(r"(?<![\w-])(?=[\w.-]*\d)(?=[\w.-]*[^\W\d_])\w[\w.-]*\w(?![\w-])")  # E24, DW-4471, v2.0
-_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$", re.I)
-_IDENT = re.compile(r"(?<![\w.])(?:[A-Za-z]+_\w+|[a-z]{2,}[A-Z]\w*|\w+\(\))")  # snake_case, camelCase, f()
-_QUOTED = re.compile(r"\"([^\"]{2,60})\"|\u201c([^\u201d]{2,60})\u201d")
-
-
-@dataclass(frozen=True)
-class Subject:
-    """What a question is about: its exact terms (codes, identifiers, numbers, quoted phrases),
-    which a sentence that answers it must name, its names, and its content words."""
-
-    exact: tuple[str, ...]  # as written, lower case: matched as whole words of the sentence or its heading
-    names: frozenset[str]  # stems of the names: they weigh double in how much of the subject a sentence has
-    words: frozenset[str]  # stems of the content words, exact terms' stems included
-
-
-def subject(question: str) -> Subject:
-    q = question.strip()
-    exact: list[str] = []
-    for m in _QUOTED.finditer(q):
-        exact.append((m.group(1) or m.group(2)).lower())
-    for m in _CODE.finditer(q):
-        if not _ORDINAL.match(m.group()):  # "3rd" is written "third" as often
-            exact.append(m.group().lower())
-    for m in _IDENT.finditer(q):
-        exact.append(m.group().removesuffix("()").lower())
-    exact += sorted(numbers(q) - {t for e in exact for t in numbers(e)})
-    words = frozenset(content(q) - FRAME_WORDS)
-    exact_stems = {t for e in exact for t, _, _ in tokens(e)}
-    named = {t for n in names(_CODE.sub(" ", q)) for t, _, _ in tokens(n)}  # "Jean-Paul" -> jean, paul
-    return Subject(tuple(dict.fromkeys(exact)), frozenset(named - exact_stems - FRAME_WORDS - STOPWORDS), words)
-
-
-def holds_term(text: str, term: str) -> bool:
-    """A code, identifier or phrase as a whole word of ``text``; a number by its value."""
-    if _NUMBER.match(term):
-        return term in numbers(text)
-    return re.search(rf"(?<![\w-]){re.escape(_fold(term))}(?![\w-])", _fold(text.lower())) is not None
-
-
-def missing_terms(subj: Subject, text: str, around: str = "") -> list[str]:
-    """The exact terms of the question that ``text`` does not name; and when the question names
-    people or places, its names if neither ``text`` nor ``around`` has any of them."""
-    missing = [t for t in subj.exact if not holds_term(text, t)]
-    if subj.names and not subj.names & {t for t, _, _ in tokens(f"{text}\n{around}")}:
-        missing += sorted(subj.names)
-    return missing
-
-
-_PUNCTUATION = frozenset(string.punctuation)
-
-
-def squad_normalize(text: str) -> str:
-    """The official SQuAD normalisation: lower case, no punctuation, no articles, one space."""
-    text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
-    text = re.sub(r"\b(a|an|the)\b", " ", text)
-    return " ".join(text.split())
 
 
 def says_not_found(answer: str) -> bool:
     a = squad_normalize(answer)
     return not a or any(p in a for p in NOT_FOUND_PHRASES)
-
 
 NOT_IN_QUOTES = "its words are not in the quoted evidence"
 
@@ -186,7 +70,6 @@ def find_span(answer: str, quote: str, slack: int = 3) -> str:
         start = before[0][1]
     return _whole_words(quote, start, end)
 
-
 _OPEN, _CLOSE = "([{\"'\u201c\u2018", ")]}\"'\u201d\u2019.,;:!?"
 
 
@@ -214,44 +97,10 @@ def echoes(answer: str, question: str) -> bool:
     return bool(words) and words <= content(question)
 
 
-_MONTHS = ("january february march april may june july august september october november december "
-           "spring summer autumn fall winter century decade").split()
-
-
-def kind_of_question(question: str) -> str | None:
-    """What a question asks for, where its words say so: "year", "time", "number" or "name"."""
-    q = question.lower()
-    if re.search(r"\b(what|which) (year|decade|century)\b|\bin what year\b", q):
-        return "year"
-    if re.search(r"\bwhen\b", q):
-        return "time"
-    if re.search(r"\bhow (many|much)\b", q):
-        return "number"
-    if re.match(r"\s*who\b", q):
-        return "name"
-    return None
-
-
 def fits_question(answer: str, question: str) -> bool:
     """Whether a short answer is the kind the question asks for: a time for "when" and "what
     year", a number for "how many/much", a name for "who". A wrong kind is a wrong answer."""
     return fits_kind(answer, kind_of_question(question))
-
-
-def fits_kind(answer: str, kind: str | None) -> bool:
-    """``fits_question`` for a kind already worked out (``kind_of_question``)."""
-    a = answer.lower()
-    has_number = bool(re.search(r"\d", a)) or any(w in NUMBER_WORDS for w in re.findall(r"[a-z]+", a)) or any(
-        w in a for w in ("hundred", "thousand", "million", "billion", "dozen", "several", "many", "few"))
-    if kind == "year":
-        return bool(re.search(r"\d", a))
-    if kind == "time":
-        return has_number or any(m in a for m in _MONTHS) or "after" in a or "before" in a or "during" in a
-    if kind == "number":
-        return has_number
-    if kind == "name":
-        return bool(re.search(r"[A-Z]", answer)) or any(w in a for w in ("his ", "her ", "their ", "the "))
-    return True
 
 
 def check_short(answer: str, quotes: Sequence[str], question: str = "") -> Check:
@@ -294,9 +143,122 @@ def check_sentence(sentence: str, quotes: Sequence[str], min_share: float = 0.85
         return Check(True, best_i)
     return Check(False, best_i, reason=f"only {best:.0%} of its words are in the evidence")
 
-
 SHORT_WORDS = 8  # an answer of up to this many words is a phrase, checked by snapping to a quote
 
 
 def is_short(text: str) -> bool:
-    return len(_TOKEN.findall(text)) <= SHORT_WORDS and not re.search(r"[.!?]\s+\w", text.strip())
+    return len(TOKEN.findall(text)) <= SHORT_WORDS and not re.search(r"[.!?]\s+\w", text.strip())
+
+
+Backed = tuple[str, "Sentence | None", str]  # (text to show, the quote backing it or None, why not)
+
+
+def _about(quote: Sentence, question: str) -> str:
+    """Why a quote cannot support an answer to ``question``, or "" when it can. A table's row
+    backs no model's words: its cells are read by code (``tables.answer_cell``), and a row the
+    code did not answer from does not say what the question asks ("how many chairs" is not the
+    desk organiser's "Qty: 4")."""
+    if question and tables.cells(quote.text):
+        return "its quote is a table's row whose cells do not answer the question"
+    if not question or quote.answers_question:
+        return ""
+    if quote.missing:
+        return f"its quote does not mention {quote.missing[0]}"
+    if quote.verified is False and quote.about >= sentences.MIN_ABOUT:
+        return "its quote does not say what the question asks (the answer check)"
+    return "its quote is not about what the question asks"
+
+
+def backed_short(text: str, sents: Sequence[Sentence], question: str = "") -> Backed:
+    """A short answer, snapped to the exact words of the first quote that holds it and is about
+    the question."""
+    text = text.rstrip(". ")
+    why = NOT_IN_QUOTES
+    for s in sents:
+        c = check_short(text, [s.text], question)
+        if not c.supported:
+            if c.reason != NOT_IN_QUOTES:  # the answer itself is wrong (an echo, the wrong kind)
+                return (text, None, c.reason)
+            continue
+        why = _about(s, question)
+        if not why:
+            return (c.span, s, "")
+    return (text, None, why)
+
+
+def backed_sentences(text: str, sents: Sequence[Sentence], question: str = "") -> list[Backed]:
+    out: list[Backed] = []
+    quotes = [s.text for s in sents]
+    for sentence in split_text(text):
+        c = check_sentence(sentence, quotes, question=question)
+        quote = sents[c.quote] if c.supported and c.quote is not None else None
+        why = c.reason or (_about(quote, question) if quote else "")
+        out.append((sentence, None if why else quote, why))
+    return out
+
+
+def check_reply(text: str, sents: Sequence[Sentence], question: str = "", short_only: bool = False) -> list[Backed]:
+    """Each sentence of a model's answer as (text to show, the quote backing it or None, why not).
+    A short answer is replaced by the exact words of its quote. With ``short_only`` (a base
+    model), a longer answer is not trusted at all: such models paraphrase facts wrongly. A quote
+    backs an answer only if it is about what the question asks (``Sentence.answers_question``).
+    ``text`` is the reply without its citation marks (``generate.clean``)."""
+    if short_only and not is_short(text):
+        return [(text, None, "a small model's long answer is not trusted")]
+    if is_short(text):
+        return [backed_short(text, sents, question)]
+    return backed_sentences(text, sents, question)
+
+
+def check_chat(reply: tuple[str, str], shown: Sequence[Sentence], pool: Sequence[Sentence],
+               question: str) -> tuple[Backed, list[Backed]]:
+    """A chat model's reply, (short answer, sentence) as ``generate.parse_reply`` reads it,
+    checked: its short answer (snapped to a quote) and what to show, its sentence where the
+    quotes back it, else the short answer. Quotes it was shown come first; a sentence of the
+    files it was not shown (but ranked near) backs an answer too."""
+    short_text, sentence = reply
+    rest = [s for s in pool if s not in shown]
+    if short_text and not is_short(short_text):  # a whole sentence given as the "answer"
+        sentence, short_text = sentence or short_text, ""
+    short: Backed = ("", None, "")
+    if short_text:
+        short = backed_short(short_text, list(shown) + rest, question)
+    said: list[Backed] = []
+    if sentence:
+        said = backed_sentences(sentence, list(shown), question)
+        if any(q is None for _, q, _ in said) and rest:
+            again = backed_sentences(sentence, list(shown) + rest, question)
+            said = again if sum(q is not None for _, q, _ in again) > sum(q is not None for _, q, _ in said) else said
+        backed = " ".join(t for t, q, _ in said if q is not None)
+        if backed and (short[1] is None or _agrees(short[0], backed)):
+            return short, said  # the sentences the quotes back are shown; the others are listed as unsupported
+    aside = [(t, None, why or "it does not state the short answer") for t, _, why in said]
+    return short, ([short] if short_text else []) + aside
+
+
+def _agrees(short: str, sentence: str) -> bool:
+    """The sentence states the short answer (its content words), not some other fact."""
+    need = content(short) or {t for t, _, _ in tokens(short)}
+    return need <= {t for t, _, _ in tokens(sentence)}
+
+
+def copies(sentence: str, quote: str) -> bool:
+    """A quote written out again (near enough word for word): it adds nothing to the quotes."""
+    a, b = content(sentence), content(quote)
+    return bool(a) and len(a & b) >= 0.8 * len(a | b)
+
+
+def backed_by(sentence: str, quotes: Sequence[str]) -> list[int]:
+    """The one quote, or the two, that back a sentence of a written summary (its names and
+    numbers all in them, nearly all its words in them); [] when none do."""
+    one = check_sentence(sentence, quotes)
+    if one.supported and one.quote is not None:
+        return [one.quote]
+    words = content(sentence)
+    if not words or numbers(sentence) - numbers(" ".join(quotes)):
+        return []
+    shares = sorted(((len(words & content(q)), i) for i, q in enumerate(quotes)), reverse=True)[:2]
+    pair = [i for _, i in shares]
+    if len(pair) == 2 and check_sentence(sentence, [" ".join(quotes[i] for i in pair)]).supported:
+        return sorted(pair)
+    return []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from localrag.answering.evidence import EmbedFn, embed_texts, split
+from localrag.answering.sentences import EmbedFn, embed_texts, split
 from localrag.search.retrieve import Result
 from localrag.store import Store
 

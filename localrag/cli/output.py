@@ -11,7 +11,7 @@ from localrag.service.streams import Io
 if TYPE_CHECKING:  # rich and the indexer: imported where used, so `search` starts fast
     from rich.progress import Progress, TaskID
 
-    from localrag.answering.answer import Answer
+    from localrag.answering.compose import Answer
     from localrag.indexing.indexer import IndexStats
     from localrag.indexing.indexer import Progress as IndexProgress
 

@@ -15,7 +15,7 @@ from localrag.search.retrieve import Result
 from localrag.store.scope import Scope
 
 if TYPE_CHECKING:
-    from localrag.answering.answer import Answer
+    from localrag.answering.compose import Answer
 
 
 @dataclass

@@ -21,8 +21,9 @@ from localrag.search.retrieve import Result, search
 from localrag.store.scope import Scope, make_scope
 
 if TYPE_CHECKING:  # imported where used: a one-shot search never loads them
-    from localrag.answering.answer import Answer
-    from localrag.answering.documents import Library as Documents
+    from localrag.answering.compose import Answer
+    from localrag.answering.gather import Sources
+    from localrag.answering.pipeline import Options
     from localrag.answering.preview import PassageContext
 
 
@@ -70,29 +71,12 @@ class Library:
             raise LocalragError("the question is empty")
         if not self._index.folders():  # said at once, before any model is loaded
             raise LocalragError("nothing is indexed yet: add a folder with `localrag add PATH`")
-        s = self._rt.settings
         self._models.check_answer_model()
-        from localrag.answering.kinds import FACT, classify
+        from localrag.answering.pipeline import ask
 
-        asked = classify(question)
-        if asked.kind != FACT:
-            from localrag.answering.documents import answer_documents
-
-            doc_ans = answer_documents(self._documents(mode, cancel), question, asked, scope, checked_words(words, s))
-            if doc_ans is not None:
-                doc_ans.partial = self.partial_note(mode)
-                if on_text:
-                    on_text(doc_ans.text)
-                return doc_ans
-        # the evidence is drawn from a few more passages than a reader needs (unless told how many)
-        from localrag.answering.answer import answer
-        from localrag.answering.evidence import PASSAGES
-
-        results = self.search(question, checked_k(k) or max(s.top_k, PASSAGES), mode, scope=scope)
-        models = self._models
-        ans = answer(question, results, lambda: models.generator, models.embed_sentences, s.max_answer_tokens,
-                     s.temperature, s.min_score, on_text, history, cancel, s.min_evidence, models.verifier,
-                     self._table_of)
+        s = self._rt.settings
+        ans = ask(self._sources(mode, cancel), question, self._options(history), checked_k(k), scope,
+                  checked_words(words, s), on_text)
         ans.partial = self.partial_note(mode)
         return ans
 
@@ -100,8 +84,7 @@ class Library:
                   types: Sequence[str] = (), cancel: threading.Event | None = None) -> Answer:
         """A summary of the files at ``paths`` (each file, or the files under a folder), or of
         what the files say about ``query``: the MCP server's and `localrag summarize`'s call."""
-        from localrag.answering.documents import answer_documents
-        from localrag.answering.kinds import SUMMARY, Asked
+        from localrag.answering import pipeline
 
         if not self._index.folders():
             raise LocalragError("nothing is indexed yet: add a folder with `localrag add PATH`")
@@ -109,9 +92,8 @@ class Library:
             raise LocalragError("name the files to summarize, or a topic")
         scope = self.scope(paths, types)
         question = f"Summarize {', '.join(paths) if paths else query}"
-        ans = answer_documents(self._documents(None, cancel), question, Asked(SUMMARY, topic=query.strip()), scope,
-                               checked_words(words, self._rt.settings))
-        assert ans is not None  # only a weak reading of a question gives None
+        ans = pipeline.summarize(self._sources(None, cancel), question, query.strip(), scope,
+                                 checked_words(words, self._rt.settings))
         ans.partial = self.partial_note()
         return ans
 
@@ -139,19 +121,19 @@ class Library:
             lo, hi = start_line, end
         return Result(row.id, row.path, 0.0, row.text, row.heading, row.page, lo, hi)
 
-    def _table_of(self, r: Result) -> list[Result]:
-        """Every passage of the table ``r`` is part of (its document's chunks under its heading),
-        so a total or a list counts all its rows, not only those retrieval found."""
-        return [Result(c.id, c.path, 0.0, c.text, c.heading, c.page, c.start_line, c.end_line)
-                for c in self._rt.store.chunks.under_heading(r.path, r.heading)]
+    def _sources(self, mode: str | None = None, cancel: threading.Event | None = None) -> Sources:
+        """What answers read: the index, this part's search (tuned as adopted), the models."""
+        from localrag.answering.gather import Sources
 
-    def _documents(self, mode: str | None = None, cancel: threading.Event | None = None) -> Documents:
-        """What whole-document answers read: the index, the models, and this part's search."""
-        from localrag.answering.documents import Library as Documents
+        models = self._models
+        return Sources(self._rt.store, lambda text, k, scope: self.search(text, k, mode, scope=scope),
+                       models.embed_sentences, lambda: models.generator, models.chat_generator, models.verifier, cancel)
 
-        return Documents(self._rt.store, self._models.embed_sentences,
-                         lambda text, k, scope: self.search(text, k, mode, scope=scope),
-                         self._models.chat_generator, cancel)
+    def _options(self, history: Sequence[tuple[str, str]] = ()) -> Options:
+        from localrag.answering.pipeline import Options
+
+        s = self._rt.settings
+        return Options(s.max_answer_tokens, s.temperature, s.min_score, s.min_evidence, s.top_k, history)
 
 
 def checked_k(k: int | None) -> int | None:

@@ -24,7 +24,7 @@ from localrag.search.retrieve import Result
 
 if TYPE_CHECKING:
 
-    from localrag.answering.answer import Answer
+    from localrag.answering.compose import Answer
     from localrag.evaluation.subject import Measured
     from localrag.models.generator import Generator
     from localrag.models.remote import RemoteGenerator
@@ -230,7 +230,7 @@ def _norm(s: str) -> str:
 
 def answer_is_right(expected: str, got: str) -> bool:
     """Expected text contained in the answer, or most of its content words present."""
-    from localrag.answering.verify import content
+    from localrag.answering.lexical import content
 
     e, g = _norm(expected), _norm(got)
     if e and e in g:

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from localrag.answering.verify import is_short, squad_normalize
+from localrag.answering.lexical import squad_normalize
+from localrag.answering.verify import is_short
 from localrag.errors import LocalragError
 
 if TYPE_CHECKING:
-    from localrag.answering.answer import Answer
+    from localrag.answering.compose import Answer
     from localrag.evaluation.subject import Measured
 
 
@@ -102,14 +103,14 @@ def _unpunctuated(text: str) -> str:
 
 
 def _without_marks(text: str) -> str:
-    from localrag.answering.answer import CITATION_MARK
+    from localrag.answering.sentences import CITATION_MARK
 
     return CITATION_MARK.sub("", text)
 
 
 def shown_answer(ans: Answer) -> str:
     """The answer's words as a user reads them: no citation marks, no quote label."""
-    from localrag.answering.answer import QUOTE_LABEL
+    from localrag.answering.compose import QUOTE_LABEL
 
     text = _without_marks(ans.text)
     if text.startswith(QUOTE_LABEL):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from localrag.answering.answer import Answer
+    from localrag.answering.compose import Answer
     from localrag.config import Settings
     from localrag.models.embed import Embedder
     from localrag.models.generator import Generator

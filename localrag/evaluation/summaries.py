@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from localrag.answering.verify import squad_normalize
+from localrag.answering.lexical import squad_normalize
 from localrag.evaluation.squad import article_file
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, ListView, OptionList, ProgressBar, Static, TabbedContent, TabPane
 
-from localrag.answering.answer import Answer
+from localrag.answering.compose import Answer
 from localrag.config import Paths, Settings, get_paths
 from localrag.core import Localrag, Scope, within
 from localrag.core.index import Overview

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from localrag.answering.verify import FRAME_WORDS, STOPWORDS, content, kind_of_question, names, subject, tokens
+from localrag.answering.lexical import FRAME_WORDS, STOPWORDS, content, kind_of_question, names, subject, tokens
 
 if TYPE_CHECKING:
-    from localrag.answering.evidence import Sentence
+    from localrag.answering.sentences import Sentence
 
 AROUND = 300  # characters before a sentence read with it: its subject is often named there ("He ...")
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nothing|neither|nor|without|cannot)\b|n't\b", re.I)
@@ -37,7 +37,8 @@ def _stems(text: str) -> set[str]:
 
 def features(question: str, sents: Sequence[Sentence]) -> np.ndarray:
     """One row of ``FEATURES`` for each sentence (already ranked: ``about`` and ``missing`` set)."""
-    from localrag.answering.evidence import _holds_kind, file_name_words
+    from localrag.answering.rank import holds_kind as _holds_kind
+    from localrag.answering.sentences import file_name_words
 
     subj = subject(question)
     q_words = sorted(set(subj.words) or content(question) - FRAME_WORDS)

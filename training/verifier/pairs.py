@@ -3,7 +3,7 @@ split by article, with today's lexical check measured on the held-out pairs as t
 
     .venv/bin/python training/verifier/pairs.py --out DIR [--held-out 10] [--seed 0] [--others 2]
 
-Sentences are cut exactly as answers cut them (``answering.evidence.split``), each read with
+Sentences are cut exactly as answers cut them (``answering.sentences.split``), each read with
 its heading and the sentence before it, as the check reads it. Labels:
 - 1: an answerable question against the sentence holding a gold answer;
 - 0: an unanswerable question against the sentence holding its plausible answer (the hard
@@ -31,8 +31,8 @@ from pathlib import Path
 import features as support  # beside this script: the lexical features a logistic model was tried on
 import numpy as np
 
-from localrag.answering.evidence import rank
-from localrag.answering.verify import FRAME_WORDS, STOPWORDS, squad_normalize, stem
+from localrag.answering.lexical import FRAME_WORDS, STOPWORDS, squad_normalize, stem
+from localrag.answering.rank import rank
 from localrag.search.retrieve import Result
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
