@@ -19,9 +19,18 @@ BODY = b"GGUF" + os.urandom(3 * 1024 * 1024)  # a file that looks like a GGUF to
 SHA = hashlib.sha256(BODY).hexdigest()
 
 
+HUB_COMMIT = "0123456789abcdef0123456789abcdef01234567"
+# huggingface_hub writes what it got in 10 MiB chunks: a hub file resumes from the last whole one
+HUB_BODY = b"GGUF" + os.urandom(11 * 1024 * 1024)
+HUB_SHA = hashlib.sha256(HUB_BODY).hexdigest()
+CHUNK = 10 * 1024 * 1024
+
+
 class Served:
     def __init__(self) -> None:
         self.cut_next = False  # the next full download stops after 1 MiB, as a dropped connection does
+        self.down_after_cut = False  # ... and the host then answers 503 until the next pull
+        self.down = False
         self.ranges: list[str | None] = []
 
 
@@ -41,29 +50,41 @@ def server() -> Iterator[tuple[str, Served]]:
                 self.end_headers()
                 self.wfile.write(data)
                 return
-            if self.path.startswith("/hf/"):  # Hugging Face's way: the sha256 rides on the redirect
-                self.send_response(302)
-                self.send_header("Location", "/cdn/" + self.path[4:])
-                self.send_header("X-Linked-Etag", f'"{SHA}"')
-                self.end_headers()
-                return
             if not self.path.endswith(".gguf"):
                 self.send_error(404)
+                return
+            if state.down:
+                self.send_error(503)
                 return
             rng = self.headers.get("Range")
             state.ranges.append(rng)
             start = int(rng.split("=")[1].split("-")[0]) if rng else 0
-            body = BODY[start:]
+            hub = "/resolve/" in self.path
+            body = (HUB_BODY if hub else BODY)[start:]
             self.send_response(206 if rng else 200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if state.cut_next and not rng:
                 state.cut_next = False
-                self.wfile.write(body[: 1024 * 1024])
+                state.down = state.down_after_cut
+                self.wfile.write(body[: CHUNK + 512 * 1024 if hub else 1024 * 1024])
                 self.wfile.flush()
                 self.connection.shutdown(2)
                 return
             self.wfile.write(body)
+
+        def do_HEAD(self) -> None:  # noqa: N802 - a hub's file: its commit, and its sha256 as its etag (an LFS file's)
+            if "/resolve/main/" not in self.path or "missing" in self.path:
+                self.send_response(404)
+                self.send_header("X-Error-Code", "EntryNotFound")
+                self.end_headers()
+                return
+            state.down = False
+            self.send_response(200)
+            self.send_header("X-Repo-Commit", HUB_COMMIT)
+            self.send_header("ETag", f'"{HUB_SHA}"')
+            self.send_header("Content-Length", str(len(HUB_BODY)))
+            self.end_headers()
 
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -91,8 +112,13 @@ size_mb = 3
 ["tiny-wrong"]
 url = "{base}/files/wrong.gguf"
 sha256 = "{'0' * 64}"
-["tiny-hf"]
-url = "{base}/hf/tiny-hf.gguf"
+["tiny-hub"]
+url = "{base}/acme/Tiny-GGUF/resolve/main/tiny-hub.gguf"
+["tiny-hub-wrong"]
+url = "{base}/acme/Tiny-GGUF/resolve/main/tiny-hub-wrong.gguf"
+sha256 = "{'0' * 64}"
+["tiny-hub-missing"]
+url = "{base}/acme/Tiny-GGUF/resolve/main/missing.gguf"
 ["tiny-unchecked"]
 url = "{base}/files/unchecked.gguf"
 ''', encoding="utf-8")
@@ -133,14 +159,38 @@ def test_a_wrong_or_missing_sha256_is_refused(tmp_path: Path, server: tuple[str,
     assert bad.returncode == 1 and "does not match its sha256" in bad.stderr and "removed" in bad.stderr
     assert not list((home / "models" / "gguf").iterdir())  # nothing half-trusted is left
     unchecked = cli("models", "pull", "tiny-unchecked", home=home, check=False)
-    assert unchecked.returncode == 1 and "publish a sha256" in unchecked.stderr
-    cli("models", "pull", "tiny-hf", home=home)  # checked against the host's X-Linked-Etag
-    assert (home / "models" / "gguf" / "tiny-hf.gguf").read_bytes() == BODY
+    assert unchecked.returncode == 1 and "is not a model hub and the catalog pins no sha256" in unchecked.stderr
+    hub_bad = cli("models", "pull", "tiny-hub-wrong", home=home, check=False)  # the pin wins over the hub's sha256
+    assert hub_bad.returncode == 1 and "does not match its sha256" in hub_bad.stderr and "removed" in hub_bad.stderr
+    assert not list((home / "models" / "gguf").iterdir())
+    missing = cli("models", "pull", "tiny-hub-missing", home=home, check=False)
+    assert missing.returncode == 1 and "has no acme/Tiny-GGUF/missing.gguf at main" in missing.stderr
     for args, msg in ((["models", "use", "nope"], "not in the catalog"), (["models", "pull", "nope"], "no model 'nope'"),
                       (["models", "use", "tiny-wrong"], "not downloaded yet"),
                       (["models", "use", "ollama/none"], "no server model")):
         p = cli(*args, home=home, check=False)
         assert p.returncode == 1 and msg in p.stderr and "Traceback" not in p.stderr
+
+
+def test_a_hub_file_comes_through_huggingface_hub_resumed_and_checked(tmp_path: Path, server: tuple[str, Served],
+                                                                      cli) -> None:
+    base, state = server
+    home = _home(tmp_path, base)
+    gguf = home / "models" / "gguf"
+    state.cut_next = True  # a dropped connection: huggingface_hub resumes it within the same pull
+    cli("models", "pull", "tiny-hub", home=home)
+    assert state.ranges[-2:] == [None, f"bytes={CHUNK}-"]
+    assert (gguf / "tiny-hub.gguf").read_bytes() == HUB_BODY
+
+    (gguf / "tiny-hub.gguf").unlink()
+    state.cut_next = state.down_after_cut = True  # dropped, and the host stays down: said in one line, what came kept
+    first = cli("models", "pull", "tiny-hub", home=home, check=False)
+    assert first.returncode == 1 and "HTTP 503" in first.stderr and "run the same command to resume" in first.stderr
+    assert "Traceback" not in first.stderr and not (gguf / "tiny-hub.gguf").exists()
+    assert (gguf / "tiny-hub.gguf.part").stat().st_size == CHUNK
+    cli("models", "pull", "tiny-hub", home=home)  # the host is back
+    assert state.ranges[-1] == f"bytes={CHUNK}-"  # resumed, not started over
+    assert (gguf / "tiny-hub.gguf").read_bytes() == HUB_BODY and [p.name for p in gguf.iterdir()] == ["tiny-hub.gguf"]
 
 
 def test_use_points_answers_at_a_server_running_here(tmp_path: Path, server: tuple[str, Served], cli) -> None:
@@ -218,3 +268,16 @@ packages = ["lrtest-model-part1", "lrtest-model-part9"]
     assert gone.returncode == 1 and "Traceback" not in gone.stderr
     said = gone.stderr.strip().splitlines()[-1]  # the lines before it are the progress bar's
     assert "cannot reach 127.0.0.1:9" in said and "lrtest-model-part9" in said  # the hub, then why not the index
+
+
+def test_every_catalog_url_is_a_hub_file_pulled_through_huggingface_hub() -> None:
+    from localrag.models.catalog import load_catalog
+    from localrag.models.hub import hub_file
+
+    catalog = load_catalog(Path("/nonexistent"))  # the bundled catalog alone
+    files = {name: hub_file(m.url) for name, m in catalog.items()}
+    assert files and all(f is not None and f.host == "huggingface.co" for f in files.values()), files
+    qwen = files["qwen2.5-coder-0.5b-instruct"]
+    assert qwen is not None and (qwen.repo_id, qwen.revision, qwen.filename) == (
+        "Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF", "main", "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf")
+    assert hub_file("https://example.com/files/model.gguf") is None

