@@ -119,6 +119,8 @@ url = "{base}/acme/Tiny-GGUF/resolve/main/tiny-hub-wrong.gguf"
 sha256 = "{'0' * 64}"
 ["tiny-hub-missing"]
 url = "{base}/acme/Tiny-GGUF/resolve/main/missing.gguf"
+["tiny-hub-offline"]
+url = "http://127.0.0.1:9/acme/Tiny-GGUF/resolve/main/tiny-hub.gguf"
 ["tiny-unchecked"]
 url = "{base}/files/unchecked.gguf"
 ''', encoding="utf-8")
@@ -165,6 +167,8 @@ def test_a_wrong_or_missing_sha256_is_refused(tmp_path: Path, server: tuple[str,
     assert not list((home / "models" / "gguf").iterdir())
     missing = cli("models", "pull", "tiny-hub-missing", home=home, check=False)
     assert missing.returncode == 1 and "has no acme/Tiny-GGUF/missing.gguf at main" in missing.stderr
+    offline = cli("models", "pull", "tiny-hub-offline", home=home, check=False)  # nothing listens on port 9
+    assert offline.returncode == 1 and "cannot reach 127.0.0.1:9" in offline.stderr and "Traceback" not in offline.stderr
     for args, msg in ((["models", "use", "nope"], "not in the catalog"), (["models", "pull", "nope"], "no model 'nope'"),
                       (["models", "use", "tiny-wrong"], "not downloaded yet"),
                       (["models", "use", "ollama/none"], "no server model")):

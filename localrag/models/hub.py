@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import httpx
+
 from localrag import __version__
 from localrag.errors import LocalragError
 from localrag.models.bundled import ByteProgress
@@ -109,8 +111,8 @@ def _said(e: Exception, f: HubFile, resume: str) -> LocalragError:
         return LocalragError(f"{f.host} has no {where} at {f.revision}")
     if isinstance(e, HfHubHTTPError) and e.response is not None:
         return LocalragError(f"downloading {where} failed: HTTP {e.response.status_code} from {f.host}{resume}")
-    if isinstance(e, LocalEntryNotFoundError):
-        return LocalragError(f"cannot reach {f.host}{resume}")
+    if isinstance(e, (httpx.ConnectError, httpx.TimeoutException, LocalEntryNotFoundError)):
+        return LocalragError(f"cannot reach {f.host} ({_first_line(e)}){resume}")
     return LocalragError(f"downloading {where} from {f.host} failed ({_first_line(e)}){resume}")
 
 
