@@ -21,7 +21,7 @@ import numpy as np
 from localrag.answering import lexical, summary
 from localrag.answering.sentences import EmbedFn, Sentence
 from localrag.search.retrieve import Result
-from localrag.store import Store
+from localrag.store import ChunkRow, Store
 from localrag.store.scope import Scope
 
 
@@ -51,11 +51,15 @@ class Sources:
     cancel: threading.Event | None = None
 
 
+def passage(c: ChunkRow) -> Result:
+    """An indexed chunk as a passage an answer reads (read from the index, not retrieved: no score)."""
+    return Result(c.id, c.path, 0.0, c.text, c.heading, c.page, c.start_line, c.end_line)
+
+
 def table_of(store: Store, r: Result) -> list[Result]:
     """Every passage of the table ``r`` is part of (its document's chunks under its heading),
     so a total or a list counts all its rows, not only those retrieval found."""
-    return [Result(c.id, c.path, 0.0, c.text, c.heading, c.page, c.start_line, c.end_line)
-            for c in store.chunks.under_heading(r.path, r.heading)]
+    return [passage(c) for c in store.chunks.under_heading(r.path, r.heading)]
 
 
 def relevant_enough(question: str, results: Sequence[Result], min_score: float) -> bool:
@@ -77,8 +81,7 @@ def relevant_enough(question: str, results: Sequence[Result], min_score: float) 
 def reader(store: Store) -> Callable[[Sequence[int]], list[Result]]:
     def read(ids: Sequence[int]) -> list[Result]:
         rows = store.chunks.chunks_by_ids(list(ids))
-        return [Result(r.id, r.path, 0.0, r.text, r.heading, r.page, r.start_line, r.end_line)
-                for i in ids if (r := rows.get(i)) is not None]
+        return [passage(r) for i in ids if (r := rows.get(i)) is not None]
     return read
 
 
