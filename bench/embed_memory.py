@@ -4,7 +4,7 @@
     .venv/bin/python bench/embed_memory.py [--texts 400]
 
 Each variant runs in a fresh child: the model loaded, then passages of Debian's python3.11-doc
-(1,100 characters each, batch 8, as indexing does), then 30 queries. Prints RSS after the
+(1,100 characters each, embedded as indexing embeds them), then 30 queries. Prints RSS after the
 load, the peak, RSS after the passages and after the queries, passages/s and a query's time.
 """
 

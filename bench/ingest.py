@@ -78,9 +78,22 @@ def main() -> None:
                   f"{r['files'] / r['wall']:5.2f} files/s {r['chunks'] / r['wall']:5.1f} chunks/s | "
                   f"embedding alone {r['embed_only']:6.1f}s -> ratio {r['wall'] / r['embed_only']:.3f} | "
                   f"peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
+    notes = []
     if len(rows) > 1:
-        print(f"peak RSS growth from {rows[0]['chunks']} to {rows[-1]['chunks']} chunks: "
-              f"{rows[-1]['peak_rss_mb'] / rows[0]['peak_rss_mb']:.2f}x")
+        growth = (f"peak RSS growth from {rows[0]['chunks']} to {rows[-1]['chunks']} chunks: "
+                  f"{rows[-1]['peak_rss_mb'] / rows[0]['peak_rss_mb']:.2f}x (target: flat)")
+        print(growth)
+        notes.append(growth)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from figures import write_figures
+
+    write_figures("ingest", "Indexing speed and memory (python3.11-doc reST sources)",
+                  ["files", "chunks", "wall s", "files/s", "chunks/s", "embedding alone s", "ratio (target <= 1.15)",
+                   "peak RSS MB"],
+                  [[r["files"], r["chunks"], f"{r['wall']:.1f}", f"{r['files'] / r['wall']:.2f}",
+                    f"{r['chunks'] / r['wall']:.1f}", f"{r['embed_only']:.1f}", f"{r['wall'] / r['embed_only']:.3f}",
+                    f"{r['peak_rss_mb']:.0f}"] for r in rows],
+                  notes, command=f"bench/ingest.py --files {args.files} --sizes {args.sizes}")
 
 
 if __name__ == "__main__":

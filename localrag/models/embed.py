@@ -120,6 +120,7 @@ class Embedder:
             except Exception as e:  # fastembed raises bare exceptions for download failures
                 raise LocalragError(f"cannot load embedding model {setting}: {str(e).splitlines()[0][:200]}") from None
             self.info = ModelInfo(setting, int(desc["dim"]), expected_identity(setting)[1], self._max_tokens())
+        self.batch_size = 8 if cuda else 1
         self._arena = _Arena(self.model)
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self._recent_lock = threading.Lock()
@@ -148,16 +149,18 @@ class Embedder:
             return []
         return [len(e.ids) for e in self._counter.encode_batch(list(texts))]
 
-    def embed(self, texts: Sequence[str], batch_size: int = 8,
+    def embed(self, texts: Sequence[str], batch_size: int | None = None,
               on_row: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed texts in length-sorted batches; rows come back in the input order.
 
-        Small batches: once texts are sorted by length there is little padding to save, and
-        attention memory grows with the batch (batch 8 was both faster and less than half the
-        peak memory of batch 32 when measured; bench/ingest.py).
+        On a CPU one text a run: batching saves nothing there once texts are sorted by length,
+        and attention memory grows with the batch (bench/ingest.py measured batch 1 against 8
+        faster, with half the peak memory and none of its growth with the folder; batch 8 had
+        beaten 32 the same way). A GPU keeps batches of 8, where they pay.
         ``on_row(n)`` is told how many rows are done, for progress bars."""
         if not texts:
             return np.zeros((0, self.info.dim), dtype=np.float32)
+        batch_size = batch_size or self.batch_size
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.empty((len(texts), self.info.dim), dtype=np.float32)
         sorted_texts = [texts[i] for i in order]
