@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -47,6 +48,24 @@ def home(tmp_path: Path, models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> P
     (h / "models").symlink_to(models_dir, target_is_directory=True)
     monkeypatch.setenv("LOCALRAG_HOME", str(h))
     return h
+
+
+@pytest.fixture(scope="session")
+def samples_index(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Path:
+    """The sample documents indexed once by `localrag add`, for every test that needs them indexed
+    but tests something else (adding is tested where it is the subject)."""
+    h = tmp_path_factory.mktemp("samples-home")
+    (h / "models").symlink_to(models_dir, target_is_directory=True)
+    run_cli("add", str(SAMPLES), home=h)
+    assert not (h / "index.db-wal").exists()  # all of it in the one file a test copies
+    return h / "index.db"
+
+
+@pytest.fixture()
+def samples_home(home: Path, samples_index: Path) -> Path:
+    """``home`` holding its own copy of the samples' index: what `localrag add SAMPLES` leaves."""
+    shutil.copy2(samples_index, home / "index.db")
+    return home
 
 
 @pytest.fixture()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SAMPLES, cli_json, run_cli, run_inprocess
+from .conftest import cli_json, run_cli, run_inprocess
 
 
 def test_add_search_status_json_shapes(home: Path, docs: Path) -> None:
@@ -89,8 +89,8 @@ def test_corrupt_database_is_a_clear_error(home: Path) -> None:
 
 
 @pytest.mark.slow
-def test_ask_prints_the_checked_answer_then_its_quotes(home: Path) -> None:
-    run_cli("add", str(SAMPLES), home=home)
+def test_ask_prints_the_checked_answer_then_its_quotes(samples_home: Path) -> None:
+    home = samples_home
     p = run_cli("ask", "How long does the descaling program run?", home=home)
     assert "Evidence (verbatim from your files):" in p.stdout
     assert re.search(r"espresso-machine-manual\.pdf:page 2, lines \d+-\d+\n    \u201c.*twenty minutes", p.stdout)

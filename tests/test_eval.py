@@ -142,10 +142,8 @@ def test_eval_cli_on_the_users_index(home: Path, docs: Path, tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-def test_make_queries_and_answers(home: Path, tmp_path: Path) -> None:
-    from .conftest import SAMPLES
-
-    run_cli("add", str(SAMPLES), home=home)
+def test_make_queries_and_answers(samples_home: Path, tmp_path: Path) -> None:
+    home = samples_home
     out = tmp_path / "synthetic.jsonl"
     run_cli("eval", "--make-queries", "3", "--out", str(out), home=home)
     lines = [json.loads(x) for x in out.read_text().splitlines()]

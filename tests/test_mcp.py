@@ -12,7 +12,7 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
-from .conftest import SAMPLES, run_cli
+from .conftest import run_cli
 
 
 def serve(home: Path, body: Callable[[Client], Awaitable[None]]) -> None:
@@ -87,8 +87,8 @@ def test_it_never_blocks_writers_and_sees_their_changes(home: Path, docs: Path) 
 
 
 @pytest.mark.slow
-def test_ask_gives_the_checked_answer_with_its_quotes(home: Path) -> None:
-    run_cli("add", str(SAMPLES), home=home)
+def test_ask_gives_the_checked_answer_with_its_quotes(samples_home: Path) -> None:
+    home = samples_home
 
     async def body(client: Client) -> None:
         res = await client.call_tool("ask", {"question": "How long does the descaling program run?"})

@@ -94,10 +94,10 @@ def served(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Iterat
 
 
 @pytest.fixture()
-def own_served(home: Path, folder: Path) -> Iterator[Served]:
-    """A service of the test's own: for a test that kills it, or watches it start."""
-    run_cli("add", str(folder), home=home)
-    s = Served(home, folder=folder)
+def own_served(samples_home: Path) -> Iterator[Served]:
+    """A service of the test's own, on the samples (which it leaves as they are): for a test that
+    kills it, or watches it start."""
+    s = Served(samples_home, folder=SAMPLES)
     yield s
     _stopped_cleanly(s)
 
@@ -244,8 +244,8 @@ def test_a_saved_file_is_searchable_through_the_cli_with_no_tui(served: Served) 
 
 
 @pytest.mark.slow
-def test_the_language_model_is_unloaded_after_the_idle_time(home: Path, folder: Path) -> None:
-    run_cli("add", str(folder), home=home)
+def test_the_language_model_is_unloaded_after_the_idle_time(samples_home: Path) -> None:
+    home = samples_home
     s = Served(home, "--idle", "0.05")  # three seconds
     try:
         assert cli(home, "ask", "How long does the descaling program run?").returncode == 0

@@ -91,9 +91,9 @@ def folder(tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_eight_clients_at_once_each_get_exactly_their_own_output(home: Path, folder: Path) -> None:
-    run_cli("add", str(folder), home=home)
-    faq = str(folder / "localrag-faq.md")
+def test_eight_clients_at_once_each_get_exactly_their_own_output(samples_home: Path) -> None:
+    home = samples_home
+    faq = str(SAMPLES / "localrag-faq.md")
     jobs: dict[str, tuple[str, ...]] = {
         "ask": ("ask", QUESTION),
         "ask-json": ("ask", "Which files mention lambda?", "--json", "--no-conversation"),
@@ -222,8 +222,8 @@ def test_kill_9_at_random_points_and_restarts_while_clients_poll(home: Path, fol
 
 
 @pytest.mark.slow
-def test_reindex_from_a_client_without_a_terminal_never_prompts_the_services_terminal(home: Path, folder: Path) -> None:
-    run_cli("add", str(folder), home=home)
+def test_reindex_from_a_client_without_a_terminal_never_prompts_the_services_terminal(samples_home: Path) -> None:
+    home = samples_home
     main, term = pty.openpty()  # the service's own terminal: it must never be asked anything on it
     proc = subprocess.Popen([sys.executable, "-m", "localrag", "serve"], env=dict(os.environ, LOCALRAG_HOME=str(home)),
                             stdin=term, stdout=term, stderr=term)
@@ -303,10 +303,10 @@ def test_mcp_queries_that_look_like_flags_with_and_without_the_service(home: Pat
 
 
 @pytest.mark.slow
-def test_idle_connections_beyond_the_cap_are_turned_away_and_the_service_serves_on(home: Path, folder: Path) -> None:
+def test_idle_connections_beyond_the_cap_are_turned_away_and_the_service_serves_on(samples_home: Path) -> None:
     from localrag.service.server import MAX_CLIENTS
 
-    run_cli("add", str(folder), home=home)
+    home = samples_home
     s = Served(home)
     held: list[socket.socket] = []
     try:

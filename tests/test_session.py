@@ -148,13 +148,13 @@ def test_a_persons_session_in_the_tui(home: Path, embedder, folder: Path) -> Non
 
 
 @pytest.mark.slow
-def test_a_persons_session_over_mcp(home: Path, folder: Path) -> None:
+def test_a_persons_session_over_mcp(samples_home: Path) -> None:
     """Five calls in one session, each with new words: every one answers (the SDK runs tool
     calls on worker threads of its choosing)."""
     from mcp import Client
     from mcp.client.stdio import StdioServerParameters
 
-    run_cli("add", str(folder), home=home)
+    home, folder = samples_home, SAMPLES
     params = StdioServerParameters(command=sys.executable, args=["-m", "localrag", "mcp"],
                                    env={"LOCALRAG_HOME": str(home), "PATH": os.environ.get("PATH", "")})
 

@@ -42,9 +42,11 @@ def test_first_run_shows_the_start_screen(home: Path, embedder) -> None:
 
 
 @pytest.mark.slow
-def test_ask_shows_the_checked_answer_cites_and_opens_the_passage(home: Path, embedder) -> None:
+def test_ask_shows_the_checked_answer_cites_and_opens_the_passage(samples_home: Path, embedder) -> None:
+    home = samples_home
+
     async def run() -> None:
-        app = indexed(home, embedder, SAMPLES)
+        app = make(home, embedder)
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.pause()
             assert not app.query(Welcome)
@@ -104,8 +106,8 @@ def test_ask_shows_the_checked_answer_cites_and_opens_the_passage(home: Path, em
 
 
 @pytest.mark.slow
-def test_escape_stops_the_answer(home: Path, embedder) -> None:
-    app = indexed(home, embedder, SAMPLES)
+def test_escape_stops_the_answer(samples_home: Path, embedder) -> None:
+    app = make(samples_home, embedder)
     gen = app.core.models.generator
     real_stream = gen.stream
     generating = threading.Event()
@@ -300,8 +302,8 @@ def test_snapshot_search_screen(snap_compare, home: Path, embedder, docs: Path) 
 
 
 @pytest.mark.slow
-def test_snapshot_answer_with_quotes(snap_compare, home: Path, embedder) -> None:
-    app = indexed(home, embedder, SAMPLES, temperature=0.0)
+def test_snapshot_answer_with_quotes(snap_compare, samples_home: Path, embedder) -> None:
+    app = make(samples_home, embedder, temperature=0.0)
 
     async def run_before(pilot) -> None:
         box = app.query_one("#ask-input", Input)

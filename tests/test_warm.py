@@ -13,8 +13,6 @@ from localrag.answering.sentences import embed_texts, split
 from localrag.core import Localrag
 from localrag.search.retrieve import Result
 
-from .conftest import SAMPLES
-
 QUESTIONS = ["How long does the descaling program run?", "What is a Python generator?",
              "How long does the boiler take to warm up?", "Which folders are skipped when indexing?"]
 
@@ -46,11 +44,9 @@ def counted(embedder, monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 @pytest.mark.slow
-def test_answers_are_the_same_and_only_the_question_is_embedded(make_app: Callable[..., Localrag], embedder,
-                                                                counted: list[int]) -> None:
+def test_answers_are_the_same_and_only_the_question_is_embedded(samples_home: Path, make_app: Callable[..., Localrag],
+                                                                embedder, counted: list[int]) -> None:
     app = make_app()
-    app.index.add([str(SAMPLES)])
-    app.index.update()
 
     def answers() -> list[tuple[str, list[tuple[str, str]]]]:
         out = []
