@@ -9,12 +9,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 
-import httpx
 import numpy as np
 
 from localrag.errors import LocalragError
 from localrag.models.embed import Embedder
-from localrag.models.urls import client, failure
 
 PROBE = "localrag probe: the quick brown fox jumps over the lazy dog, 42 times."
 SAME_MODEL = 0.99  # cosine of the probe's two vectors; runtimes differ in rounding, models differ a lot more
@@ -48,8 +46,10 @@ class EmbeddingServer:
             raise ServerError(f"the embedding server at {self.url} serves a different model than {local.info.name} "
                                 f"(probe similarity {sim:.2f}): set embed_url_model to the same model")
 
-    def embed(self, texts: Sequence[str], batch_size: int = 64, on_row: Callable[[int], None] | None = None) -> np.ndarray:
-        """L2-normalised float32 rows in the input order, like ``Embedder.embed``."""
+    def embed(self, texts: Sequence[str], batch_size: int | None = None,
+              on_row: Callable[[int], None] | None = None) -> np.ndarray:
+        """L2-normalised float32 rows in the input order, like ``Embedder.embed`` (64 texts a request)."""
+        batch_size = batch_size or 64
         rows: list[np.ndarray] = []
         for start in range(0, len(texts), batch_size):
             rows.extend(self._post(list(texts[start: start + batch_size])))
@@ -63,6 +63,11 @@ class EmbeddingServer:
         return out / norms
 
     def _post(self, texts: list[str]) -> list[np.ndarray]:
+        # imported here: every command that indexes imports this module, few of them use a server
+        import httpx
+
+        from localrag.models.urls import client, failure
+
         body = {"input": texts, **({"model": self.model} if self.model else {})}
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         try:
