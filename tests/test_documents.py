@@ -157,6 +157,34 @@ def test_a_summary_with_the_base_model_never_loads_it(make_app, docs: Path) -> N
     assert app.models.loaded()[1] is None
 
 
+def test_a_fact_question_loads_the_language_model_while_its_passages_are_found(make_app, docs: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A question about whole documents does not load the base model; a fact question starts its
+    load before its passages are found (a first answer waits for the two models at once), and a
+    question it then declines has loaded it all the same."""
+    import threading
+
+    from .waiting import wait_for
+
+    app = make_app()
+    app.index.add([str(docs)])
+    app.index.update()
+    assert [Path(f["path"]).name for f in app.library.ask("Which files mention tea?").files] == ["tea.txt"]
+    assert app.models.loaded()[1] is None
+    loading_while_searched: list[bool] = []
+    search = app.library.search
+
+    def searched(*a: object, **k: object) -> object:
+        loading_while_searched.append(app.models.loaded()[1] is not None or any(
+            t.name == "localrag-load-llm" for t in threading.enumerate()))
+        return search(*a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app.library, "search", searched)
+    assert not app.library.ask("Who designed the greenhouse roof?").found
+    assert loading_while_searched and all(loading_while_searched)
+    wait_for(lambda: app.models.loaded()[1] is not None, 60, "the language model loaded")
+
+
 def test_stretches_cover_the_whole_document_and_end_at_sections() -> None:
     from localrag.answering.summary import stretches
 

@@ -39,8 +39,9 @@ Retrieve = Callable[[str, int, "Scope | None"], list[Result]]
 @dataclass
 class Sources:
     """What answers read. ``load_gen`` gives the answer model (loaded on first use: a question
-    nothing answers never waits for it); ``chat_gen`` gives it only if it is a chat model (a
-    base model writes no summary of its own)."""
+    nothing answers never waits for it), ``load_gen_ahead`` starts that load while retrieval
+    runs; ``chat_gen`` gives it only if it is a chat model (a base model writes no summary of
+    its own)."""
 
     store: Store
     retrieve: Retrieve
@@ -49,6 +50,7 @@ class Sources:
     chat_gen: Callable[[], object | None] | None = None
     verifier: Verify | None = None
     cancel: threading.Event | None = None
+    load_gen_ahead: Callable[[], None] | None = None
 
 
 def passage(c: ChunkRow) -> Result:

@@ -54,6 +54,8 @@ def ask(src: Sources, question: str, opts: Options, k: int | None = None, scope:
         named = resolve.name_documents(asked, resolve.documents_in(src.store, scope))
         if named is not None:
             return compose.shown(documents.answer(src, question, asked, named, scope, words), on_text)
+    if src.load_gen_ahead is not None:  # a fact's answer is generated: its model loads while passages are found
+        src.load_gen_ahead()
     results = src.retrieve(question, k or max(opts.top_k, rank.PASSAGES), scope)
     return answer_facts(src, question, results, opts, on_text)
 

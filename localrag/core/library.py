@@ -127,7 +127,8 @@ class Library:
 
         models = self._models
         return Sources(self._rt.store, lambda text, k, scope: self.search(text, k, mode, scope=scope),
-                       models.embed_sentences, lambda: models.generator, models.chat_generator, models.verifier, cancel)
+                       models.embed_sentences, lambda: models.generator, models.chat_generator, models.verifier, cancel,
+                       models.load_generator_ahead)
 
     def _options(self, history: Sequence[tuple[str, str]] = ()) -> Options:
         from localrag.answering.pipeline import Options

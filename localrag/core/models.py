@@ -46,6 +46,7 @@ class Models:
             rt.store.vectors.check_model(embedder.info.fingerprint, embedder.info.name)
             self._embedder = embedder
         self._generator: Generator | RemoteGenerator | None = None
+        self._ahead: threading.Thread | None = None
         # one lock a model: a search never waits for the language model to load
         self._embed_lock = threading.Lock()
         self._gen_lock = threading.Lock()
@@ -91,6 +92,23 @@ class Models:
                                               "support: running on the CPU (reinstall it with "
                                               "CMAKE_ARGS=\"-DGGML_CUDA=on\")")
             return self._generator
+
+    def load_generator_ahead(self) -> None:
+        """Start loading the local answer model on a thread of its own while a question's passages
+        are found: a first question waits for the two models' loads at once, not one after the
+        other. A failure is left to the answer's own load, which meets it again and says it."""
+        if self._rt.settings.llm != "local" or self._generator is not None or (
+                self._ahead is not None and self._ahead.is_alive()):
+            return
+
+        def load() -> None:
+            try:
+                _ = self.generator
+            except Exception:  # noqa: BLE001 - said by the answer's own load, or by none if nothing is answered
+                pass
+
+        self._ahead = threading.Thread(target=load, name="localrag-load-llm")
+        self._ahead.start()
 
     def chat_generator(self) -> Generator | RemoteGenerator | None:
         """The language model if it is a chat model (one that can write a summary), else None,
