@@ -77,6 +77,29 @@ def test_the_language_model_generates_on_every_core_unless_told(make_app) -> Non
     assert make_app(llm_threads=1).models.generator.llm.n_threads == 1  # type: ignore[union-attr]
 
 
+def test_what_another_thread_prints_while_a_model_loads_is_kept(models_dir: Path,
+                                                                 capfd: pytest.CaptureFixture[str]) -> None:
+    """A first question loads the model on a thread of its own while the main thread may print an
+    answer (a quote, a table's cell): nothing printed meanwhile may be lost, on stdout or stderr."""
+    import threading
+
+    from localrag.models.bundled import ensure_default_llm
+    from localrag.models.generator import Generator
+
+    gguf = ensure_default_llm(models_dir)
+    capfd.readouterr()
+    loader = threading.Thread(target=Generator, args=(gguf, 2048))
+    loader.start()
+    written = 0
+    while loader.is_alive() or written < 50:
+        os.write(1, b"o")
+        os.write(2, b"e")
+        written += 1
+    loader.join()
+    out, err = capfd.readouterr()
+    assert (out.count("o"), err.count("e")) == (written, written)
+
+
 def test_a_reused_prompt_prefix_gives_what_a_fresh_model_gives(make_app) -> None:
     """The sliding-window layers keep only their window (``swa_full=False``: less memory), so a
     prompt sharing a prefix with the one before cannot always reuse its cache: llama.cpp says so

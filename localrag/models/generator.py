@@ -4,6 +4,7 @@ chat template)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -95,7 +96,11 @@ def has_chat_template(model_path: Path) -> bool:
 
 
 def _quiet(llama_cpp: object) -> None:
-    """llama.cpp writes its load log straight to stderr; a user should not see it."""
+    """llama.cpp writes its load log straight to stderr; a user should not see it. The log goes to
+    a callback that drops it. llama-cpp-python's own way, ``verbose=False``, also points the whole
+    process's stdout and stderr at /dev/null while a model loads, so whatever another thread
+    printed meanwhile was lost (an answer shown while the model loaded ahead, the TUI's screen;
+    abetlen/llama-cpp-python#1874): that redirection is turned off."""
     try:
         cb_type = llama_cpp.llama_log_callback  # type: ignore[attr-defined]
 
@@ -107,3 +112,13 @@ def _quiet(llama_cpp: object) -> None:
         _quiet.keep = _noop  # type: ignore[attr-defined]  # the C side holds a pointer: keep it alive
     except AttributeError:
         pass
+    import llama_cpp._internals as internals
+    import llama_cpp.llama as llama
+
+    for module in (llama, internals):  # each looks the name up at every load
+        if hasattr(module, "suppress_stdout_stderr"):
+            module.suppress_stdout_stderr = _no_redirect  # type: ignore[attr-defined]
+
+
+def _no_redirect(disable: bool = True) -> contextlib.nullcontext[None]:
+    return contextlib.nullcontext()
