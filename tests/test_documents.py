@@ -147,21 +147,12 @@ def test_a_written_summary_keeps_only_sentences_its_quotes_back() -> None:
     assert copies("The daily meal allowance is 45 euros.", quotes[2])
 
 
-def test_a_summary_with_the_base_model_never_loads_it(make_app, docs: Path) -> None:
-    """The bundled GGUF has no chat template: it cannot write a summary, so it is not loaded for one."""
-    app = make_app()
-    app.index.add([str(docs)])
-    app.index.update()
-    ans = app.library.summarize([str(docs / "coffee.md")], words=40)
-    assert ans.evidence and ans.kind == "summary" and not ans.unsupported
-    assert app.models.loaded()[1] is None
-
-
-def test_a_fact_question_loads_the_language_model_while_its_passages_are_found(make_app, docs: Path,
-                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """A question about whole documents does not load the base model; a fact question starts its
-    load before its passages are found (a first answer waits for the two models at once), and a
-    question it then declines has loaded it all the same."""
+def test_only_a_fact_question_loads_the_base_model_and_while_its_passages_are_found(
+        make_app, docs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bundled GGUF has no chat template: it cannot write a summary, so neither a summary nor
+    another question about whole documents loads it. A fact question starts its load before its
+    passages are found (a first answer waits for the two models at once), and a question it then
+    declines has loaded it all the same."""
     import threading
 
     from .waiting import wait_for
@@ -169,6 +160,9 @@ def test_a_fact_question_loads_the_language_model_while_its_passages_are_found(m
     app = make_app()
     app.index.add([str(docs)])
     app.index.update()
+    ans = app.library.summarize([str(docs / "coffee.md")], words=40)
+    assert ans.evidence and ans.kind == "summary" and not ans.unsupported
+    assert app.models.loaded()[1] is None
     assert [Path(f["path"]).name for f in app.library.ask("Which files mention tea?").files] == ["tea.txt"]
     assert app.models.loaded()[1] is None
     loading_while_searched: list[bool] = []
