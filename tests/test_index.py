@@ -13,6 +13,7 @@ from localrag.store import MIGRATIONS, Store
 
 from .conftest import cli_json, run_cli
 from .test_parsers import make_pdf
+from .waiting import wait_for
 
 
 def chunk_paths(app) -> list[str]:
@@ -297,10 +298,7 @@ def test_remove_during_index_waits_and_leaves_a_healthy_index(home: Path, tmp_pa
         finally:
             os.close(fd)
 
-    end = time.monotonic() + 120
-    while not indexing():
-        assert time.monotonic() < end and adder.poll() is None, "the indexer never started"
-        time.sleep(0.05)
+    wait_for(indexing, 120, "the indexer holding the writer lock", every=0.05, alive=lambda: adder.poll() is None)
     remover = run_cli("remove", str(folder), home=home, check=False)
     out, err = adder.communicate(timeout=600)
     assert "Traceback" not in err + remover.stderr and "Traceback" not in out

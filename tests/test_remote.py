@@ -6,7 +6,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from localrag.models.bundled import ensure_default_llm
 from localrag.models.remote import RemoteGenerator
 
 from .conftest import cli_json, run_cli
+from .waiting import wait_for
 
 
 def free_port() -> int:
@@ -35,14 +35,15 @@ def server(models_dir: Path):
                              "--port", str(port), "--n_ctx", "4096"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/v1"
-    for _ in range(300):
+
+    def answering() -> bool:
         try:
             urllib.request.urlopen(f"{url}/models", timeout=1).read()
-            break
+            return True
         except OSError:
-            if proc.poll() is not None:
-                pytest.fail("the llama.cpp server did not start")
-            time.sleep(0.2)
+            return False
+
+    wait_for(answering, 120, "the llama.cpp server answering", every=0.2, alive=lambda: proc.poll() is None)
     yield url, proc
     proc.kill()
     proc.wait()

@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,7 @@ from localrag.tui.screens import AddFolderScreen, PreviewScreen
 from localrag.tui.widgets import Exchange, SearchResults
 
 from .conftest import SAMPLES, cli_json, run_cli
-from .waiting import wait_until
+from .waiting import wait_for, wait_until
 
 # each question's words are new to the session; each has its answer in the sample documents
 QUESTIONS = [
@@ -116,9 +115,7 @@ def test_a_persons_session_in_the_tui(home: Path, embedder, folder: Path) -> Non
                 res = app.query_one(SearchResults).results
                 return bool(res) and Path(res[0].path).name == name
 
-            end = time.monotonic() + 60
-            while not await found():
-                assert time.monotonic() < end, "the new file was not found by the running app"
+            await wait_until(pilot, found, 60, "the new file found by the running app")
             # a result's preview opens on its lines
             results = app.query_one("#search-results", OptionList)
             results.focus()
@@ -199,10 +196,7 @@ def test_a_persons_session_in_the_cli_with_watch_running(home: Path, folder: Pat
     reader = threading.Thread(target=lambda: said.extend(iter(watch.stderr.readline, "")), daemon=True)  # type: ignore[union-attr]
     reader.start()
     try:
-        end = time.monotonic() + 60
-        while not any("watching" in line for line in said):
-            assert time.monotonic() < end and watch.poll() is None, said
-            time.sleep(0.1)
+        wait_for(lambda: any("watching" in line for line in said), 60, "watch started", alive=lambda: watch.poll() is None)
         for question, where in QUESTIONS[:2]:
             js = cli_json("ask", question, home=home)
             assert js["evidence"] and any(Path(e["path"]).name == where for e in js["evidence"]), (question, js)
@@ -211,13 +205,11 @@ def test_a_persons_session_in_the_cli_with_watch_running(home: Path, folder: Pat
             assert Path(hits[0]["path"]).name == where, query
         name, text, words = NEW_NOTE
         (folder / name).write_text(text, encoding="utf-8")
-        end = time.monotonic() + 60
-        while True:
+        def found() -> bool:
             hits = cli_json("search", words, "--mode", "keyword", home=home)["results"]
-            if hits and Path(hits[0]["path"]).name == name:
-                break
-            assert time.monotonic() < end, "the watcher did not index the new file"
-            time.sleep(0.3)
+            return bool(hits) and Path(hits[0]["path"]).name == name
+
+        wait_for(found, 60, "the watcher indexing the new file", every=0.3, alive=lambda: watch.poll() is None)
         js = cli_json("ask", "Where do zebras sleep standing up?", home=home)
         assert any(Path(e["path"]).name == name for e in js["evidence"]), js
         js = cli_json("ask", "Which files mention zebras?", home=home)  # the whole folder, the new file too

@@ -5,7 +5,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -248,8 +247,9 @@ def test_a_batch_that_meets_a_busy_index_is_retried_not_lost(make_app, docs: Pat
         (docs / "kiwis.md").write_text("Kiwis are flightless birds of New Zealand.\n", encoding="utf-8")
         wait_for(w.retry_note)
         assert "to index again" in w.retry_note() and "busy" in w.retry_note()
-        assert any("will index these changes again" in m for m in messages), messages
-        time.sleep(2.5)  # tried again meanwhile, still busy: kept, waiting longer
+        assert any("will index these changes again in 1s" in m for m in messages), messages
+        # tried again while still busy: kept, and the next try waits longer
+        wait_for(lambda: any("will index these changes again in 2s" in m for m in messages), 30, "a second, longer wait")
         assert w.retry_note()
     finally:
         held.execute("COMMIT")

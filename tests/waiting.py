@@ -3,6 +3,7 @@ awaited in the failure. Waits never stand in for a result: each ends on the stat
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -27,9 +28,15 @@ def wait_for(cond: Callable[[], T], timeout: float = 30.0, what: str = "the cond
 
 
 async def wait_until(pilot: Any, cond: Callable[[], object], timeout: float = 60.0, what: str = "the condition") -> None:
-    """``wait_for`` inside a Textual app under Pilot: the app runs while it waits."""
+    """``wait_for`` inside a Textual app under Pilot: the app runs while it waits. ``cond`` may be
+    a coroutine function, for a condition that drives the app itself (types, presses Enter)."""
     end = time.monotonic() + timeout
-    while not cond():
+    while True:
+        v = cond()
+        if inspect.isawaitable(v):
+            v = await v
+        if v:
+            return
         if time.monotonic() >= end:
             raise AssertionError(f"{what} not met in {timeout:.0f}s")
         await pilot.pause(0.05)
