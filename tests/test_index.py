@@ -279,7 +279,7 @@ def test_remove_during_index_waits_and_leaves_a_healthy_index(home: Path, tmp_pa
 
     folder = tmp_path / "many"
     folder.mkdir()
-    for i in range(150):
+    for i in range(80):
         (folder / f"note{i}.md").write_text(f"# Note {i}\n\n" + f"Paragraph {i} about subject {i * 7}. " * 40)
     env = dict(os.environ, LOCALRAG_HOME=str(home))
     adder = subprocess.Popen([sys.executable, "-m", "localrag", "add", str(folder), "--json"], env=env,

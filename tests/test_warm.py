@@ -119,7 +119,8 @@ def test_a_removed_folder_takes_its_sentence_vectors(make_app: Callable[..., Loc
 
 
 @pytest.mark.slow
-def test_the_tui_embeds_sentences_ahead_while_no_one_waits(home: Path, embedder, docs: Path) -> None:
+def test_the_tui_embeds_sentences_ahead_while_no_one_waits(home: Path, embedder, docs: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """With its own watcher, the app embeds the sentences ahead once the folder is read, answers
     from them, and does so again for a file edited while it runs."""
     import asyncio
@@ -127,10 +128,13 @@ def test_the_tui_embeds_sentences_ahead_while_no_one_waits(home: Path, embedder,
     from textual.widgets import Input
 
     from localrag.config import Paths, Settings
+    from localrag.core import resident
     from localrag.tui.app import build_app
     from localrag.tui.widgets import Exchange
 
     from .waiting import wait_until
+
+    monkeypatch.setattr(resident, "QUIET_SECONDS", 0.5)  # the same wait for quiet, shorter: twice here
 
     async def run() -> None:
         app = build_app(Paths(home, home), Settings(), watch=True, blink=False, preload=False, embedder=embedder)
