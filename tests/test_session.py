@@ -125,14 +125,15 @@ def test_a_persons_session_in_the_tui(home: Path, embedder, folder: Path) -> Non
             await pilot.press("escape")
             assert not isinstance(app.screen, PreviewScreen)
 
-            # a new conversation, then back to the old one with its four answers
+            # a new conversation, then back to the old one, each answer with its sources
             await pilot.press("ctrl+n")
             assert not app.query(Exchange)
             convs = app.query_one("#conversations", ListView)
             await wait_until(pilot, lambda: len(convs.children) == 1, 10, "the conversation in the sidebar")
             convs.index = 0
             convs.action_select_cursor()
-            await wait_until(pilot, lambda: len(app.query(Exchange)) == len(QUESTIONS), 10, "the old conversation")
+            await wait_until(pilot, lambda: len([ol for e in app.query(Exchange) for ol in e.query(OptionList)
+                                                 if ol.option_count]) == len(QUESTIONS), 10, "the old conversation")
             assert [e.question for e in app.query(Exchange)] == [q for q, _ in QUESTIONS]
             assert not errors(), errors()
             # every question, search, preview and sidebar load ran on a new worker thread: none of
@@ -205,6 +206,7 @@ def test_a_persons_session_in_the_cli_with_watch_running(home: Path, folder: Pat
             assert Path(hits[0]["path"]).name == where, query
         name, text, words = NEW_NOTE
         (folder / name).write_text(text, encoding="utf-8")
+
         def found() -> bool:
             hits = cli_json("search", words, "--mode", "keyword", home=home)["results"]
             return bool(hits) and Path(hits[0]["path"]).name == name

@@ -105,6 +105,40 @@ def test_ask_shows_the_checked_answer_cites_and_opens_the_passage(samples_home: 
     asyncio.run(run())
 
 
+def test_a_reopened_conversation_shows_each_answer_with_its_sources_and_may_be_left_at_once(
+        samples_home: Path, embedder) -> None:
+    """A conversation reopened from the sidebar shows every exchange whole; quitting while it is
+    being shown is no error (the exchanges were looked up after mounting, in a closing app)."""
+    conv = None
+    words = ["descaling", "lambda", "decorators", "generator", "iterator", "water", "module", "vectors"]
+    questions = [f"Which files mention {w}?" for w in words]  # many: a person may leave while they are shown
+    for q in questions:  # answers from the index alone: no language model needed
+        conv, _ = make(samples_home, embedder).core.conversations.ask(conv, q)
+
+    async def reopen(leave_at_once: bool) -> None:
+        app = make(samples_home, embedder)
+        async with app.run_test(size=(110, 34)) as pilot:
+            convs = app.query_one("#conversations", ListView)
+            await wait_until(pilot, lambda: len(convs.children) == 1, 30, "the conversation in the sidebar")
+            convs.index = 0
+            convs.action_select_cursor()
+            await wait_until(pilot, lambda: app.query(Exchange), 30, "the first exchange")
+            if leave_at_once:
+                return
+
+            def shown() -> list[OptionList]:
+                return [ol for ex in app.query(Exchange) for ol in ex.query(OptionList) if ol.option_count]
+
+            await wait_until(pilot, lambda: len(shown()) == len(questions), 30, "every exchange with its sources")
+            exs = list(app.query(Exchange))
+            assert [ex.question for ex in exs] == questions
+            assert all(" mention" in ex.text.split(":")[0] and ex.results for ex in exs), [ex.text[:60] for ex in exs]
+            assert all(ol.display and ol.option_count == len(ex.results) for ol, ex in zip(shown(), exs))
+
+    asyncio.run(reopen(leave_at_once=True))  # an error in the app would be raised here
+    asyncio.run(reopen(leave_at_once=False))
+
+
 @pytest.mark.slow
 def test_escape_stops_the_answer(samples_home: Path, embedder) -> None:
     app = make(samples_home, embedder)

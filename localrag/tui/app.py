@@ -353,14 +353,11 @@ class LocalragApp(App[None]):
             return
         await self.action_new_conversation()  # else a reopened exchange can be pruned with the old ones
         self.conversation_id = item.conversation_id
-        chat = self.query_one("#chat")
-        for said in self.core.conversations.exchanges(item.conversation_id):
-            ex = Exchange(said.question)
-            await chat.mount(ex)
-            await ex.set_text(said.answer)
-            ex.set_sources(said.sources, quotes=said.quoted)
-            self._last = ex
+        shown = [Exchange(said.question, said.answer, said.sources, said.quoted)
+                 for said in self.core.conversations.exchanges(item.conversation_id)]
+        self._last = shown[-1] if shown else None
         self.query_one("#ask-input", Input).focus()
+        await self.query_one("#chat").mount_all(shown)
 
     # ---- asking ---------------------------------------------------------------------------------
     @on(Input.Submitted, "#ask-input")

@@ -109,21 +109,23 @@ class Exchange(Vertical):
     Exchange .note { color: $text-muted; padding: 0 1; }
     """
 
-    def __init__(self, question: str):
+    def __init__(self, question: str, text: str = "", sources: list[tuple[int, Result]] | None = None,
+                 quotes: bool = False):
+        """A reopened exchange is given its text and sources here and composed whole: nothing is
+        looked up in it after it mounts (the app may be closing by then)."""
         super().__init__()
         self.question = question
-        self.text = ""
-        self.results: list[Result] = []
-        self.numbers: list[int] = []
-        self.quotes = False  # the sources are verbatim quotes (answers), not whole passages
+        self.text = text
+        self.results: list[Result] = [r for _, r in sources or []]
+        self.numbers: list[int] = [n for n, _ in sources or []]
+        self.quotes = quotes  # the sources are verbatim quotes (answers), not whole passages
 
     def compose(self) -> ComposeResult:
         yield Static(plain("› " + self.question), classes="question")
-        yield Markdown("", open_links=False)
-        yield OptionList(classes="sources")
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).display = False
+        yield Markdown(safe_markdown(self.text), open_links=False)
+        ol = OptionList(*source_options(list(zip(self.numbers, self.results)), self.quotes), classes="sources")
+        ol.display = bool(self.results)
+        yield ol
 
     def add_text(self, piece: str) -> AwaitComplete:
         """Returns the update to await: un-awaited, an idle app would not repaint."""
@@ -143,17 +145,24 @@ class Exchange(Vertical):
         self.quotes = quotes
         ol = self.query_one(OptionList)
         ol.clear_options()
-        for n, r in pairs:
-            label = Text(f"[{n}] " if n else "· ", style="bold")
-            label.append(short_location(r, lines_on_page=quotes))
-            if r.heading and not quotes:
-                label.append(f"  {clean(r.heading)[:60]}", style="dim")
-            if quotes and not shown_above:
-                label.append("\n    \u201c" + " ".join(clean(r.text).split()) + "\u201d", style="italic")
-            ol.add_option(Option(label))
+        ol.add_options(source_options(pairs, quotes, shown_above))
         ol.display = bool(pairs)
         if note:
             self.mount(Static(plain(note), classes="note"), before=ol)
+
+
+def source_options(pairs: list[tuple[int, Result]], quotes: bool, shown_above: bool = False) -> list[Option]:
+    """An answer's sources as the lines of its list: ``[n] place`` and, for a quote, its words."""
+    options = []
+    for n, r in pairs:
+        label = Text(f"[{n}] " if n else "· ", style="bold")
+        label.append(short_location(r, lines_on_page=quotes))
+        if r.heading and not quotes:
+            label.append(f"  {clean(r.heading)[:60]}", style="dim")
+        if quotes and not shown_above:
+            label.append("\n    \u201c" + " ".join(clean(r.text).split()) + "\u201d", style="italic")
+        options.append(Option(label))
+    return options
 
 
 class SearchResults(OptionList):
