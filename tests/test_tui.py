@@ -112,8 +112,9 @@ def test_a_reopened_conversation_shows_each_answer_with_its_sources_and_may_be_l
     conv = None
     words = ["descaling", "lambda", "decorators", "generator", "iterator", "water", "module", "vectors"]
     questions = [f"Which files mention {w}?" for w in words]  # many: a person may leave while they are shown
+    conversations = make(samples_home, embedder).core.conversations
     for q in questions:  # answers from the index alone: no language model needed
-        conv, _ = make(samples_home, embedder).core.conversations.ask(conv, q)
+        conv, _ = conversations.ask(conv, q)
 
     async def reopen(leave_at_once: bool) -> None:
         app = make(samples_home, embedder)
